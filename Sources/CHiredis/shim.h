@@ -1,0 +1,4 @@
+#ifndef SESSCTL_CHIREDIS_SHIM_H
+#define SESSCTL_CHIREDIS_SHIM_H
+#include <hiredis/hiredis.h>
+#endif

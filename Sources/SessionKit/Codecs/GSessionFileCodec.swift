@@ -1,0 +1,82 @@
+/// The bytes of a gsession `StorageFile` session file: an 8-byte little-endian Unix
+/// millisecond timestamp (last write or touch), then the JSON object of the session,
+/// optionally AES-CBC encrypted. The header is never encrypted.
+public enum GSessionFileCodec {
+    public static let headerSize = 8
+
+    /// A decoded session file.
+    public struct Decoded: Sendable {
+        public var timestamp: Int64
+        public var data: JSONObject
+        public var style: JSONEscapeStyle
+    }
+
+    /// Reads a file's bytes; the error string says why they are not a session.
+    public static func decode(_ bytes: [UInt8], cipher: GSessionCipher?) -> Result<Decoded, DecodeFailure> {
+        guard bytes.count > headerSize else {
+            return .failure(.init("only \(bytes.count) bytes, no session body (GoFrame treats a file of 8 bytes or less as no session)"))
+        }
+        let timestamp = readTimestamp(bytes)!
+        var body = Array(bytes[headerSize...])
+        if let cipher {
+            guard let plain = cipher.decrypt(body) else {
+                return .failure(.init("the body does not decrypt with the store's key (wrong crypto key, or the file is not encrypted)"))
+            }
+            body = plain
+        }
+        let parsed: (value: JSONValue, style: JSONEscapeStyle)
+        do {
+            parsed = try JSONParser.parseDocument(body)
+        } catch {
+            var reason = "invalid JSON at byte \(error.offset) of the body: \(error.reason)"
+            if cipher == nil, body.first != UInt8(ascii: "{") {
+                reason += " (an encrypted store? add ?encrypted=true)"
+            }
+            return .failure(.init(reason, timestamp: timestamp))
+        }
+        guard case .object(let obj) = parsed.value else {
+            return .failure(.init("the body is JSON but not an object (a \(parsed.value.kindName))", timestamp: timestamp))
+        }
+        return .success(Decoded(timestamp: timestamp, data: obj, style: parsed.style))
+    }
+
+    /// Why bytes are not a session, and the timestamp when the header was readable.
+    public struct DecodeFailure: Error, Sendable {
+        public var reason: String
+        public var timestamp: Int64?
+        init(_ reason: String, timestamp: Int64? = nil) {
+            self.reason = reason
+            self.timestamp = timestamp
+        }
+    }
+
+    public static func encode(timestamp: Int64, data: JSONObject, style: JSONEscapeStyle, cipher: GSessionCipher?) -> [UInt8] {
+        encode(timestamp: timestamp, body: body(data, style: style, cipher: cipher))
+    }
+
+    /// The stored body for the data: Go's JSON, encrypted when the store is.
+    public static func body(_ data: JSONObject, style: JSONEscapeStyle, cipher: GSessionCipher?) -> [UInt8] {
+        let json = GoJSONEncoder.encode(data, style: style)
+        return cipher?.encrypt(json) ?? json
+    }
+
+    public static func encode(timestamp: Int64, body: [UInt8]) -> [UInt8] {
+        var out = [UInt8]()
+        out.reserveCapacity(headerSize + body.count)
+        out.append(contentsOf: header(timestamp))
+        out.append(contentsOf: body)
+        return out
+    }
+
+    public static func header(_ timestamp: Int64) -> [UInt8] {
+        let u = UInt64(bitPattern: timestamp)
+        return (0..<8).map { UInt8(truncatingIfNeeded: u >> (8 * UInt64($0))) }
+    }
+
+    public static func readTimestamp(_ bytes: [UInt8]) -> Int64? {
+        guard bytes.count >= headerSize else { return nil }
+        var u: UInt64 = 0
+        for i in 0..<8 { u |= UInt64(bytes[i]) << (8 * UInt64(i)) }
+        return Int64(bitPattern: u)
+    }
+}

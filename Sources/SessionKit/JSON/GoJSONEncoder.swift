@@ -1,0 +1,156 @@
+/// Writes JSON exactly as Go's `encoding/json.Marshal` writes a `map[string]any` read with
+/// `UseNumber`: compact, keys sorted byte-wise, number literals as they are, `<` `>` `&` and
+/// U+2028/U+2029 escaped, other non-ASCII raw.
+public enum GoJSONEncoder {
+    public static func encode(_ value: JSONValue, style: JSONEscapeStyle = .modern) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
+        write(value, style: style, into: &out)
+        return out
+    }
+
+    public static func encode(_ object: JSONObject, style: JSONEscapeStyle = .modern) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
+        write(object, style: style, into: &out)
+        return out
+    }
+
+    static func write(_ value: JSONValue, style: JSONEscapeStyle, into out: inout [UInt8]) {
+        switch value {
+        case .null: out.append(contentsOf: "null".utf8)
+        case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
+        case .number(let n): out.append(contentsOf: n.utf8)
+        case .string(let s): writeString(s, style: style, html: true, into: &out)
+        case .array(let items):
+            out.append(UInt8(ascii: "["))
+            for (i, item) in items.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                write(item, style: style, into: &out)
+            }
+            out.append(UInt8(ascii: "]"))
+        case .object(let obj):
+            write(obj, style: style, into: &out)
+        }
+    }
+
+    static func write(_ obj: JSONObject, style: JSONEscapeStyle, into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "{"))
+        for (i, m) in obj.members.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            writeString(m.key, style: style, html: true, into: &out)
+            out.append(UInt8(ascii: ":"))
+            write(m.value, style: style, into: &out)
+        }
+        out.append(UInt8(ascii: "}"))
+    }
+
+    private static let hex = Array("0123456789abcdef".utf8)
+
+    /// Go's string quoting. With `html`, `<`, `>` and `&` become `\u003c`, `\u003e`, `\u0026`.
+    static func writeString(_ s: String, style: JSONEscapeStyle, html: Bool, into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        var utf8 = s.utf8.makeIterator()
+        var pending: [UInt8] = []  // bytes of the current multi-byte character
+        while let b = utf8.next() {
+            if b < 0x80 {
+                switch b {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"):
+                    out.append(UInt8(ascii: "\\")); out.append(b)
+                case 0x0a: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
+                case 0x0d: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
+                case 0x09: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
+                case 0x08 where style == .modern: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "b")])
+                case 0x0c where style == .modern: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "f")])
+                case UInt8(ascii: "<") where html, UInt8(ascii: ">") where html, UInt8(ascii: "&") where html:
+                    unicodeEscape(UInt32(b), into: &out)
+                case 0..<0x20:
+                    unicodeEscape(UInt32(b), into: &out)
+                default:
+                    out.append(b)
+                }
+                continue
+            }
+            // U+2028 and U+2029 are E2 80 A8 / E2 80 A9.
+            if b == 0xE2 {
+                pending = [b]
+                if let b1 = utf8.next() {
+                    pending.append(b1)
+                    if let b2 = utf8.next() {
+                        pending.append(b2)
+                        if b1 == 0x80 && (b2 == 0xA8 || b2 == 0xA9) {
+                            unicodeEscape(b2 == 0xA8 ? 0x2028 : 0x2029, into: &out)
+                            continue
+                        }
+                    }
+                }
+                out.append(contentsOf: pending)
+                continue
+            }
+            out.append(b)
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+
+    private static func unicodeEscape(_ v: UInt32, into out: inout [UInt8]) {
+        out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"),
+                                hex[Int(v >> 12 & 0xF)], hex[Int(v >> 8 & 0xF)],
+                                hex[Int(v >> 4 & 0xF)], hex[Int(v & 0xF)]])
+    }
+}
+
+/// Indented JSON for people: two spaces, `"key": value`, no HTML escaping, optional colour.
+public enum JSONPrettyPrinter {
+    public static func format(_ value: JSONValue, color: Bool = false) -> String {
+        var out: [UInt8] = []
+        write(value, indent: 0, color: color, into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private static let keyColor = Array("\u{1B}[34;1m".utf8)
+    private static let stringColor = Array("\u{1B}[32m".utf8)
+    private static let scalarColor = Array("\u{1B}[33m".utf8)
+    private static let reset = Array("\u{1B}[0m".utf8)
+
+    private static func painted(_ color: Bool, _ code: [UInt8], into out: inout [UInt8], _ body: (inout [UInt8]) -> Void) {
+        if color { out.append(contentsOf: code) }
+        body(&out)
+        if color { out.append(contentsOf: reset) }
+    }
+
+    private static func newline(_ indent: Int, into out: inout [UInt8]) {
+        out.append(0x0a)
+        out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: indent * 2))
+    }
+
+    private static func write(_ value: JSONValue, indent: Int, color: Bool, into out: inout [UInt8]) {
+        switch value {
+        case .null, .bool, .number:
+            painted(color, scalarColor, into: &out) { GoJSONEncoder.write(value, style: .modern, into: &$0) }
+        case .string(let s):
+            painted(color, stringColor, into: &out) { GoJSONEncoder.writeString(s, style: .modern, html: false, into: &$0) }
+        case .array(let items):
+            if items.isEmpty { out.append(contentsOf: "[]".utf8); return }
+            out.append(UInt8(ascii: "["))
+            for (i, item) in items.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                newline(indent + 1, into: &out)
+                write(item, indent: indent + 1, color: color, into: &out)
+            }
+            newline(indent, into: &out)
+            out.append(UInt8(ascii: "]"))
+        case .object(let obj):
+            if obj.isEmpty { out.append(contentsOf: "{}".utf8); return }
+            out.append(UInt8(ascii: "{"))
+            for (i, m) in obj.members.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                newline(indent + 1, into: &out)
+                painted(color, keyColor, into: &out) { GoJSONEncoder.writeString(m.key, style: .modern, html: false, into: &$0) }
+                out.append(contentsOf: ": ".utf8)
+                write(m.value, indent: indent + 1, color: color, into: &out)
+            }
+            newline(indent, into: &out)
+            out.append(UInt8(ascii: "}"))
+        }
+    }
+}

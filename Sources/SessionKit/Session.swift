@@ -1,0 +1,138 @@
+/// When a session stops being valid.
+public enum Expiry: Sendable, Equatable {
+    /// The session never expires (a Redis key without a TTL).
+    case never
+    /// The session expires at this instant, in Unix milliseconds.
+    case at(Int64)
+
+    /// Milliseconds left at `now`, negative once expired; nil for `.never`.
+    public func remaining(now: Int64) -> Int64? {
+        if case .at(let t) = self { return t - now }
+        return nil
+    }
+
+    /// Expired when the instant lies strictly before `now` (GoFrame: `ts + ttl < now`).
+    public func isExpired(now: Int64) -> Bool {
+        if case .at(let t) = self { return t < now }
+        return false
+    }
+}
+
+/// An opaque token for the exact state of a session as it was read, used to refuse a write
+/// when someone else changed the session in between.
+public struct Revision: Sendable, Equatable {
+    public let bytes: [UInt8]
+    public init(_ bytes: [UInt8]) { self.bytes = bytes }
+}
+
+/// One session: its id, its data and when it expires, plus what the store knows about it.
+public struct Session: Sendable {
+    public var id: String
+    public var data: JSONObject
+    public var expiry: Expiry
+    /// The last write or touch, in Unix milliseconds, where the store records it (File).
+    public var lastWrite: Int64?
+    /// Bytes the session takes in the store (the stored body or value).
+    public var size: Int
+    /// The escape style the stored JSON used, kept on write.
+    public var escapeStyle: JSONEscapeStyle
+    /// The state as read; nil for a session that was not read from a store.
+    public var revision: Revision?
+
+    public init(id: String, data: JSONObject, expiry: Expiry, lastWrite: Int64? = nil, size: Int = 0,
+                escapeStyle: JSONEscapeStyle = .modern, revision: Revision? = nil) {
+        self.id = id
+        self.data = data
+        self.expiry = expiry
+        self.lastWrite = lastWrite
+        self.size = size
+        self.escapeStyle = escapeStyle
+        self.revision = revision
+    }
+}
+
+/// What a scan reports about one session without handing over its data.
+public struct SessionInfo: Sendable {
+    public var id: String
+    public var size: Int
+    /// The number of keys, when the scan read the data.
+    public var keyCount: Int?
+    /// nil when the session is too broken to tell.
+    public var expiry: Expiry?
+    public var lastWrite: Int64?
+    /// Why the session cannot be read, for a corrupt one; nil for a good one.
+    public var problem: String?
+
+    public init(id: String, size: Int, keyCount: Int?, expiry: Expiry?, lastWrite: Int64?, problem: String? = nil) {
+        self.id = id
+        self.size = size
+        self.keyCount = keyCount
+        self.expiry = expiry
+        self.lastWrite = lastWrite
+        self.problem = problem
+    }
+
+    public init(_ session: Session) {
+        self.init(id: session.id, size: session.size, keyCount: session.data.count,
+                  expiry: session.expiry, lastWrite: session.lastWrite)
+    }
+}
+
+/// A key under a store's namespace that is not a session (Redis: wrong type, not a JSON object).
+public struct SkippedKey: Sendable {
+    public var key: String
+    public var reason: String
+    public init(key: String, reason: String) {
+        self.key = key
+        self.reason = reason
+    }
+}
+
+/// One page of a scan.
+public struct ScanPage: Sendable {
+    public var sessions: [SessionInfo]
+    public var skipped: [SkippedKey]
+    public init(sessions: [SessionInfo] = [], skipped: [SkippedKey] = []) {
+        self.sessions = sessions
+        self.skipped = skipped
+    }
+}
+
+/// The result of loading one session.
+public enum LoadResult: Sendable {
+    case found(Session)
+    case missing
+    /// The session exists but cannot be read; the error says where and why.
+    case broken(SessionError)
+}
+
+/// How a write treats an existing session.
+public enum WriteMode: Sendable, Equatable {
+    /// Only if no session has the id.
+    case create
+    /// Only if the session exists and, when the written session carries a revision, is still
+    /// exactly as read.
+    case update
+    /// Whatever is there.
+    case upsert
+}
+
+/// What a write does with the session's lifetime.
+public enum ExpiryUpdate: Sendable, Equatable {
+    /// Keep the lifetime the session has (a new session gets the store's default lifetime).
+    case keep
+    /// Set this expiry.
+    case set(Expiry)
+}
+
+/// One write in a batch.
+public struct SessionWrite: Sendable {
+    public var session: Session
+    public var mode: WriteMode
+    public var expiry: ExpiryUpdate
+    public init(_ session: Session, mode: WriteMode, expiry: ExpiryUpdate = .keep) {
+        self.session = session
+        self.mode = mode
+        self.expiry = expiry
+    }
+}

@@ -1,0 +1,86 @@
+/// The source of "now" for expiry decisions, in Unix milliseconds; replaceable in tests.
+public struct Clock: Sendable {
+    public let nowMillis: @Sendable () -> Int64
+    public init(_ nowMillis: @escaping @Sendable () -> Int64) { self.nowMillis = nowMillis }
+
+    public static let system = Clock { SystemTime.nowMillis() }
+
+    /// A clock stopped at one instant.
+    public static func fixed(_ ms: Int64) -> Clock { Clock { ms } }
+}
+
+/// What a store can do beyond the common protocol.
+public struct StoreCapabilities: Sendable, Equatable {
+    /// Sessions can live without an expiry (`persist`).
+    public var canPersist: Bool
+    /// Expired sessions stay in the store until someone removes them (File).
+    public var keepsExpiredSessions: Bool
+    public init(canPersist: Bool, keepsExpiredSessions: Bool) {
+        self.canPersist = canPersist
+        self.keepsExpiredSessions = keepsExpiredSessions
+    }
+}
+
+/// Whether a scan goes on after a page.
+public enum ScanControl: Sendable {
+    case proceed
+    case stop
+}
+
+/// The storage protocol every backend implements. It speaks sessions, not bytes; all work is
+/// batched so a network backend can pipeline (a single-session call is a batch of one).
+/// Ids are checked by the store before they touch a path or a key.
+public protocol SessionStore: AnyObject {
+    /// How the store is named in output and messages, with any password or key hidden.
+    var displayName: String { get }
+    var capabilities: StoreCapabilities { get }
+    var clock: Clock { get }
+    /// The lifetime a session gets when it is created without an explicit expiry.
+    var defaultLifetimeMillis: Int64 { get }
+
+    /// Checks that `id` is a session id this store can hold.
+    func validate(id: String) throws(SessionError)
+
+    /// Visits every session whose id matches the glob `pattern` (all when nil), one page at a
+    /// time, in no particular order. Corrupt sessions come as infos with a `problem`.
+    func scan(matching pattern: String?, pageSize: Int, _ visit: (ScanPage) throws -> ScanControl) throws
+
+    func load(_ ids: [String]) throws -> [LoadResult]
+
+    /// Writes each session; a failing one does not stop the others.
+    func save(_ writes: [SessionWrite]) throws -> [Result<Void, SessionError>]
+
+    /// Removes each session; `false` where there was none.
+    func delete(_ ids: [String]) throws -> [Result<Bool, SessionError>]
+
+    /// Changes only the lifetime of each session; `false` where there was none.
+    func setExpiry(_ changes: [(id: String, expiry: Expiry)]) throws -> [Result<Bool, SessionError>]
+}
+
+extension SessionStore {
+    public func load(_ id: String) throws -> LoadResult {
+        try load([id])[0]
+    }
+
+    /// The session, or a thrown `notFound` / `corrupt` error.
+    public func get(_ id: String) throws -> Session {
+        switch try load(id) {
+        case .found(let s): return s
+        case .missing: throw SessionError.notFound(store: displayName, id: id)
+        case .broken(let e): throw e
+        }
+    }
+
+    public func save(_ write: SessionWrite) throws {
+        try save([write])[0].get()
+    }
+
+    /// Deletes one session; throws `notFound` when there was none.
+    public func delete(_ id: String) throws {
+        if try !delete([id])[0].get() { throw SessionError.notFound(store: displayName, id: id) }
+    }
+
+    public func setExpiry(_ id: String, _ expiry: Expiry) throws {
+        if try !setExpiry([(id, expiry)])[0].get() { throw SessionError.notFound(store: displayName, id: id) }
+    }
+}

@@ -1,0 +1,326 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// GoFrame's `StorageFile`: one file `<dir>/<id><ext>` per session, byte-compatible with what
+/// gsession reads and writes. Expiry is the file's own timestamp plus the app's max age (which
+/// GoFrame does not store). Reading never modifies the store; every write goes to a temp file in
+/// the same directory that is fsynced and renamed over the old file, keeping its mode and owner.
+public final class FileStore: SessionStore {
+    public struct Options: Sendable {
+        /// The app's session max age (`SessionMaxAge`, 24h by default in ghttp).
+        public var maxAgeMillis: Int64
+        /// Set for an encrypted store (`SetCryptoEnabled(true)`).
+        public var cipher: GSessionCipher?
+        /// `.session` since gf v2.1.0; empty for v2.0.x and v1 stores.
+        public var fileExtension: String
+
+        public init(maxAgeMillis: Int64 = 86_400_000, cipher: GSessionCipher? = nil, fileExtension: String = ".session") {
+            self.maxAgeMillis = maxAgeMillis
+            self.cipher = cipher
+            self.fileExtension = fileExtension
+        }
+    }
+
+    /// Files larger than this are reported as broken instead of being read.
+    public static let maxFileSize = 64 << 20
+
+    public let directory: String
+    public let options: Options
+    public let displayName: String
+    public let clock: Clock
+    public var capabilities: StoreCapabilities { StoreCapabilities(canPersist: false, keepsExpiredSessions: true) }
+    public var defaultLifetimeMillis: Int64 { options.maxAgeMillis }
+
+    /// Opens the store; the directory must exist and be readable.
+    public init(directory: String, options: Options = Options(), displayName: String? = nil, clock: Clock = .system) throws(SessionError) {
+        var dir = directory
+        while dir.count > 1 && dir.hasSuffix("/") { dir.removeLast() }
+        self.directory = dir
+        self.options = options
+        self.displayName = displayName ?? "file:\(dir)"
+        self.clock = clock
+        var st = stat()
+        guard stat(dir, &st) == 0 else {
+            let e = errno
+            throw SessionError.storeUnavailable(store: self.displayName, reason: e == ENOENT
+                ? "directory does not exist" : "cannot open directory: \(String(cString: strerror(e)))")
+        }
+        guard (st.st_mode & S_IFMT) == S_IFDIR else {
+            throw SessionError.storeUnavailable(store: self.displayName, reason: "not a directory")
+        }
+        guard access(dir, R_OK | X_OK) == 0 else {
+            throw SessionError.storeUnavailable(store: self.displayName, reason: "cannot read directory: \(String(cString: strerror(errno)))")
+        }
+    }
+
+    public func path(for id: String) -> String {
+        directory + "/" + id + options.fileExtension
+    }
+
+    public func validate(id: String) throws(SessionError) {
+        func refuse(_ reason: String) -> SessionError { .invalidID(id: id, reason: reason) }
+        if id.isEmpty { throw refuse("it is empty") }
+        for u in id.unicodeScalars {
+            switch u {
+            case "/": throw refuse("'/' is not allowed in a file store")
+            case "\\": throw refuse("'\\' is not allowed in a file store")
+            case "\0": throw refuse("NUL is not allowed")
+            case _ where u.value < 0x20 || u.value == 0x7f: throw refuse("control characters are not allowed")
+            default: break
+            }
+        }
+        if id.contains("..") { throw refuse("'..' is not allowed in a file store") }
+        if id == "." { throw refuse("'.' is not a session") }
+        if id.utf8.count + options.fileExtension.utf8.count > 255 { throw refuse("too long for a file name") }
+    }
+
+    // MARK: Reading
+
+    public func scan(matching pattern: String?, pageSize: Int, _ visit: (ScanPage) throws -> ScanControl) throws {
+        let reader: PosixFile.DirectoryReader
+        do {
+            reader = try PosixFile.DirectoryReader(directory)
+        } catch {
+            throw SessionError.storeUnavailable(store: displayName, reason: "cannot list directory: \(error.message)")
+        }
+        let ext = options.fileExtension
+        while true {
+            let names = reader.next(max(pageSize, 1))
+            if names.isEmpty { return }
+            var page = ScanPage()
+            for name in names {
+                guard let id = sessionID(fromFileName: name, ext: ext) else { continue }
+                if let pattern, fnmatch(pattern, id, 0) != 0 { continue }
+                page.sessions.append(info(id: id))
+            }
+            if try visit(page) == .stop { return }
+        }
+    }
+
+    private func sessionID(fromFileName name: String, ext: String) -> String? {
+        if name.hasPrefix(".") { return nil }  // hidden files, and our own temp files
+        if ext.isEmpty { return name }
+        guard name.hasSuffix(ext), name.utf8.count > ext.utf8.count else { return nil }
+        return String(name.dropLast(ext.count))
+    }
+
+    private func info(id: String) -> SessionInfo {
+        let p = path(for: id)
+        do {
+            try validate(id: id)
+        } catch {
+            return SessionInfo(id: id, size: 0, keyCount: nil, expiry: nil, lastWrite: nil, problem: "the file name is not a valid session id: \(error)")
+        }
+        switch read(id: id, path: p) {
+        case .found(let s): return SessionInfo(s)
+        case .missing: return SessionInfo(id: id, size: 0, keyCount: nil, expiry: nil, lastWrite: nil, problem: "vanished while listing")
+        case .broken(let e):
+            var info = SessionInfo(id: id, size: 0, keyCount: nil, expiry: nil, lastWrite: nil, problem: e.reasonOnly)
+            if let st = PosixFile.lstatInfo(p) { info.size = max(Int(st.st_size) - GSessionFileCodec.headerSize, 0) }
+            if case .corruptWithTimestamp(let ts) = e.extra {
+                info.lastWrite = ts
+                info.expiry = .at(ts &+ options.maxAgeMillis)
+            }
+            return info
+        }
+    }
+
+    public func load(_ ids: [String]) throws -> [LoadResult] {
+        ids.map { id in
+            do throws(SessionError) {
+                try validate(id: id)
+            } catch {
+                return .broken(error)
+            }
+            switch read(id: id, path: path(for: id)) {
+            case .found(let s): return .found(s)
+            case .missing: return .missing
+            case .broken(let b): return .broken(b.error)
+            }
+        }
+    }
+
+    private struct Broken {
+        enum Extra { case none, corruptWithTimestamp(Int64) }
+        var error: SessionError
+        var extra: Extra = .none
+        var reasonOnly: String {
+            if case .corrupt(_, let r) = error { return r }
+            if case .io(_, let r) = error { return r }
+            return error.description
+        }
+    }
+
+    private enum ReadResult {
+        case found(Session)
+        case missing
+        case broken(Broken)
+    }
+
+    private func read(id: String, path p: String) -> ReadResult {
+        let bytes: [UInt8]
+        switch PosixFile.read(p, limit: FileStore.maxFileSize) {
+        case .success(let b): bytes = b
+        case .failure(let f) where f.errno == ENOENT: return .missing
+        case .failure(let f) where f.errno == EFBIG:
+            return .broken(Broken(error: .corrupt(location: p, reason: "larger than \(FileStore.maxFileSize >> 20) MiB, not read")))
+        case .failure(let f) where f.errno == EISDIR:
+            return .broken(Broken(error: .corrupt(location: p, reason: "is a directory, not a session file")))
+        case .failure(let f): return .broken(Broken(error: .io(location: p, reason: "cannot read: \(f.message)")))
+        }
+        switch GSessionFileCodec.decode(bytes, cipher: options.cipher) {
+        case .success(let d):
+            return .found(Session(id: id, data: d.data, expiry: .at(d.timestamp &+ options.maxAgeMillis), lastWrite: d.timestamp,
+                                  size: bytes.count - GSessionFileCodec.headerSize, escapeStyle: d.style, revision: Revision(bytes)))
+        case .failure(let f):
+            return .broken(Broken(error: .corrupt(location: p, reason: f.reason), extra: f.timestamp.map { .corruptWithTimestamp($0) } ?? .none))
+        }
+    }
+
+    // MARK: Writing
+
+    public func save(_ writes: [SessionWrite]) throws -> [Result<Void, SessionError>] {
+        writes.map { w in Result { () throws(SessionError) in try save(w) } }
+    }
+
+    private func save(_ w: SessionWrite) throws(SessionError) {
+        let id = w.session.id
+        try validate(id: id)
+        let p = path(for: id)
+        var current: (bytes: [UInt8], decoded: GSessionFileCodec.Decoded?)?
+        switch PosixFile.read(p, limit: FileStore.maxFileSize) {
+        case .success(let b):
+            current = (b, try? GSessionFileCodec.decode(b, cipher: options.cipher).get())
+        case .failure(let f) where f.errno == ENOENT:
+            current = nil
+        case .failure(let f):
+            throw SessionError.io(location: p, reason: "cannot read: \(f.message)")
+        }
+        switch w.mode {
+        case .create:
+            if current != nil { throw SessionError.alreadyExists(store: displayName, id: id) }
+        case .update:
+            guard let current else { throw SessionError.notFound(store: displayName, id: id) }
+            if let rev = w.session.revision, rev.bytes != current.bytes { throw SessionError.conflict(store: displayName, id: id) }
+        case .upsert:
+            break
+        }
+        let now = clock.nowMillis()
+        let timestamp: Int64
+        switch w.expiry {
+        case .keep: timestamp = current?.decoded?.timestamp ?? now
+        case .set(.at(let t)): timestamp = t &- options.maxAgeMillis
+        case .set(.never): timestamp = now
+        }
+        // Unchanged data keeps its stored bytes exactly (struct field order, escapes, ciphertext).
+        let body: [UInt8]
+        if let current, let old = current.decoded, old.data == w.session.data {
+            if old.timestamp == timestamp { return }
+            body = Array(current.bytes[GSessionFileCodec.headerSize...])
+        } else {
+            body = GSessionFileCodec.body(w.session.data, style: w.session.escapeStyle, cipher: options.cipher)
+        }
+        try writeAtomically(path: p, id: id, bytes: GSessionFileCodec.encode(timestamp: timestamp, body: body),
+                            createOnly: current == nil, expected: current?.bytes)
+    }
+
+    public func delete(_ ids: [String]) throws -> [Result<Bool, SessionError>] {
+        ids.map { id in
+            Result { () throws(SessionError) -> Bool in
+                try validate(id: id)
+                let p = path(for: id)
+                if unlink(p) == 0 {
+                    PosixFile.fsyncDirectory(directory)
+                    return true
+                }
+                let e = errno
+                if e == ENOENT { return false }
+                throw SessionError.io(location: p, reason: "cannot delete: \(String(cString: strerror(e)))")
+            }
+        }
+    }
+
+    public func setExpiry(_ changes: [(id: String, expiry: Expiry)]) throws -> [Result<Bool, SessionError>] {
+        changes.map { change in
+            Result { () throws(SessionError) -> Bool in
+                try validate(id: change.id)
+                guard case .at(let instant) = change.expiry else {
+                    throw SessionError.unsupported(store: displayName,
+                        reason: "a file session cannot live without an expiry: GoFrame expires it at its timestamp plus the max age")
+                }
+                let p = path(for: change.id)
+                let bytes: [UInt8]
+                switch PosixFile.read(p, limit: FileStore.maxFileSize) {
+                case .success(let b): bytes = b
+                case .failure(let f) where f.errno == ENOENT: return false
+                case .failure(let f): throw SessionError.io(location: p, reason: "cannot read: \(f.message)")
+                }
+                if case .failure(let f) = GSessionFileCodec.decode(bytes, cipher: options.cipher) {
+                    throw SessionError.corrupt(location: p, reason: f.reason)
+                }
+                let updated = GSessionFileCodec.header(instant &- options.maxAgeMillis) + bytes[GSessionFileCodec.headerSize...]
+                if updated != bytes {
+                    try writeAtomically(path: p, id: change.id, bytes: updated, createOnly: false, expected: bytes)
+                }
+                return true
+            }
+        }
+    }
+
+    nonisolated(unsafe) private static var tempCounter = 0
+
+    /// Writes `bytes` to a temp file beside `path`, fsyncs it, gives it the old file's mode and
+    /// owner (or GoFrame's for a new file), and renames it into place. With `createOnly` it never
+    /// replaces a file that appeared meanwhile; with `expected` it refuses when the file no
+    /// longer holds those bytes.
+    private func writeAtomically(path p: String, id: String, bytes: [UInt8], createOnly: Bool, expected: [UInt8]?) throws(SessionError) {
+        FileStore.tempCounter += 1
+        let temp = "\(directory)/.sessctl-\(getpid())-\(FileStore.tempCounter)-\(UInt32.random(in: 0...UInt32.max)).tmp"
+        let mode: mode_t, uid: uid_t, gid: gid_t
+        if let st = PosixFile.lstatInfo(p) {
+            (mode, uid, gid) = (st.st_mode & 0o7777, st.st_uid, st.st_gid)
+        } else {
+            // As GoFrame creates it: 0777 less the umask; owned by the directory's owner when we are root.
+            let dirStat = PosixFile.lstatInfo(directory)
+            mode = 0o777 & ~PosixFile.umaskValue
+            if geteuid() == 0, let d = dirStat { (uid, gid) = (d.st_uid, d.st_gid) } else { (uid, gid) = (geteuid(), getegid()) }
+        }
+        let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw SessionError.io(location: p, reason: "cannot create a temp file in \(directory): \(String(cString: strerror(errno)))") }
+        var ok = false
+        defer { if !ok { unlink(temp) } }
+        func fail(_ what: String, _ e: Int32) -> SessionError {
+            .io(location: p, reason: "\(what): \(String(cString: strerror(e)))")
+        }
+        if let f = PosixFile.writeAll(fd, bytes) { close(fd); throw fail("cannot write", f.errno) }
+        if (uid != geteuid() || gid != getegid()) && fchown(fd, uid, gid) != 0 {
+            let e = errno
+            close(fd)
+            throw SessionError.io(location: p, reason: "cannot keep the file's owner (uid \(uid), gid \(gid)): \(String(cString: strerror(e))); run as that user")
+        }
+        if fchmod(fd, mode) != 0 { let e = errno; close(fd); throw fail("cannot set the file mode", e) }
+        if fsync(fd) != 0 { let e = errno; close(fd); throw fail("cannot sync", e) }
+        close(fd)
+        if let expected {
+            switch PosixFile.read(p, limit: FileStore.maxFileSize) {
+            case .success(let now) where now == expected: break
+            default: throw SessionError.conflict(store: displayName, id: id)
+            }
+        }
+        if createOnly {
+            guard link(temp, p) == 0 else {
+                let e = errno
+                if e == EEXIST { throw SessionError.alreadyExists(store: displayName, id: id) }
+                throw fail("cannot create", e)
+            }
+            unlink(temp)
+        } else if rename(temp, p) != 0 {
+            throw fail("cannot replace", errno)
+        }
+        ok = true
+        PosixFile.fsyncDirectory(directory)
+    }
+}

@@ -1,0 +1,100 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Thin, Foundation-free file operations with errno-based errors.
+enum PosixFile {
+    struct Failure: Error {
+        let errno: Int32
+        var message: String { String(cString: strerror(errno)) }
+    }
+
+    /// The whole file, or a failure (ENOENT for a missing file). Files over `limit` bytes fail
+    /// with EFBIG.
+    static func read(_ path: String, limit: Int) -> Result<[UInt8], Failure> {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return .failure(Failure(errno: errno)) }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { return .failure(Failure(errno: errno)) }
+        if (st.st_mode & S_IFMT) == S_IFDIR { return .failure(Failure(errno: EISDIR)) }
+        if Int(st.st_size) > limit { return .failure(Failure(errno: EFBIG)) }
+        var out = [UInt8](repeating: 0, count: max(Int(st.st_size), 0))
+        var filled = 0
+        while true {
+            if filled == out.count { out.append(contentsOf: repeatElement(0, count: max(4096, out.count))) }
+            let n = out.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + filled, $0.count - filled) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                return .failure(Failure(errno: errno))
+            }
+            if n == 0 { break }
+            filled += n
+            if filled > limit { return .failure(Failure(errno: EFBIG)) }
+        }
+        out.removeSubrange(filled...)
+        return .success(out)
+    }
+
+    static func lstatInfo(_ path: String) -> stat? {
+        var st = stat()
+        return lstat(path, &st) == 0 ? st : nil
+    }
+
+    static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Failure? {
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + done, $0.count - done) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                return Failure(errno: errno)
+            }
+            done += n
+        }
+        return nil
+    }
+
+    static func fsyncDirectory(_ dir: String) {
+        let fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if fd >= 0 {
+            fsync(fd)
+            close(fd)
+        }
+    }
+
+    /// The process umask, read without changing it for longer than an instant.
+    static let umaskValue: mode_t = {
+        let m = umask(0o022)
+        umask(m)
+        return m
+    }()
+
+    /// Names in a directory (no `.` and `..`), a batch at a time.
+    final class DirectoryReader {
+        private let dir: OpaquePointer
+
+        init(_ path: String) throws(Failure) {
+            guard let d = opendir(path) else { throw Failure(errno: errno) }
+            dir = d
+        }
+
+        deinit { closedir(dir) }
+
+        /// Up to `max` entries that are regular files (or of unknown type); empty at the end.
+        func next(_ max: Int) -> [String] {
+            var names: [String] = []
+            while names.count < max, let ent = readdir(dir) {
+                let type = ent.pointee.d_type
+                if type != UInt8(DT_REG) && type != UInt8(DT_UNKNOWN) { continue }
+                let name = withUnsafePointer(to: ent.pointee.d_name) {
+                    $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+                }
+                if name == "." || name == ".." { continue }
+                names.append(name)
+            }
+            return names
+        }
+    }
+}

@@ -1,0 +1,56 @@
+import ArgumentParser
+import SessionKit
+
+struct ExpireCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "expire",
+        abstract: "Give a session a new remaining lifetime.",
+        discussion: "The data is not touched. `expire ID 0` makes the session expire now (the app stops seeing it; a File store keeps the file until it is swept or purged).")
+
+    @OptionGroup var storeOptions: StoreOptions
+
+    @Argument(help: "The session id.")
+    var id: String
+
+    @Argument(help: "The remaining lifetime: seconds, or 90s, 30m, 1h30m, 7d.")
+    var duration: String
+
+    func run() throws {
+        try reportingErrors {
+            let store = try storeOptions.open()
+            let millis = try Durations.parse(duration)
+            try store.setExpiry(id, .at(store.clock.nowMillis() + millis))
+        }
+    }
+}
+
+struct TTLCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ttl",
+        abstract: "Print a session's remaining lifetime.",
+        discussion: "On a terminal: a duration and the instant. Piped: whole seconds (-1 for no expiry, 0 once expired).")
+
+    @OptionGroup var storeOptions: StoreOptions
+
+    @Argument(help: "The session id.")
+    var id: String
+
+    func run() throws {
+        try reportingErrors {
+            let store = try storeOptions.open()
+            let session = try store.get(id)
+            let now = store.clock.nowMillis()
+            switch session.expiry {
+            case .never:
+                Terminal.write(Terminal.stdoutIsTTY ? "no expiry" : "-1")
+            case .at(let t):
+                if t < now { Terminal.warn("note: session '\(id)' expired \(Durations.format(millis: now - t)) ago") }
+                if Terminal.stdoutIsTTY {
+                    Terminal.write("\(SessionFormatting.lifetime(session.expiry, now: now)) (at \(Durations.rfc3339(millis: t)))")
+                } else {
+                    Terminal.write(String(SessionFormatting.secondsLeft(t - now)))
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,45 @@
+import ArgumentParser
+import SessionKit
+
+struct GetCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "get",
+        abstract: "Print a session, or one of its keys, as JSON.",
+        discussion: "On a terminal the JSON is indented; piped, it is compact and exactly as the app stores it. An expired session is printed with a note on stderr.")
+
+    enum Format: String, ExpressibleByArgument, CaseIterable { case json, pretty }
+
+    @OptionGroup var storeOptions: StoreOptions
+
+    @Argument(help: "The session id.")
+    var id: String
+
+    @Argument(help: "Print only this key's value.")
+    var key: String?
+
+    @Option(name: .shortAndLong, help: "json: compact, as stored; pretty: indented. Default: pretty on a terminal, json when piped.")
+    var output: Format?
+
+    func run() throws {
+        try reportingErrors {
+            let store = try storeOptions.open()
+            let session = try store.get(id)
+            let now = store.clock.nowMillis()
+            if let left = session.expiry.remaining(now: now), left < 0 {
+                Terminal.warn("note: session '\(id)' expired \(Durations.format(millis: -left)) ago; the app no longer sees it")
+            }
+            let value: JSONValue
+            if let key {
+                guard let v = session.data[key] else {
+                    Terminal.warn("\(store.displayName): session \(SessionError.quote(id)) has no key \(SessionError.quote(key))")
+                    throw ExitCode(3)
+                }
+                value = v
+            } else {
+                value = .object(session.data)
+            }
+            let pretty = (output ?? (Terminal.stdoutIsTTY ? .pretty : .json)) == .pretty
+            Terminal.write(SessionFormatting.render(value, pretty: pretty))
+        }
+    }
+}

@@ -1,0 +1,146 @@
+import ArgumentParser
+import SessionKit
+
+struct ListCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list",
+        abstract: "List sessions: id, keys, size, remaining lifetime, last write.",
+        discussion: "Rows stream as the store is read; --sort reads everything first. Corrupt sessions are listed with the reason. Expired sessions are hidden unless --expired or --all.")
+
+    enum Format: String, ExpressibleByArgument, CaseIterable { case table, json, ndjson, ids }
+    enum SortKey: String, ExpressibleByArgument, CaseIterable { case id, size, ttl, keys, written }
+
+    @OptionGroup var storeOptions: StoreOptions
+
+    @Argument(help: "Only ids matching this glob (e.g. '1qbn*').")
+    var pattern: String?
+
+    @Option(name: .shortAndLong, help: "Output format.")
+    var output: Format = .table
+
+    @Option(help: "Stop after this many sessions.")
+    var limit: Int?
+
+    @Option(help: "Sort by this field (reads the whole store first).")
+    var sort: SortKey?
+
+    @Flag(name: .shortAndLong, help: "Reverse the sort order.")
+    var reverse = false
+
+    @Flag(help: "Only expired sessions (File stores keep them until swept).")
+    var expired = false
+
+    @Flag(help: "Live and expired sessions.")
+    var all = false
+
+    func validate() throws {
+        if expired && all { throw ValidationError("--expired and --all cannot be used together") }
+        if let limit, limit < 0 { throw ValidationError("--limit must be 0 or more") }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let store = try storeOptions.open()
+            let now = store.clock.nowMillis()
+            var printer = ListPrinter(format: output, now: now)
+            var shown = 0, hiddenExpired = 0, hiddenLive = 0, broken = 0
+            var collected: [SessionInfo] = []
+            let limit = self.limit ?? Int.max
+            try store.scan(matching: pattern, pageSize: 512) { page in
+                for info in page.sessions {
+                    if info.problem != nil { broken += 1 }
+                    let isExpired = info.expiry?.isExpired(now: now) ?? false
+                    if expired && !isExpired { hiddenLive += 1; continue }
+                    if !expired && !all && isExpired && info.problem == nil { hiddenExpired += 1; continue }
+                    if sort != nil {
+                        collected.append(info)
+                    } else {
+                        if shown >= limit { return .stop }
+                        printer.row(info)
+                        shown += 1
+                    }
+                }
+                return sort == nil && shown >= limit ? .stop : .proceed
+            }
+            if let sort {
+                collected.sort { a, b in
+                    let ordered = ListCommand.less(a, b, by: sort, now: now)
+                    return reverse ? ListCommand.less(b, a, by: sort, now: now) : ordered
+                }
+                for info in collected.prefix(limit) { printer.row(info); shown += 1 }
+            }
+            printer.finish()
+            if output == .table && Terminal.stdoutIsTTY {
+                var note = "\(shown) session\(shown == 1 ? "" : "s")"
+                if hiddenExpired > 0 { note += ", \(hiddenExpired) expired not shown (--all)" }
+                if broken > 0 { note += ", \(broken) corrupt" }
+                Terminal.warn(note)
+            }
+        }
+    }
+
+    static func less(_ a: SessionInfo, _ b: SessionInfo, by key: SortKey, now: Int64) -> Bool {
+        func remaining(_ i: SessionInfo) -> Int64 {
+            switch i.expiry {
+            case .at(let t)?: return t - now
+            case .never?: return Int64.max
+            case nil: return Int64.min
+            }
+        }
+        switch key {
+        case .id: return a.id.utf8.lexicographicallyPrecedes(b.id.utf8)
+        case .size: return (a.size, a.id) < (b.size, b.id)
+        case .ttl: return (remaining(a), a.id) < (remaining(b), b.id)
+        case .keys: return (a.keyCount ?? -1, a.id) < (b.keyCount ?? -1, b.id)
+        case .written: return (a.lastWrite ?? Int64.min, a.id) < (b.lastWrite ?? Int64.min, b.id)
+        }
+    }
+}
+
+/// Writes list rows one at a time in the chosen format.
+struct ListPrinter {
+    let format: ListCommand.Format
+    let now: Int64
+    private var count = 0
+
+    init(format: ListCommand.Format, now: Int64) {
+        self.format = format
+        self.now = now
+    }
+
+    mutating func row(_ info: SessionInfo) {
+        switch format {
+        case .ids:
+            Terminal.write(info.id)
+        case .ndjson:
+            Terminal.write(SessionFormatting.render(SessionFormatting.json(info, now: now), pretty: false))
+        case .json:
+            Terminal.write((count == 0 ? "[" : ",") + SessionFormatting.render(SessionFormatting.json(info, now: now), pretty: false))
+        case .table:
+            if count == 0 { Terminal.write(Terminal.paint(line("ID", "KEYS", "SIZE", "TTL", "LAST WRITE (UTC)"), "1")) }
+            let ttl = SessionFormatting.lifetime(info.expiry, now: now)
+            let written = info.lastWrite.map { Durations.shortDate(millis: $0) } ?? "-"
+            let keys = info.keyCount.map(String.init) ?? "-"
+            let safeID = SessionError.quote(info.id).dropFirst().dropLast()
+            var text = line(String(safeID), keys, SessionFormatting.size(info.size), info.problem == nil ? ttl : "CORRUPT", written)
+            if let problem = info.problem {
+                text = Terminal.paint(text + "  " + problem, "31")
+            } else if info.expiry?.isExpired(now: now) ?? false {
+                text = Terminal.paint(text, "2")
+            }
+            Terminal.write(text)
+        }
+        count += 1
+    }
+
+    func finish() {
+        if format == .json { Terminal.write(count == 0 ? "[]" : "]") }
+    }
+
+    private func line(_ id: String, _ keys: String, _ size: String, _ ttl: String, _ written: String) -> String {
+        pad(id, 32) + "  " + padLeft(keys, 4) + "  " + padLeft(size, 7) + "  " + pad(ttl, 20) + "  " + written
+    }
+
+    private func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s : s + String(repeating: " ", count: n - s.count) }
+    private func padLeft(_ s: String, _ n: Int) -> String { s.count >= n ? s : String(repeating: " ", count: n - s.count) + s }
+}

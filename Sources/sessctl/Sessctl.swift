@@ -1,0 +1,32 @@
+import ArgumentParser
+import SessionKit
+
+@main
+struct Sessctl: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sessctl",
+        abstract: "See and fix the sessions your web apps keep.",
+        discussion: """
+            Opens a GoFrame gsession store (a directory of session files) and lists, inspects, edits, \
+            expires and deletes its sessions. Name the store with -s/--store, SESSCTL_STORE, or use \
+            GoFrame's default directory $TMPDIR/gsessions/default.
+
+            Exit status: 0 success, 1 error, 3 session not found, 4 some sessions of a bulk operation failed.
+            """,
+        version: "0.1.0",
+        subcommands: [
+            ListCommand.self, GetCommand.self, SetCommand.self, DelCommand.self,
+            ExpireCommand.self, TTLCommand.self, CountCommand.self,
+        ]
+    )
+
+    static func main() {
+        let args = StoreOptions.hoistGlobalOptions(Array(CommandLine.arguments.dropFirst()), subcommands: configuration.subcommands)
+        do {
+            var command = try parseAsRoot(args)
+            try command.run()
+        } catch {
+            exit(withError: error)
+        }
+    }
+}

@@ -1,0 +1,63 @@
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#elseif canImport(Darwin)
+@preconcurrency import Darwin
+#endif
+import ArgumentParser
+import SessionKit
+
+/// The process environment, read once.
+enum Environment {
+    static let all: [String: String] = {
+        var env: [String: String] = [:]
+        var p = environ
+        while let entry = p.pointee {
+            let s = String(cString: entry)
+            if let eq = s.firstIndex(of: "=") { env[String(s[..<eq])] = String(s[s.index(after: eq)...]) }
+            p += 1
+        }
+        return env
+    }()
+
+    static func value(_ name: String) -> String? { all[name] }
+}
+
+/// What the terminal can show, and writing to stdout and stderr.
+enum Terminal {
+    nonisolated(unsafe) static var noColorFlag = false
+
+    static let stdoutIsTTY = isatty(1) == 1
+    static let stderrIsTTY = isatty(2) == 1
+
+    /// Colour on stdout: a terminal, and neither NO_COLOR nor --no-color.
+    static var color: Bool {
+        stdoutIsTTY && !noColorFlag && (Environment.value("NO_COLOR") ?? "").isEmpty
+    }
+
+    static func paint(_ s: String, _ code: String) -> String {
+        color ? "\u{1B}[\(code)m\(s)\u{1B}[0m" : s
+    }
+
+    static func write(_ s: String) {
+        print(s)
+    }
+
+    static func writeBytes(_ bytes: [UInt8]) {
+        bytes.withUnsafeBufferPointer { _ = fwrite($0.baseAddress, 1, $0.count, stdout) }
+    }
+
+    static func warn(_ s: String) {
+        fflush(stdout)
+        fputs("sessctl: \(s)\n", stderr)
+    }
+}
+
+/// Turns library errors into one line on stderr and the exit status product.md gives them.
+func reportingErrors<T>(_ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let error as SessionError {
+        Terminal.warn(error.description)
+        throw ExitCode(error.isNotFound ? 3 : 1)
+    }
+}
