@@ -30,7 +30,7 @@ let package = Package(
         ),
 
         // Helpers shared by the test targets: temp dirs, fixtures, a private redis-server, running the binary.
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["SessionKit"], path: "Tests/TestSupport"),
 
         .testTarget(name: "SessionKitTests", dependencies: ["SessionKit", "TestSupport"]),
         .testTarget(name: "RedisClientTests", dependencies: ["RedisClient", "TestSupport"]),

@@ -1,0 +1,79 @@
+import XCTest
+@testable import SessionKit
+
+final class StoreAddressTests: XCTestCase {
+    private func fileParts(_ text: String, env: [String: String] = [:]) throws -> (String, FileStore.Options) {
+        guard case let .file(dir, options) = try StoreAddress.parse(text, environment: env).kind else { throw XCTSkip("not a file store") }
+        return (dir, options)
+    }
+
+    func testFileForms() throws {
+        XCTAssertEqual(try fileParts("file:/tmp/gsessions/default").0, "/tmp/gsessions/default")
+        XCTAssertEqual(try fileParts("file:./dir").0, "./dir")
+        XCTAssertEqual(try fileParts("file:///var/x").0, "/var/x")
+        XCTAssertEqual(try fileParts("file://localhost/var/x").0, "/var/x")
+        XCTAssertEqual(try fileParts("/srv/sessions").0, "/srv/sessions")
+        XCTAssertEqual(try fileParts("relative/dir").0, "relative/dir")
+        XCTAssertEqual(try fileParts("file:~/s", env: ["HOME": "/home/op"]).0, "/home/op/s")
+        XCTAssertEqual(try fileParts("file:/my%20dir").0, "/my dir")
+    }
+
+    func testFileOptions() throws {
+        let (_, o) = try fileParts("file:/d?ttl=2h&ext=&encrypted=true")
+        XCTAssertEqual(o.maxAgeMillis, 7_200_000)
+        XCTAssertEqual(o.fileExtension, "")
+        XCTAssertEqual(o.cipher?.key, GSessionCipher.defaultKey)
+        let (_, own) = try fileParts("file:/d?crypto-key=0123456789abcdef")
+        XCTAssertEqual(own.cipher?.key, Array("0123456789abcdef".utf8))
+        XCTAssertEqual(try fileParts("/d").1.maxAgeMillis, 86_400_000)
+        XCTAssertEqual(try fileParts("/d").1.fileExtension, ".session")
+        guard case let .file(_, o2) = try StoreAddress.parse("file:/d?ttl=2h", maxAgeMillis: 60_000).kind else { return XCTFail() }
+        XCTAssertEqual(o2.maxAgeMillis, 60_000, "--max-age wins over ttl=")
+    }
+
+    func testDefaultIsGoFramesDirectory() {
+        XCTAssertEqual(StoreAddress.defaultAddress(environment: [:]), "file:/tmp/gsessions/default")
+        XCTAssertEqual(StoreAddress.defaultAddress(environment: ["TMPDIR": "/var/tmp/"]), "file:/var/tmp/gsessions/default")
+    }
+
+    func testBadAddressesAreOneClearLine() {
+        let cases: [(String, String)] = [
+            ("", "empty"), ("ftp://x", "unknown scheme 'ftp:'"), ("file:/d?color=red", "unknown option 'color'"),
+            ("file:/d?ttl=soon", "invalid duration"), ("file:/d?crypto-key=short", "16, 24 or 32 bytes"),
+            ("file://otherhost/d", "cannot name a host"), ("memory:", "inside the app process"), ("file:/d?encrypted=maybe", "true or false"),
+        ]
+        for (text, expected) in cases {
+            XCTAssertThrowsError(try StoreAddress.parse(text), text) { e in
+                let message = String(describing: e)
+                XCTAssertTrue(message.contains(expected), "\(text): \(message)")
+                XCTAssertFalse(message.contains("\n"))
+            }
+        }
+    }
+
+    func testSecretsAreNeverShown() throws {
+        XCTAssertEqual(StoreAddress.redacted("redis://bob:hunter2@h:6379/0"), "redis://bob:***@h:6379/0")
+        XCTAssertEqual(StoreAddress.redacted("file:/d?crypto-key=0123456789abcdef&ttl=1h"), "file:/d?crypto-key=***&ttl=1h")
+        let address = try StoreAddress.parse("file:/d?crypto-key=0123456789abcdef")
+        XCTAssertFalse(address.displayName.contains("0123456789abcdef"))
+        XCTAssertThrowsError(try StoreAddress.parse("file:/d?crypto-key=secretsecret&bogus=1")) { e in
+            XCTAssertFalse(String(describing: e).contains("secretsecret"))
+        }
+    }
+
+    func testDurations() throws {
+        XCTAssertEqual(try Durations.parse("90"), 90_000)
+        XCTAssertEqual(try Durations.parse("1h30m"), 5_400_000)
+        XCTAssertEqual(try Durations.parse("7d"), 604_800_000)
+        XCTAssertEqual(try Durations.parse("250ms"), 250)
+        XCTAssertEqual(try Durations.parse("0"), 0)
+        for bad in ["", "h", "1x", "-5", "1.5h", "99999999999999999999"] {
+            XCTAssertThrowsError(try Durations.parse(bad), bad)
+        }
+        XCTAssertEqual(Durations.format(millis: 86_399_000), "23h59m")
+        XCTAssertEqual(Durations.format(millis: 3 * 86_400_000 + 3_600_000), "3d1h")
+        XCTAssertEqual(Durations.format(millis: 86_400_000), "1d")
+        XCTAssertEqual(Durations.format(millis: 42_000), "42s")
+        XCTAssertEqual(Durations.rfc3339(millis: 1_795_240_858_532), "2026-11-21T06:00:58.532Z")
+    }
+}

@@ -1,0 +1,200 @@
+import XCTest
+import SessionKit
+
+/// The behaviour every `SessionStore` must show, run against each backend with a factory that
+/// returns a fresh, empty store. Backend-specific facts (formats, fixtures) are tested apart.
+public struct StoreConformance {
+    public let makeStore: () throws -> any SessionStore
+    /// Ids this backend must refuse.
+    public var invalidIDs: [String] = ["", "a\u{0}b", "a\nb", "tab\there", "del\u{7f}"]
+
+    public init(makeStore: @escaping () throws -> any SessionStore) {
+        self.makeStore = makeStore
+    }
+
+    /// Runs every check; failures are reported at the caller's line.
+    public func run(file: StaticString = #filePath, line: UInt = #line) throws {
+        let checks: [(String, (any SessionStore) throws -> Void)] = [
+            ("empty store", emptyStore), ("create and load", createAndLoad), ("create refuses existing", createRefusesExisting),
+            ("update missing", updateMissing), ("update keeps expiry", updateKeepsExpiry),
+            ("explicit expiry", explicitExpiry), ("conflict", conflictDetected), ("batch load", batchLoad),
+            ("delete", deleteMany), ("scan pages", scanPages), ("scan pattern", scanPattern),
+            ("exact values", exactValues), ("invalid ids", refusesInvalidIDs), ("upsert", upsert),
+        ]
+        for (name, check) in checks {
+            let store = try makeStore()
+            do {
+                try check(store)
+            } catch {
+                XCTFail("conformance '\(name)' on \(store.displayName): \(error)", file: file, line: line)
+            }
+        }
+    }
+
+    private func sample(_ id: String, _ n: Int = 1) -> Session {
+        Session(id: id, data: JSONObject([("user_id", .number(String(n))), ("name", .string("user \(n)"))]), expiry: .never)
+    }
+
+    private func loaded(_ store: any SessionStore, _ id: String) throws -> Session? {
+        switch try store.load(id) {
+        case .found(let s): return s
+        case .missing: return nil
+        case .broken(let e): throw e
+        }
+    }
+
+    private func ids(_ store: any SessionStore, pattern: String? = nil, pageSize: Int = 100) throws -> [String] {
+        var out: [String] = []
+        try store.scan(matching: pattern, pageSize: pageSize) { page in
+            out += page.sessions.map(\.id)
+            return .proceed
+        }
+        return out
+    }
+
+    private func emptyStore(_ store: any SessionStore) throws {
+        XCTAssertEqual(try ids(store), [])
+        guard case .missing = try store.load("nobody") else { return XCTFail("a missing session must load as .missing") }
+    }
+
+    private func createAndLoad(_ store: any SessionStore) throws {
+        let now = store.clock.nowMillis()
+        try store.save(SessionWrite(sample("s1"), mode: .create))
+        let s = try XCTUnwrap(loaded(store, "s1"))
+        XCTAssertEqual(s.id, "s1")
+        XCTAssertEqual(s.data, sample("s1").data)
+        XCTAssertGreaterThan(s.size, 0)
+        // A new session without an explicit expiry gets the default lifetime.
+        let left = try XCTUnwrap(s.expiry.remaining(now: now))
+        XCTAssertEqual(Double(left), Double(store.defaultLifetimeMillis), accuracy: 2000)
+        XCTAssertEqual(try ids(store), ["s1"])
+    }
+
+    private func createRefusesExisting(_ store: any SessionStore) throws {
+        try store.save(SessionWrite(sample("s1", 1), mode: .create))
+        XCTAssertThrowsError(try store.save(SessionWrite(sample("s1", 2), mode: .create))) { e in
+            XCTAssertEqual(e as? SessionError, .alreadyExists(store: store.displayName, id: "s1"))
+        }
+        XCTAssertEqual(try loaded(store, "s1")?.data, sample("s1", 1).data)
+    }
+
+    private func updateMissing(_ store: any SessionStore) throws {
+        XCTAssertThrowsError(try store.save(SessionWrite(sample("ghost"), mode: .update))) { e in
+            XCTAssertEqual((e as? SessionError)?.isNotFound, true)
+        }
+        XCTAssertNil(try loaded(store, "ghost"))
+    }
+
+    private func updateKeepsExpiry(_ store: any SessionStore) throws {
+        let now = store.clock.nowMillis()
+        try store.save(SessionWrite(sample("s1"), mode: .create, expiry: .set(.at(now + 3_600_000))))
+        var s = try XCTUnwrap(loaded(store, "s1"))
+        let before = try XCTUnwrap(s.expiry.remaining(now: now))
+        s.data["theme"] = .string("dark")
+        try store.save(SessionWrite(s, mode: .update))
+        let after = try XCTUnwrap(loaded(store, "s1"))
+        XCTAssertEqual(after.data["theme"], .string("dark"))
+        XCTAssertEqual(Double(try XCTUnwrap(after.expiry.remaining(now: now))), Double(before), accuracy: 2000)
+    }
+
+    private func explicitExpiry(_ store: any SessionStore) throws {
+        let now = store.clock.nowMillis()
+        try store.save(SessionWrite(sample("s1"), mode: .create))
+        try store.setExpiry("s1", .at(now + 600_000))
+        let s = try XCTUnwrap(loaded(store, "s1"))
+        XCTAssertEqual(Double(try XCTUnwrap(s.expiry.remaining(now: now))), 600_000, accuracy: 2000)
+        XCTAssertEqual(s.data, sample("s1").data, "changing the expiry must not touch the data")
+        XCTAssertEqual(try store.setExpiry([("nobody", .at(now + 1000))])[0].get(), false)
+    }
+
+    private func conflictDetected(_ store: any SessionStore) throws {
+        try store.save(SessionWrite(sample("s1"), mode: .create))
+        var mine = try XCTUnwrap(loaded(store, "s1"))
+        var theirs = try XCTUnwrap(loaded(store, "s1"))
+        theirs.data["by"] = .string("app")
+        try store.save(SessionWrite(theirs, mode: .update))
+        mine.data["by"] = .string("sessctl")
+        XCTAssertThrowsError(try store.save(SessionWrite(mine, mode: .update))) { e in
+            XCTAssertEqual(e as? SessionError, .conflict(store: store.displayName, id: "s1"))
+        }
+        XCTAssertEqual(try loaded(store, "s1")?.data["by"], .string("app"), "the other writer's change must stay")
+    }
+
+    private func batchLoad(_ store: any SessionStore) throws {
+        try store.save(SessionWrite(sample("a", 1), mode: .create))
+        try store.save(SessionWrite(sample("c", 3), mode: .create))
+        let results = try store.load(["a", "b", "c"])
+        XCTAssertEqual(results.count, 3)
+        guard case .found(let a) = results[0], case .missing = results[1], case .found(let c) = results[2] else {
+            return XCTFail("batch load must keep the order: found, missing, found")
+        }
+        XCTAssertEqual(a.data, sample("a", 1).data)
+        XCTAssertEqual(c.data, sample("c", 3).data)
+    }
+
+    private func deleteMany(_ store: any SessionStore) throws {
+        for id in ["d1", "d2"] { try store.save(SessionWrite(sample(id), mode: .create)) }
+        let results = try store.delete(["d1", "nope", "d2"]).map { try $0.get() }
+        XCTAssertEqual(results, [true, false, true])
+        XCTAssertEqual(try ids(store), [])
+    }
+
+    private func scanPages(_ store: any SessionStore) throws {
+        let all = (0..<25).map { "p\($0)" }
+        try store.save(all.map { SessionWrite(sample($0), mode: .create) }).forEach { try $0.get() }
+        var pages = 0
+        var seen: [String] = []
+        try store.scan(matching: nil, pageSize: 7) { page in
+            pages += 1
+            seen += page.sessions.map(\.id)
+            for info in page.sessions {
+                XCTAssertNil(info.problem)
+                XCTAssertGreaterThan(info.size, 0)
+            }
+            return .proceed
+        }
+        XCTAssertEqual(seen.sorted(), all.sorted(), "every session exactly once")
+        XCTAssertGreaterThan(pages, 1, "a small page size must give several pages")
+        var stopped = 0
+        try store.scan(matching: nil, pageSize: 5) { page in
+            stopped += 1
+            return .stop
+        }
+        XCTAssertEqual(stopped, 1, "a scan stops when told to")
+    }
+
+    private func scanPattern(_ store: any SessionStore) throws {
+        for id in ["alpha1", "alpha2", "beta1", "a*b"] { try store.save(SessionWrite(sample(id), mode: .create)) }
+        XCTAssertEqual(try ids(store, pattern: "alpha*").sorted(), ["alpha1", "alpha2"])
+        XCTAssertEqual(try ids(store, pattern: "*1").sorted(), ["alpha1", "beta1"])
+        XCTAssertEqual(try ids(store, pattern: "a\\*b"), ["a*b"])
+    }
+
+    private func exactValues(_ store: any SessionStore) throws {
+        let data = JSONObject([
+            ("big", .number("18446744073709551615")), ("exp", .number("1e+21")), ("negzero", .number("-0")),
+            ("float", .number("0.1")), ("text", .string("Grüße <b>&</b> \u{2028} 👋")), ("nested", .object(JSONObject([("k", .array([.bool(true), .null]))]))),
+        ])
+        try store.save(SessionWrite(Session(id: "v", data: data, expiry: .never), mode: .create))
+        XCTAssertEqual(try loaded(store, "v")?.data, data, "values, including number literals, come back exactly")
+    }
+
+    private func refusesInvalidIDs(_ store: any SessionStore) throws {
+        for id in invalidIDs {
+            XCTAssertThrowsError(try store.validate(id: id), "id \(SessionError.quote(id)) must be refused")
+            XCTAssertThrowsError(try store.save(SessionWrite(sample(id), mode: .upsert)), "id \(SessionError.quote(id)) must not be written")
+            guard case .broken(let e) = try store.load(id), case .invalidID = e else {
+                XCTFail("loading id \(SessionError.quote(id)) must fail as invalid")
+                continue
+            }
+            XCTAssertThrowsError(try store.delete([id])[0].get())
+        }
+        XCTAssertEqual(try ids(store), [], "nothing was written for refused ids")
+    }
+
+    private func upsert(_ store: any SessionStore) throws {
+        try store.save(SessionWrite(sample("u", 1), mode: .upsert))
+        try store.save(SessionWrite(sample("u", 2), mode: .upsert))
+        XCTAssertEqual(try loaded(store, "u")?.data, sample("u", 2).data)
+    }
+}
