@@ -22,7 +22,15 @@ public enum Expiry: Sendable, Equatable {
 /// when someone else changed the session in between.
 public struct Revision: Sendable, Equatable {
     public let bytes: [UInt8]
-    public init(_ bytes: [UInt8]) { self.bytes = bytes }
+    /// The data as decoded from `bytes`, so a write need not decode them again.
+    let data: JSONObject?
+
+    public init(_ bytes: [UInt8], data: JSONObject? = nil) {
+        self.bytes = bytes
+        self.data = data
+    }
+
+    public static func == (a: Revision, b: Revision) -> Bool { Bytes.equal(a.bytes, b.bytes) }
 }
 
 /// One session: its id, its data and when it expires, plus what the store knows about it.

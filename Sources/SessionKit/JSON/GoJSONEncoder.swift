@@ -49,46 +49,47 @@ public enum GoJSONEncoder {
 
     /// Go's string quoting. With `html`, `<`, `>` and `&` become `\u003c`, `\u003e`, `\u0026`.
     static func writeString(_ s: String, style: JSONEscapeStyle, html: Bool, into out: inout [UInt8]) {
+        var s = s
+        s.withUTF8 { writeString(utf8: $0, style: style, html: html, into: &out) }
+    }
+
+    private static func writeString(utf8 b: UnsafeBufferPointer<UInt8>, style: JSONEscapeStyle, html: Bool, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        var utf8 = s.utf8.makeIterator()
-        var pending: [UInt8] = []  // bytes of the current multi-byte character
-        while let b = utf8.next() {
-            if b < 0x80 {
-                switch b {
-                case UInt8(ascii: "\""), UInt8(ascii: "\\"):
-                    out.append(UInt8(ascii: "\\")); out.append(b)
-                case 0x0a: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
-                case 0x0d: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
-                case 0x09: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
-                case 0x08 where style == .modern: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "b")])
-                case 0x0c where style == .modern: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "f")])
-                case UInt8(ascii: "<") where html, UInt8(ascii: ">") where html, UInt8(ascii: "&") where html:
-                    unicodeEscape(UInt32(b), into: &out)
-                case 0..<0x20:
-                    unicodeEscape(UInt32(b), into: &out)
-                default:
-                    out.append(b)
-                }
+        var runStart = 0
+        var i = 0
+        let n = b.count
+        while i < n {
+            let c = b[i]
+            // Bytes that stand for themselves are copied in runs.
+            if c >= 0x20 && c != UInt8(ascii: "\"") && c != UInt8(ascii: "\\") && c != 0xE2
+                && !(html && (c == UInt8(ascii: "<") || c == UInt8(ascii: ">") || c == UInt8(ascii: "&"))) {
+                i += 1
                 continue
             }
-            // U+2028 and U+2029 are E2 80 A8 / E2 80 A9.
-            if b == 0xE2 {
-                pending = [b]
-                if let b1 = utf8.next() {
-                    pending.append(b1)
-                    if let b2 = utf8.next() {
-                        pending.append(b2)
-                        if b1 == 0x80 && (b2 == 0xA8 || b2 == 0xA9) {
-                            unicodeEscape(b2 == 0xA8 ? 0x2028 : 0x2029, into: &out)
-                            continue
-                        }
-                    }
-                }
-                out.append(contentsOf: pending)
+            // U+2028 and U+2029 are E2 80 A8 / E2 80 A9; other E2 sequences are plain.
+            if c == 0xE2 && !(i + 2 < n && b[i + 1] == 0x80 && (b[i + 2] == 0xA8 || b[i + 2] == 0xA9)) {
+                i += 1
                 continue
             }
-            out.append(b)
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: b[runStart..<i]))
+            switch c {
+            case 0xE2:
+                unicodeEscape(b[i + 2] == 0xA8 ? 0x2028 : 0x2029, into: &out)
+                i += 3
+                runStart = i
+                continue
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"): out.append(UInt8(ascii: "\\")); out.append(c)
+            case 0x0a: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
+            case 0x0d: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
+            case 0x09: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
+            case 0x08 where style == .modern: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "b")])
+            case 0x0c where style == .modern: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "f")])
+            default: unicodeEscape(UInt32(c), into: &out)  // other control characters and <, >, &
+            }
+            i += 1
+            runStart = i
         }
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: b[runStart..<n]))
         out.append(UInt8(ascii: "\""))
     }
 

@@ -41,8 +41,8 @@ extension JSONValue: Equatable {
         switch (lhs, rhs) {
         case (.null, .null): return true
         case let (.bool(a), .bool(b)): return a == b
-        case let (.number(a), .number(b)): return a.utf8.elementsEqual(b.utf8)
-        case let (.string(a), .string(b)): return a.utf8.elementsEqual(b.utf8)
+        case let (.number(a), .number(b)): return Bytes.equal(a, b)
+        case let (.string(a), .string(b)): return Bytes.equal(a, b)
         case let (.array(a), .array(b)): return a.count == b.count && zip(a, b).allSatisfy { $0 == $1 }
         case let (.object(a), .object(b)): return a == b
         default: return false
@@ -123,6 +123,6 @@ public struct JSONObject: Sendable, Equatable, Sequence {
 
     public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
         lhs.members.count == rhs.members.count
-            && zip(lhs.members, rhs.members).allSatisfy { $0.key.utf8.elementsEqual($1.key.utf8) && $0.value == $1.value }
+            && zip(lhs.members, rhs.members).allSatisfy { Bytes.equal($0.key, $1.key) && $0.value == $1.value }
     }
 }

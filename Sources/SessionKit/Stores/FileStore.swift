@@ -174,7 +174,7 @@ public final class FileStore: SessionStore {
         switch GSessionFileCodec.decode(bytes, cipher: options.cipher) {
         case .success(let d):
             return .found(Session(id: id, data: d.data, expiry: .at(d.timestamp &+ options.maxAgeMillis), lastWrite: d.timestamp,
-                                  size: bytes.count - GSessionFileCodec.headerSize, escapeStyle: d.style, revision: Revision(bytes)))
+                                  size: bytes.count - GSessionFileCodec.headerSize, escapeStyle: d.style, revision: Revision(bytes, data: d.data)))
         case .failure(let f):
             return .broken(Broken(error: .corrupt(location: p, reason: f.reason), extra: f.timestamp.map { .corruptWithTimestamp($0) } ?? .none))
         }
@@ -190,10 +190,15 @@ public final class FileStore: SessionStore {
         let id = w.session.id
         try validate(id: id)
         let p = path(for: id)
-        var current: (bytes: [UInt8], decoded: GSessionFileCodec.Decoded?)?
+        var current: (bytes: [UInt8], data: JSONObject?)?
         switch PosixFile.read(p, limit: FileStore.maxFileSize) {
         case .success(let b):
-            current = (b, try? GSessionFileCodec.decode(b, cipher: options.cipher).get())
+            // What was read a moment ago need not be decoded again.
+            if let rev = w.session.revision, Bytes.equal(rev.bytes, b), let data = rev.data {
+                current = (b, data)
+            } else {
+                current = (b, try? GSessionFileCodec.decode(b, cipher: options.cipher).get().data)
+            }
         case .failure(let f) where f.errno == ENOENT:
             current = nil
         case .failure(let f):
@@ -204,21 +209,21 @@ public final class FileStore: SessionStore {
             if current != nil { throw SessionError.alreadyExists(store: displayName, id: id) }
         case .update:
             guard let current else { throw SessionError.notFound(store: displayName, id: id) }
-            if let rev = w.session.revision, rev.bytes != current.bytes { throw SessionError.conflict(store: displayName, id: id) }
+            if let rev = w.session.revision, !Bytes.equal(rev.bytes, current.bytes) { throw SessionError.conflict(store: displayName, id: id) }
         case .upsert:
             break
         }
         let now = clock.nowMillis()
         let timestamp: Int64
         switch w.expiry {
-        case .keep: timestamp = current?.decoded?.timestamp ?? now
+        case .keep: timestamp = current.flatMap { $0.data == nil ? nil : GSessionFileCodec.readTimestamp($0.bytes) } ?? now
         case .set(.at(let t)): timestamp = t &- options.maxAgeMillis
         case .set(.never): timestamp = now
         }
         // Unchanged data keeps its stored bytes exactly (struct field order, escapes, ciphertext).
         let body: [UInt8]
-        if let current, let old = current.decoded, old.data == w.session.data {
-            if old.timestamp == timestamp { return }
+        if let current, let old = current.data, old == w.session.data {
+            if GSessionFileCodec.readTimestamp(current.bytes) == timestamp { return }
             body = Array(current.bytes[GSessionFileCodec.headerSize...])
         } else {
             body = GSessionFileCodec.body(w.session.data, style: w.session.escapeStyle, cipher: options.cipher)
@@ -262,7 +267,7 @@ public final class FileStore: SessionStore {
                     throw SessionError.corrupt(location: p, reason: f.reason)
                 }
                 let updated = GSessionFileCodec.header(instant &- options.maxAgeMillis) + bytes[GSessionFileCodec.headerSize...]
-                if updated != bytes {
+                if !Bytes.equal(updated, bytes) {
                     try writeAtomically(path: p, id: change.id, bytes: updated, createOnly: false, expected: bytes)
                 }
                 return true
@@ -306,7 +311,7 @@ public final class FileStore: SessionStore {
         close(fd)
         if let expected {
             switch PosixFile.read(p, limit: FileStore.maxFileSize) {
-            case .success(let now) where now == expected: break
+            case .success(let now) where Bytes.equal(now, expected): break
             default: throw SessionError.conflict(store: displayName, id: id)
             }
         }

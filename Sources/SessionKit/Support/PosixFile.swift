@@ -21,21 +21,33 @@ enum PosixFile {
         guard fstat(fd, &st) == 0 else { return .failure(Failure(errno: errno)) }
         if (st.st_mode & S_IFMT) == S_IFDIR { return .failure(Failure(errno: EISDIR)) }
         if Int(st.st_size) > limit { return .failure(Failure(errno: EFBIG)) }
-        var out = [UInt8](repeating: 0, count: max(Int(st.st_size), 0))
-        var filled = 0
+        // One spare byte tells the end of the file without growing the buffer.
+        var capacity = max(Int(st.st_size), 0) + 1
+        var out: [UInt8] = []
         while true {
-            if filled == out.count { out.append(contentsOf: repeatElement(0, count: max(4096, out.count))) }
-            let n = out.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + filled, $0.count - filled) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                return .failure(Failure(errno: errno))
+            var failure: Int32 = 0
+            var reachedEnd = false
+            let previous = out
+            out = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in
+                let base = buffer.baseAddress!
+                if !previous.isEmpty { previous.withUnsafeBufferPointer { base.update(from: $0.baseAddress!, count: $0.count) } }
+                count = previous.count
+                while count < capacity {
+                    let n = Glibc.read(fd, base + count, capacity - count)
+                    if n < 0 {
+                        if errno == EINTR { continue }
+                        failure = errno
+                        return
+                    }
+                    if n == 0 { reachedEnd = true; return }
+                    count += n
+                }
             }
-            if n == 0 { break }
-            filled += n
-            if filled > limit { return .failure(Failure(errno: EFBIG)) }
+            if failure != 0 { return .failure(Failure(errno: failure)) }
+            if out.count > limit { return .failure(Failure(errno: EFBIG)) }
+            if reachedEnd { return .success(out) }
+            capacity *= 2  // the file grew while being read
         }
-        out.removeSubrange(filled...)
-        return .success(out)
     }
 
     static func lstatInfo(_ path: String) -> stat? {
