@@ -15,9 +15,16 @@ public struct StoreCapabilities: Sendable, Equatable {
     public var canPersist: Bool
     /// Expired sessions stay in the store until someone removes them (File).
     public var keepsExpiredSessions: Bool
-    public init(canPersist: Bool, keepsExpiredSessions: Bool) {
+    /// Values come back with their JSON type (false for a Redis hash, which stores text).
+    public var keepsValueTypes: Bool
+    /// A session with no keys can be stored (false for a Redis hash).
+    public var canStoreEmptySessions: Bool
+
+    public init(canPersist: Bool, keepsExpiredSessions: Bool, keepsValueTypes: Bool = true, canStoreEmptySessions: Bool = true) {
         self.canPersist = canPersist
         self.keepsExpiredSessions = keepsExpiredSessions
+        self.keepsValueTypes = keepsValueTypes
+        self.canStoreEmptySessions = canStoreEmptySessions
     }
 }
 
