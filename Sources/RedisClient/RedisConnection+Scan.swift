@@ -14,11 +14,22 @@ extension RedisConnection {
     public func scanPage(
         cursor: UInt64, matchBytes: [UInt8]?, count: Int, type: String? = nil
     ) throws -> (next: UInt64, keys: [[UInt8]]) {
+        let reply = try command(Self.scanCommand(cursor: cursor, matchBytes: matchBytes, count: count, type: type))
+        return try parseScanReply(reply)
+    }
+
+    /// The arguments of `SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]`, for callers
+    /// that pipeline the next SCAN with other commands (`send`/`receive`).
+    public static func scanCommand(cursor: UInt64, matchBytes: [UInt8]?, count: Int, type: String? = nil) -> [[UInt8]] {
         var args: [[UInt8]] = [Array("SCAN".utf8), Array(String(cursor).utf8)]
         if let matchBytes { args += [Array("MATCH".utf8), matchBytes] }
         if count > 0 { args += [Array("COUNT".utf8), Array(String(count).utf8)] }
         if let type { args += [Array("TYPE".utf8), Array(type.utf8)] }
-        let reply = try command(args)
+        return args
+    }
+
+    /// The next cursor and the keys of a SCAN reply; throws on an error reply or a malformed one.
+    public func parseScanReply(_ reply: RedisReply) throws -> (next: UInt64, keys: [[UInt8]]) {
         if case .error(let message) = reply {
             if message.hasPrefix("NOAUTH") { throw RedisError(.auth, "authentication required: \(message)") }
             throw RedisError(.server, "SCAN failed on \(endpoint): \(message)")
