@@ -6,10 +6,13 @@ SWIFT ?= swift
 # Build: hiredis, libedit, OpenSSL's libcrypto, pkg-config. Tests: redis-server and redis-cli, tmux, man.
 DEBIAN_PACKAGES = pkg-config libhiredis-dev libedit-dev libssl-dev redis-server redis-tools tmux man-db
 
+# The date stamped into the man page, so regenerating it is reproducible.
+MAN_DATE = 2026-11-21
+
 BINDIR = $(DESTDIR)$(PREFIX)/bin
 MANDIR = $(DESTDIR)$(PREFIX)/share/man/man1
 
-.PHONY: all deps build release demo test bench install uninstall clean
+.PHONY: all deps build release demo test bench man completions install uninstall clean
 
 all: build
 
@@ -31,6 +34,16 @@ test: deps
 
 bench: deps
 	@scripts/bench.sh
+
+# Generated from the command tree and committed.
+man: build
+	$(SWIFT) package plugin generate-manual --configuration debug --date $(MAN_DATE) --output-directory man
+	sed -i 's/^$$/.Pp/' man/sessctl.1
+
+completions: build
+	.build/debug/sessctl --generate-completion-script bash > completions/sessctl.bash
+	.build/debug/sessctl --generate-completion-script zsh > completions/_sessctl
+	.build/debug/sessctl --generate-completion-script fish > completions/sessctl.fish
 
 install: release
 	install -d $(BINDIR)
