@@ -272,3 +272,21 @@ final class FileStoreTests: XCTestCase {
         XCTAssertEqual(st.st_mode & 0o777, 0o640, "a rewrite keeps the old mode")
     }
 }
+
+extension FileStoreTests {
+    func testRewritesKeepTheFilesOwner() throws {
+        guard geteuid() == 0 else { throw XCTSkip("changing a file's owner needs root (CI runs as root)") }
+        let dir = TempDirectory()
+        let store = try FileStore(directory: dir.path)
+        try store.save(SessionWrite(Session(id: "s", data: JSONObject([("a", .number("1"))]), expiry: .never), mode: .create))
+        XCTAssertEqual(chown(dir.file("s.session"), 4321, 4322), 0)
+        var s = try store.get("s")
+        s.data["b"] = .bool(true)
+        try store.save(SessionWrite(s, mode: .update))
+        var st = stat()
+        stat(dir.file("s.session"), &st)
+        XCTAssertEqual(st.st_uid, 4321, "the app's user keeps owning its session file")
+        XCTAssertEqual(st.st_gid, 4322)
+        XCTAssertEqual(try store.get("s").data["b"], .bool(true))
+    }
+}
