@@ -13,6 +13,7 @@ let package = Package(
         // C libraries from Debian packages.
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
+        .systemLibrary(name: "CEditLine", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
 
         // A small hiredis client: connections, replies, pipelining, SCAN.
         .target(name: "RedisClient", dependencies: ["CHiredis"]),
@@ -25,6 +26,7 @@ let package = Package(
             name: "sessctl",
             dependencies: [
                 "SessionKit",
+                "CEditLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
