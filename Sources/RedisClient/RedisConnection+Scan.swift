@@ -28,7 +28,28 @@ extension RedisConnection {
         return args
     }
 
+    /// Appends `SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]` to a command buffer.
+    public static func appendScan(to buffer: inout RedisCommandBuffer, cursor: UInt64, matchBytes: [UInt8]?, count: Int, type: String? = nil) {
+        buffer.command(scanCommand(cursor: cursor, matchBytes: matchBytes, count: count, type: type))
+    }
+
+    /// The next cursor of a SCAN reply read in place, and the array of its keys (a view into
+    /// the same reply); throws on an error reply or a malformed one.
+    public func parseScanReply(_ reply: RedisReplyView) throws -> (next: UInt64, keys: RedisReplyView) {
+        if reply.isError { try parseScanReply(reply.value) }
+        guard reply.count == 2, reply[0].isBulk, let next = Self.parseCursor(Array(reply[0].bytes)), reply[1].isArray || reply[1].count == 0
+        else {
+            throw RedisError(.protocol, "unexpected SCAN reply from \(endpoint)")
+        }
+        let keys = reply[1]
+        for i in 0..<keys.count where !keys[i].isBulk {
+            throw RedisError(.protocol, "unexpected SCAN reply from \(endpoint)")
+        }
+        return (next, keys)
+    }
+
     /// The next cursor and the keys of a SCAN reply; throws on an error reply or a malformed one.
+    @discardableResult
     public func parseScanReply(_ reply: RedisReply) throws -> (next: UInt64, keys: [[UInt8]]) {
         if case .error(let message) = reply {
             if message.hasPrefix("NOAUTH") { throw RedisError(.auth, "authentication required: \(message)") }

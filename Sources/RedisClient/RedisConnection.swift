@@ -153,44 +153,46 @@ public final class RedisConnection {
         return replies
     }
 
-    /// Writes commands to the server without reading their replies, so the server can work on
-    /// them while the caller does something else. Read the replies, in order, with `receive`;
-    /// nothing else may be sent before they are all read. Keep a flight to a few thousand
-    /// commands (the server buffers the replies).
-    public func send(_ commands: [[[UInt8]]]) throws {
+    /// Writes the commands of `buffer` without reading their replies, so the server can work on
+    /// them while the caller does something else. Read the replies, in order, with `receiveRaw`;
+    /// nothing else may be sent or read before they are all read. Keep a flight to a few
+    /// thousand commands (the server buffers the replies).
+    public func send(_ buffer: RedisCommandBuffer) throws {
         try checkUsable()
-        guard !commands.contains(where: { $0.isEmpty }) else {
-            throw RedisError(.protocol, "cannot send an empty command")
-        }
+        guard !buffer.isEmpty else { return }
         try Hiredis.withoutSIGPIPE {
-            for args in commands {
-                let status = Hiredis.withArgv(args) { argc, argv, lengths in
-                    redisAppendCommandArgv(context, argc, argv, lengths)
+            let status = buffer.bytes.withUnsafeBufferPointer { b in
+                UnsafeRawPointer(b.baseAddress!).withMemoryRebound(to: CChar.self, capacity: b.count) {
+                    redisAppendFormattedCommand(context, $0, b.count)
                 }
-                let savedErrno = errno
-                if status != REDIS_OK { throw breakConnection(errno: savedErrno) }
             }
-            var done: Int32 = 0
-            while done == 0 {
-                let status = redisBufferWrite(context, &done)
-                let savedErrno = errno
-                if status != REDIS_OK { throw breakConnection(errno: savedErrno) }
-            }
+            let savedErrno = errno
+            if status != REDIS_OK { throw breakConnection(errno: savedErrno) }
+            try flush()
         }
     }
 
-    /// Reads the replies to `count` commands written earlier with `send`.
-    public func receive(_ count: Int) throws -> [RedisReply] {
+    private func flush() throws {
+        var done: Int32 = 0
+        while done == 0 {
+            let status = redisBufferWrite(context, &done)
+            let savedErrno = errno
+            if status != REDIS_OK { throw breakConnection(errno: savedErrno) }
+        }
+    }
+
+    /// Reads the replies to `count` commands written earlier with `send(_:)`, left in hiredis's
+    /// memory to be read in place.
+    public func receiveRaw(_ count: Int) throws -> RedisRawReplies {
         try checkUsable()
-        var replies: [RedisReply] = []
-        replies.reserveCapacity(count)
+        let replies = RedisRawReplies(capacity: count)
         try Hiredis.withoutSIGPIPE {
             for _ in 0..<count {
                 var raw: UnsafeMutableRawPointer? = nil
                 let status = redisGetReply(context, &raw)
                 let savedErrno = errno
                 guard status == REDIS_OK, let raw else { throw breakConnection(errno: savedErrno) }
-                replies.append(Hiredis.take(raw))
+                replies.append(raw)
             }
         }
         return replies
