@@ -46,9 +46,17 @@ public struct Session: Sendable {
     public var escapeStyle: JSONEscapeStyle
     /// The state as read; nil for a session that was not read from a store.
     public var revision: Revision?
+    /// The exact stored bytes of each key's value, for stores that keep every key apart as text
+    /// (a Redis hash); empty elsewhere. `get ID KEY -o raw` prints them.
+    public var rawValues: [String: [UInt8]]
+    /// Keys whose stored name or value is not UTF-8 text, shown in `data` with U+FFFD for each bad
+    /// byte. A JSON layout cannot hold those bytes, so it refuses the session while such a key
+    /// still has its stored value.
+    public var undecodableKeys: [String]
 
     public init(id: String, data: JSONObject, expiry: Expiry, lastWrite: Int64? = nil, size: Int = 0,
-                escapeStyle: JSONEscapeStyle = .modern, revision: Revision? = nil) {
+                escapeStyle: JSONEscapeStyle = .modern, revision: Revision? = nil,
+                rawValues: [String: [UInt8]] = [:], undecodableKeys: [String] = []) {
         self.id = id
         self.data = data
         self.expiry = expiry
@@ -56,6 +64,27 @@ public struct Session: Sendable {
         self.size = size
         self.escapeStyle = escapeStyle
         self.revision = revision
+        self.rawValues = rawValues
+        self.undecodableKeys = undecodableKeys
+    }
+
+    /// The undecodable keys that still hold the value read from the store (not changed since),
+    /// i.e. the ones whose bytes a JSON layout would mangle.
+    public var keysWithUndecodableValues: [String] {
+        undecodableKeys.filter { key in
+            guard let value = data[key] else { return false }
+            guard let raw = rawValues[key] else { return true }
+            return HashFieldCodec.decode(raw).value == value
+        }
+    }
+
+    /// Refuses the session for a store that keeps JSON text (File, Redis-KV) when it holds
+    /// bytes that are not UTF-8 text (from a Redis hash): they would silently become U+FFFD.
+    func checkRepresentableAsJSON(store: String) throws(SessionError) {
+        guard let key = keysWithUndecodableValues.first else { return }
+        throw SessionError.unsupported(store: store,
+            reason: "session \(SessionError.quote(id)): key \(SessionError.quote(key)) holds bytes that are not UTF-8 text, "
+                + "which JSON cannot carry (they would become U+FFFD); nothing was written")
     }
 }
 
@@ -65,7 +94,8 @@ public struct SessionInfo: Sendable {
     public var size: Int
     /// The number of keys, when the scan read the data.
     public var keyCount: Int?
-    /// nil when the session is too broken to tell.
+    /// nil when the session is too broken to tell, or when a light scan (`ScanDetail.ids`) of a
+    /// store that removes expired sessions itself did not read it.
     public var expiry: Expiry?
     public var lastWrite: Int64?
     /// Why the session cannot be read, for a corrupt one; nil for a good one.

@@ -12,6 +12,9 @@ public enum SessionError: Error, Sendable, Equatable, CustomStringConvertible {
     case corrupt(location: String, reason: String)
     /// The session changed between read and write; nothing was written.
     case conflict(store: String, id: String)
+    /// A key where a session would live holds something else (another type, not a JSON
+    /// object); sessctl leaves it alone.
+    case notASession(store: String, key: String, reason: String)
     /// The store cannot do this.
     case unsupported(store: String, reason: String)
     /// A read or write failed.
@@ -28,6 +31,8 @@ public enum SessionError: Error, Sendable, Equatable, CustomStringConvertible {
         case let .corrupt(location, reason): return "\(location): \(reason)"
         case let .conflict(store, id):
             return "\(store): session \(SessionError.quote(id)) changed while it was being edited; nothing was written (try again)"
+        case let .notASession(store, key, reason):
+            return "\(store): key \(SessionError.quote(key)) is not a session (\(reason)); left untouched"
         case let .unsupported(store, reason): return "\(store): \(reason)"
         case let .io(location, reason): return "\(location): \(reason)"
         case let .invalidArgument(reason): return reason

@@ -28,6 +28,16 @@ public struct StoreCapabilities: Sendable, Equatable {
     }
 }
 
+/// How much a scan must find out about each session.
+public enum ScanDetail: Sendable, Equatable {
+    /// Only the ids of the live sessions. A store that removes expired sessions itself may then
+    /// leave size, key count and expiry unknown, tell sessions from other keys by their type
+    /// alone, and leave keys of other types out of `ScanPage.skipped`.
+    case ids
+    /// Everything a `SessionInfo` holds, and every non-session key reported as skipped.
+    case full
+}
+
 /// Whether a scan goes on after a page.
 public enum ScanControl: Sendable {
     case proceed
@@ -49,8 +59,10 @@ public protocol SessionStore: AnyObject {
     func validate(id: String) throws(SessionError)
 
     /// Visits every session whose id matches the glob `pattern` (all when nil), one page at a
-    /// time, in no particular order. Corrupt sessions come as infos with a `problem`.
-    func scan(matching pattern: String?, pageSize: Int, _ visit: (ScanPage) throws -> ScanControl) throws
+    /// time, in no particular order. Corrupt sessions come as infos with a `problem`; keys that
+    /// are not sessions come in `ScanPage.skipped`. `pageSize` is a hint. A store over Redis
+    /// SCAN may visit a session twice when the server resizes its tables during the scan.
+    func scan(matching pattern: String?, pageSize: Int, detail: ScanDetail, _ visit: (ScanPage) throws -> ScanControl) throws
 
     func load(_ ids: [String]) throws -> [LoadResult]
 
@@ -65,6 +77,11 @@ public protocol SessionStore: AnyObject {
 }
 
 extension SessionStore {
+    /// A scan with every detail.
+    public func scan(matching pattern: String?, pageSize: Int, _ visit: (ScanPage) throws -> ScanControl) throws {
+        try scan(matching: pattern, pageSize: pageSize, detail: .full, visit)
+    }
+
     public func load(_ id: String) throws -> LoadResult {
         try load([id])[0]
     }

@@ -16,6 +16,12 @@ public enum GoJSONEncoder {
         return out
     }
 
+    /// Appends a JSON string as Go writes it (HTML characters escaped), for callers that build
+    /// JSON text piece by piece.
+    public static func append(string s: String, style: JSONEscapeStyle = .modern, to out: inout [UInt8]) {
+        writeString(s, style: style, html: true, into: &out)
+    }
+
     static func write(_ value: JSONValue, style: JSONEscapeStyle, into out: inout [UInt8]) {
         switch value {
         case .null: out.append(contentsOf: "null".utf8)

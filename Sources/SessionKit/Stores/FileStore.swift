@@ -79,7 +79,8 @@ public final class FileStore: SessionStore {
 
     // MARK: Reading
 
-    public func scan(matching pattern: String?, pageSize: Int, _ visit: (ScanPage) throws -> ScanControl) throws {
+    /// Reads every file whatever the `detail`: a file's expiry is in the file itself.
+    public func scan(matching pattern: String?, pageSize: Int, detail: ScanDetail, _ visit: (ScanPage) throws -> ScanControl) throws {
         let reader: PosixFile.DirectoryReader
         do {
             reader = try PosixFile.DirectoryReader(directory)
@@ -189,6 +190,7 @@ public final class FileStore: SessionStore {
     private func save(_ w: SessionWrite) throws(SessionError) {
         let id = w.session.id
         try validate(id: id)
+        try w.session.checkRepresentableAsJSON(store: displayName)
         let p = path(for: id)
         var current: (bytes: [UInt8], data: JSONObject?)?
         switch PosixFile.read(p, limit: FileStore.maxFileSize) {

@@ -75,8 +75,56 @@ public enum Durations {
 
     /// `2026-11-21T06:47:24.123Z`: RFC 3339 in UTC with milliseconds.
     public static func rfc3339(millis: Int64) -> String {
-        let (date, ms) = utc(millis)
-        return date.replacingSpaceWithT() + "." + pad(Int(ms), 3) + "Z"
+        var out: [UInt8] = []
+        appendRFC3339(millis: millis, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends `rfc3339(millis:)` without building strings: listings write one per session.
+    public static func appendRFC3339(millis: Int64, to out: inout [UInt8]) {
+        let secs = millis >= 0 ? millis / 1000 : (millis - 999) / 1000
+        let ms = millis - secs * 1000
+        let days = secs >= 0 ? secs / 86_400 : (secs - 86_399) / 86_400
+        let secondOfDay = secs - days * 86_400
+        // Civil date from days since 1970-01-01 (proleptic Gregorian; H. Hinnant's algorithm).
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let mp = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        guard (0...9999).contains(year) else {
+            // Outside four-digit years: the slow, general way.
+            ByteWriter.appendDecimal(year, width: 4, to: &out)
+            for (sep, v, w) in [("-", month, 2), ("-", day, 2), ("T", secondOfDay / 3600, 2), (":", secondOfDay / 60 % 60, 2),
+                                (":", secondOfDay % 60, 2), (".", ms, 3)] as [(Character, Int64, Int)] {
+                out.append(contentsOf: String(sep).utf8)
+                ByteWriter.appendDecimal(v, width: w, to: &out)
+            }
+            out.append(UInt8(ascii: "Z"))
+            return
+        }
+        // YYYY-MM-DDTHH:MM:SS.mmmZ into a stack buffer, appended at once.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { b in
+            func put(_ v: Int64, _ at: Int, _ width: Int) {
+                var n = v
+                for i in stride(from: at + width - 1, through: at, by: -1) {
+                    b[i] = UInt8(ascii: "0") + UInt8(n % 10)
+                    n /= 10
+                }
+            }
+            put(year, 0, 4); b[4] = UInt8(ascii: "-")
+            put(month, 5, 2); b[7] = UInt8(ascii: "-")
+            put(day, 8, 2); b[10] = UInt8(ascii: "T")
+            put(secondOfDay / 3600, 11, 2); b[13] = UInt8(ascii: ":")
+            put(secondOfDay / 60 % 60, 14, 2); b[16] = UInt8(ascii: ":")
+            put(secondOfDay % 60, 17, 2); b[19] = UInt8(ascii: ".")
+            put(ms, 20, 3); b[23] = UInt8(ascii: "Z")
+            out.append(contentsOf: UnsafeBufferPointer(b))
+        }
     }
 
     /// `2026-11-21 06:47:24` in UTC, for tables.
@@ -106,9 +154,5 @@ extension String {
         while s.first == " " || s.first == "\t" { s.removeFirst() }
         while s.last == " " || s.last == "\t" { s.removeLast() }
         return String(s)
-    }
-
-    fileprivate func replacingSpaceWithT() -> String {
-        String(map { $0 == " " ? "T" : $0 })
     }
 }

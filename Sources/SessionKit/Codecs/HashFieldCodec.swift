@@ -1,0 +1,65 @@
+/// How GoFrame's `StorageRedisHashTable` turns one session value into the text of a hash field,
+/// and how sessctl reads a field back.
+///
+/// Writing follows GoFrame (its Redis adapter and go-redis): strings raw, numbers as their literal
+/// text, bools `1`/`0`, null as the empty string, objects and arrays as compact Go JSON.
+/// Reading cannot recover the type (GoFrame's app sees strings too): a field is an object or an
+/// array when its whole text is one, else a string.
+public enum HashFieldCodec {
+    /// The field text for a value.
+    public static func encode(_ value: JSONValue, style: JSONEscapeStyle = .modern) -> [UInt8] {
+        switch value {
+        case .string(let s): return Array(s.utf8)
+        case .number(let n): return Array(n.utf8)
+        case .bool(let b): return [b ? UInt8(ascii: "1") : UInt8(ascii: "0")]
+        case .null: return []
+        case .array, .object: return GoJSONEncoder.encode(value, style: style)
+        }
+    }
+
+    /// The value a field reads as, and whether its bytes were UTF-8 text. Bytes that are not are
+    /// shown as a string with one U+FFFD per bad byte, as Go's JSON encoder shows them.
+    public static func decode(_ bytes: [UInt8]) -> (value: JSONValue, isUTF8: Bool) {
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            return (.string(lossyText(bytes)), false)
+        }
+        if let first = bytes.first, let last = bytes.last,
+           (first == UInt8(ascii: "{") && last == UInt8(ascii: "}")) || (first == UInt8(ascii: "[") && last == UInt8(ascii: "]")),
+           let value = try? JSONParser.parse(bytes) {
+            return (value, true)
+        }
+        return (.string(text), true)
+    }
+
+    /// A field name as a session key, and whether it was UTF-8 text.
+    public static func decodeName(_ bytes: [UInt8]) -> (key: String, isUTF8: Bool) {
+        if let text = String(validating: bytes, as: UTF8.self) { return (text, true) }
+        return (lossyText(bytes), false)
+    }
+
+    /// The bytes as text with each byte that is not part of a well-formed UTF-8 sequence
+    /// replaced by U+FFFD (Go's rule; Swift's own decoding would merge some of them).
+    static func lossyText(_ bytes: [UInt8]) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count + 8)
+        bytes.withUnsafeBufferPointer { b in
+            var i = 0
+            while i < b.count {
+                if b[i] < 0x80 {
+                    out.append(b[i])
+                    i += 1
+                    continue
+                }
+                let n = JSONParser.validUTF8Length(b, at: i)
+                if n == 0 {
+                    out.append(contentsOf: [0xEF, 0xBF, 0xBD])
+                    i += 1
+                } else {
+                    out.append(contentsOf: b[i..<i + n])
+                    i += n
+                }
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
