@@ -19,7 +19,7 @@ let package = Package(
         .target(name: "RedisClient", dependencies: ["CHiredis"]),
 
         // The domain: sessions, Go-compatible JSON, the storage protocol, backends, operations.
-        .target(name: "SessionKit", dependencies: ["COpenSSL"]),
+        .target(name: "SessionKit", dependencies: ["COpenSSL", "RedisClient"]),
 
         // The command-line tool.
         .executableTarget(
@@ -34,7 +34,7 @@ let package = Package(
         // Helpers shared by the test targets: temp dirs, fixtures, a private redis-server, running the binary.
         .target(name: "TestSupport", dependencies: ["SessionKit"], path: "Tests/TestSupport"),
 
-        .testTarget(name: "SessionKitTests", dependencies: ["SessionKit", "TestSupport"]),
+        .testTarget(name: "SessionKitTests", dependencies: ["SessionKit", "RedisClient", "TestSupport"]),
         .testTarget(name: "RedisClientTests", dependencies: ["RedisClient", "TestSupport"]),
         .testTarget(name: "sessctlTests", dependencies: ["SessionKit", "TestSupport"]),
     ]

@@ -1,8 +1,11 @@
 /// A parsed store address: `file:/dir`, `file:./dir`, `file:///dir`, a bare path, each with
-/// optional `?ttl=24h&encrypted=true&crypto-key=...&ext=`; see product.md for the whole grammar.
+/// optional `?ttl=24h&encrypted=true&crypto-key=...&ext=`, or
+/// `redis://[user[:password]@]host[:port][/db]` and `redis+unix:///path/to.sock`, each with
+/// optional `?prefix=&layout=kv|hash&timeout=5s&ttl=24h&db=`; see product.md for the whole grammar.
 public struct StoreAddress: Sendable {
     public enum Kind: Sendable {
         case file(directory: String, options: FileStore.Options)
+        case redis(options: RedisStoreOptions, layout: RedisLayout)
     }
 
     public let kind: Kind
@@ -29,7 +32,7 @@ public struct StoreAddress: Sendable {
             throw SessionError.unsupported(store: text,
                 reason: "GoFrame's StorageMemory lives inside the app process; no tool outside it can read those sessions")
         case "redis", "rediss", "redis+unix", "redis+cluster", "redis+sentinel":
-            throw SessionError.unsupported(store: redacted(text), reason: "Redis stores are not supported by this build yet")
+            return try parseRedis(text, scheme: scheme!, environment: environment, maxAgeMillis: maxAgeMillis)
         case let s?:
             throw bad("unknown scheme '\(s):' (use file:, or a directory path)")
         }
@@ -92,6 +95,10 @@ public struct StoreAddress: Sendable {
         switch kind {
         case let .file(directory, options):
             return try FileStore(directory: directory, options: options, displayName: displayName, clock: clock)
+        case let .redis(options, .kv):
+            return try RedisKVStore(options: options, displayName: displayName, clock: clock)
+        case let .redis(options, .hash):
+            return try RedisHashStore(options: options, displayName: displayName, clock: clock)
         }
     }
 
@@ -106,10 +113,12 @@ public struct StoreAddress: Sendable {
     /// The address with any password (`user:pass@`) and secret options replaced by `***`.
     public static func redacted(_ text: String) -> String {
         var out = text
-        if let schemeEnd = out.firstRange(of: "://"), let at = out[schemeEnd.upperBound...].firstIndex(of: "@") {
-            let userinfo = out[schemeEnd.upperBound..<at]
-            if let colon = userinfo.firstIndex(of: ":") {
-                out.replaceSubrange(out.index(after: colon)..<at, with: "***")
+        // The userinfo ends at the last '@' before the query, so a password with '@' or '/' in it
+        // is hidden whole.
+        if let schemeEnd = out.firstRange(of: "://") {
+            let queryStart = out[schemeEnd.upperBound...].firstIndex(of: "?") ?? out.endIndex
+            if let at = out[schemeEnd.upperBound..<queryStart].lastIndex(of: "@") {
+                hidePassword(in: &out, from: schemeEnd.upperBound, to: at)
             }
         }
         for secret in ["crypto-key=", "password=", "sentinel-password="] {
@@ -121,6 +130,13 @@ public struct StoreAddress: Sendable {
             }
         }
         return out
+    }
+
+    private static func hidePassword(in out: inout String, from start: String.Index, to at: String.Index) {
+        let userinfo = out[start..<at]
+        if let colon = userinfo.firstIndex(of: ":") {
+            out.replaceSubrange(out.index(after: colon)..<at, with: "***")
+        }
     }
 
     static func parseBool(_ s: String) -> Bool? {

@@ -76,4 +76,74 @@ final class StoreAddressTests: XCTestCase {
         XCTAssertEqual(Durations.format(millis: 42_000), "42s")
         XCTAssertEqual(Durations.rfc3339(millis: 1_795_240_858_532), "2026-11-21T06:00:58.532Z")
     }
+
+    // MARK: Redis
+
+    private func redisParts(_ text: String, env: [String: String] = [:]) throws -> (RedisStoreOptions, RedisLayout, String) {
+        let address = try StoreAddress.parse(text, environment: env)
+        guard case let .redis(options, layout) = address.kind else { throw XCTSkip("not a Redis store") }
+        return (options, layout, address.displayName)
+    }
+
+    func testRedisForms() throws {
+        var (o, layout, shown) = try redisParts("redis://cache.internal")
+        XCTAssertEqual(o.connection.endpoint, .tcp(host: "cache.internal", port: 6379))
+        XCTAssertEqual(o.connection.db, 0)
+        XCTAssertEqual(o.prefix, "")
+        XCTAssertEqual(layout, .kv)
+        XCTAssertEqual(o.connection.timeout, 5_000)
+        XCTAssertEqual(o.defaultLifetimeMillis, 86_400_000)
+        XCTAssertNil(o.connection.password)
+        XCTAssertEqual(shown, "redis://cache.internal:6379/0?layout=kv")
+
+        (o, layout, shown) = try redisParts("redis://bob:p%40ss%2Fw@10.0.0.5:6380/3?prefix=gfsess:&layout=hash&timeout=500ms&ttl=2h")
+        XCTAssertEqual(o.connection.endpoint, .tcp(host: "10.0.0.5", port: 6380))
+        XCTAssertEqual(o.connection.username, "bob")
+        XCTAssertEqual(o.connection.password, "p@ss/w")
+        XCTAssertEqual(o.connection.db, 3)
+        XCTAssertEqual(o.prefix, "gfsess:")
+        XCTAssertEqual(layout, .hash)
+        XCTAssertEqual(o.connection.timeout, 500)
+        XCTAssertEqual(o.defaultLifetimeMillis, 7_200_000)
+        XCTAssertEqual(shown, "redis://bob:***@10.0.0.5:6380/3?prefix=gfsess:&layout=hash")
+
+        (o, _, shown) = try redisParts("redis://[::1]:7000/1", env: ["SESSCTL_REDIS_PASSWORD": "from-env"])
+        XCTAssertEqual(o.connection.endpoint, .tcp(host: "::1", port: 7000))
+        XCTAssertEqual(o.connection.password, "from-env")
+        XCTAssertEqual(shown, "redis://:***@[::1]:7000/1?layout=kv")
+        XCTAssertEqual(try redisParts("redis://:inline@h", env: ["SESSCTL_REDIS_PASSWORD": "env"]).0.connection.password, "inline")
+
+        (o, _, shown) = try redisParts("redis+unix:///run/redis/redis.sock?db=2&prefix=a%26b")
+        XCTAssertEqual(o.connection.endpoint, .unix(path: "/run/redis/redis.sock"))
+        XCTAssertEqual(o.connection.db, 2)
+        XCTAssertEqual(o.prefix, "a&b")
+        XCTAssertEqual(shown, "redis+unix:///run/redis/redis.sock?db=2&prefix=a&b&layout=kv")
+        guard case let .redis(withMaxAge, _) = try StoreAddress.parse("redis://h?ttl=2h", maxAgeMillis: 60_000).kind else { return XCTFail() }
+        XCTAssertEqual(withMaxAge.defaultLifetimeMillis, 60_000, "--max-age wins over ttl=")
+    }
+
+    func testBadRedisAddressesAreOneClearLineWithoutThePassword() {
+        let cases: [(String, String)] = [
+            ("rediss://h", "TLS (rediss://) is not supported yet"), ("redis+cluster://h:7000", "Cluster (redis+cluster://) is not supported yet"),
+            ("redis+sentinel://h", "Sentinel (redis+sentinel://) is not supported yet"),
+            ("redis://h:0", "invalid port"), ("redis://h:http", "invalid port"), ("redis://h/zero", "database number"),
+            ("redis://h/1?db=2", "given twice"), ("redis://h?layout=json", "kv or hash"), ("redis://h?timeout=0", "timeout must be positive"),
+            ("redis://h?ttl=soon", "invalid duration"), ("redis://h?colour=red", "unknown option 'colour'"),
+            ("redis+unix://relative.sock", "no socket path"), ("redis:h", "write it as redis://"), ("redis://[::1", "closing ']'"),
+            ("redis://bob@h", "a user needs a password"),
+        ]
+        for (text, expected) in cases {
+            for withPassword in [false, true] where !(withPassword && text.contains("@")) {
+                var address = text
+                if withPassword, let r = address.range(of: "://") { address.replaceSubrange(r, with: "://u:Top-Secret-1@") }
+                XCTAssertThrowsError(try StoreAddress.parse(address), address) { e in
+                    let message = String(describing: e)
+                    XCTAssertTrue(withPassword && text.hasPrefix("redis:h") || message.contains(expected), "\(address): \(message)")
+                    XCTAssertFalse(message.contains("\n"))
+                    XCTAssertFalse(message.contains("Top-Secret-1"), message)
+                }
+            }
+        }
+        XCTAssertEqual(StoreAddress.redacted("redis://u:p@ss/w@h:1/0?prefix=x@y"), "redis://u:***@h:1/0?prefix=x@y")
+    }
 }

@@ -1,0 +1,245 @@
+import RedisClient
+
+/// GoFrame's `StorageRedisHashTable`: a Redis HASH at `prefix + id`, one field per session key,
+/// each value written as GoFrame writes it (`HashFieldCodec`), with the Redis TTL as the lifetime.
+///
+/// A write changes only the fields whose value changed (HSET, then HDEL of removed keys), so the
+/// TTL stays and every other field keeps its exact bytes; it runs under WATCH/MULTI/EXEC and is
+/// refused when any field changed since the session was read. Redis has no empty hash, so an
+/// empty session cannot be stored. Values come back as text (strings, or objects and arrays
+/// when the text is one), as the app itself reads them.
+public final class RedisHashStore: SessionStore {
+    let core: RedisStoreCore
+
+    public var displayName: String { core.displayName }
+    public var clock: Clock { core.clock }
+    public var capabilities: StoreCapabilities {
+        StoreCapabilities(canPersist: true, keepsExpiredSessions: false, keepsValueTypes: false, canStoreEmptySessions: false)
+    }
+    public var defaultLifetimeMillis: Int64 { core.options.defaultLifetimeMillis }
+    public var options: RedisStoreOptions { core.options }
+
+    /// Connects (within the options' timeout) and authenticates.
+    public init(options: RedisStoreOptions, displayName: String, clock: Clock = .system) throws(SessionError) {
+        core = try RedisStoreCore(options: options, displayName: displayName, clock: clock)
+    }
+
+    public func validate(id: String) throws(SessionError) {
+        try core.validate(id: id)
+    }
+
+    // MARK: A key's state
+
+    private struct Field {
+        var name: [UInt8]
+        var value: [UInt8]
+    }
+
+    private enum State {
+        case missing
+        case notSession(String)
+        case stored([Field], Expiry)
+    }
+
+    private static func readCommands(_ key: [UInt8]) -> [[[UInt8]]] {
+        [RedisStoreCore.command("TYPE", key), RedisStoreCore.command("HGETALL", key), RedisStoreCore.command("PTTL", key)]
+    }
+
+    private static func fields(_ reply: RedisReply) -> [Field]? {
+        guard case .array(let items) = reply, items.count % 2 == 0 else { return nil }
+        var fields: [Field] = []
+        fields.reserveCapacity(items.count / 2)
+        var i = 0
+        while i < items.count {
+            guard case .bulk(let name) = items[i], case .bulk(let value) = items[i + 1] else { return nil }
+            fields.append(Field(name: name, value: value))
+            i += 2
+        }
+        return fields
+    }
+
+    private func state(_ replies: ArraySlice<RedisReply>, key: [UInt8], now: Int64) -> Result<State, SessionError> {
+        let r = Array(replies)
+        for reply in r { if case .error(let message) = reply, !message.hasPrefix("WRONGTYPE") { return .failure(core.replyError(message, key: key)) } }
+        guard let type = RedisStoreCore.typeName(r[0]) else { return .failure(core.replyError("unexpected reply to TYPE", key: key)) }
+        if type == "none" { return .success(.missing) }
+        if type != "hash" { return .success(.notSession(RedisStoreCore.wrongType(type, expected: "hash"))) }
+        guard let fields = Self.fields(r[1]), !fields.isEmpty, let expiry = RedisStoreCore.expiry(pttl: r[2], now: now) else { return .success(.missing) }
+        return .success(.stored(fields, expiry))
+    }
+
+    /// The fields in byte order of their names, each length-prefixed: the revision of a hash.
+    private static func revisionBytes(_ fields: [Field]) -> [UInt8] {
+        var out: [UInt8] = []
+        for f in fields.sorted(by: { $0.name.lexicographicallyPrecedes($1.name) }) {
+            for part in [f.name, f.value] {
+                let n = UInt32(truncatingIfNeeded: part.count)
+                out += [UInt8(n >> 24), UInt8(n >> 16 & 0xff), UInt8(n >> 8 & 0xff), UInt8(n & 0xff)]
+                out += part
+            }
+        }
+        return out
+    }
+
+    private func session(id: String, fields: [Field], expiry: Expiry) -> Session {
+        var data = JSONObject()
+        var raw: [String: [UInt8]] = [:]
+        var undecodable: [String] = []
+        var size = 0
+        for f in fields {
+            let (key, nameIsText) = HashFieldCodec.decodeName(f.name)
+            let (value, valueIsText) = HashFieldCodec.decode(f.value)
+            data[key] = value
+            raw[key] = f.value
+            if !nameIsText || !valueIsText { undecodable.append(key) }
+            size += f.name.count + f.value.count
+        }
+        undecodable.sort { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        return Session(id: id, data: data, expiry: expiry, size: size, revision: Revision(Self.revisionBytes(fields), data: data),
+                       rawValues: raw, undecodableKeys: undecodable)
+    }
+
+    // MARK: Reading
+
+    public func scan(matching pattern: String?, pageSize: Int, detail: ScanDetail, _ visit: (ScanPage) throws -> ScanControl) throws {
+        let layout = RedisStoreCore.ScanLayout(redisType: "hash", metadata: { buffer, keys in
+            for i in 0..<keys.count {
+                buffer.begin(2)
+                buffer.argument("HGETALL")
+                buffer.argument(keys[i].bytes)
+                buffer.begin(2)
+                buffer.argument("PTTL")
+                buffer.argument(keys[i].bytes)
+            }
+        }, classify: { id, n, _, replies, base, now in
+            let fields = replies[base + 2 * n]
+            if fields.isError {
+                return fields.bytes.starts(with: "WRONGTYPE".utf8) ? .wrongType : .failed(String(decoding: fields.bytes, as: UTF8.self))
+            }
+            guard fields.count > 0, let ttl = replies[base + 2 * n + 1].integer, let expiry = RedisStoreCore.expiry(pttl: .integer(ttl), now: now) else { return .gone }
+            var size = 0
+            for i in 0..<fields.count { size += fields[i].bytes.count }
+            return .session(SessionInfo(id: id, size: size, keyCount: fields.count / 2, expiry: expiry, lastWrite: nil))
+        })
+        try core.scan(pattern: pattern, pageSize: pageSize, detail: detail, layout: layout, visit: visit)
+    }
+
+    public func load(_ ids: [String]) throws -> [LoadResult] {
+        var results = [LoadResult?](repeating: nil, count: ids.count)
+        let valid = core.validIndices(ids) { i, error in results[i] = .broken(error) }
+        let keys = valid.map { core.key(ids[$0]) }
+        let replies = try core.read(keys, Self.readCommands)
+        let now = clock.nowMillis()
+        for (n, i) in valid.enumerated() {
+            switch state(replies[n], key: keys[n], now: now) {
+            case .failure(let e): results[i] = .broken(e)
+            case .success(.missing): results[i] = .missing
+            case .success(.notSession(let reason)):
+                results[i] = .broken(.notASession(store: displayName, key: RedisStoreCore.text(keys[n]), reason: reason))
+            case .success(.stored(let fields, let expiry)):
+                results[i] = .found(session(id: ids[i], fields: fields, expiry: expiry))
+            }
+        }
+        return results.map { $0! }
+    }
+
+    // MARK: Writing
+
+    public func save(_ writes: [SessionWrite]) throws -> [Result<Void, SessionError>] {
+        try batch(writes.map(\.session.id)) { i, key, state, now in
+            let w = writes[i]
+            let id = w.session.id
+            if w.session.data.isEmpty {
+                return .done(.failure(.unsupported(store: displayName,
+                    reason: "session \(SessionError.quote(id)) has no keys, and a Redis hash cannot be empty; delete the session instead")))
+            }
+            var current: (fields: [Field], expiry: Expiry)?
+            switch state {
+            case .notSession(let reason):
+                return .done(.failure(.notASession(store: displayName, key: RedisStoreCore.text(key), reason: reason)))
+            case .missing: current = nil
+            case .stored(let fields, let expiry): current = (fields, expiry)
+            }
+            switch w.mode {
+            case .create:
+                if current != nil { return .done(.failure(.alreadyExists(store: displayName, id: id))) }
+            case .update:
+                guard let current else { return .done(.failure(.notFound(store: displayName, id: id))) }
+                if let rev = w.session.revision, !Bytes.equal(rev.bytes, Self.revisionBytes(current.fields)) {
+                    return .done(.failure(.conflict(store: displayName, id: id)))
+                }
+            case .upsert:
+                break
+            }
+            var commands = Self.fieldCommands(w.session, key: key, current: current?.fields ?? [])
+            commands += core.expiryCommands(w.expiry, key: key, current: current?.expiry, now: now)
+            if commands.isEmpty { return .done(.success(())) }
+            return .write(commands) { [core] replies in
+                if let e = core.firstError(replies, key: key) { return .failure(e) }
+                return .success(())
+            }
+        }
+    }
+
+    /// HSET of the keys whose value changed or is new, then HDEL of the keys that are gone (in
+    /// that order, so the hash never empties and loses its TTL on the way).
+    private static func fieldCommands(_ session: Session, key: [UInt8], current: [Field]) -> [[[UInt8]]] {
+        var existing: [String: Field] = [:]
+        for f in current { existing[HashFieldCodec.decodeName(f.name).key] = f }
+        var set = RedisStoreCore.command("HSET", key)
+        for (name, value) in session.data {
+            let bytes: [UInt8]
+            if let raw = session.rawValues[name], HashFieldCodec.decode(raw).value == value {
+                bytes = raw  // as read from a hash: keep the exact text
+            } else {
+                bytes = HashFieldCodec.encode(value, style: session.escapeStyle)
+            }
+            if let old = existing[name], Bytes.equal(old.value, bytes) || HashFieldCodec.decode(old.value).value == value {
+                continue  // unchanged: never touched
+            }
+            set += [existing[name]?.name ?? Array(name.utf8), bytes]
+        }
+        var del = RedisStoreCore.command("HDEL", key)
+        for (name, field) in existing where session.data[name] == nil { del.append(field.name) }
+        var commands: [[[UInt8]]] = []
+        if set.count > 2 { commands.append(set) }
+        if del.count > 2 { commands.append(del) }
+        return commands
+    }
+
+    public func delete(_ ids: [String]) throws -> [Result<Bool, SessionError>] {
+        try batch(ids) { _, key, state, _ in
+            switch state {
+            case .missing: return .done(.success(false))
+            case .notSession(let reason): return .done(.failure(.notASession(store: displayName, key: RedisStoreCore.text(key), reason: reason)))
+            case .stored:
+                return .write([RedisStoreCore.command("DEL", key)]) { [core] replies in
+                    if let e = core.firstError(replies, key: key) { return .failure(e) }
+                    return .success(replies.first?.int == 1)
+                }
+            }
+        }
+    }
+
+    public func setExpiry(_ changes: [(id: String, expiry: Expiry)]) throws -> [Result<Bool, SessionError>] {
+        try batch(changes.map(\.id)) { i, key, state, now in
+            switch state {
+            case .missing: return .done(.success(false))
+            case .notSession(let reason): return .done(.failure(.notASession(store: displayName, key: RedisStoreCore.text(key), reason: reason)))
+            case .stored(_, let expiry):
+                let commands = core.expiryCommands(.set(changes[i].expiry), key: key, current: expiry, now: now)
+                if commands.isEmpty { return .done(.success(true)) }
+                return .write(commands) { [core] replies in
+                    if let e = core.firstError(replies, key: key) { return .failure(e) }
+                    return .success(true)
+                }
+            }
+        }
+    }
+
+    private func batch<Out>(
+        _ ids: [String], _ decide: (Int, [UInt8], State, Int64) -> RedisStoreCore.Step<Out>
+    ) throws -> [Result<Out, SessionError>] {
+        try core.batch(ids, read: Self.readCommands, state: state, decide: decide)
+    }
+}
