@@ -7,16 +7,18 @@ struct Sessctl: ParsableCommand {
         commandName: "sessctl",
         abstract: "See and fix the sessions your web apps keep.",
         discussion: """
-            Opens a GoFrame gsession store (a directory of session files) and lists, inspects, edits, \
-            expires and deletes its sessions. Name the store with -s/--store, SESSCTL_STORE, or use \
-            GoFrame's default directory $TMPDIR/gsessions/default.
+            Opens a GoFrame gsession store (a directory of session files, or Redis with a string or a hash \
+            per session) and lists, inspects, edits, expires and deletes its sessions. Name the store with \
+            -s/--store or SESSCTL_STORE (file:DIR, redis://[user[:password]@]host[:port][/db]?prefix=&layout=kv|hash, \
+            redis+unix:///path.sock?db=&prefix=&layout=), or use GoFrame's default directory \
+            $TMPDIR/gsessions/default. SESSCTL_REDIS_PASSWORD keeps a Redis password off the command line.
 
             Exit status: 0 success, 1 error, 3 session not found, 4 some sessions of a bulk operation failed.
             """,
         version: "0.1.0",
         subcommands: [
             ListCommand.self, GetCommand.self, SetCommand.self, DelCommand.self,
-            ExpireCommand.self, TTLCommand.self, CountCommand.self,
+            ExpireCommand.self, TTLCommand.self, PersistCommand.self, CountCommand.self,
         ]
     )
 

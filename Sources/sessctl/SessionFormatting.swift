@@ -45,6 +45,44 @@ enum SessionFormatting {
         return .object(o)
     }
 
+    /// Appends `json(info, now:)` as one compact line of Go JSON, byte for byte what rendering
+    /// that value gives, without building it: a listing writes one per session.
+    static func appendJSONLine(_ info: SessionInfo, now: Int64, to out: inout [UInt8]) {
+        func raw(_ text: StaticString) { ByteWriter.append(text, to: &out) }
+        func number(_ n: Int64) { ByteWriter.appendDecimal(n, to: &out) }
+        func instant(_ ms: Int64) {
+            out.append(UInt8(ascii: "\""))
+            Durations.appendRFC3339(millis: ms, to: &out)
+            out.append(UInt8(ascii: "\""))
+        }
+        // Keys in Go's (byte) order, as JSONObject keeps them.
+        raw("{\"expired\":")
+        switch info.expiry {
+        case .at(let t)?: t < now ? raw("true") : raw("false")
+        case .never?: raw("false")
+        case nil: raw("null")
+        }
+        raw(",\"expires_at\":")
+        if case .at(let t)? = info.expiry { instant(t) } else { raw("null") }
+        raw(",\"id\":")
+        GoJSONEncoder.append(string: info.id, to: &out)
+        raw(",\"keys\":")
+        if let k = info.keyCount { number(Int64(k)) } else { raw("null") }
+        raw(",\"last_write\":")
+        if let w = info.lastWrite { instant(w) } else { raw("null") }
+        raw(",\"problem\":")
+        if let p = info.problem { GoJSONEncoder.append(string: p, to: &out) } else { raw("null") }
+        raw(",\"size\":")
+        number(Int64(info.size))
+        raw(",\"ttl_seconds\":")
+        switch info.expiry {
+        case .at(let t)?: number(secondsLeft(t - now))
+        case .never?: raw("-1")
+        case nil: raw("null")
+        }
+        raw("}\n")
+    }
+
     /// Whole seconds left, rounded up like Redis' TTL while positive; 0 once expired.
     static func secondsLeft(_ ms: Int64) -> Int64 {
         ms <= 0 ? 0 : (ms + 999) / 1000

@@ -4,11 +4,11 @@ import SessionKit
 /// Options every command that works on a store takes: which store, and how to read it.
 struct StoreOptions: ParsableArguments {
     @Option(name: [.short, .long], help: ArgumentHelp(
-        "The store: a directory, file:DIR[?ttl=24h&encrypted=true&crypto-key=K&ext=]. Default: $SESSCTL_STORE, else file:$TMPDIR/gsessions/default.",
+        "The store: a directory, file:DIR[?ttl=24h&encrypted=true&crypto-key=K&ext=], redis://[user[:password]@]host[:port][/db][?prefix=P&layout=kv|hash&timeout=5s&ttl=24h], or redis+unix:///path.sock[?db=N&...]. Default: $SESSCTL_STORE, else file:$TMPDIR/gsessions/default.",
         valueName: "store"))
     var store: String?
 
-    @Option(name: .long, help: ArgumentHelp("The app's session max age, for File stores (default 24h; same as ?ttl=).", valueName: "duration"))
+    @Option(name: .long, help: ArgumentHelp("The app's session max age (default 24h; same as ?ttl=): File stores expire by it, Redis stores give it to new sessions.", valueName: "duration"))
     var maxAge: String?
 
     @Flag(name: .long, help: "Never colour the output (also NO_COLOR).")

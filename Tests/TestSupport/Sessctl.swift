@@ -5,6 +5,8 @@ public struct SessctlRun {
     public let status: Int32
     public let stdout: String
     public let stderr: String
+    /// stdout exactly as written (`stdout` decodes it as UTF-8).
+    public var stdoutBytes: [UInt8] = []
     public var stdoutLines: [String] { stdout.split(separator: "\n", omittingEmptySubsequences: true).map(String.init) }
 }
 
@@ -51,7 +53,7 @@ public enum Sessctl {
         let errData = errBox.data
         p.waitUntilExit()
         return SessctlRun(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                          stderr: String(decoding: errData, as: UTF8.self))
+                          stderr: String(decoding: errData, as: UTF8.self), stdoutBytes: [UInt8](outData))
     }
 }
 

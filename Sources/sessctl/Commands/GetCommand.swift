@@ -5,9 +5,9 @@ struct GetCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "get",
         abstract: "Print a session, or one of its keys, as JSON.",
-        discussion: "On a terminal the JSON is indented; piped, it is compact and exactly as the app stores it. An expired session is printed with a note on stderr.")
+        discussion: "On a terminal the JSON is indented; piped, it is compact and exactly as the app stores it. An expired session is printed with a note on stderr. A Redis hash field that is not UTF-8 text is shown with U+FFFD for each bad byte and a warning; `get ID KEY -o raw` prints its exact bytes.")
 
-    enum Format: String, ExpressibleByArgument, CaseIterable { case json, pretty }
+    enum Format: String, ExpressibleByArgument, CaseIterable { case json, pretty, raw }
 
     @OptionGroup var storeOptions: StoreOptions
 
@@ -17,8 +17,12 @@ struct GetCommand: ParsableCommand {
     @Argument(help: "Print only this key's value.")
     var key: String?
 
-    @Option(name: .shortAndLong, help: "json: compact, as stored; pretty: indented. Default: pretty on a terminal, json when piped.")
+    @Option(name: .shortAndLong, help: "json: compact, as stored; pretty: indented; raw: the exact stored bytes of KEY, no newline. Default: pretty on a terminal, json when piped.")
     var output: Format?
+
+    func validate() throws {
+        if output == .raw && key == nil { throw ValidationError("-o raw prints one key's stored bytes: name the KEY") }
+    }
 
     func run() throws {
         try reportingErrors {
@@ -34,9 +38,17 @@ struct GetCommand: ParsableCommand {
                     Terminal.warn("\(store.displayName): session \(SessionError.quote(id)) has no key \(SessionError.quote(key))")
                     throw ExitCode(3)
                 }
+                if output == .raw {
+                    Terminal.writeBytes(session.rawValues[key] ?? GoJSONEncoder.encode(v, style: session.escapeStyle))
+                    return
+                }
                 value = v
             } else {
                 value = .object(session.data)
+            }
+            for k in session.undecodableKeys where key == nil || key == k {
+                Terminal.warn("warning: key \(SessionError.quote(k)) of session \(SessionError.quote(id)) is not UTF-8 text; "
+                    + "each bad byte is shown as U+FFFD (get \(id) KEY -o raw prints the exact bytes)")
             }
             let pretty = (output ?? (Terminal.stdoutIsTTY ? .pretty : .json)) == .pretty
             Terminal.write(SessionFormatting.render(value, pretty: pretty))

@@ -5,7 +5,7 @@ struct ListCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list",
         abstract: "List sessions: id, keys, size, remaining lifetime, last write.",
-        discussion: "Rows stream as the store is read; --sort reads everything first. Corrupt sessions are listed with the reason. Expired sessions are hidden unless --expired or --all.")
+        discussion: "Rows stream as the store is read; --sort reads everything first. Corrupt sessions are listed with the reason. Expired sessions are hidden unless --expired or --all. Keys that are not sessions (Redis: another type, not a JSON object) are skipped and never touched; their number is reported on stderr. With -o ids, a Redis store with a prefix lists every key under the prefix without reading it (as fast as SCAN itself).")
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case table, json, ndjson, ids }
     enum SortKey: String, ExpressibleByArgument, CaseIterable { case id, size, ttl, keys, written }
@@ -44,9 +44,17 @@ struct ListCommand: ParsableCommand {
             let now = store.clock.nowMillis()
             var printer = ListPrinter(format: output, now: now)
             var shown = 0, hiddenExpired = 0, hiddenLive = 0, broken = 0
+            var skipped = 0
+            var firstSkipped: SkippedKey?
             var collected: [SessionInfo] = []
+            // Options read once: a parsed property wrapper is slow to read a million times.
             let limit = self.limit ?? Int.max
-            try store.scan(matching: pattern, pageSize: 512) { page in
+            let (sort, expired, all) = (self.sort, self.expired, self.all)
+            let detail: ScanDetail = output == .ids && sort == nil ? .ids : .full
+            try store.scan(matching: pattern, pageSize: 1000, detail: detail) { page in
+                skipped += page.skipped.count
+                if firstSkipped == nil { firstSkipped = page.skipped.first }
+                defer { printer.flush() }
                 for info in page.sessions {
                     if info.problem != nil { broken += 1 }
                     let isExpired = info.expiry?.isExpired(now: now) ?? false
@@ -63,6 +71,7 @@ struct ListCommand: ParsableCommand {
                 return sort == nil && shown >= limit ? .stop : .proceed
             }
             if let sort {
+                let reverse = self.reverse
                 collected.sort { a, b in
                     let ordered = ListCommand.less(a, b, by: sort, now: now)
                     return reverse ? ListCommand.less(b, a, by: sort, now: now) : ordered
@@ -76,7 +85,15 @@ struct ListCommand: ParsableCommand {
                 if broken > 0 { note += ", \(broken) corrupt" }
                 Terminal.warn(note)
             }
+            if skipped > 0 && Terminal.stderrIsTTY, let first = firstSkipped {
+                Terminal.warn(ListCommand.skippedNote(skipped, example: first))
+            }
         }
+    }
+
+    /// `3 non-session keys skipped, left untouched (e.g. 'jobs:email': a Redis list, not a string)`.
+    static func skippedNote(_ count: Int, example: SkippedKey) -> String {
+        "\(count) non-session key\(count == 1 ? "" : "s") skipped, left untouched (e.g. \(SessionError.quote(example.key)): \(example.reason))"
     }
 
     static func less(_ a: SessionInfo, _ b: SessionInfo, by key: SortKey, now: Int64) -> Bool {
@@ -97,47 +114,65 @@ struct ListCommand: ParsableCommand {
     }
 }
 
-/// Writes list rows one at a time in the chosen format.
+/// Writes list rows in the chosen format into a buffer that goes out a page at a time.
 struct ListPrinter {
     let format: ListCommand.Format
     let now: Int64
     private var count = 0
+    private var buffer: [UInt8] = []
 
     init(format: ListCommand.Format, now: Int64) {
         self.format = format
         self.now = now
+        buffer.reserveCapacity(1 << 16)
     }
 
     mutating func row(_ info: SessionInfo) {
         switch format {
         case .ids:
-            Terminal.write(info.id)
+            buffer.append(contentsOf: info.id.utf8)
+            buffer.append(0x0a)
         case .ndjson:
-            Terminal.write(SessionFormatting.render(SessionFormatting.json(info, now: now), pretty: false))
+            SessionFormatting.appendJSONLine(info, now: now, to: &buffer)
         case .json:
-            Terminal.write((count == 0 ? "[" : ",") + SessionFormatting.render(SessionFormatting.json(info, now: now), pretty: false))
+            buffer.append(count == 0 ? UInt8(ascii: "[") : UInt8(ascii: ","))
+            SessionFormatting.appendJSONLine(info, now: now, to: &buffer)
         case .table:
-            if count == 0 { Terminal.write(Terminal.paint(line("ID", "KEYS", "SIZE", "TTL", "LAST WRITE (UTC)"), "1")) }
+            if count == 0 { line(Terminal.paint(columns("ID", "KEYS", "SIZE", "TTL", "LAST WRITE (UTC)"), "1")) }
             let ttl = SessionFormatting.lifetime(info.expiry, now: now)
             let written = info.lastWrite.map { Durations.shortDate(millis: $0) } ?? "-"
             let keys = info.keyCount.map(String.init) ?? "-"
             let safeID = SessionError.quote(info.id).dropFirst().dropLast()
-            var text = line(String(safeID), keys, SessionFormatting.size(info.size), info.problem == nil ? ttl : "CORRUPT", written)
+            var text = columns(String(safeID), keys, SessionFormatting.size(info.size), info.problem == nil ? ttl : "CORRUPT", written)
             if let problem = info.problem {
                 text = Terminal.paint(text + "  " + problem, "31")
             } else if info.expiry?.isExpired(now: now) ?? false {
                 text = Terminal.paint(text, "2")
             }
-            Terminal.write(text)
+            line(text)
         }
         count += 1
+        if buffer.count >= 1 << 16 { flush() }
     }
 
-    func finish() {
-        if format == .json { Terminal.write(count == 0 ? "[]" : "]") }
+    /// Writes out what is buffered, so rows stream page by page.
+    mutating func flush() {
+        guard !buffer.isEmpty else { return }
+        Terminal.writeBytes(buffer)
+        buffer.removeAll(keepingCapacity: true)
     }
 
-    private func line(_ id: String, _ keys: String, _ size: String, _ ttl: String, _ written: String) -> String {
+    mutating func finish() {
+        if format == .json { line(count == 0 ? "[]" : "]") }
+        flush()
+    }
+
+    private mutating func line(_ s: String) {
+        buffer.append(contentsOf: s.utf8)
+        buffer.append(0x0a)
+    }
+
+    private func columns(_ id: String, _ keys: String, _ size: String, _ ttl: String, _ written: String) -> String {
         pad(id, 32) + "  " + padLeft(keys, 4) + "  " + padLeft(size, 7) + "  " + pad(ttl, 20) + "  " + written
     }
 
