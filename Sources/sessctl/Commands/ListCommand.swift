@@ -130,7 +130,8 @@ struct ListPrinter {
     mutating func row(_ info: SessionInfo) {
         switch format {
         case .ids:
-            buffer.append(contentsOf: info.id.utf8)
+            var id = info.id
+            id.withUTF8 { buffer.append(contentsOf: $0) }
             buffer.append(0x0a)
         case .ndjson:
             SessionFormatting.appendJSONLine(info, now: now, to: &buffer)
