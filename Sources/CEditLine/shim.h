@@ -1,6 +1,8 @@
 #ifndef SESSCTL_CEDITLINE_SHIM_H
 #define SESSCTL_CEDITLINE_SHIM_H
 #include <stdio.h>
+#include <string.h>
+#include <signal.h>
 #include <editline/readline.h>
 
 /* Accessors for libedit's readline-compatible globals, which Swift 6 cannot touch directly. */
@@ -16,4 +18,22 @@ static inline void sessctl_rl_setup(const char *name, sessctl_completion_fn *fn)
 static inline void sessctl_rl_completion_over(void) { rl_attempted_completion_over = 1; }
 static inline void sessctl_rl_append_character(int c) { rl_completion_append_character = c; }
 static inline const char *sessctl_rl_line_buffer(void) { return rl_line_buffer; }
+
+/* Ctrl-C: a handler without SA_RESTART that only records the signal, so a blocked read returns
+   and the shell can abandon the line (or the command) instead of dying. */
+static volatile sig_atomic_t sessctl_sigint_seen = 0;
+
+static inline void sessctl_on_sigint(int sig) { (void)sig; sessctl_sigint_seen = 1; }
+
+static inline void sessctl_install_sigint(void) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = sessctl_on_sigint;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = 0;
+    sigaction(SIGINT, &sa, NULL);
+}
+
+static inline int sessctl_sigint_pending(void) { return sessctl_sigint_seen; }
+static inline int sessctl_take_sigint(void) { int seen = sessctl_sigint_seen; sessctl_sigint_seen = 0; return seen; }
 #endif

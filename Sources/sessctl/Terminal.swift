@@ -4,6 +4,7 @@
 @preconcurrency import Darwin
 #endif
 import ArgumentParser
+@preconcurrency import CEditLine  // its stdio.h declarations of stdout and stderr, as Glibc's above
 import SessionKit
 
 /// The process environment, read once.
@@ -49,6 +50,14 @@ enum Terminal {
     static func warn(_ s: String) {
         fflush(stdout)
         fputs("sessctl: \(s)\n", stderr)
+    }
+}
+
+/// Ends a command that Ctrl-C interrupted in the shell (exit status 130, as a shell reports SIGINT).
+func stopIfInterrupted() throws {
+    if LineEditor.interruptRequested() {
+        Terminal.warn("interrupted")
+        throw ExitCode(130)
     }
 }
 

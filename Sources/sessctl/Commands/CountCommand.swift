@@ -33,8 +33,9 @@ struct CountCommand: ParsableCommand {
                         live += 1
                     }
                 }
-                return .proceed
+                return LineEditor.interruptRequested() ? .stop : .proceed
             }
+            try stopIfInterrupted()
             Terminal.write(String(live))
             if verbose {
                 Terminal.write("expired \(expired)\ncorrupt \(corrupt)\nskipped \(skipped)")

@@ -68,8 +68,9 @@ struct ListCommand: ParsableCommand {
                         shown += 1
                     }
                 }
-                return sort == nil && shown >= limit ? .stop : .proceed
+                return (sort == nil && shown >= limit) || LineEditor.interruptRequested() ? .stop : .proceed
             }
+            try stopIfInterrupted()
             if let sort {
                 let reverse = self.reverse
                 collected.sort { a, b in

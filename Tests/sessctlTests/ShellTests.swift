@@ -1,0 +1,106 @@
+import XCTest
+import TestSupport
+import SessionKit
+
+final class ShellTests: XCTestCase {
+    private var dir: TempDirectory!
+    private let id = "1qbncq5nyf0dn0nrszi6yde1001t55av"
+
+    override func setUp() {
+        dir = TempDirectory()
+        Fixtures.copyFileStore("file", to: dir, now: SystemTime.nowMillis())
+    }
+
+    func testScriptModeRunsEachLineAndReportsFailure() {
+        let script = """
+            # a comment, then the tour
+            list -o ids '*t55av'
+            get \(id) username
+            set \(id) theme "dark mode"
+            get \(id) theme
+            del \(id) --key theme
+            get \(id) nosuchkey
+            get \(id) user_id
+            bogus
+            count
+            """
+        let r = Sessctl.run(["shell", "-s", dir.path], input: script)
+        XCTAssertEqual(r.status, 1, "a failed line makes the script fail")
+        XCTAssertEqual(r.stdout, "\(id)\n\"alice\"\n\"dark mode\"\n1001\n11\n")
+        XCTAssertEqual(r.stderr, """
+            sessctl: file:\(dir.path): session '\(id)' has no key 'nosuchkey'
+            sessctl: unknown command 'bogus'; try help
+
+            """)
+        XCTAssertFalse(r.stdout.contains("\u{1B}["), "no colours in script mode")
+
+        let ok = Sessctl.run(["shell"], env: ["SESSCTL_STORE": dir.path], input: "count\nuse \(dir.path)\nttl \(id)\nexit\ncount\n")
+        XCTAssertEqual(ok.status, 0, ok.stderr)
+        XCTAssertEqual(ok.stdoutLines.count, 2, "exit stops the script: \(ok.stdout)")
+    }
+
+    func testInteractiveCompletionHistoryAndCtrlC() throws {
+        let history = dir.file("../shell-history-\(getpid())")
+        defer { unlink(history) }
+        let env = ["SESSCTL_HISTFILE": history]
+        let prompt = "sessctl file:\(dir.path)> "  // capture-pane drops trailing spaces: match up to ">"
+        let shown = String(prompt.dropLast())
+        var term = try Tmux([Sessctl.binary, "shell", "-s", dir.path], env: env)
+        try term.waitFor { $0.contains(shown) }
+
+        // Tab completes a command name…
+        try term.type("cou")
+        try term.press("Tab")
+        try term.waitFor { $0.contains(prompt + "count") }
+        try term.press("Enter")
+        try term.waitFor { $0.contains("\n11\n") }
+
+        // …a session id from the real store, and a key of that session.
+        try term.type("get 1qbncq5nyf0dn0nrszi6y")
+        try term.press("Tab")
+        try term.waitFor { $0.contains(prompt + "get \(self.id)") }
+        try term.type("las")
+        try term.press("Tab")
+        try term.waitFor { $0.contains("get \(self.id) last_page") }
+        try term.press("Enter")
+        try term.waitFor { $0.contains("\"/dashboard\"") }
+
+        // UTF-8 input goes through.
+        try term.type("set \(id) greeting Grüße")
+        try term.press("Enter")
+        try term.type("get \(id) greeting")
+        try term.press("Enter")
+        try term.waitFor { $0.contains("\"Grüße\"") }
+
+        // Ctrl-C abandons the line and the shell stays; an error is one line and the shell stays.
+        try term.type("list half-typed")
+        try term.press("C-c")
+        try term.type("get nobody")
+        try term.press("Enter")
+        try term.waitFor { $0.contains("no session 'nobody'") }
+        try term.type("use file:/tmp/x?crypto-key=topsecretkey1234")
+        try term.press("Enter")
+        try term.waitFor { $0.contains("directory does not exist") }
+        try term.type("count")
+        try term.press("Enter")
+        try term.waitFor { $0.components(separatedBy: "\n11\n").count >= 3 }
+        XCTAssertFalse(try term.exited())
+        try term.press("C-d")
+        try term.waitFor { _ in (try? term.exited()) ?? false }
+
+        // The history file holds the commands, with the key masked.
+        // libedit writes its own format: a header line, and spaces as \040.
+        let saved = try String(contentsOfFile: history, encoding: .utf8).replacingOccurrences(of: "\\040", with: " ")
+        XCTAssertTrue(saved.contains("count"), saved)
+        XCTAssertTrue(saved.contains("get \(id) last_page"), saved)
+        XCTAssertTrue(saved.contains("crypto-key=***"), saved)
+        XCTAssertFalse(saved.contains("topsecretkey1234"), saved)
+        XCTAssertFalse(saved.contains("half-typed"), "an abandoned line is not kept")
+
+        // After a restart, Up brings back the previous run's last command.
+        term = try Tmux([Sessctl.binary, "shell", "-s", dir.path], env: env)
+        try term.waitFor { $0.contains(shown) }
+        try term.press("Up")
+        try term.waitFor { $0.contains(prompt + "count") }
+    }
+}
