@@ -14,21 +14,33 @@ struct StoreOptions: ParsableArguments {
     @Flag(name: .long, help: "Never colour the output (also NO_COLOR).")
     var noColor = false
 
-    /// The address text in force: the option, else SESSCTL_STORE, else GoFrame's default.
-    func addressText() -> String {
-        if let store, !store.isEmpty { return store }
-        if let env = Environment.value("SESSCTL_STORE"), !env.isEmpty { return env }
-        return StoreAddress.defaultAddress(environment: Environment.all)
+    /// The store in force: the option, else SESSCTL_STORE, else the config file's default, else
+    /// GoFrame's default directory. A value without `/` or `:` that names a store in the config
+    /// file stands for that store (the file is read only then).
+    func resolve() throws(SessionError) -> (address: String, named: StoreConfig.Entry?) {
+        let given = [store, Environment.value("SESSCTL_STORE")].compactMap { $0 }.first { !$0.isEmpty }
+        if let given, given.contains("/") || given.contains(":") { return (given, nil) }
+        let config = try StoreConfig.load(environment: Environment.all)
+        if let given {
+            if let entry = config.entry(named: given) { return (entry.address, entry) }
+            return (given, nil)
+        }
+        if let entry = config.defaultEntry { return (entry.address, entry) }
+        return (StoreAddress.defaultAddress(environment: Environment.all), nil)
     }
+
+    /// The address text in force (see `resolve`).
+    func addressText() throws(SessionError) -> String { try resolve().address }
 
     func open() throws -> any SessionStore {
         Terminal.noColorFlag = noColor
-        let maxAgeMillis = try maxAge.map { text throws(SessionError) -> Int64 in
+        let (text, named) = try resolve()
+        let maxAgeMillis = try (maxAge ?? named?.maxAge).map { text throws(SessionError) -> Int64 in
             let ms = try Durations.parse(text)
             if ms <= 0 { throw SessionError.invalidArgument("--max-age must be positive") }
             return ms
         }
-        let address = try StoreAddress.parse(addressText(), environment: Environment.all, maxAgeMillis: maxAgeMillis)
+        let address = try StoreAddress.parse(text, environment: Environment.all, maxAgeMillis: maxAgeMillis)
         return try address.open()
     }
 

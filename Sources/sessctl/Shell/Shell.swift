@@ -155,7 +155,7 @@ final class Shell {
     }
 
     private func prompt() -> String {
-        let text = (try? options())?.addressText() ?? storeText ?? ""
+        let text = (try? options().addressText()) ?? storeText ?? ""
         let shown = (try? StoreAddress.parse(text).displayName) ?? StoreAddress.redacted(text)
         return "sessctl \(shown)> "
     }

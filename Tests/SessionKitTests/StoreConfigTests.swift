@@ -1,0 +1,56 @@
+import XCTest
+@testable import SessionKit
+
+final class StoreConfigTests: XCTestCase {
+    func testReadsNamedStores() throws {
+        let config = try StoreConfig.parse("""
+            # stores of the team
+            default = "local"   # the one used without -s
+
+            [stores.local]
+            address = "file:/tmp/gsessions/default"
+            max-age = "24h"
+
+            [stores."prod-eu"]
+            address = 'redis://app:s3cr#t@10.0.0.5:6379/0?prefix=gfsess:'
+            read_only = true
+            """, path: "/etc/c.toml")
+        XCTAssertEqual(config.defaultName, "local")
+        XCTAssertEqual(config.entries, [
+            .init(name: "local", address: "file:/tmp/gsessions/default", maxAge: "24h", readOnly: false),
+            .init(name: "prod-eu", address: "redis://app:s3cr#t@10.0.0.5:6379/0?prefix=gfsess:", maxAge: nil, readOnly: true),
+        ])
+        XCTAssertEqual(config.defaultEntry?.name, "local")
+        XCTAssertEqual(try StoreConfig.parse("", path: "x").entries, [])
+        XCTAssertEqual(try StoreConfig.parse(#"[stores.a]"# + "\naddress = \"a\\u00e9\\\"\"", path: "x").entries[0].address, "aé\"")
+    }
+
+    func testMalformedConfigIsOneLineNamingFileAndLine() {
+        let cases: [(String, String)] = [
+            ("[stores.a]\naddress = \"x\"\ncolour = \"red\"", "/c.toml:3: unknown setting 'colour'"),
+            ("[stores.a]\naddress = x", "/c.toml:2: expected a quoted string or true/false"),
+            ("[stores.a]\naddress = \"x", "/c.toml:2: unterminated string"),
+            ("[servers.a]\naddress = \"x\"", "/c.toml:1: unknown table [servers.a]"),
+            ("[stores.a]\naddress = \"x\"\n[stores.a]", "/c.toml:3: store 'a' is defined twice"),
+            ("[stores.a]\nmax-age = \"soon\"", "/c.toml:2: invalid duration 'soon'"),
+            ("[stores.a]\nread-only = \"yes\"", "/c.toml:2: 'read-only' must be true or false"),
+            ("[stores.a]\nmax-age = \"1h\"", "/c.toml: store 'a' has no address"),
+            ("default = \"b\"\n[stores.a]\naddress = \"x\"", "/c.toml: default names 'b'"),
+            ("[stores.a]\naddress = \"x\" trailing", "/c.toml:2: unexpected 'trailing'"),
+            ("address = \"x\"", "/c.toml:1: unknown setting 'address'"),
+        ]
+        for (text, expected) in cases {
+            XCTAssertThrowsError(try StoreConfig.parse(text, path: "/c.toml"), text) { e in
+                let line = String(describing: e)
+                XCTAssertTrue(line.hasPrefix(expected), "\(text): \(line)")
+                XCTAssertFalse(line.contains("\n"))
+            }
+        }
+    }
+
+    func testConfigLocation() {
+        XCTAssertEqual(StoreConfig.path(environment: ["XDG_CONFIG_HOME": "/x", "HOME": "/h"]), "/x/sessctl/config.toml")
+        XCTAssertEqual(StoreConfig.path(environment: ["HOME": "/h"]), "/h/.config/sessctl/config.toml")
+        XCTAssertEqual(StoreConfig.path(environment: ["XDG_CONFIG_HOME": "relative", "HOME": "/h"]), "/h/.config/sessctl/config.toml")
+    }
+}

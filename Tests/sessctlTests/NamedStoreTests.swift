@@ -1,0 +1,47 @@
+import XCTest
+import TestSupport
+import SessionKit
+
+final class NamedStoreTests: XCTestCase {
+    func testNamedStoresDefaultsAndListing() throws {
+        let store = TempDirectory()
+        Fixtures.copyFileStore("file", to: store, now: SystemTime.nowMillis())
+        let home = TempDirectory()
+        mkdir(home.path + "/sessctl", 0o755)
+        home.write("sessctl/config.toml", Array("""
+            default = "fixtures"
+            [stores.fixtures]
+            address = "\(store.path)"
+            [stores.long]
+            address = "file:\(store.path)"
+            max-age = "30d"
+            [stores.prod]
+            address = "redis://app:hunter2@127.0.0.1:1/0?prefix=gfsess:"
+            read-only = true
+            """.utf8))
+        let env = ["XDG_CONFIG_HOME": home.path]
+        XCTAssertEqual(Sessctl.run(["count"], env: env).stdout, "11\n", "the config's default store")
+        XCTAssertEqual(Sessctl.run(["count", "-s", "long"], env: env).stdout, "13\n", "a named store with its max age")
+        XCTAssertEqual(Sessctl.run(["-s", "long", "count", "--max-age", "24h"], env: env).stdout, "11\n", "--max-age wins")
+        XCTAssertEqual(Sessctl.run(["count"], env: env.merging(["SESSCTL_STORE": "long"]) { $1 }).stdout, "13\n")
+
+        let listing = Sessctl.run(["stores"], env: env)
+        XCTAssertEqual(listing.status, 0)
+        XCTAssertTrue(listing.stdout.contains("* fixtures"), listing.stdout)
+        XCTAssertTrue(listing.stdout.contains("redis://app:***@127.0.0.1:1/0"), listing.stdout)
+        XCTAssertTrue(listing.stdout.contains("read-only"), listing.stdout)
+        let json = Sessctl.run(["stores", "-o", "json"], env: env)
+        guard case .array(let items) = try JSONParser.parse(Array(json.stdout.utf8)) else { return XCTFail(json.stdout) }
+        XCTAssertEqual(items.count, 3)
+        for run in [listing, json, Sessctl.run(["count", "-s", "prod"], env: env)] {
+            XCTAssertFalse((run.stdout + run.stderr).contains("hunter2"), "a password is never shown")
+        }
+
+        // A malformed config is one line naming the file and the line; an explicit path does not read it.
+        home.write("sessctl/config.toml", Array("[stores.a]\naddress = \"x\"\nport = 6379\n".utf8))
+        let broken = Sessctl.run(["count"], env: env)
+        XCTAssertEqual(broken.status, 1)
+        XCTAssertEqual(broken.stderr, "sessctl: \(home.path)/sessctl/config.toml:3: expected a quoted string or true/false\n")
+        XCTAssertEqual(Sessctl.run(["count", "-s", store.path], env: env).stdout, "11\n")
+    }
+}
