@@ -11,6 +11,9 @@ MAN_DATE = 2026-11-21
 
 BINDIR = $(DESTDIR)$(PREFIX)/bin
 MANDIR = $(DESTDIR)$(PREFIX)/share/man/man1
+BASHDIR = $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+ZSHDIR = $(DESTDIR)$(PREFIX)/share/zsh/site-functions
+FISHDIR = $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
 
 .PHONY: all deps build release demo test bench man completions install uninstall clean
 
@@ -23,13 +26,14 @@ build: deps
 	$(SWIFT) build
 
 release: deps
-	$(SWIFT) build -c release --static-swift-stdlib
+	$(SWIFT) build -c release --static-swift-stdlib --product sessctl
 
 demo: build
 	@scripts/demo.sh
 
 test: deps
 	$(SWIFT) build --build-tests
+	scripts/check-install.sh
 	$(SWIFT) test --skip-build --disable-swift-testing
 
 bench: deps
@@ -46,12 +50,17 @@ completions: build
 	.build/debug/sessctl --generate-completion-script fish > completions/sessctl.fish
 
 install: release
-	install -d $(BINDIR)
+	install -d $(BINDIR) $(MANDIR) $(BASHDIR) $(ZSHDIR) $(FISHDIR)
 	install -m 755 "$$($(SWIFT) build -c release --show-bin-path)/sessctl" $(BINDIR)/sessctl
-	@if [ -f man/sessctl.1 ]; then install -d $(MANDIR) && install -m 644 man/sessctl.1 $(MANDIR)/sessctl.1; fi
+	install -m 644 man/sessctl.1 $(MANDIR)/sessctl.1
+	install -m 644 completions/sessctl.bash $(BASHDIR)/sessctl
+	install -m 644 completions/_sessctl $(ZSHDIR)/_sessctl
+	install -m 644 completions/sessctl.fish $(FISHDIR)/sessctl.fish
 
+# Removes what install put there, and the directories it made if they are left empty.
 uninstall:
-	rm -f $(BINDIR)/sessctl $(MANDIR)/sessctl.1
+	rm -f $(BINDIR)/sessctl $(MANDIR)/sessctl.1 $(BASHDIR)/sessctl $(ZSHDIR)/_sessctl $(FISHDIR)/sessctl.fish
+	-rmdir -p --ignore-fail-on-non-empty $(BINDIR) $(MANDIR) $(BASHDIR) $(ZSHDIR) $(FISHDIR) 2>/dev/null
 
 clean:
 	rm -rf .build demo
