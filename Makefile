@@ -3,8 +3,9 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 SWIFT ?= swift
 
-# Build: hiredis, libedit, OpenSSL's libcrypto, pkg-config. Tests: redis-server and redis-cli, tmux, man.
-DEBIAN_PACKAGES = pkg-config libhiredis-dev libedit-dev libssl-dev redis-server redis-tools tmux man-db
+# Build: hiredis, libedit, OpenSSL's libcrypto, pkg-config. Tests: redis-server and redis-cli, tmux,
+# man, and zsh and fish to load the completion scripts.
+DEBIAN_PACKAGES = pkg-config libhiredis-dev libedit-dev libssl-dev redis-server redis-tools tmux man-db zsh fish
 
 # The date stamped into the man page, so regenerating it is reproducible.
 MAN_DATE = 2026-11-21
@@ -33,21 +34,16 @@ demo: build
 
 test: deps
 	$(SWIFT) build --build-tests
+	scripts/check-generated.sh
 	scripts/check-install.sh
 	$(SWIFT) test --skip-build --disable-swift-testing
 
 bench: deps
 	@scripts/bench.sh
 
-# Generated from the command tree and committed.
-man: build
-	$(SWIFT) package plugin generate-manual --configuration debug --date $(MAN_DATE) --output-directory man
-	sed -i 's/^$$/.Pp/' man/sessctl.1
-
-completions: build
-	.build/debug/sessctl --generate-completion-script bash > completions/sessctl.bash
-	.build/debug/sessctl --generate-completion-script zsh > completions/_sessctl
-	.build/debug/sessctl --generate-completion-script fish > completions/sessctl.fish
+# Generated from the command tree (plus man/sections.mdoc) and committed; `make test` checks them.
+man completions: deps
+	scripts/gen-docs.sh
 
 install: release
 	install -d $(BINDIR) $(MANDIR) $(BASHDIR) $(ZSHDIR) $(FISHDIR)

@@ -173,13 +173,13 @@ _sessctl() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    list|get|set|del|expire|ttl|count|help)
+    list|get|set|del|expire|ttl|persist|count|shell|stores|help)
         # Offer subcommand argument completions
         "_sessctl_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'list get set del expire ttl count help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'list get set del expire ttl persist count shell stores help' -- "${cur}"))
         ;;
     esac
 }
@@ -229,7 +229,15 @@ _sessctl_get() {
         return
         ;;
     '--output'|'-o')
-        __sessctl_add_completions -W 'json'$'\n''pretty'
+        __sessctl_add_completions -W 'json'$'\n''pretty'$'\n''raw'
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __sessctl_add_completions -W "$(__sessctl_custom_complete ---completion get -- positional@0 "${COMP_CWORD}" "$(__sessctl_cursor_index_in_current_word)")"
         return
         ;;
     esac
@@ -251,6 +259,14 @@ _sessctl_set() {
         return
         ;;
     '--ttl')
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __sessctl_add_completions -W "$(__sessctl_custom_complete ---completion set -- positional@0 "${COMP_CWORD}" "$(__sessctl_cursor_index_in_current_word)")"
         return
         ;;
     esac
@@ -293,6 +309,14 @@ _sessctl_expire() {
         return
         ;;
     esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __sessctl_add_completions -W "$(__sessctl_custom_complete ---completion expire -- positional@0 "${COMP_CWORD}" "$(__sessctl_cursor_index_in_current_word)")"
+        return
+        ;;
+    esac
 }
 
 _sessctl_ttl() {
@@ -311,6 +335,40 @@ _sessctl_ttl() {
         return
         ;;
     esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __sessctl_add_completions -W "$(__sessctl_custom_complete ---completion ttl -- positional@0 "${COMP_CWORD}" "$(__sessctl_cursor_index_in_current_word)")"
+        return
+        ;;
+    esac
+}
+
+_sessctl_persist() {
+    repeating_flags=()
+    non_repeating_flags=(--no-color --version -h --help)
+    repeating_options=()
+    non_repeating_options=(-s --store --max-age)
+    __sessctl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '-s'|'--store')
+        return
+        ;;
+    '--max-age')
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __sessctl_add_completions -W "$(__sessctl_custom_complete ---completion persist -- positional@0 "${COMP_CWORD}" "$(__sessctl_cursor_index_in_current_word)")"
+        return
+        ;;
+    esac
 }
 
 _sessctl_count() {
@@ -326,6 +384,40 @@ _sessctl_count() {
         return
         ;;
     '--max-age')
+        return
+        ;;
+    esac
+}
+
+_sessctl_shell() {
+    repeating_flags=()
+    non_repeating_flags=(--no-color --version -h --help)
+    repeating_options=()
+    non_repeating_options=(-s --store --max-age)
+    __sessctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '-s'|'--store')
+        return
+        ;;
+    '--max-age')
+        return
+        ;;
+    esac
+}
+
+_sessctl_stores() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--output -o)
+    __sessctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--output'|'-o')
+        __sessctl_add_completions -W 'table'$'\n''json'
         return
         ;;
     esac

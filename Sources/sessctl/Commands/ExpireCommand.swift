@@ -9,7 +9,7 @@ struct ExpireCommand: ParsableCommand {
 
     @OptionGroup var storeOptions: StoreOptions
 
-    @Argument(help: "The session id.")
+    @Argument(help: "The session id.", completion: SessionIDCompletion.kind)
     var id: String
 
     @Argument(help: "The remaining lifetime: seconds, or 90s, 30m, 1h30m, 7d.")
@@ -32,7 +32,7 @@ struct TTLCommand: ParsableCommand {
 
     @OptionGroup var storeOptions: StoreOptions
 
-    @Argument(help: "The session id.")
+    @Argument(help: "The session id.", completion: SessionIDCompletion.kind)
     var id: String
 
     func run() throws {

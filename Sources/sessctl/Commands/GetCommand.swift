@@ -11,7 +11,7 @@ struct GetCommand: ParsableCommand {
 
     @OptionGroup var storeOptions: StoreOptions
 
-    @Argument(help: "The session id.")
+    @Argument(help: "The session id.", completion: SessionIDCompletion.kind)
     var id: String
 
     @Argument(help: "Print only this key's value.")

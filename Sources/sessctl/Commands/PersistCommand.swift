@@ -9,7 +9,7 @@ struct PersistCommand: ParsableCommand {
 
     @OptionGroup var storeOptions: StoreOptions
 
-    @Argument(help: "The session id.")
+    @Argument(help: "The session id.", completion: SessionIDCompletion.kind)
     var id: String
 
     func run() throws {

@@ -9,7 +9,7 @@ struct SetCommand: ParsableCommand {
 
     @OptionGroup var storeOptions: StoreOptions
 
-    @Argument(help: "The session id.")
+    @Argument(help: "The session id.", completion: SessionIDCompletion.kind)
     var id: String
 
     @Argument(help: "The key to set.")

@@ -12,8 +12,6 @@ struct ShellCompleter {
 
     let catalog: CommandCatalog
     let openStore: () -> (any SessionStore)?
-    var maxIDs = 200
-    var maxSeconds = 0.5
 
     func complete(before: String, word: String) -> [String] {
         let words = ShellWords.splitLeniently(before)
@@ -51,13 +49,7 @@ struct ShellCompleter {
 
     private func sessionIDs(prefix: String) -> [String] {
         guard let store = openStore() else { return [] }
-        var ids: [String] = []
-        let started = SystemTime.monotonicSeconds()
-        try? store.scan(matching: Glob.escape(prefix) + "*", pageSize: 256) { page in
-            ids += page.sessions.map(\.id)
-            return ids.count >= maxIDs || SystemTime.monotonicSeconds() - started > maxSeconds ? .stop : .proceed
-        }
-        return Array(ids.sorted().prefix(maxIDs))
+        return SessionIDCompletion.ids(in: store, prefix: prefix)
     }
 
     private func keys(of id: String, prefix: String) -> [String] {
