@@ -14,6 +14,24 @@ struct StoreOptions: ParsableArguments {
     @Flag(name: .long, help: "Never colour the output (also NO_COLOR).")
     var noColor = false
 
+    @Flag(name: .long, help: "Refuse every write (also SESSCTL_READ_ONLY=1): look, change nothing.")
+    var readOnly = false
+
+    /// Set by `shell --read-only`: every command the shell runs opens its store read-only.
+    nonisolated(unsafe) static var readOnlyForProcess: String?
+
+    /// What makes the store read-only, if anything: the flag, the shell's flag, or the variable
+    /// (any value but empty, 0, false, no, off).
+    func readOnlyReason() -> String? {
+        if readOnly { return "--read-only" }
+        if let why = StoreOptions.readOnlyForProcess { return why }
+        if let env = Environment.value("SESSCTL_READ_ONLY"),
+           !["", "0", "false", "no", "off"].contains(env.lowercased()) {
+            return "SESSCTL_READ_ONLY=\(env)"
+        }
+        return nil
+    }
+
     /// The address text in force: the option, else SESSCTL_STORE, else GoFrame's default.
     func addressText() -> String {
         if let store, !store.isEmpty { return store }
@@ -21,6 +39,9 @@ struct StoreOptions: ParsableArguments {
         return StoreAddress.defaultAddress(environment: Environment.all)
     }
 
+    /// Opens the store: the one place commands get one. Under --read-only or SESSCTL_READ_ONLY the
+    /// store comes wrapped in a `ReadOnlyStore`, so every write of every command is refused.
+    /// Each call is a new handle (a Redis store: a new connection).
     func open() throws -> any SessionStore {
         Terminal.noColorFlag = noColor
         let maxAgeMillis = try maxAge.map { text throws(SessionError) -> Int64 in
@@ -29,7 +50,9 @@ struct StoreOptions: ParsableArguments {
             return ms
         }
         let address = try StoreAddress.parse(addressText(), environment: Environment.all, maxAgeMillis: maxAgeMillis)
-        return try address.open()
+        let store = try address.open()
+        if let why = readOnlyReason() { return ReadOnlyStore(store, why: why) }
+        return store
     }
 
     /// Options that name the store may come before the subcommand (`sessctl -s DIR list`):
@@ -44,7 +67,7 @@ struct StoreOptions: ParsableArguments {
             if withValue.contains(a), i + 1 < args.count {
                 hoisted += [a, args[i + 1]]
                 i += 2
-            } else if a == "--no-color" || a.hasPrefix("--store=") || a.hasPrefix("--max-age=") || (a.hasPrefix("-s") && a.count > 2 && !a.hasPrefix("--")) {
+            } else if a == "--no-color" || a == "--read-only" || a.hasPrefix("--store=") || a.hasPrefix("--max-age=") || (a.hasPrefix("-s") && a.count > 2 && !a.hasPrefix("--")) {
                 hoisted.append(a)
                 i += 1
             } else {
