@@ -54,14 +54,11 @@ final class EditBuffer {
         return "/tmp"
     }
 
-    /// Creates the file with `contents`; `hint` (a session id) goes into its name where it is
-    /// made of plain characters, so the editor shows what is being edited.
-    init(contents: [UInt8], hint: String) throws(SessionError) {
+    /// Creates the file with `contents`. Its name says nothing about the session: a session id
+    /// is a credential, and a name in a shared /tmp is visible to every local user.
+    init(contents: [UInt8]) throws(SessionError) {
         let dir = Self.temporaryDirectory()
-        let plain = String(String.UnicodeScalarView(hint.unicodeScalars.filter { u in
-            u.isASCII && (u.properties.isAlphabetic || ("0"..."9").contains(u) || u == "-" || u == "_")
-        }.prefix(40)))
-        var template = Array("\(dir)/sessctl-\(plain.isEmpty ? "session" : plain)-XXXXXX.json".utf8CString)
+        var template = Array("\(dir)/sessctl-edit-XXXXXX.json".utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemps($0.baseAddress!, 5) }
         guard fd >= 0 else {
             throw SessionError.io(location: dir, reason: "cannot create a temp file: \(String(cString: strerror(errno)))")

@@ -60,6 +60,7 @@ final class EditCommandTests: XCTestCase {
         // VISUAL wins over EDITOR, and is split into words without a shell.
         let good = editor("""
             printf '%s %s %s' "$1" "$(stat -c %a "$f")" "$(dirname "$f")" > '\(seen)'
+            basename "$f" > '\(scripts.file("name"))'
             sed -i 's/"alice"/"bob"/' "$f"
             """)
         let r = edit(dir.path, id, editor: editor("exit 7"), env: ["VISUAL": "\(good) --wait"])
@@ -67,6 +68,7 @@ final class EditCommandTests: XCTestCase {
         XCTAssertEqual(r.stdout, "")
         XCTAssertEqual(r.stderr, "")
         XCTAssertEqual(try String(contentsOfFile: seen, encoding: .utf8), "--wait 600 \(tmp.path)", "arguments kept, a private file in TMPDIR")
+        XCTAssertFalse(try String(contentsOfFile: scripts.file("name"), encoding: .utf8).contains(id), "the session id, a credential, is not in the file name")
 
         let after = try XCTUnwrap(dir.read("\(id).session"))
         XCTAssertEqual(Array(after.prefix(8)), Array(before.prefix(8)), "the timestamp, and so the lifetime, is kept")

@@ -34,7 +34,7 @@ struct EditCommand: ParsableCommand {
             }
             let original = Array((JSONPrettyPrinter.format(.object(session.data)) + "\n").utf8)
             let editor = try EditBuffer.editorCommand()
-            let buffer = try EditBuffer(contents: original, hint: id)
+            let buffer = try EditBuffer(contents: original)
             defer { buffer.remove() }
 
             var edited: JSONObject?
