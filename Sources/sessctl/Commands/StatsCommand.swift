@@ -103,8 +103,8 @@ struct StatsCommand: ParsableCommand {
         lines.append(heading("remaining lifetime"))
         let most = max(s.lifetimes.buckets.map(\.count).max() ?? 0, 1)
         for b in s.lifetimes.buckets {
-            let bar = b.count == 0 ? "" : String(repeating: "#", count: max(1, b.count * 40 / most))
-            lines.append("  \(pad(b.label, 10)) \(padLeft(String(b.count), 9))  \(bar)")
+            let bar = b.count == 0 ? "" : "  " + String(repeating: "#", count: max(1, b.count * 40 / most))
+            lines.append("  \(pad(b.label, 10)) \(padLeft(String(b.count), 9))\(bar)")
         }
 
         let keys = s.keys.top(top)
