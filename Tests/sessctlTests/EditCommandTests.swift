@@ -23,6 +23,7 @@ final class EditCommandTests: XCTestCase {
     override func tearDown() {
         XCTAssertEqual(tmp.names(), [], "the edit buffer is removed in every case")
         server?.stop()
+        (dir, tmp, scripts, server) = (nil, nil, nil, nil)  // XCTest keeps test cases alive: free the directories now
         super.tearDown()
     }
 

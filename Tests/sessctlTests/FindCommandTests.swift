@@ -18,6 +18,7 @@ final class FindCommandTests: XCTestCase {
 
     override func tearDown() {
         server.stop()
+        (dir, server) = (nil, nil)  // XCTest keeps test cases alive: free the directory now
         super.tearDown()
     }
 

@@ -22,6 +22,7 @@ final class ReadOnlyTests: XCTestCase {
 
     override func tearDown() {
         server.stop()
+        (dir, scripts, server) = (nil, nil, nil)  // XCTest keeps test cases alive: free the directories now
         super.tearDown()
     }
 
