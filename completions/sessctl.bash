@@ -173,20 +173,20 @@ _sessctl() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    list|get|set|del|expire|ttl|persist|count|shell|stores|help)
+    list|get|set|del|edit|expire|ttl|persist|count|find|stats|purge|shell|stores|help)
         # Offer subcommand argument completions
         "_sessctl_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'list get set del expire ttl persist count shell stores help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'list get set del edit expire ttl persist count find stats purge shell stores help' -- "${cur}"))
         ;;
     esac
 }
 
 _sessctl_list() {
     repeating_flags=()
-    non_repeating_flags=(--no-color --reverse -r --expired --all --version -h --help)
+    non_repeating_flags=(--no-color --read-only --reverse -r --expired --all --version -h --help)
     repeating_options=()
     non_repeating_options=(-s --store --max-age --output -o --limit --sort)
     __sessctl_offer_flags_options 1
@@ -215,7 +215,7 @@ _sessctl_list() {
 
 _sessctl_get() {
     repeating_flags=()
-    non_repeating_flags=(--no-color --version -h --help)
+    non_repeating_flags=(--no-color --read-only --version -h --help)
     repeating_options=()
     non_repeating_options=(-s --store --max-age --output -o)
     __sessctl_offer_flags_options 2
@@ -245,7 +245,7 @@ _sessctl_get() {
 
 _sessctl_set() {
     repeating_flags=()
-    non_repeating_flags=(--no-color --string --create --version -h --help)
+    non_repeating_flags=(--no-color --read-only --string --create --version -h --help)
     repeating_options=()
     non_repeating_options=(-s --store --max-age --ttl)
     __sessctl_offer_flags_options 3
@@ -274,8 +274,8 @@ _sessctl_set() {
 
 _sessctl_del() {
     repeating_flags=()
-    non_repeating_flags=(--no-color --version -h --help)
-    repeating_options=(--key)
+    non_repeating_flags=(--no-color --read-only --all --yes -y --dry-run --version -h --help)
+    repeating_options=(--key --where)
     non_repeating_options=(-s --store --max-age)
     __sessctl_offer_flags_options -1
 
@@ -290,12 +290,49 @@ _sessctl_del() {
     '--key')
         return
         ;;
+    '--where')
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    *)
+        __sessctl_add_completions -W "$(__sessctl_custom_complete ---completion del -- positional@0 "${COMP_CWORD}" "$(__sessctl_cursor_index_in_current_word)")"
+        return
+        ;;
+    esac
+}
+
+_sessctl_edit() {
+    repeating_flags=()
+    non_repeating_flags=(--no-color --read-only --version -h --help)
+    repeating_options=()
+    non_repeating_options=(-s --store --max-age)
+    __sessctl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '-s'|'--store')
+        return
+        ;;
+    '--max-age')
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __sessctl_add_completions -W "$(__sessctl_custom_complete ---completion edit -- positional@0 "${COMP_CWORD}" "$(__sessctl_cursor_index_in_current_word)")"
+        return
+        ;;
     esac
 }
 
 _sessctl_expire() {
     repeating_flags=()
-    non_repeating_flags=(--no-color --version -h --help)
+    non_repeating_flags=(--no-color --read-only --version -h --help)
     repeating_options=()
     non_repeating_options=(-s --store --max-age)
     __sessctl_offer_flags_options 2
@@ -321,7 +358,7 @@ _sessctl_expire() {
 
 _sessctl_ttl() {
     repeating_flags=()
-    non_repeating_flags=(--no-color --version -h --help)
+    non_repeating_flags=(--no-color --read-only --version -h --help)
     repeating_options=()
     non_repeating_options=(-s --store --max-age)
     __sessctl_offer_flags_options 1
@@ -347,7 +384,7 @@ _sessctl_ttl() {
 
 _sessctl_persist() {
     repeating_flags=()
-    non_repeating_flags=(--no-color --version -h --help)
+    non_repeating_flags=(--no-color --read-only --version -h --help)
     repeating_options=()
     non_repeating_options=(-s --store --max-age)
     __sessctl_offer_flags_options 1
@@ -373,7 +410,78 @@ _sessctl_persist() {
 
 _sessctl_count() {
     repeating_flags=()
-    non_repeating_flags=(--no-color --verbose -v --version -h --help)
+    non_repeating_flags=(--no-color --read-only --verbose -v --version -h --help)
+    repeating_options=()
+    non_repeating_options=(-s --store --max-age)
+    __sessctl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '-s'|'--store')
+        return
+        ;;
+    '--max-age')
+        return
+        ;;
+    esac
+}
+
+_sessctl_find() {
+    repeating_flags=()
+    non_repeating_flags=(--no-color --read-only --expired --all --version -h --help)
+    repeating_options=(--where)
+    non_repeating_options=(-s --store --max-age --output -o --limit)
+    __sessctl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '-s'|'--store')
+        return
+        ;;
+    '--max-age')
+        return
+        ;;
+    '--where')
+        return
+        ;;
+    '--output'|'-o')
+        __sessctl_add_completions -W 'table'$'\n''json'$'\n''ndjson'$'\n''ids'
+        return
+        ;;
+    '--limit')
+        return
+        ;;
+    esac
+}
+
+_sessctl_stats() {
+    repeating_flags=()
+    non_repeating_flags=(--no-color --read-only --version -h --help)
+    repeating_options=()
+    non_repeating_options=(-s --store --max-age --output -o --top)
+    __sessctl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '-s'|'--store')
+        return
+        ;;
+    '--max-age')
+        return
+        ;;
+    '--output'|'-o')
+        __sessctl_add_completions -W 'table'$'\n''json'
+        return
+        ;;
+    '--top')
+        return
+        ;;
+    esac
+}
+
+_sessctl_purge() {
+    repeating_flags=()
+    non_repeating_flags=(--no-color --read-only --expired --yes -y --dry-run --version -h --help)
     repeating_options=()
     non_repeating_options=(-s --store --max-age)
     __sessctl_offer_flags_options 1
@@ -391,7 +499,7 @@ _sessctl_count() {
 
 _sessctl_shell() {
     repeating_flags=()
-    non_repeating_flags=(--no-color --version -h --help)
+    non_repeating_flags=(--no-color --read-only --version -h --help)
     repeating_options=()
     non_repeating_options=(-s --store --max-age)
     __sessctl_offer_flags_options 0

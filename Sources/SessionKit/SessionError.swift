@@ -17,6 +17,8 @@ public enum SessionError: Error, Sendable, Equatable, CustomStringConvertible {
     case notASession(store: String, key: String, reason: String)
     /// The store cannot do this.
     case unsupported(store: String, reason: String)
+    /// The store was opened read-only (`why` names the switch); nothing was written.
+    case readOnly(store: String, why: String)
     /// A read or write failed.
     case io(location: String, reason: String)
     case invalidArgument(String)
@@ -34,6 +36,7 @@ public enum SessionError: Error, Sendable, Equatable, CustomStringConvertible {
         case let .notASession(store, key, reason):
             return "\(store): key \(SessionError.quote(key)) is not a session (\(reason)); left untouched"
         case let .unsupported(store, reason): return "\(store): \(reason)"
+        case let .readOnly(store, why): return "\(store): read-only (\(why)): refusing to write; nothing was changed"
         case let .io(location, reason): return "\(location): \(reason)"
         case let .invalidArgument(reason): return reason
         }

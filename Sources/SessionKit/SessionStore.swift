@@ -62,6 +62,8 @@ public protocol SessionStore: AnyObject {
     /// time, in no particular order. Corrupt sessions come as infos with a `problem`; keys that
     /// are not sessions come in `ScanPage.skipped`. `pageSize` is a hint. A store over Redis
     /// SCAN may visit a session twice when the server resizes its tables during the scan.
+    /// `visit` must not call the store itself (a Redis store has the next page in flight on its
+    /// connection): work done during a scan goes through a second handle on the same store.
     func scan(matching pattern: String?, pageSize: Int, detail: ScanDetail, _ visit: (ScanPage) throws -> ScanControl) throws
 
     func load(_ ids: [String]) throws -> [LoadResult]
@@ -71,6 +73,11 @@ public protocol SessionStore: AnyObject {
 
     /// Removes each session; `false` where there was none.
     func delete(_ ids: [String]) throws -> [Result<Bool, SessionError>]
+
+    /// Removes each session only while it is exactly as it was read (its `revision`): one that
+    /// changed since stays and fails with `conflict`; `false` where there was none. A default
+    /// (load, compare, delete) serves stores that cannot do better.
+    func delete(unchanged sessions: [(id: String, revision: Revision)]) throws -> [Result<Bool, SessionError>]
 
     /// Changes only the lifetime of each session; `false` where there was none.
     func setExpiry(_ changes: [(id: String, expiry: Expiry)]) throws -> [Result<Bool, SessionError>]
@@ -102,6 +109,31 @@ extension SessionStore {
     /// Deletes one session; throws `notFound` when there was none.
     public func delete(_ id: String) throws {
         if try !delete([id])[0].get() { throw SessionError.notFound(store: displayName, id: id) }
+    }
+
+    public func delete(unchanged sessions: [(id: String, revision: Revision)]) throws -> [Result<Bool, SessionError>] {
+        var results = [Result<Bool, SessionError>?](repeating: nil, count: sessions.count)
+        var still: [Int] = []
+        for (i, loaded) in try load(sessions.map(\.id)).enumerated() {
+            switch loaded {
+            case .missing: results[i] = .success(false)
+            case .broken(let e): results[i] = .failure(e)
+            case .found(let s) where s.revision == sessions[i].revision: still.append(i)
+            case .found: results[i] = .failure(.conflict(store: displayName, id: sessions[i].id))
+            }
+        }
+        for (i, r) in zip(still, try delete(still.map { sessions[$0].id })) { results[i] = r }
+        return results.map { $0! }
+    }
+
+    /// The error every write gets when the store was opened read-only, else nil.
+    public var writeRefusal: SessionError? {
+        (self as? ReadOnlyStore)?.refusal
+    }
+
+    /// Throws the read-only refusal before any work that would end in a write.
+    public func checkWritable() throws(SessionError) {
+        if let refusal = writeRefusal { throw refusal }
     }
 
     public func setExpiry(_ id: String, _ expiry: Expiry) throws {

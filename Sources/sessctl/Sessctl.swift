@@ -13,12 +13,16 @@ struct Sessctl: ParsableCommand {
             redis+unix:///path.sock?db=&prefix=&layout=), or use GoFrame's default directory \
             $TMPDIR/gsessions/default. SESSCTL_REDIS_PASSWORD keeps a Redis password off the command line.
 
+            --read-only (or SESSCTL_READ_ONLY=1) refuses every write. Bulk deletes (del --where, purge) ask on \
+            a terminal and need --yes elsewhere; --dry-run shows what they would do.
+
             Exit status: 0 success, 1 error, 3 session not found, 4 some sessions of a bulk operation failed.
             """,
         version: "0.1.0",
         subcommands: [
-            ListCommand.self, GetCommand.self, SetCommand.self, DelCommand.self,
-            ExpireCommand.self, TTLCommand.self, PersistCommand.self, CountCommand.self, ShellCommand.self, StoresCommand.self,
+            ListCommand.self, GetCommand.self, SetCommand.self, DelCommand.self, EditCommand.self,
+            ExpireCommand.self, TTLCommand.self, PersistCommand.self, CountCommand.self,
+            FindCommand.self, StatsCommand.self, PurgeCommand.self, ShellCommand.self, StoresCommand.self,
         ]
     )
 

@@ -14,6 +14,25 @@ struct StoreOptions: ParsableArguments {
     @Flag(name: .long, help: "Never colour the output (also NO_COLOR).")
     var noColor = false
 
+    @Flag(name: .long, help: "Refuse every write (also SESSCTL_READ_ONLY=1, or read-only = true for a named store): look, change nothing.")
+    var readOnly = false
+
+    /// Set by `shell --read-only`: every command the shell runs opens its store read-only.
+    nonisolated(unsafe) static var readOnlyForProcess: String?
+
+    /// What makes the store read-only, if anything: the flag, the shell's flag, the variable
+    /// (any value but empty, 0, false, no, off), or the named store's `read-only = true`.
+    func readOnlyReason(named: StoreConfig.Entry? = nil) -> String? {
+        if readOnly { return "--read-only" }
+        if let why = StoreOptions.readOnlyForProcess { return why }
+        if let env = Environment.value("SESSCTL_READ_ONLY"),
+           !["", "0", "false", "no", "off"].contains(env.lowercased()) {
+            return "SESSCTL_READ_ONLY=\(env)"
+        }
+        if let named, named.readOnly { return "store '\(named.name)' is read-only in the config file" }
+        return nil
+    }
+
     /// The store in force: the option, else SESSCTL_STORE, else the config file's default, else
     /// GoFrame's default directory. A value without `/` or `:` that names a store in the config
     /// file stands for that store (the file is read only then).
@@ -32,6 +51,9 @@ struct StoreOptions: ParsableArguments {
     /// The address text in force (see `resolve`).
     func addressText() throws(SessionError) -> String { try resolve().address }
 
+    /// Opens the store: the one place commands get one. Read-only (see `readOnlyReason`), the
+    /// store comes wrapped in a `ReadOnlyStore`, so every write of every command is refused.
+    /// Each call is a new handle (a Redis store: a new connection).
     func open() throws -> any SessionStore {
         Terminal.noColorFlag = noColor
         let (text, named) = try resolve()
@@ -41,7 +63,9 @@ struct StoreOptions: ParsableArguments {
             return ms
         }
         let address = try StoreAddress.parse(text, environment: Environment.all, maxAgeMillis: maxAgeMillis)
-        return try address.open()
+        let store = try address.open()
+        if let why = readOnlyReason(named: named) { return ReadOnlyStore(store, why: why) }
+        return store
     }
 
     /// Options that name the store may come before the subcommand (`sessctl -s DIR list`):
@@ -56,7 +80,7 @@ struct StoreOptions: ParsableArguments {
             if withValue.contains(a), i + 1 < args.count {
                 hoisted += [a, args[i + 1]]
                 i += 2
-            } else if a == "--no-color" || a.hasPrefix("--store=") || a.hasPrefix("--max-age=") || (a.hasPrefix("-s") && a.count > 2 && !a.hasPrefix("--")) {
+            } else if a == "--no-color" || a == "--read-only" || a.hasPrefix("--store=") || a.hasPrefix("--max-age=") || (a.hasPrefix("-s") && a.count > 2 && !a.hasPrefix("--")) {
                 hoisted.append(a)
                 i += 1
             } else {

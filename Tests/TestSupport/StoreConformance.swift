@@ -20,7 +20,8 @@ public struct StoreConformance {
             ("explicit expiry", explicitExpiry), ("conflict", conflictDetected), ("batch load", batchLoad),
             ("delete", deleteMany), ("scan pages", scanPages), ("scan pattern", scanPattern),
             ("exact values", exactValues), ("invalid ids", refusesInvalidIDs), ("upsert", upsert),
-            ("empty session", emptySession), ("persist", persist),
+            ("empty session", emptySession), ("persist", persist), ("delete unchanged", deleteUnchanged),
+            ("read-only", readOnly),
         ]
         for (name, check) in checks {
             let store = try makeStore()
@@ -232,6 +233,43 @@ public struct StoreConformance {
             XCTAssertThrowsError(try store.save(SessionWrite(s, mode: .update)))
             XCTAssertEqual(try loaded(store, "e")?.data, stored(sample("e").data, in: store))
         }
+    }
+
+    private func deleteUnchanged(_ store: any SessionStore) throws {
+        for id in ["k1", "k2"] { try store.save(SessionWrite(sample(id), mode: .create)) }
+        let k1 = try XCTUnwrap(loaded(store, "k1"))
+        var k2 = try XCTUnwrap(loaded(store, "k2"))
+        let stale = try XCTUnwrap(k2.revision)
+        k2.data["by"] = .string("app")
+        try store.save(SessionWrite(k2, mode: .update))
+        let results = try store.delete(unchanged: [("k1", try XCTUnwrap(k1.revision)), ("k2", stale), ("gone", stale)])
+        XCTAssertEqual(try results[0].get(), true)
+        XCTAssertThrowsError(try results[1].get()) { e in
+            XCTAssertEqual(e as? SessionError, .conflict(store: store.displayName, id: "k2"), "a session that changed since it was read stays")
+        }
+        XCTAssertEqual(try results[2].get(), false)
+        XCTAssertNil(try loaded(store, "k1"))
+        XCTAssertEqual(try loaded(store, "k2")?.data["by"], .string("app"))
+    }
+
+    private func readOnly(_ store: any SessionStore) throws {
+        try store.save(SessionWrite(sample("r"), mode: .create))
+        let lens = ReadOnlyStore(store, why: "a test")
+        let s = try XCTUnwrap(loaded(lens, "r"), "reads go through")
+        XCTAssertEqual(try ids(lens), ["r"])
+        let refusal = SessionError.readOnly(store: store.displayName, why: "a test")
+        let writes: [() throws -> Void] = [
+            { _ = try lens.save([SessionWrite(s, mode: .update)]) }, { _ = try lens.save([SessionWrite(sample("new"), mode: .create)]) },
+            { _ = try lens.delete(["r"]) }, { _ = try lens.delete(unchanged: [("r", s.revision!)]) },
+            { _ = try lens.setExpiry([("r", .at(store.clock.nowMillis() + 1000))]) },
+        ]
+        for write in writes {
+            XCTAssertThrowsError(try write()) { e in XCTAssertEqual(e as? SessionError, refusal) }
+        }
+        XCTAssertThrowsError(try lens.checkWritable())
+        XCTAssertNoThrow(try store.checkWritable())
+        XCTAssertEqual(try ids(store), ["r"])
+        XCTAssertEqual(try loaded(store, "r")?.data, stored(sample("r").data, in: store), "nothing was written")
     }
 
     private func persist(_ store: any SessionStore) throws {

@@ -37,6 +37,13 @@ final class NamedStoreTests: XCTestCase {
             XCTAssertFalse((run.stdout + run.stderr).contains("hunter2"), "a password is never shown")
         }
 
+        // A named store marked read-only refuses writes.
+        home.write("sessctl/config.toml", Array("[stores.ro]\naddress = \"\(store.path)\"\nread-only = true\n".utf8))
+        let refused = Sessctl.run(["expire", "-s", "ro", "1qbncq5nyf0dn0nrszi6yde1001t55av", "1h"], env: env)
+        XCTAssertEqual(refused.status, 1)
+        XCTAssertTrue(refused.stderr.contains("read-only"), refused.stderr)
+        XCTAssertEqual(refused.stderr.split(separator: "\n").count, 1)
+
         // A malformed config is one line naming the file and the line; an explicit path does not read it.
         home.write("sessctl/config.toml", Array("[stores.a]\naddress = \"x\"\nport = 6379\n".utf8))
         let broken = Sessctl.run(["count"], env: env)

@@ -250,6 +250,31 @@ public final class FileStore: SessionStore {
         }
     }
 
+    /// Unlinks each file only while it holds exactly the bytes it was read with. The check and
+    /// the unlink are two steps (POSIX has no compare-and-unlink), a window of microseconds, as
+    /// in GoFrame's own sweep.
+    public func delete(unchanged sessions: [(id: String, revision: Revision)]) throws -> [Result<Bool, SessionError>] {
+        sessions.map { item in
+            Result { () throws(SessionError) -> Bool in
+                try validate(id: item.id)
+                let p = path(for: item.id)
+                switch PosixFile.read(p, limit: FileStore.maxFileSize) {
+                case .success(let bytes) where Bytes.equal(bytes, item.revision.bytes): break
+                case .success: throw SessionError.conflict(store: displayName, id: item.id)
+                case .failure(let f) where f.errno == ENOENT: return false
+                case .failure(let f): throw SessionError.io(location: p, reason: "cannot read: \(f.message)")
+                }
+                if unlink(p) == 0 {
+                    PosixFile.fsyncDirectory(directory)
+                    return true
+                }
+                let e = errno
+                if e == ENOENT { return false }
+                throw SessionError.io(location: p, reason: "cannot delete: \(String(cString: strerror(e)))")
+            }
+        }
+    }
+
     public func setExpiry(_ changes: [(id: String, expiry: Expiry)]) throws -> [Result<Bool, SessionError>] {
         changes.map { change in
             Result { () throws(SessionError) -> Bool in

@@ -207,6 +207,24 @@ public final class RedisKVStore: SessionStore {
         }
     }
 
+    /// DEL under WATCH/MULTI/EXEC of each key still holding what was read.
+    public func delete(unchanged sessions: [(id: String, revision: Revision)]) throws -> [Result<Bool, SessionError>] {
+        try batch(sessions.map(\.id)) { i, key, state, _ in
+            switch state {
+            case .missing: return .done(.success(false))
+            case .notSession(let reason): return .done(.failure(.notASession(store: displayName, key: RedisStoreCore.text(key), reason: reason)))
+            case .stored(let bytes, _):
+                guard Bytes.equal(bytes, sessions[i].revision.bytes) else {
+                    return .done(.failure(.conflict(store: displayName, id: sessions[i].id)))
+                }
+                return .write([RedisStoreCore.command("DEL", key)]) { [core] replies in
+                    if let e = core.firstError(replies, key: key) { return .failure(e) }
+                    return .success(replies.first?.int == 1)
+                }
+            }
+        }
+    }
+
     public func setExpiry(_ changes: [(id: String, expiry: Expiry)]) throws -> [Result<Bool, SessionError>] {
         try batch(changes.map(\.id)) { i, key, state, now in
             switch state {

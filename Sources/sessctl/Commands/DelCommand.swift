@@ -5,29 +5,58 @@ struct DelCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "del",
         abstract: "Delete sessions, or keys inside one session.",
-        discussion: "`del ID...` removes whole sessions (logging their users out). `del ID --key K...` removes keys from one session and keeps its lifetime. Exit status 3 when a session or key was not there.")
+        discussion: """
+            `del ID...` removes whole sessions (logging their users out). `del ID --key K...` removes keys from \
+            one session and keeps its lifetime. Exit status 3 when a session or key was not there.
+
+            `del --where EXPR...` deletes every session whose data matches, as `find --where` finds them \
+            (e.g. --where user.id=1001 logs a user out everywhere). On a terminal it shows the count and a \
+            sample and asks; elsewhere it needs --yes. Each session is deleted only if it still matches at that \
+            moment: one the app changed meanwhile is read again first. --dry-run lists the ids instead.
+            """)
 
     @OptionGroup var storeOptions: StoreOptions
 
-    @Argument(help: "Session ids.")
-    var ids: [String]
+    @Argument(help: "Session ids.", completion: SessionIDCompletion.kind)
+    var ids: [String] = []
 
     @Option(name: .customLong("key"), help: ArgumentHelp("Delete this key from the session instead (repeatable).", valueName: "key"))
     var keys: [String] = []
 
+    @Option(name: .customLong("where"), help: ArgumentHelp("Delete every session matching this condition (repeatable; all must hold; see find).", valueName: "expr"))
+    var conditions: [String] = []
+
+    @Flag(help: "With --where: expired sessions too.")
+    var all = false
+
+    @Flag(name: .shortAndLong, help: "With --where: delete without asking.")
+    var yes = false
+
+    @Flag(help: "Show what would be deleted; change nothing.")
+    var dryRun = false
+
     func validate() throws {
-        if ids.isEmpty { throw ValidationError("name at least one session id") }
+        if ids.isEmpty && conditions.isEmpty { throw ValidationError("name at least one session id, or give --where") }
+        if !ids.isEmpty && !conditions.isEmpty { throw ValidationError("give session ids or --where, not both") }
         if !keys.isEmpty && ids.count != 1 { throw ValidationError("--key works on exactly one session") }
+        if all && conditions.isEmpty { throw ValidationError("--all works with --where") }
     }
 
     func run() throws {
         try reportingErrors {
+            if !conditions.isEmpty {
+                let finder = SessionFinder(filter: try SessionFilter(parsing: conditions), selection: all ? .all : .live)
+                try BulkDelete(storeOptions: storeOptions, finder: finder, yes: yes, dryRun: dryRun,
+                               command: "del --where", noun: "matching session").run()
+                return
+            }
             let store = try storeOptions.open()
             if keys.isEmpty { try deleteSessions(store) } else { try deleteKeys(store) }
         }
     }
 
     private func deleteSessions(_ store: any SessionStore) throws {
+        if dryRun { return try listSessions(store) }
         let results = try store.delete(ids)
         var deleted = 0, missing = 0, failed = 0
         for (id, result) in zip(ids, results) {
@@ -41,8 +70,35 @@ struct DelCommand: ParsableCommand {
                 Terminal.warn(e.description)
             }
         }
-        if Terminal.stdoutIsTTY { Terminal.write("deleted \(deleted) session\(deleted == 1 ? "" : "s")") }
+        if Terminal.stdoutIsTTY { Terminal.write("deleted \(counted(deleted, "session"))") }
         if failed > 0 { throw ExitCode(deleted > 0 || missing > 0 ? 4 : 1) }
+        if missing > 0 { throw ExitCode(3) }
+    }
+
+    /// --dry-run: the ids that would be deleted, one a line; the missing ones as errors.
+    private func listSessions(_ store: any SessionStore) throws {
+        var missing = 0, failed = 0, found = 0
+        for (id, result) in zip(ids, try store.load(ids)) {
+            switch result {
+            case .found:
+                Terminal.write(id)
+                found += 1
+            case .missing:
+                missing += 1
+                Terminal.warn(SessionError.notFound(store: store.displayName, id: id).description)
+            case .broken(let e):
+                if case .corrupt = e {
+                    // A corrupt session is deleted by id all the same.
+                    Terminal.write(id)
+                    found += 1
+                } else {
+                    failed += 1
+                    Terminal.warn(e.description)
+                }
+            }
+        }
+        Terminal.warn("dry run: would delete \(counted(found, "session")) from \(store.displayName)")
+        if failed > 0 { throw ExitCode(found > 0 || missing > 0 ? 4 : 1) }
         if missing > 0 { throw ExitCode(3) }
     }
 
@@ -50,11 +106,17 @@ struct DelCommand: ParsableCommand {
         let id = ids[0]
         var session = try store.get(id)
         var missing: [String] = []
-        for key in keys where session.data.removeValue(forKey: key) == nil { missing.append(key) }
+        var removed: [String] = []
+        for key in keys {
+            if session.data.removeValue(forKey: key) == nil { missing.append(key) } else { removed.append(key) }
+        }
         for key in missing {
             Terminal.warn("\(store.displayName): session \(SessionError.quote(id)) has no key \(SessionError.quote(key))")
         }
-        if missing.count < keys.count {
+        if dryRun {
+            for key in removed { Terminal.write(key) }
+            Terminal.warn("dry run: would delete \(counted(removed.count, "key")) from session \(SessionError.quote(id))")
+        } else if !removed.isEmpty {
             try store.save(SessionWrite(session, mode: .update, expiry: .keep))
         }
         if !missing.isEmpty { throw ExitCode(3) }

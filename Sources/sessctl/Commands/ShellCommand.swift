@@ -20,6 +20,7 @@ struct ShellCommand: ParsableCommand {
 
     func run() throws {
         Terminal.noColorFlag = storeOptions.noColor
+        if let why = storeOptions.readOnlyReason() { StoreOptions.readOnlyForProcess = why }
         let shell = Shell(storeText: storeOptions.store, maxAge: storeOptions.maxAge)
         if isatty(0) == 1 {
             shell.runInteractive()

@@ -1,0 +1,102 @@
+/// Streams the sessions of a store that satisfy a filter: the scan names the sessions a page
+/// at a time and a second handle on the same store loads each page's in one batch, so memory
+/// stays bounded by a page however large the store is. Backs `find`, `del --where` and `purge`.
+public struct SessionFinder: Sendable {
+    /// Which sessions count, by their expiry.
+    public enum Selection: Sendable {
+        /// Live sessions only (what the app sees).
+        case live
+        /// Expired sessions only (File stores keep them until swept).
+        case expired
+        case all
+    }
+
+    /// What a run saw.
+    public struct Tally: Sendable, Equatable {
+        /// Sessions whose data was checked against the filter.
+        public var checked = 0
+        public var matched = 0
+        /// Sessions that cannot be read, so were never checked.
+        public var corrupt = 0
+        /// Keys under the store's namespace that are not sessions.
+        public var skipped = 0
+        /// Sessions left out for their expiry.
+        public var notSelected = 0
+        public init() {}
+    }
+
+    public var filter: SessionFilter
+    /// A glob over ids, as `list` takes.
+    public var pattern: String?
+    public var selection: Selection
+    /// Sessions per scan page and per load batch.
+    public var pageSize: Int
+
+    public init(filter: SessionFilter, pattern: String? = nil, selection: Selection = .live, pageSize: Int = 500) {
+        self.filter = filter
+        self.pattern = pattern
+        self.selection = selection
+        self.pageSize = pageSize
+    }
+
+    /// Whether the expiry selection keeps a session with this expiry at `now`.
+    public func selects(expiry: Expiry, now: Int64) -> Bool {
+        switch selection {
+        case .all: return true
+        case .live: return !expiry.isExpired(now: now)
+        case .expired: return expiry.isExpired(now: now)
+        }
+    }
+
+    /// Whether a freshly loaded session is one this finder finds.
+    public func selects(_ session: Session, now: Int64) -> Bool {
+        selects(expiry: session.expiry, now: now) && filter.matches(session.data)
+    }
+
+    /// Scans `store` and hands `visit` the matches of each page, loaded through `loader` (a second
+    /// handle on the same store: the scan may hold the first one's connection). `afterPage` sees
+    /// the tally after every page and may stop the run; so may `visit`.
+    @discardableResult
+    public func run(scanning store: any SessionStore, loadingWith loader: any SessionStore,
+                    visit: ([Session]) throws -> ScanControl,
+                    afterPage: (Tally) -> ScanControl = { _ in .proceed }) throws -> Tally {
+        var tally = Tally()
+        let now = store.clock.nowMillis()
+        try store.scan(matching: pattern, pageSize: pageSize, detail: .ids) { page in
+            tally.skipped += page.skipped.count
+            var ids: [String] = []
+            ids.reserveCapacity(page.sessions.count)
+            for info in page.sessions {
+                if info.problem != nil {
+                    tally.corrupt += 1
+                } else if let expiry = info.expiry, !selects(expiry: expiry, now: now) {
+                    tally.notSelected += 1  // known from the scan: no need to load it
+                } else {
+                    ids.append(info.id)
+                }
+            }
+            var matches: [Session] = []
+            for result in ids.isEmpty ? [] : try loader.load(ids) {
+                switch result {
+                case .found(let session):
+                    guard selects(expiry: session.expiry, now: now) else {
+                        tally.notSelected += 1
+                        continue
+                    }
+                    tally.checked += 1
+                    if filter.matches(session.data) { matches.append(session) }
+                case .missing:
+                    continue  // gone since the scan named it
+                case .broken(.notASession):
+                    tally.skipped += 1
+                case .broken:
+                    tally.corrupt += 1
+                }
+            }
+            tally.matched += matches.count
+            if !matches.isEmpty, try visit(matches) == .stop { return .stop }
+            return afterPage(tally)
+        }
+        return tally
+    }
+}

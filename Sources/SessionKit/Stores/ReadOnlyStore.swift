@@ -1,0 +1,48 @@
+/// A store seen read-only: every read goes to the store underneath, every write is refused with
+/// one error naming the store and the switch that made it read-only. sessctl opens every store
+/// through this under `--read-only` or `SESSCTL_READ_ONLY`, so no command, present or future,
+/// can write past it.
+public final class ReadOnlyStore: SessionStore {
+    public let base: any SessionStore
+    /// The error each write gets.
+    public let refusal: SessionError
+
+    /// `why` names what made the store read-only, e.g. `--read-only`.
+    public init(_ base: any SessionStore, why: String) {
+        self.base = base
+        self.refusal = .readOnly(store: base.displayName, why: why)
+    }
+
+    public var displayName: String { base.displayName }
+    public var capabilities: StoreCapabilities { base.capabilities }
+    public var clock: Clock { base.clock }
+    public var defaultLifetimeMillis: Int64 { base.defaultLifetimeMillis }
+
+    public func validate(id: String) throws(SessionError) {
+        try base.validate(id: id)
+    }
+
+    public func scan(matching pattern: String?, pageSize: Int, detail: ScanDetail, _ visit: (ScanPage) throws -> ScanControl) throws {
+        try base.scan(matching: pattern, pageSize: pageSize, detail: detail, visit)
+    }
+
+    public func load(_ ids: [String]) throws -> [LoadResult] {
+        try base.load(ids)
+    }
+
+    public func save(_ writes: [SessionWrite]) throws -> [Result<Void, SessionError>] {
+        throw refusal
+    }
+
+    public func delete(_ ids: [String]) throws -> [Result<Bool, SessionError>] {
+        throw refusal
+    }
+
+    public func delete(unchanged sessions: [(id: String, revision: Revision)]) throws -> [Result<Bool, SessionError>] {
+        throw refusal
+    }
+
+    public func setExpiry(_ changes: [(id: String, expiry: Expiry)]) throws -> [Result<Bool, SessionError>] {
+        throw refusal
+    }
+}

@@ -1,0 +1,49 @@
+import ArgumentParser
+import SessionKit
+
+struct PurgeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "purge",
+        abstract: "Remove expired sessions from a File store.",
+        discussion: """
+            purge --expired does what GoFrame's hourly sweep does, even while the app is down: it removes \
+            every session file whose timestamp plus the max age (--max-age, ?ttl=, default 24h) lies in the \
+            past. Corrupt files and files that are not sessions are never removed. Each file is checked again \
+            just before it goes, so a session the app revived meanwhile stays. On a terminal it shows the count \
+            and a sample and asks; elsewhere it needs --yes. --dry-run lists the ids instead.
+
+            Redis removes expired keys itself, so on a Redis store there is never anything to purge: purge says \
+            so and exits 0.
+            """)
+
+    @OptionGroup var storeOptions: StoreOptions
+
+    @Argument(help: "Only ids matching this glob.")
+    var pattern: String?
+
+    @Flag(help: "Remove the sessions that have expired (the only kind of purge so far).")
+    var expired = false
+
+    @Flag(name: .shortAndLong, help: "Delete without asking.")
+    var yes = false
+
+    @Flag(help: "List what would be removed; change nothing.")
+    var dryRun = false
+
+    func validate() throws {
+        if !expired { throw ValidationError("say what to purge: --expired") }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let store = try storeOptions.open()
+            guard store.capabilities.keepsExpiredSessions else {
+                Terminal.warn("\(store.displayName): nothing to purge: Redis removes expired sessions itself, each key at the end of its TTL")
+                return
+            }
+            let finder = SessionFinder(filter: SessionFilter([]), pattern: pattern, selection: .expired)
+            try BulkDelete(storeOptions: storeOptions, finder: finder, yes: yes, dryRun: dryRun,
+                           command: "purge --expired", noun: "expired session").run()
+        }
+    }
+}

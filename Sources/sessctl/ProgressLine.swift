@@ -1,0 +1,71 @@
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
+import SessionKit
+
+/// A progress line on stderr for long work: shown only when stderr is a terminal, only once the
+/// work has taken a moment, redrawn at most ten times a second, and cleared before the result
+/// is printed. Never part of piped output.
+struct ProgressLine {
+    private let enabled: Bool
+    private let started = SystemTime.monotonicSeconds()
+    private var lastDrawn = 0.0
+    private var visible = false
+
+    init(enabled: Bool = Terminal.stderrIsTTY) {
+        self.enabled = enabled
+    }
+
+    mutating func update(_ text: @autoclosure () -> String) {
+        guard enabled else { return }
+        let now = SystemTime.monotonicSeconds()
+        guard now - started >= 0.3, now - lastDrawn >= 0.1 else { return }
+        lastDrawn = now
+        fputs("\r\u{1B}[K" + text(), stderr)
+        fflush(stderr)
+        visible = true
+    }
+
+    mutating func clear() {
+        guard visible else { return }
+        fputs("\r\u{1B}[K", stderr)
+        fflush(stderr)
+        visible = false
+    }
+}
+
+extension Terminal {
+    static func flush() {
+        fflush(stdout)
+        fflush(stderr)
+    }
+
+    /// Writes text to stderr as it is (after what stdout holds).
+    static func writeError(_ s: String) {
+        fflush(stdout)
+        fputs(s, stderr)
+    }
+}
+
+/// Asking a person before something destructive.
+enum Confirmation {
+    /// Someone can be asked: standard input and standard error are terminals.
+    static var canAsk: Bool { isatty(0) == 1 && Terminal.stderrIsTTY }
+
+    /// Asks `question [y/N]` on stderr; true only for an answer starting with y.
+    static func ask(_ question: String) -> Bool {
+        fflush(stdout)
+        fputs("\(question) [y/N] ", stderr)
+        fflush(stderr)
+        guard let answer = readLine() else {
+            fputs("\n", stderr)
+            return false
+        }
+        return answer.trimmingCharacters(in: " \t").lowercased().hasPrefix("y")
+    }
+}
+
+/// `1 session`, `3 sessions`.
+func counted(_ n: Int, _ noun: String) -> String {
+    "\(n) \(noun)\(n == 1 ? "" : "s")"
+}

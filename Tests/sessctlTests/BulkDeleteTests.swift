@@ -1,0 +1,211 @@
+import Foundation
+import SessionKit
+import TestSupport
+import XCTest
+
+/// `del --where` (logging a user out everywhere) and `purge --expired`, on real stores.
+final class BulkDeleteTests: XCTestCase {
+    private var servers: [RedisServer] = []
+
+    override func tearDown() {
+        for s in servers { s.stop() }
+        servers.removeAll()
+        super.tearDown()
+    }
+
+    private func redis() throws -> RedisServer {
+        let s = try RedisServer()
+        servers.append(s)
+        return s
+    }
+
+    private func ids(_ store: String, all: Bool = true) -> [String] {
+        Sessctl.run(["list", "-s", store, "-o", "ids"] + (all ? ["--all"] : [])).stdoutLines.sorted()
+    }
+
+    /// A few users' sessions. Those of user 1001 (the `a…` ids) must go; the others name 1001
+    /// elsewhere, or a different user, or no user at all.
+    private static let users: [(id: String, json: String)] = [
+        ("a1", #"{"user":{"id":1001,"name":"alice"},"cart":[1,2]}"#),
+        ("a2", #"{"user":{"id":1001,"name":"alice"},"device":"phone"}"#),
+        ("a3", #"{"user":{"id":1001.0,"name":"alice"}}"#),
+        ("a4", #"{"user":{"id":"1001","name":"alice"},"note":"id stored as text"}"#),
+        ("b1", #"{"user":{"id":1002,"name":"bob"}}"#),
+        ("b2", #"{"user":{"id":10010,"name":"bobby"}}"#),
+        ("c1", #"{"user":{"id":2001},"friend":{"id":1001}}"#),
+        ("c2", #"{"user_id":1001}"#),
+        ("c3", #"{"user":"1001"}"#),
+        ("d1", #"{"cart":[{"sku":"x"}]}"#),
+    ]
+
+    private func fill(_ address: String) throws {
+        let store = try StoreAddress.parse(address).open()
+        let now = store.clock.nowMillis()
+        for (id, json) in Self.users {
+            let data = try XCTUnwrap(try JSONParser.parse(Array(json.utf8)).objectValue)
+            try store.save(SessionWrite(Session(id: id, data: data, expiry: .at(now + 3_600_000)), mode: .create))
+        }
+    }
+
+    func testDelWhereLogsOneUserOutOnEveryBackendAndNothingElse() throws {
+        let dir = TempDirectory()
+        let server = try redis()
+        let stores = [
+            ("file", dir.path),
+            ("kv", "redis://\(server.host):\(server.port)?prefix=app:"),
+            ("hash", "redis://\(server.host):\(server.port)/1?prefix=app:&layout=hash"),
+        ]
+        for (_, store) in stores { try fill(store) }
+        // Things that are not sessions of this store stay whatever happens.
+        dir.write("corrupt.session", Array("12345678{not json".utf8))
+        dir.write("notes.txt", Array("hello".utf8))
+        try server.cli(["RPUSH", "app:queue", "job"])
+        try server.cli(["-n", "1", "SET", "app:counter", "7"])
+
+        let expected = ["a1", "a2", "a3", "a4"]
+        for (backend, store) in stores {
+            let before = ids(store)
+
+            let refused = Sessctl.run(["del", "-s", store, "--where", "user.id=1001"])
+            XCTAssertEqual(refused.status, 1, backend)
+            XCTAssertEqual(refused.stdout, "")
+            XCTAssertTrue(refused.stderr.contains("--yes") && refused.stderr.filter { $0 == "\n" }.count == 1, refused.stderr)
+            XCTAssertEqual(ids(store), before, "\(backend): nothing deleted without --yes")
+
+            let dry = Sessctl.run(["del", "-s", store, "--where", "user.id=1001", "--dry-run"])
+            XCTAssertEqual(dry.status, 0, dry.stderr)
+            XCTAssertEqual(dry.stdoutLines.sorted(), expected, backend)
+            XCTAssertEqual(ids(store), before, "\(backend): a dry run deletes nothing")
+
+            let del = Sessctl.run(["del", "-s", store, "--where", "user.id=1001", "--yes"])
+            XCTAssertEqual(del.status, 0, "\(backend): \(del.stderr)")
+            XCTAssertEqual(ids(store), before.filter { !expected.contains($0) }, "\(backend): exactly that user's sessions")
+
+            let again = Sessctl.run(["del", "-s", store, "--where", "user.id=1001", "--yes"])
+            XCTAssertEqual(again.status, 0, "nothing left to delete is no error")
+        }
+        XCTAssertEqual(dir.names().filter { !$0.hasSuffix(".session") || $0.hasPrefix("corrupt") }, ["corrupt.session", "notes.txt"])
+        XCTAssertEqual(try server.cli(["LRANGE", "app:queue", "0", "-1"]), "job")
+        XCTAssertEqual(try server.cli(["-n", "1", "GET", "app:counter"]), "7")
+
+        // Several conditions must all hold.
+        let both = Sessctl.run(["del", "-s", stores[1].1, "--where", "user.id>1001", "--where", "user.name~bob*", "--yes"])
+        XCTAssertEqual(both.status, 0, both.stderr)
+        XCTAssertEqual(ids(stores[1].1), ["c1", "c2", "c3", "d1", "queue"], "list -o ids trusts the prefix")
+    }
+
+    func testOnATerminalDelWhereShowsTheCountAndASampleAndAsks() throws {
+        let dir = TempDirectory()
+        try fill(dir.path)
+        let no = try Tmux([Sessctl.binary, "del", "-s", dir.path, "--where", "user.name=alice"])
+        try no.waitFor { $0.contains("[y/N]") }
+        let screen = try no.screen()
+        XCTAssertTrue(screen.contains("4 matching sessions in file:\(dir.path):"), screen)
+        XCTAssertTrue(screen.contains("  a1  2 keys,"), screen)
+        XCTAssertTrue(screen.contains("Delete them?"), screen)
+        try no.press("Enter")
+        try no.waitFor { $0.contains("nothing was deleted") }
+        XCTAssertEqual(ids(dir.path).count, Self.users.count)
+
+        let yes = try Tmux([Sessctl.binary, "del", "-s", dir.path, "--where", "user.name=alice"])
+        try yes.waitFor { $0.contains("[y/N]") }
+        try yes.type("y")
+        try yes.press("Enter")
+        try yes.waitFor { $0.contains("deleted 4 sessions") }
+        XCTAssertEqual(ids(dir.path), ["b1", "b2", "c1", "c2", "c3", "d1"])
+    }
+
+    func testDelWhereLeavesExpiredSessionsUnlessAll() throws {
+        let dir = TempDirectory()
+        try fill(dir.path)
+        let store = try StoreAddress.parse(dir.path).open()
+        try store.setExpiry("a1", .at(store.clock.nowMillis() - 1000))
+        XCTAssertEqual(Sessctl.run(["del", "-s", dir.path, "--where", "user.name=alice", "--dry-run"]).stdoutLines.sorted(), ["a2", "a3", "a4"])
+        XCTAssertEqual(Sessctl.run(["del", "-s", dir.path, "--where", "user.name=alice", "--all", "--yes"]).status, 0)
+        XCTAssertEqual(ids(dir.path), ["b1", "b2", "c1", "c2", "c3", "d1"])
+        let usage = Sessctl.run(["del", "-s", dir.path, "a1", "--where", "x=1"])
+        XCTAssertEqual(usage.status, 64)
+    }
+
+    func testDelByIDsDryRun() throws {
+        let dir = TempDirectory()
+        try fill(dir.path)
+        let r = Sessctl.run(["del", "-s", dir.path, "a1", "b1", "nosuch", "--dry-run"])
+        XCTAssertEqual(r.status, 3)
+        XCTAssertEqual(r.stdoutLines, ["a1", "b1"])
+        XCTAssertEqual(ids(dir.path).count, Self.users.count)
+        let keys = Sessctl.run(["del", "-s", dir.path, "a1", "--key", "cart", "--dry-run"])
+        XCTAssertEqual(keys.stdoutLines, ["cart"])
+        XCTAssertTrue(Sessctl.run(["get", "-s", dir.path, "a1"]).stdout.contains("cart"))
+    }
+
+    // MARK: purge
+
+    func testPurgeRemovesExactlyTheExpiredFixtureFilesAndNothingElse() throws {
+        let dir = TempDirectory()
+        let now = SystemTime.nowMillis()
+        Fixtures.copyFileStore("file", to: dir, now: now)
+        // Corrupt files, even with an expired timestamp (GoFrame's sweep would remove that one), and
+        // files that are not sessions at all.
+        let old = GSessionFileCodec.header(now - 3 * 86_400_000)
+        dir.write("expiredbutcorrupt.session", old + Array("{\"a\":".utf8))
+        dir.write("short.session", [1, 2, 3, 4, 5])
+        dir.write("empty.session", [])
+        dir.write("notes.txt", old + Array("{}".utf8))
+        dir.write("1qbncq5nyf0dn0nrszirtnac000tp60h.session.bak", old + Array("{}".utf8))
+        dir.write(".hidden.session", old + Array("{}".utf8))
+        mkdir(dir.file("folder.session"), 0o755)
+        let expired = Fixtures.sessions(backend: "file").filter { $0.expired == true && !$0.encrypted }.map(\.id).sorted()
+        XCTAssertEqual(expired.count, 2)
+        let before = dir.names()
+
+        let refused = Sessctl.run(["purge", "-s", dir.path, "--expired"])
+        XCTAssertEqual(refused.status, 1)
+        XCTAssertTrue(refused.stderr.contains("--yes"), refused.stderr)
+        XCTAssertEqual(dir.names(), before)
+
+        let dry = Sessctl.run(["purge", "-s", dir.path, "--expired", "--dry-run"])
+        XCTAssertEqual(dry.status, 0, dry.stderr)
+        XCTAssertEqual(dry.stdoutLines.sorted(), expired)
+        XCTAssertTrue(dry.stderr.contains("would delete 2 expired sessions"), dry.stderr)
+        XCTAssertEqual(dir.names(), before)
+
+        let purge = Sessctl.run(["purge", "-s", dir.path, "--expired", "--yes"])
+        XCTAssertEqual(purge.status, 0, purge.stderr)
+        XCTAssertEqual(dir.names(), before.filter { !expired.map { "\($0).session" }.contains($0) })
+        XCTAssertTrue(purge.stderr.contains("corrupt"), "the corrupt ones are mentioned: \(purge.stderr)")
+
+        XCTAssertEqual(Sessctl.run(["purge", "-s", dir.path]).status, 64, "say what to purge")
+    }
+
+    func testPurgeOnRedisExplainsAndChangesNothing() throws {
+        let server = try redis()
+        try server.pipe(file: Fixtures.gsession + "/redis-kv.resp")
+        let size = try server.cli(["DBSIZE"])
+        let r = Sessctl.run(["purge", "-s", "redis://\(server.host):\(server.port)?prefix=gfsess:", "--expired", "--yes"])
+        XCTAssertEqual(r.status, 0)
+        XCTAssertEqual(r.stdout, "")
+        XCTAssertTrue(r.stderr.contains("Redis removes expired sessions itself"), r.stderr)
+        XCTAssertEqual(r.stderr.filter { $0 == "\n" }.count, 1)
+        XCTAssertEqual(try server.cli(["DBSIZE"]), size)
+    }
+
+    /// A session revived between the scan and the delete (the app touched it) is left alone.
+    func testASessionRevivedMeanwhileIsSpared() throws {
+        let dir = TempDirectory()
+        Fixtures.copyFileStore("file", to: dir, now: SystemTime.nowMillis())
+        let store = try StoreAddress.parse(dir.path).open()
+        let now = store.clock.nowMillis()
+        let expired = try store.load(["1qbncq5nyf0dn0nrszirtnac000tp60h", "1qbncq5nyf0dn0nrszispx1d00q6qw1q"]).map { result -> Session in
+            guard case .found(let s) = result else { throw SessionError.invalidArgument("fixture missing") }
+            return s
+        }
+        try store.setExpiry("1qbncq5nyf0dn0nrszispx1d00q6qw1q", .at(now + 3_600_000))  // the app touches it
+        let outcome = try BulkDeletion.delete(expired, from: store) { $0.expiry.isExpired(now: store.clock.nowMillis()) }
+        XCTAssertEqual(outcome.deleted, 1)
+        XCTAssertEqual(outcome.spared, 1)
+        XCTAssertTrue(outcome.failures.isEmpty)
+        XCTAssertEqual(dir.names().filter { $0.hasPrefix("1qbncq5nyf0dn0nrszi") && ($0.contains("rtnac") || $0.contains("spx1d")) },
+                       ["1qbncq5nyf0dn0nrszispx1d00q6qw1q.session"])
+    }
+}
