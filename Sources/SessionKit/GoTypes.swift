@@ -94,7 +94,7 @@ extension Session {
             }
         case .json?:
             do {
-                data = try GoJSONTypes.plain(fromTyped: typed)
+                data = try GoJSONTypes.plain(fromTyped: typed, keeping: data)
             } catch {
                 throw SessionError.invalidArgument(Self.describe(error))
             }
@@ -127,9 +127,17 @@ enum GoJSONTypes {
         }
     }
 
-    static func plain(fromTyped object: JSONObject) throws(GobError) -> JSONObject {
+    /// The JSON for a typed view; a value whose node did not change keeps its text in `old`
+    /// (a number literal past float64's precision stays as written).
+    static func plain(fromTyped object: JSONObject, keeping old: JSONObject) throws(GobError) -> JSONObject {
         var out = JSONObject()
-        for member in object { out[member.key] = try plain(member.value, path: member.key) }
+        for member in object {
+            if let before = old[member.key], typed(before) == member.value {
+                out[member.key] = before
+            } else {
+                out[member.key] = try plain(member.value, path: member.key)
+            }
+        }
         return out
     }
 

@@ -229,6 +229,19 @@ final class GoStoreCLITests: XCTestCase {
         XCTAssertEqual(bad.status, 1)
         XCTAssertTrue(bad.stderr.contains("authenticatedUserID: 3000000000 is out of range for int32"), bad.stderr)
         XCTAssertEqual(try stored(e.key), before)
+        // A JSON session is edited as Go reads it (numbers are float64), and what was not
+        // changed keeps its text, 9007199254740993 included.
+        let big = try XCTUnwrap(GoFixtureSet.redistore.sessions.first { $0.name == "json-escapes-bigint" })
+        scripts.write("json.sh", Array(#"""
+            #!/bin/sh
+            for f; do :; done
+            sed -i -e 's/"value": "Zo/"value": "Chlo/' "$f"
+            """#.utf8))
+        chmod(scripts.file("json.sh"), 0o755)
+        let j = Sessctl.run(["edit", "-s", gorilla, String(big.key.dropFirst(8))], env: ["EDITOR": scripts.file("json.sh")])
+        XCTAssertEqual(j.status, 0, j.stderr)
+        XCTAssertEqual(String(decoding: try XCTUnwrap(try stored(big.key)), as: UTF8.self),
+                       #"{"big":9007199254740993,"name":"Chloë 🙂","next":"/search?q=a\u0026b=\u003cc\u003e"}"#)
     }
 
     func testRedistoreSessionsAreFoundAndEditedLikeAnyOther() throws {
