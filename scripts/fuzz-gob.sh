@@ -24,8 +24,10 @@ binary=$out/gob-fuzz
 # Rebuilt only when a source is newer than the binary.
 if [ ! -x "$binary" ] || [ -n "$(find "${sources[@]}" "$0" -newer "$binary" 2>/dev/null | head -1)" ]; then
     echo "fuzz-gob: building $binary"
-    swiftc -sanitize=fuzzer,address -parse-as-library -O -use-ld=lld -module-name GobFuzz \
-        "${sources[@]}" -o "$binary"
+    flags=(-sanitize=fuzzer,address -parse-as-library -O -module-name GobFuzz)
+    # The toolchain's lld links AddressSanitizer quietly; the system linker works too, noisily.
+    swiftc "${flags[@]}" -use-ld=lld "${sources[@]}" -o "$binary" 2>/dev/null \
+        || swiftc "${flags[@]}" "${sources[@]}" -o "$binary"
 fi
 
 # Seeds: the stored and re-encoded blobs of both fixture sets (one file per blob).
