@@ -36,6 +36,7 @@ test: deps
 	$(SWIFT) build --build-tests
 	scripts/check-generated.sh
 	scripts/check-install.sh
+	scripts/fuzz-gob.sh 100000
 	$(SWIFT) test --skip-build --disable-swift-testing
 
 bench: deps

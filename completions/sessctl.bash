@@ -186,7 +186,7 @@ _sessctl() {
 
 _sessctl_list() {
     repeating_flags=()
-    non_repeating_flags=(--no-color --read-only --reverse -r --expired --all --version -h --help)
+    non_repeating_flags=(--no-color --read-only --hashed-tokens --reverse -r --expired --all --version -h --help)
     repeating_options=()
     non_repeating_options=(-s --store --max-age --output -o --limit --sort)
     __sessctl_offer_flags_options 1
@@ -215,7 +215,7 @@ _sessctl_list() {
 
 _sessctl_get() {
     repeating_flags=()
-    non_repeating_flags=(--no-color --read-only --version -h --help)
+    non_repeating_flags=(--no-color --read-only --hashed-tokens --version -h --help)
     repeating_options=()
     non_repeating_options=(-s --store --max-age --output -o)
     __sessctl_offer_flags_options 2
@@ -229,7 +229,7 @@ _sessctl_get() {
         return
         ;;
     '--output'|'-o')
-        __sessctl_add_completions -W 'json'$'\n''pretty'$'\n''raw'
+        __sessctl_add_completions -W 'json'$'\n''pretty'$'\n''raw'$'\n''typed'
         return
         ;;
     esac
@@ -245,9 +245,9 @@ _sessctl_get() {
 
 _sessctl_set() {
     repeating_flags=()
-    non_repeating_flags=(--no-color --read-only --string --create --version -h --help)
+    non_repeating_flags=(--no-color --read-only --hashed-tokens --string --create --version -h --help)
     repeating_options=()
-    non_repeating_options=(-s --store --max-age --ttl)
+    non_repeating_options=(-s --store --max-age --ttl --type)
     __sessctl_offer_flags_options 3
 
     # Offer option value completions
@@ -259,6 +259,9 @@ _sessctl_set() {
         return
         ;;
     '--ttl')
+        return
+        ;;
+    '--type')
         return
         ;;
     esac
@@ -274,7 +277,7 @@ _sessctl_set() {
 
 _sessctl_del() {
     repeating_flags=()
-    non_repeating_flags=(--no-color --read-only --all --yes -y --dry-run --version -h --help)
+    non_repeating_flags=(--no-color --read-only --hashed-tokens --all --yes -y --dry-run --version -h --help)
     repeating_options=(--key --where)
     non_repeating_options=(-s --store --max-age)
     __sessctl_offer_flags_options -1
@@ -306,7 +309,7 @@ _sessctl_del() {
 
 _sessctl_edit() {
     repeating_flags=()
-    non_repeating_flags=(--no-color --read-only --version -h --help)
+    non_repeating_flags=(--no-color --read-only --hashed-tokens --version -h --help)
     repeating_options=()
     non_repeating_options=(-s --store --max-age)
     __sessctl_offer_flags_options 1
@@ -332,7 +335,7 @@ _sessctl_edit() {
 
 _sessctl_expire() {
     repeating_flags=()
-    non_repeating_flags=(--no-color --read-only --version -h --help)
+    non_repeating_flags=(--no-color --read-only --hashed-tokens --version -h --help)
     repeating_options=()
     non_repeating_options=(-s --store --max-age)
     __sessctl_offer_flags_options 2
@@ -358,7 +361,7 @@ _sessctl_expire() {
 
 _sessctl_ttl() {
     repeating_flags=()
-    non_repeating_flags=(--no-color --read-only --version -h --help)
+    non_repeating_flags=(--no-color --read-only --hashed-tokens --version -h --help)
     repeating_options=()
     non_repeating_options=(-s --store --max-age)
     __sessctl_offer_flags_options 1
@@ -384,7 +387,7 @@ _sessctl_ttl() {
 
 _sessctl_persist() {
     repeating_flags=()
-    non_repeating_flags=(--no-color --read-only --version -h --help)
+    non_repeating_flags=(--no-color --read-only --hashed-tokens --version -h --help)
     repeating_options=()
     non_repeating_options=(-s --store --max-age)
     __sessctl_offer_flags_options 1
@@ -410,7 +413,7 @@ _sessctl_persist() {
 
 _sessctl_count() {
     repeating_flags=()
-    non_repeating_flags=(--no-color --read-only --verbose -v --version -h --help)
+    non_repeating_flags=(--no-color --read-only --hashed-tokens --verbose -v --version -h --help)
     repeating_options=()
     non_repeating_options=(-s --store --max-age)
     __sessctl_offer_flags_options 1
@@ -428,7 +431,7 @@ _sessctl_count() {
 
 _sessctl_find() {
     repeating_flags=()
-    non_repeating_flags=(--no-color --read-only --expired --all --version -h --help)
+    non_repeating_flags=(--no-color --read-only --hashed-tokens --expired --all --version -h --help)
     repeating_options=(--where)
     non_repeating_options=(-s --store --max-age --output -o --limit)
     __sessctl_offer_flags_options 1
@@ -456,7 +459,7 @@ _sessctl_find() {
 
 _sessctl_stats() {
     repeating_flags=()
-    non_repeating_flags=(--no-color --read-only --version -h --help)
+    non_repeating_flags=(--no-color --read-only --hashed-tokens --version -h --help)
     repeating_options=()
     non_repeating_options=(-s --store --max-age --output -o --top)
     __sessctl_offer_flags_options 1
@@ -481,7 +484,7 @@ _sessctl_stats() {
 
 _sessctl_purge() {
     repeating_flags=()
-    non_repeating_flags=(--no-color --read-only --expired --yes -y --dry-run --version -h --help)
+    non_repeating_flags=(--no-color --read-only --hashed-tokens --expired --yes -y --dry-run --version -h --help)
     repeating_options=()
     non_repeating_options=(-s --store --max-age)
     __sessctl_offer_flags_options 1
@@ -499,7 +502,7 @@ _sessctl_purge() {
 
 _sessctl_shell() {
     repeating_flags=()
-    non_repeating_flags=(--no-color --read-only --version -h --help)
+    non_repeating_flags=(--no-color --read-only --hashed-tokens --version -h --help)
     repeating_options=()
     non_repeating_options=(-s --store --max-age)
     __sessctl_offer_flags_options 0

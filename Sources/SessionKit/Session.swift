@@ -53,10 +53,19 @@ public struct Session: Sendable {
     /// byte. A JSON layout cannot hold those bytes, so it refuses the session while such a key
     /// still has its stored value.
     public var undecodableKeys: [String]
+    /// For sessions a Go app keeps with Go types (SCS, gorilla): the typed values as read.
+    /// `data` is their JSON view and stays the thing commands change; a write builds the typed
+    /// values from `data` (see `GoTypes`), so unchanged values keep their exact bytes and
+    /// changed ones their Go types. nil for stores whose values are JSON (GoFrame).
+    public var goTypes: GoTypes?
+    /// SCS: the absolute end of the session's life written inside the value (`expiry` is the
+    /// earlier of it and the store's TTL); nil elsewhere.
+    public var deadline: GoTime?
 
     public init(id: String, data: JSONObject, expiry: Expiry, lastWrite: Int64? = nil, size: Int = 0,
                 escapeStyle: JSONEscapeStyle = .modern, revision: Revision? = nil,
-                rawValues: [String: [UInt8]] = [:], undecodableKeys: [String] = []) {
+                rawValues: [String: [UInt8]] = [:], undecodableKeys: [String] = [],
+                goTypes: GoTypes? = nil, deadline: GoTime? = nil) {
         self.id = id
         self.data = data
         self.expiry = expiry
@@ -66,6 +75,8 @@ public struct Session: Sendable {
         self.revision = revision
         self.rawValues = rawValues
         self.undecodableKeys = undecodableKeys
+        self.goTypes = goTypes
+        self.deadline = deadline
     }
 
     /// The undecodable keys that still hold the value read from the store (not changed since),
@@ -100,19 +111,22 @@ public struct SessionInfo: Sendable {
     public var lastWrite: Int64?
     /// Why the session cannot be read, for a corrupt one; nil for a good one.
     public var problem: String?
+    /// SCS: the deadline inside the value, in Unix milliseconds (see `Session.deadline`).
+    public var deadline: Int64?
 
-    public init(id: String, size: Int, keyCount: Int?, expiry: Expiry?, lastWrite: Int64?, problem: String? = nil) {
+    public init(id: String, size: Int, keyCount: Int?, expiry: Expiry?, lastWrite: Int64?, problem: String? = nil, deadline: Int64? = nil) {
         self.id = id
         self.size = size
         self.keyCount = keyCount
         self.expiry = expiry
         self.lastWrite = lastWrite
         self.problem = problem
+        self.deadline = deadline
     }
 
     public init(_ session: Session) {
         self.init(id: session.id, size: session.size, keyCount: session.data.count,
-                  expiry: session.expiry, lastWrite: session.lastWrite)
+                  expiry: session.expiry, lastWrite: session.lastWrite, deadline: session.deadline?.unixMillis)
     }
 }
 

@@ -9,6 +9,14 @@ public struct Clock: Sendable {
     public static func fixed(_ ms: Int64) -> Clock { Clock { ms } }
 }
 
+/// Whose sessions a store holds. Sessions move only between stores of one framework: the app
+/// on the other side reads only its own format (a GoFrame app cannot read an SCS gob blob).
+public enum SessionFramework: String, Sendable, Equatable, CaseIterable {
+    case goframe = "GoFrame gsession"
+    case scs = "SCS"
+    case gorilla = "gorilla/sessions"
+}
+
 /// What a store can do beyond the common protocol.
 public struct StoreCapabilities: Sendable, Equatable {
     /// Sessions can live without an expiry (`persist`).
@@ -19,12 +27,27 @@ public struct StoreCapabilities: Sendable, Equatable {
     public var keepsValueTypes: Bool
     /// A session with no keys can be stored (false for a Redis hash).
     public var canStoreEmptySessions: Bool
+    /// Whose sessions these are; what a migration between two stores must compare.
+    public var framework: SessionFramework
+    /// Sessions carry an absolute deadline of their own besides the store's TTL (SCS).
+    public var hasDeadlines: Bool
 
-    public init(canPersist: Bool, keepsExpiredSessions: Bool, keepsValueTypes: Bool = true, canStoreEmptySessions: Bool = true) {
+    public init(canPersist: Bool, keepsExpiredSessions: Bool, keepsValueTypes: Bool = true, canStoreEmptySessions: Bool = true,
+                framework: SessionFramework = .goframe, hasDeadlines: Bool = false) {
         self.canPersist = canPersist
         self.keepsExpiredSessions = keepsExpiredSessions
         self.keepsValueTypes = keepsValueTypes
         self.canStoreEmptySessions = canStoreEmptySessions
+        self.framework = framework
+        self.hasDeadlines = hasDeadlines
+    }
+
+    /// Why sessions of a store with these capabilities cannot go to one with `target`'s, in
+    /// one line; nil when they can (the same framework, any layout of it).
+    public func transferRefusal(to target: StoreCapabilities, from sourceName: String, to targetName: String) -> String? {
+        guard framework != target.framework else { return nil }
+        return "\(sourceName) holds \(framework.rawValue) sessions and \(targetName) holds \(target.framework.rawValue) sessions: "
+            + "an app of one framework cannot read the other's, so sessions do not move between them"
     }
 }
 
@@ -81,9 +104,17 @@ public protocol SessionStore: AnyObject {
 
     /// Changes only the lifetime of each session; `false` where there was none.
     func setExpiry(_ changes: [(id: String, expiry: Expiry)]) throws -> [Result<Bool, SessionError>]
+
+    /// A session with no keys yet, as this store makes one (with the typed container of a
+    /// Go-typed layout), to be filled and saved with `.create`.
+    func newSession(id: String, expiry: Expiry) -> Session
 }
 
 extension SessionStore {
+    public func newSession(id: String, expiry: Expiry) -> Session {
+        Session(id: id, data: JSONObject(), expiry: expiry)
+    }
+
     /// A scan with every detail.
     public func scan(matching pattern: String?, pageSize: Int, _ visit: (ScanPage) throws -> ScanControl) throws {
         try scan(matching: pattern, pageSize: pageSize, detail: .full, visit)

@@ -1,11 +1,32 @@
 import RedisClient
 
-/// Which GoFrame Redis storage a Redis address names.
+/// How sessions lie in Redis: GoFrame's two storages, or another Go framework's store.
 public enum RedisLayout: String, Sendable, CaseIterable {
-    /// `StorageRedis`: a string of JSON per session.
+    /// GoFrame `StorageRedis`: a string of JSON per session.
     case kv
-    /// `StorageRedisHashTable`: a hash per session.
+    /// GoFrame `StorageRedisHashTable`: a hash per session.
     case hash
+    /// SCS `redisstore`/`goredisstore`: a string per session, gob of `{Deadline, Values}`.
+    case scs
+    /// gorilla/sessions with `boj/redistore`: a string per session, gob of the values map (or JSON).
+    case redistore
+
+    /// The key prefix the framework uses when the address gives none.
+    var defaultPrefix: String {
+        switch self {
+        case .kv, .hash: return ""  // GoFrame's default
+        case .scs: return "scs:session:"
+        case .redistore: return "session_"
+        }
+    }
+
+    /// The lifetime the framework gives a new session when the address gives none.
+    var defaultLifetimeMillis: Int64 {
+        switch self {
+        case .kv, .hash, .scs: return 86_400_000  // GoFrame's max age and SCS's Lifetime: 24h
+        case .redistore: return 2_592_000_000  // gorilla's Options.MaxAge: 30 days
+        }
+    }
 }
 
 extension StoreAddress {
@@ -13,7 +34,7 @@ extension StoreAddress {
     public static let redisPasswordVariable = "SESSCTL_REDIS_PASSWORD"
 
     /// `redis://[user[:password]@]host[:port][/db]?options` or `redis+unix://[user[:password]@]/path?options`,
-    /// options `prefix=`, `layout=kv|hash`, `timeout=`, `ttl=`, `db=`.
+    /// options `prefix=`, `layout=kv|hash|scs|redistore`, `serializer=gob|json` (redistore), `timeout=`, `ttl=`, `db=`.
     static func parseRedis(_ text: String, scheme: String, environment: [String: String], maxAgeMillis: Int64?) throws(SessionError) -> StoreAddress {
         func bad(_ reason: String) -> SessionError { .badAddress(address: redacted(text), reason: reason) }
         func later(_ what: String) -> SessionError {
@@ -90,10 +111,11 @@ extension StoreAddress {
             endpoint = .tcp(host: host, port: port)
         }
 
-        var prefix = ""
+        var prefix: String?
         var layout = RedisLayout.kv
         var timeout = 5_000
-        var lifetime: Int64 = 86_400_000
+        var lifetime: Int64?
+        var serializer: String?
         for item in query.split(separator: "&", omittingEmptySubsequences: true) {
             let parts = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             let name = String(parts[0])
@@ -102,27 +124,34 @@ extension StoreAddress {
             case "prefix":
                 prefix = value
             case "layout":
-                guard let l = RedisLayout(rawValue: value.lowercased()) else { throw bad("layout= takes kv or hash") }
+                guard let l = RedisLayout(rawValue: value.lowercased()) else { throw bad("layout= takes kv or hash (GoFrame), scs (SCS) or redistore (gorilla/sessions)") }
                 layout = l
+            case "serializer":
+                guard ["gob", "json"].contains(value.lowercased()) else { throw bad("serializer= takes gob or json") }
+                serializer = value.lowercased()
             case "timeout":
                 let ms = try Durations.parse(value)
                 guard ms > 0, ms <= Int64(Int32.max) else { throw bad("timeout must be positive") }
                 timeout = Int(ms)
             case "ttl", "max-age":
-                lifetime = try Durations.parse(value)
-                if lifetime <= 0 { throw bad("ttl must be positive") }
+                let ms = try Durations.parse(value)
+                if ms <= 0 { throw bad("ttl must be positive") }
+                lifetime = ms
             case "db":
                 guard let n = Int(value), n >= 0 else { throw bad("db= takes a database number") }
                 if let db, db != n { throw bad("the database is given twice (/\(db) and db=\(n))") }
                 db = n
             default:
-                throw bad("unknown option '\(name)' for a Redis store (known: prefix, layout, timeout, ttl, db)")
+                throw bad("unknown option '\(name)' for a Redis store (known: prefix, layout, serializer, timeout, ttl, db)")
             }
         }
         if let maxAgeMillis { lifetime = maxAgeMillis }
+        if serializer != nil && layout != .redistore { throw bad("serializer= is for layout=redistore") }
+        let prefixInForce = prefix ?? layout.defaultPrefix
 
         let connection = RedisConnectOptions(endpoint: endpoint, username: username, password: password, db: db ?? 0, timeout: timeout)
-        let options = RedisStoreOptions(connection: connection, prefix: prefix, defaultLifetimeMillis: lifetime)
+        var options = RedisStoreOptions(connection: connection, prefix: prefixInForce, defaultLifetimeMillis: lifetime ?? layout.defaultLifetimeMillis)
+        options.jsonSerializer = serializer == "json"
         var shown = scheme + "://"
         if username != nil || password != nil { shown += (username ?? "") + (password != nil ? ":***" : "") + "@" }
         var shownQuery: [String] = []
@@ -133,8 +162,9 @@ extension StoreAddress {
             shown += path
             if let db, db != 0 { shownQuery.append("db=\(db)") }
         }
-        if !prefix.isEmpty { shownQuery.append("prefix=\(prefix)") }
+        if !prefixInForce.isEmpty { shownQuery.append("prefix=\(prefixInForce)") }
         shownQuery.append("layout=\(layout.rawValue)")
+        if serializer == "json" { shownQuery.append("serializer=json") }
         shown += "?" + shownQuery.joined(separator: "&")
         return StoreAddress(kind: .redis(options: options, layout: layout), displayName: shown)
     }

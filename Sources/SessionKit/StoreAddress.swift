@@ -1,7 +1,8 @@
 /// A parsed store address: `file:/dir`, `file:./dir`, `file:///dir`, a bare path, each with
 /// optional `?ttl=24h&encrypted=true&crypto-key=...&ext=`, or
 /// `redis://[user[:password]@]host[:port][/db]` and `redis+unix:///path/to.sock`, each with
-/// optional `?prefix=&layout=kv|hash&timeout=5s&ttl=24h&db=`; see product.md for the whole grammar.
+/// optional `?prefix=&layout=kv|hash|scs|redistore&serializer=gob|json&timeout=5s&ttl=24h&db=`;
+/// see product.md for the whole grammar.
 public struct StoreAddress: Sendable {
     public enum Kind: Sendable {
         case file(directory: String, options: FileStore.Options)
@@ -99,6 +100,10 @@ public struct StoreAddress: Sendable {
             return try RedisKVStore(options: options, displayName: displayName, clock: clock)
         case let .redis(options, .hash):
             return try RedisHashStore(options: options, displayName: displayName, clock: clock)
+        case let .redis(options, .scs):
+            return try RedisGoStore(options: options, layout: .scs, displayName: displayName, clock: clock)
+        case let .redis(options, .redistore):
+            return try RedisGoStore(options: options, layout: .redistore(json: options.jsonSerializer), displayName: displayName, clock: clock)
         }
     }
 

@@ -42,12 +42,15 @@ enum SessionFormatting {
         }
         o["last_write"] = info.lastWrite.map { .string(Durations.rfc3339(millis: $0)) } ?? .null
         o["problem"] = info.problem.map { .string($0) } ?? .null
+        if let deadline = info.deadline { o["deadline"] = .string(Durations.rfc3339(millis: deadline)) }
         return .object(o)
     }
 
     /// Appends `json(info, now:)` as one compact line of Go JSON, byte for byte what rendering
-    /// that value gives, without building it: a listing writes one per session.
-    static func appendJSONLine(_ info: SessionInfo, now: Int64, to out: inout [UInt8]) {
+    /// that value gives, without building it: a listing writes one per session. With
+    /// `deadline` (a store whose sessions have one) the line has a `deadline` member, null
+    /// when the session has none.
+    static func appendJSONLine(_ info: SessionInfo, now: Int64, deadline: Bool = false, to out: inout [UInt8]) {
         func raw(_ text: StaticString) { ByteWriter.append(text, to: &out) }
         func number(_ n: Int64) { ByteWriter.appendDecimal(n, to: &out) }
         func instant(_ ms: Int64) {
@@ -56,7 +59,13 @@ enum SessionFormatting {
             out.append(UInt8(ascii: "\""))
         }
         // Keys in Go's (byte) order, as JSONObject keeps them.
-        raw("{\"expired\":")
+        if deadline {
+            raw("{\"deadline\":")
+            if let d = info.deadline { instant(d) } else { raw("null") }
+            raw(",\"expired\":")
+        } else {
+            raw("{\"expired\":")
+        }
         switch info.expiry {
         case .at(let t)?: t < now ? raw("true") : raw("false")
         case .never?: raw("false")

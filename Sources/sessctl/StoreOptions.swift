@@ -4,7 +4,7 @@ import SessionKit
 /// Options every command that works on a store takes: which store, and how to read it.
 struct StoreOptions: ParsableArguments {
     @Option(name: [.short, .long], help: ArgumentHelp(
-        "The store: a directory, file:DIR[?ttl=24h&encrypted=true&crypto-key=K&ext=], redis://[user[:password]@]host[:port][/db][?prefix=P&layout=kv|hash&timeout=5s&ttl=24h], or redis+unix:///path.sock[?db=N&...]. Default: $SESSCTL_STORE, else file:$TMPDIR/gsessions/default.",
+        "The store: a directory, file:DIR[?ttl=24h&encrypted=true&crypto-key=K&ext=], redis://[user[:password]@]host[:port][/db][?prefix=P&layout=kv|hash|scs|redistore&serializer=gob|json&timeout=5s&ttl=24h], or redis+unix:///path.sock[?db=N&...]. Default: $SESSCTL_STORE, else file:$TMPDIR/gsessions/default.",
         valueName: "store"))
     var store: String?
 
@@ -16,6 +16,19 @@ struct StoreOptions: ParsableArguments {
 
     @Flag(name: .long, help: "Refuse every write (also SESSCTL_READ_ONLY=1, or read-only = true for a named store): look, change nothing.")
     var readOnly = false
+
+    @Flag(name: .long, help: "SCS with HashTokenInStore: the session ids given are cookie tokens, each hashed (base64url SHA-256) to its store key. list and find show store keys.")
+    var hashedTokens = false
+
+    /// The store key of a session id given on the command line: itself, or with
+    /// `--hashed-tokens` the hash of the SCS cookie token it is.
+    func sessionID(_ id: String, in store: any SessionStore) throws(SessionError) -> String {
+        guard hashedTokens else { return id }
+        guard store.capabilities.framework == .scs else {
+            throw SessionError.unsupported(store: store.displayName, reason: "--hashed-tokens is for SCS stores (layout=scs)")
+        }
+        return SCSTokens.storeKey(forToken: id)
+    }
 
     /// Set by `shell --read-only`: every command the shell runs opens its store read-only.
     nonisolated(unsafe) static var readOnlyForProcess: String?
@@ -80,7 +93,7 @@ struct StoreOptions: ParsableArguments {
             if withValue.contains(a), i + 1 < args.count {
                 hoisted += [a, args[i + 1]]
                 i += 2
-            } else if a == "--no-color" || a == "--read-only" || a.hasPrefix("--store=") || a.hasPrefix("--max-age=") || (a.hasPrefix("-s") && a.count > 2 && !a.hasPrefix("--")) {
+            } else if a == "--no-color" || a == "--read-only" || a == "--hashed-tokens" || a.hasPrefix("--store=") || a.hasPrefix("--max-age=") || (a.hasPrefix("-s") && a.count > 2 && !a.hasPrefix("--")) {
                 hoisted.append(a)
                 i += 1
             } else {

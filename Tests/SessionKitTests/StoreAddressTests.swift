@@ -122,12 +122,31 @@ final class StoreAddressTests: XCTestCase {
         XCTAssertEqual(withMaxAge.defaultLifetimeMillis, 60_000, "--max-age wins over ttl=")
     }
 
+    func testGoFrameworkLayoutsTakeTheirFrameworksDefaults() throws {
+        var (o, layout, shown) = try redisParts("redis://h?layout=scs")
+        XCTAssertEqual(layout, .scs)
+        XCTAssertEqual(o.prefix, "scs:session:")
+        XCTAssertEqual(o.defaultLifetimeMillis, 86_400_000, "SCS's Lifetime")
+        XCTAssertEqual(shown, "redis://h:6379/0?prefix=scs:session:&layout=scs")
+        (o, layout, shown) = try redisParts("redis://h?layout=redistore&serializer=json")
+        XCTAssertEqual(layout, .redistore)
+        XCTAssertEqual(o.prefix, "session_")
+        XCTAssertTrue(o.jsonSerializer)
+        XCTAssertEqual(o.defaultLifetimeMillis, 2_592_000_000, "gorilla's MaxAge")
+        XCTAssertEqual(shown, "redis://h:6379/0?prefix=session_&layout=redistore&serializer=json")
+        (o, _, _) = try redisParts("redis://h?layout=scs&prefix=app:&ttl=2h")
+        XCTAssertEqual(o.prefix, "app:")
+        XCTAssertEqual(o.defaultLifetimeMillis, 7_200_000)
+        XCTAssertEqual(try redisParts("redis://h?layout=scs&prefix=").0.prefix, "", "an empty prefix= is a prefix too")
+        XCTAssertFalse(try redisParts("redis://h?layout=redistore").0.jsonSerializer)
+    }
+
     func testBadRedisAddressesAreOneClearLineWithoutThePassword() {
         let cases: [(String, String)] = [
             ("rediss://h", "TLS (rediss://) is not supported yet"), ("redis+cluster://h:7000", "Cluster (redis+cluster://) is not supported yet"),
             ("redis+sentinel://h", "Sentinel (redis+sentinel://) is not supported yet"),
             ("redis://h:0", "invalid port"), ("redis://h:http", "invalid port"), ("redis://h/zero", "database number"),
-            ("redis://h/1?db=2", "given twice"), ("redis://h?layout=json", "kv or hash"), ("redis://h?timeout=0", "timeout must be positive"),
+            ("redis://h/1?db=2", "given twice"), ("redis://h?layout=json", "kv or hash (GoFrame), scs (SCS) or redistore"), ("redis://h?layout=kv&serializer=json", "serializer= is for layout=redistore"), ("redis://h?layout=redistore&serializer=xml", "gob or json"), ("redis://h?timeout=0", "timeout must be positive"),
             ("redis://h?ttl=soon", "invalid duration"), ("redis://h?colour=red", "unknown option 'colour'"),
             ("redis+unix://relative.sock", "no socket path"), ("redis:h", "write it as redis://"), ("redis://[::1", "closing ']'"),
             ("redis://bob@h", "a user needs a password"),

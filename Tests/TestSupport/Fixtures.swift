@@ -65,3 +65,56 @@ public enum Fixtures {
         return shift
     }
 }
+
+/// The fixtures written by the real Go libraries in `../shared/fixtures/scs` and
+/// `../shared/fixtures/redistore`, and what each library read back (`expected.json`).
+public struct GoFixtureSet: Sendable {
+    public let directory: String
+    public let document: JSONObject
+
+    public static let scs = GoFixtureSet(name: "scs")
+    public static let redistore = GoFixtureSet(name: "redistore")
+
+    public init(name: String) {
+        directory = Fixtures.shared + "/fixtures/" + name
+        let bytes = [UInt8](FileManager.default.contents(atPath: directory + "/expected.json") ?? Data())
+        guard case .object(let o)? = try? JSONParser.parse(bytes) else { fatalError("cannot read \(directory)/expected.json") }
+        document = o
+    }
+
+    public var referenceNowMillis: Int64 {
+        guard case .number(let n)? = document["reference_now_ms"], let v = Int64(n) else { fatalError("no reference_now_ms") }
+        return v
+    }
+
+    public var sessions: [Session] {
+        guard case .array(let items)? = document["sessions"] else { return [] }
+        return items.compactMap { $0.objectValue.map(Session.init) }
+    }
+
+    /// One session of `expected.json`.
+    public struct Session: Sendable {
+        public let raw: JSONObject
+        public var name: String { raw["name"]!.stringValue! }
+        public var key: String { raw["key"]!.stringValue! }
+        public var serializer: String { raw["serializer"]?.stringValue ?? "gob" }
+        public var stored: [UInt8] {
+            if let b64 = raw["stored_b64"]?.stringValue { return Base64.decodeStd(b64)! }
+            return Array(raw["stored_text"]!.stringValue!.utf8)
+        }
+        public var reencoded: [UInt8] {
+            if let b64 = raw["reencoded_b64"]?.stringValue { return Base64.decodeStd(b64)! }
+            return Array(raw["reencoded_text"]!.stringValue!.utf8)
+        }
+        public var reencodedEqualsStored: Bool { raw["reencoded_equals_stored"] == .bool(true) }
+        public var mapOrderRandom: Bool { raw["map_order_random"] == .bool(true) }
+        public var pttlMillis: Int64 { if case .number(let n)? = raw["pttl_ms"] { return Int64(n)! } else { return 0 } }
+        public func int64(_ field: String) -> Int64? {
+            switch raw[field] {
+            case .number(let n)?: return Int64(n)
+            case .string(let s)?: return Int64(s)
+            default: return nil
+            }
+        }
+    }
+}

@@ -22,6 +22,10 @@ public final class ReadOnlyStore: SessionStore {
         try base.validate(id: id)
     }
 
+    public func newSession(id: String, expiry: Expiry) -> Session {
+        base.newSession(id: id, expiry: expiry)
+    }
+
     public func scan(matching pattern: String?, pageSize: Int, detail: ScanDetail, _ visit: (ScanPage) throws -> ScanControl) throws {
         try base.scan(matching: pattern, pageSize: pageSize, detail: detail, visit)
     }

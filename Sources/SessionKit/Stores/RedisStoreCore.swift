@@ -7,6 +7,9 @@ public struct RedisStoreOptions: Sendable {
     public var prefix: String
     /// The lifetime of a session created without an explicit expiry: the app's max age.
     public var defaultLifetimeMillis: Int64
+    /// `layout=redistore&serializer=json`: new sessions are written with redistore's JSON
+    /// serializer (each existing one keeps its own format).
+    public var jsonSerializer = false
 
     public init(connection: RedisConnectOptions, prefix: String = "", defaultLifetimeMillis: Int64 = 86_400_000) {
         self.connection = connection

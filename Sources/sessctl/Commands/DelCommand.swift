@@ -51,12 +51,14 @@ struct DelCommand: ParsableCommand {
                 return
             }
             let store = try storeOptions.open()
-            if keys.isEmpty { try deleteSessions(store) } else { try deleteKeys(store) }
+            var ids: [String] = []
+            for id in self.ids { ids.append(try storeOptions.sessionID(id, in: store)) }
+            if keys.isEmpty { try deleteSessions(store, ids) } else { try deleteKeys(store, ids[0]) }
         }
     }
 
-    private func deleteSessions(_ store: any SessionStore) throws {
-        if dryRun { return try listSessions(store) }
+    private func deleteSessions(_ store: any SessionStore, _ ids: [String]) throws {
+        if dryRun { return try listSessions(store, ids) }
         let results = try store.delete(ids)
         var deleted = 0, missing = 0, failed = 0
         for (id, result) in zip(ids, results) {
@@ -76,7 +78,7 @@ struct DelCommand: ParsableCommand {
     }
 
     /// --dry-run: the ids that would be deleted, one a line; the missing ones as errors.
-    private func listSessions(_ store: any SessionStore) throws {
+    private func listSessions(_ store: any SessionStore, _ ids: [String]) throws {
         var missing = 0, failed = 0, found = 0
         for (id, result) in zip(ids, try store.load(ids)) {
             switch result {
@@ -102,8 +104,7 @@ struct DelCommand: ParsableCommand {
         if missing > 0 { throw ExitCode(3) }
     }
 
-    private func deleteKeys(_ store: any SessionStore) throws {
-        let id = ids[0]
+    private func deleteKeys(_ store: any SessionStore, _ id: String) throws {
         var session = try store.get(id)
         var missing: [String] = []
         var removed: [String] = []

@@ -13,6 +13,10 @@ struct EditCommand: ParsableCommand {
             back only if it did not change meanwhile: otherwise a conflict error, and the other change stays. \
             The remaining lifetime is kept; a buffer left unchanged writes nothing. The temp file is removed \
             in every case. Exit status 3 when there is no such session.
+
+            SCS and gorilla sessions (Go gob) are edited as typed JSON, every value as {"type": ..., "value": ...} \
+            (as get -o typed prints it): values keep their Go types unless you change "type", and a value that \
+            does not fit its type is refused with where and why.
             """)
 
     @OptionGroup var storeOptions: StoreOptions
@@ -24,6 +28,7 @@ struct EditCommand: ParsableCommand {
         try reportingErrors {
             let store = try storeOptions.open()
             try store.checkWritable()  // before anyone spends time editing
+            let id = try storeOptions.sessionID(self.id, in: store)
             let session = try store.get(id)
             let now = store.clock.nowMillis()
             if let left = session.expiry.remaining(now: now), left < 0 {
@@ -32,12 +37,15 @@ struct EditCommand: ParsableCommand {
             for k in session.undecodableKeys {
                 Terminal.warn("warning: key \(SessionError.quote(k)) is not UTF-8 text and shows with U+FFFD; left as it is, it keeps its exact bytes")
             }
-            let original = Array((JSONPrettyPrinter.format(.object(session.data)) + "\n").utf8)
+            // Go-typed sessions are edited with their types.
+            let typed = session.goTypes == nil ? nil : try session.typedData(store: store.displayName)
+            let original = Array((JSONPrettyPrinter.format(.object(typed ?? session.data)) + "\n").utf8)
             let editor = try EditBuffer.editorCommand()
             let buffer = try EditBuffer(contents: original)
             defer { buffer.remove() }
 
             var edited: JSONObject?
+            var updated = session
             while edited == nil {
                 try buffer.runEditor(editor)
                 try stopIfEditInterrupted(buffer)
@@ -46,9 +54,10 @@ struct EditCommand: ParsableCommand {
                     Terminal.warn("no changes; nothing was written")
                     return
                 }
-                switch Self.parse(bytes) {
-                case .success(let data):
-                    edited = data
+                switch Self.parse(bytes).flatMap({ object in Self.apply(object, typed: typed != nil, to: session, store: store.displayName) }) {
+                case .success(let (object, session)):
+                    edited = object
+                    updated = session
                 case .failure(let problem):
                     Terminal.warn("\(problem); nothing was written yet")
                     guard Confirmation.canAsk, askReopen() else {
@@ -58,12 +67,10 @@ struct EditCommand: ParsableCommand {
                     }
                 }
             }
-            guard let edited, edited != session.data else {
+            guard let edited, edited != (typed ?? session.data) else {
                 Terminal.warn("no changes; nothing was written")
                 return
             }
-            var updated = session
-            updated.data = edited
             try stopIfEditInterrupted(buffer)
             do {
                 try store.save(SessionWrite(updated, mode: .update, expiry: .keep))
@@ -101,6 +108,21 @@ struct EditCommand: ParsableCommand {
         } catch {
             let (line, column) = position(of: error.offset, in: bytes)
             return .failure(EditProblem(text: "invalid JSON at line \(line), column \(column): \(error.reason)"))
+        }
+    }
+
+    /// The session with the edited object as its data, or its typed values.
+    static func apply(_ object: JSONObject, typed: Bool, to session: Session, store: String) -> Result<(JSONObject, Session), EditProblem> {
+        var updated = session
+        guard typed else {
+            updated.data = object
+            return .success((object, updated))
+        }
+        do {
+            try updated.replaceTyped(object, store: store)
+            return .success((object, updated))
+        } catch {
+            return .failure(EditProblem(text: error.description))
         }
     }
 

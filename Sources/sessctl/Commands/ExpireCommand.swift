@@ -5,7 +5,7 @@ struct ExpireCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "expire",
         abstract: "Give a session a new remaining lifetime.",
-        discussion: "The data is not touched. `expire ID 0` makes the session expire now (the app stops seeing it; a File store keeps the file until it is swept or purged).")
+        discussion: "The data is not touched. `expire ID 0` makes the session expire now (the app stops seeing it; a File store keeps the file until it is swept or purged). An SCS session gets the new lifetime both as the Deadline inside its value and as its TTL (SCS would undo a TTL change alone at the app's next request).")
 
     @OptionGroup var storeOptions: StoreOptions
 
@@ -19,7 +19,7 @@ struct ExpireCommand: ParsableCommand {
         try reportingErrors {
             let store = try storeOptions.open()
             let millis = try Durations.parse(duration)
-            try store.setExpiry(id, .at(store.clock.nowMillis() + millis))
+            try store.setExpiry(try storeOptions.sessionID(id, in: store), .at(store.clock.nowMillis() + millis))
         }
     }
 }
@@ -28,7 +28,7 @@ struct TTLCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ttl",
         abstract: "Print a session's remaining lifetime.",
-        discussion: "On a terminal: a duration and the instant. Piped: whole seconds (-1 for no expiry, 0 once expired).")
+        discussion: "On a terminal: a duration and the instant (for an SCS session also its Deadline; it ends at the earlier of the Deadline and the TTL). Piped: whole seconds (-1 for no expiry, 0 once expired).")
 
     @OptionGroup var storeOptions: StoreOptions
 
@@ -38,7 +38,7 @@ struct TTLCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let store = try storeOptions.open()
-            let session = try store.get(id)
+            let session = try store.get(try storeOptions.sessionID(id, in: store))
             let now = store.clock.nowMillis()
             switch session.expiry {
             case .never:
@@ -46,7 +46,8 @@ struct TTLCommand: ParsableCommand {
             case .at(let t):
                 if t < now { Terminal.warn("note: session '\(id)' expired \(Durations.format(millis: now - t)) ago") }
                 if Terminal.stdoutIsTTY {
-                    Terminal.write("\(SessionFormatting.lifetime(session.expiry, now: now)) (at \(Durations.rfc3339(millis: t)))")
+                    let deadline = session.deadline.map { "; deadline \($0.rfc3339)" } ?? ""
+                    Terminal.write("\(SessionFormatting.lifetime(session.expiry, now: now)) (at \(Durations.rfc3339(millis: t))\(deadline))")
                 } else {
                     Terminal.write(String(SessionFormatting.secondsLeft(t - now)))
                 }

@@ -56,7 +56,7 @@ struct FindCommand: ParsableCommand {
             let loader = try storeOptions.open()
             let finder = SessionFinder(filter: filter, pattern: pattern, selection: all ? .all : expired ? .expired : .live)
             let now = store.clock.nowMillis()
-            var printer = ListPrinter(format: output, now: now)
+            var printer = ListPrinter(format: output, now: now, deadlines: store.capabilities.hasDeadlines)
             // Rows and a progress line would share a terminal: progress only when rows go elsewhere.
             var progress = ProgressLine(enabled: Terminal.stderrIsTTY && !Terminal.stdoutIsTTY)
             let limit = self.limit ?? Int.max

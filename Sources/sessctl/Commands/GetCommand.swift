@@ -5,9 +5,9 @@ struct GetCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "get",
         abstract: "Print a session, or one of its keys, as JSON.",
-        discussion: "On a terminal the JSON is indented; piped, it is compact and exactly as the app stores it. An expired session is printed with a note on stderr. A Redis hash field that is not UTF-8 text is shown with U+FFFD for each bad byte and a warning; `get ID KEY -o raw` prints its exact bytes.")
+        discussion: "On a terminal the JSON is indented; piped, it is compact and exactly as the app stores it. An expired session is printed with a note on stderr. A Redis hash field that is not UTF-8 text is shown with U+FFFD for each bad byte and a warning; `get ID KEY -o raw` prints its exact bytes. SCS and gorilla sessions (Go gob) show as the JSON Go's encoding/json would print; `-o typed` shows each value as {\"type\": its Go type, \"value\": ...}, nested values the same way.")
 
-    enum Format: String, ExpressibleByArgument, CaseIterable { case json, pretty, raw }
+    enum Format: String, ExpressibleByArgument, CaseIterable { case json, pretty, raw, typed }
 
     @OptionGroup var storeOptions: StoreOptions
 
@@ -17,7 +17,7 @@ struct GetCommand: ParsableCommand {
     @Argument(help: "Print only this key's value.")
     var key: String?
 
-    @Option(name: .shortAndLong, help: "json: compact, as stored; pretty: indented; raw: the exact stored bytes of KEY, no newline. Default: pretty on a terminal, json when piped.")
+    @Option(name: .shortAndLong, help: "json: compact, as stored; pretty: indented; raw: the exact stored bytes of KEY, no newline; typed: every value with its Go type (SCS and gorilla sessions). Default: pretty on a terminal, json when piped.")
     var output: Format?
 
     func validate() throws {
@@ -27,14 +27,16 @@ struct GetCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let store = try storeOptions.open()
+            let id = try storeOptions.sessionID(self.id, in: store)
             let session = try store.get(id)
             let now = store.clock.nowMillis()
             if let left = session.expiry.remaining(now: now), left < 0 {
                 Terminal.warn("note: session '\(id)' expired \(Durations.format(millis: -left)) ago; the app no longer sees it")
             }
+            let typed = output == .typed ? try session.typedData(store: store.displayName) : nil
             let value: JSONValue
             if let key {
-                guard let v = session.data[key] else {
+                guard let v = typed?[key] ?? session.data[key] else {
                     Terminal.warn("\(store.displayName): session \(SessionError.quote(id)) has no key \(SessionError.quote(key))")
                     throw ExitCode(3)
                 }
@@ -44,13 +46,13 @@ struct GetCommand: ParsableCommand {
                 }
                 value = v
             } else {
-                value = .object(session.data)
+                value = .object(typed ?? session.data)
             }
             for k in session.undecodableKeys where key == nil || key == k {
                 Terminal.warn("warning: key \(SessionError.quote(k)) of session \(SessionError.quote(id)) is not UTF-8 text; "
                     + "each bad byte is shown as U+FFFD (get \(id) KEY -o raw prints the exact bytes)")
             }
-            let pretty = (output ?? (Terminal.stdoutIsTTY ? .pretty : .json)) == .pretty
+            let pretty = output == .typed ? Terminal.stdoutIsTTY : (output ?? (Terminal.stdoutIsTTY ? .pretty : .json)) == .pretty
             Terminal.write(SessionFormatting.render(value, pretty: pretty))
         }
     }

@@ -4,7 +4,7 @@ import SessionKit
 struct ListCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list",
-        abstract: "List sessions: id, keys, size, remaining lifetime, last write.",
+        abstract: "List sessions: id, keys, size, remaining lifetime, last write (SCS: the deadline).",
         discussion: "Rows stream as the store is read; --sort reads everything first. Corrupt sessions are listed with the reason. Expired sessions are hidden unless --expired or --all. Keys that are not sessions (Redis: another type, not a JSON object) are skipped and never touched; their number is reported on stderr. With -o ids, a Redis store with a prefix lists every key under the prefix without reading it (as fast as SCAN itself).")
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case table, json, ndjson, ids }
@@ -42,7 +42,7 @@ struct ListCommand: ParsableCommand {
         try reportingErrors {
             let store = try storeOptions.open()
             let now = store.clock.nowMillis()
-            var printer = ListPrinter(format: output, now: now)
+            var printer = ListPrinter(format: output, now: now, deadlines: store.capabilities.hasDeadlines)
             var shown = 0, hiddenExpired = 0, hiddenLive = 0, broken = 0
             var skipped = 0
             var firstSkipped: SkippedKey?
@@ -119,12 +119,19 @@ struct ListCommand: ParsableCommand {
 struct ListPrinter {
     let format: ListCommand.Format
     let now: Int64
+    /// The store's sessions carry a deadline (SCS): shown instead of the last write, which such
+    /// a store does not know, and as `deadline` in JSON rows.
+    let deadlines: Bool
     private var count = 0
+    /// The id column: as wide as the first id when that is longer than 32 (SCS tokens have 43
+    /// characters, gorilla ids 52), so the rows of one store line up.
+    private var idWidth = 32
     private var buffer: [UInt8] = []
 
-    init(format: ListCommand.Format, now: Int64) {
+    init(format: ListCommand.Format, now: Int64, deadlines: Bool = false) {
         self.format = format
         self.now = now
+        self.deadlines = deadlines
         buffer.reserveCapacity(1 << 16)
     }
 
@@ -135,14 +142,15 @@ struct ListPrinter {
             id.withUTF8 { buffer.append(contentsOf: $0) }
             buffer.append(0x0a)
         case .ndjson:
-            SessionFormatting.appendJSONLine(info, now: now, to: &buffer)
+            SessionFormatting.appendJSONLine(info, now: now, deadline: deadlines, to: &buffer)
         case .json:
             buffer.append(count == 0 ? UInt8(ascii: "[") : UInt8(ascii: ","))
-            SessionFormatting.appendJSONLine(info, now: now, to: &buffer)
+            SessionFormatting.appendJSONLine(info, now: now, deadline: deadlines, to: &buffer)
         case .table:
-            if count == 0 { line(Terminal.paint(columns("ID", "KEYS", "SIZE", "TTL", "LAST WRITE (UTC)"), "1")) }
+            if count == 0 { idWidth = max(32, SessionError.quote(info.id).count - 2) }
+            if count == 0 { line(Terminal.paint(columns("ID", "KEYS", "SIZE", "TTL", deadlines ? "DEADLINE (UTC)" : "LAST WRITE (UTC)"), "1")) }
             let ttl = SessionFormatting.lifetime(info.expiry, now: now)
-            let written = info.lastWrite.map { Durations.shortDate(millis: $0) } ?? "-"
+            let written = (deadlines ? info.deadline : info.lastWrite).map { Durations.shortDate(millis: $0) } ?? "-"
             let keys = info.keyCount.map(String.init) ?? "-"
             let safeID = SessionError.quote(info.id).dropFirst().dropLast()
             var text = columns(String(safeID), keys, SessionFormatting.size(info.size), info.problem == nil ? ttl : "CORRUPT", written)
@@ -175,7 +183,7 @@ struct ListPrinter {
     }
 
     private func columns(_ id: String, _ keys: String, _ size: String, _ ttl: String, _ written: String) -> String {
-        pad(id, 32) + "  " + padLeft(keys, 4) + "  " + padLeft(size, 7) + "  " + pad(ttl, 20) + "  " + written
+        pad(id, idWidth) + "  " + padLeft(keys, 4) + "  " + padLeft(size, 7) + "  " + pad(ttl, 20) + "  " + written
     }
 
     private func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s : s + String(repeating: " ", count: n - s.count) }

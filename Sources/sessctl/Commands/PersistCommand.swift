@@ -16,10 +16,12 @@ struct PersistCommand: ParsableCommand {
         try reportingErrors {
             let store = try storeOptions.open()
             guard store.capabilities.canPersist else {
+                let why = store.capabilities.hasDeadlines ? "an SCS session always ends at the Deadline inside it"
+                                                          : "a file session expires at its timestamp plus the max age"
                 throw SessionError.unsupported(store: store.displayName,
-                    reason: "this store cannot keep a session without an expiry (a file session expires at its timestamp plus the max age); use expire instead")
+                    reason: "this store cannot keep a session without an expiry (\(why)); use expire instead")
             }
-            try store.setExpiry(id, .never)
+            try store.setExpiry(try storeOptions.sessionID(id, in: store), .never)
         }
     }
 }

@@ -5,7 +5,7 @@ struct SetCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "set",
         abstract: "Set one key of a session.",
-        discussion: "VALUE is taken as JSON when it parses (42, true, {\"a\":1}, \"text\"), else as a string. The session keeps its remaining lifetime unless --ttl is given, and the write is refused if the session changed while it was being written.")
+        discussion: "VALUE is taken as JSON when it parses (42, true, {\"a\":1}, \"text\"), else as a string. The session keeps its remaining lifetime unless --ttl is given, and the write is refused if the session changed while it was being written. In SCS and gorilla sessions (Go gob) a key keeps its Go type: a value that does not fit it (300 for a uint8, 1.5 for an int) is refused; a new key is a Go string unless --type names another type.")
 
     @OptionGroup var storeOptions: StoreOptions
 
@@ -27,9 +27,13 @@ struct SetCommand: ParsableCommand {
     @Flag(help: "Create the session if it does not exist.")
     var create = false
 
+    @Option(name: .customLong("type"), help: ArgumentHelp("SCS and gorilla sessions: the Go type of the value. A new key takes it (default string); an existing key keeps its own unless this names another. A basic type (string, int, int64, uint8, float64, bool, []uint8, []string, ...) or one the session already holds.", valueName: "name"))
+    var typeName: String?
+
     func run() throws {
         try reportingErrors {
             let store = try storeOptions.open()
+            let id = try storeOptions.sessionID(self.id, in: store)
             let newValue: JSONValue = string ? .string(value) : ((try? JSONParser.parse(Array(value.utf8))) ?? .string(value))
             let ttlMillis = try ttl.map { try Durations.parse($0) }
             let now = store.clock.nowMillis()
@@ -39,18 +43,25 @@ struct SetCommand: ParsableCommand {
                 if ttlMillis == nil, let left = session.expiry.remaining(now: now), left < 0 {
                     Terminal.warn("note: session '\(id)' expired \(Durations.format(millis: -left)) ago and stays expired (use --ttl to revive it)")
                 }
-                session.data[key] = newValue
+                noteDefaultedString(try session.setValue(key, to: newValue, typeName: typeName, store: store.displayName))
                 try store.save(SessionWrite(session, mode: .update, expiry: expiry))
             case .missing:
                 guard create else {
                     Terminal.warn("\(store.displayName): no session \(SessionError.quote(id)) (use --create to create it)")
                     throw ExitCode(3)
                 }
-                let session = Session(id: id, data: JSONObject([(key, newValue)]), expiry: .at(now + store.defaultLifetimeMillis))
+                var session = store.newSession(id: id, expiry: .at(now + store.defaultLifetimeMillis))
+                noteDefaultedString(try session.setValue(key, to: newValue, typeName: typeName, store: store.displayName))
                 try store.save(SessionWrite(session, mode: .create, expiry: expiry))
             case .broken(let error):
                 throw error
             }
+        }
+    }
+
+    private func noteDefaultedString(_ defaulted: Bool) {
+        if defaulted {
+            Terminal.warn("note: the new key '\(key)' is a Go string; give --type (int, float64, bool, ...) for another Go type")
         }
     }
 }

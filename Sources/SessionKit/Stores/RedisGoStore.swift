@@ -1,0 +1,404 @@
+import RedisClient
+
+/// Sessions of Go apps that keep typed values in Redis STRINGs, one per session at
+/// `prefix + id`:
+/// - `scs`: SCS's `redisstore`/`goredisstore` (prefix `scs:session:`), a gob blob of
+///   `{Deadline, Values}`; the session ends at the earlier of the Deadline and the key's TTL,
+///   and a new lifetime rewrites both (SCS would undo a TTL change alone at the next request).
+/// - `redistore`: gorilla/sessions with `boj/redistore` (prefix `session_`), a gob blob of
+///   `map[interface{}]interface{}` or, with its JSON serializer, a JSON object; the TTL is the
+///   lifetime.
+///
+/// Values keep their Go types through every write (see `GoTypes`). A value that is not what the
+/// layout's codec writes (JSON where gob belongs, another gob type, a cut-off blob) is listed
+/// with the reason and never rewritten; it can still be deleted. Writes run under
+/// WATCH/MULTI/EXEC like every Redis layout.
+public final class RedisGoStore: SessionStore {
+    public enum Layout: Sendable, Equatable {
+        case scs
+        /// `json`: new sessions are written with redistore's JSON serializer.
+        case redistore(json: Bool)
+    }
+
+    let core: RedisStoreCore
+    public let layout: Layout
+
+    public var displayName: String { core.displayName }
+    public var clock: Clock { core.clock }
+    public var defaultLifetimeMillis: Int64 { core.options.defaultLifetimeMillis }
+    public var options: RedisStoreOptions { core.options }
+
+    public var capabilities: StoreCapabilities {
+        switch layout {
+        case .scs: return StoreCapabilities(canPersist: false, keepsExpiredSessions: false, framework: .scs, hasDeadlines: true)
+        case .redistore: return StoreCapabilities(canPersist: true, keepsExpiredSessions: false, framework: .gorilla)
+        }
+    }
+
+    /// Connects (within the options' timeout) and authenticates.
+    public init(options: RedisStoreOptions, layout: Layout, displayName: String, clock: Clock = .system) throws(SessionError) {
+        core = try RedisStoreCore(options: options, displayName: displayName, clock: clock)
+        self.layout = layout
+    }
+
+    public func validate(id: String) throws(SessionError) {
+        try core.validate(id: id)
+    }
+
+    public func newSession(id: String, expiry: Expiry) -> Session {
+        switch layout {
+        case .scs: return Session(id: id, data: JSONObject(), expiry: expiry, goTypes: .gob(SCSCodec.emptyValues()))
+        case .redistore(json: true): return Session(id: id, data: JSONObject(), expiry: expiry, goTypes: .json)
+        case .redistore(json: false): return Session(id: id, data: JSONObject(), expiry: expiry, goTypes: .gob(RedistoreCodec.emptyValues()))
+        }
+    }
+
+    // MARK: Values
+
+    /// A stored value read as the layout's codec wrote it.
+    struct Contents {
+        var data: JSONObject
+        var goTypes: GoTypes
+        var deadline: GoTime?
+        var style: JSONEscapeStyle = .modern
+
+        var gobValues: GobSessionValues? {
+            if case .gob(let v) = goTypes { return v }
+            return nil
+        }
+    }
+
+    func decode(_ bytes: [UInt8]) -> Result<Contents, StoredBlobProblem> {
+        do {
+            switch layout {
+            case .scs:
+                let c = try SCSCodec.decode(bytes).get()
+                return .success(Contents(data: try c.values.plainData(), goTypes: .gob(c.values), deadline: c.deadline))
+            case .redistore:
+                switch try RedistoreCodec.decode(bytes).get() {
+                case .gob(let values): return .success(Contents(data: try values.plainData(), goTypes: .gob(values)))
+                case .json(let object, let style): return .success(Contents(data: object, goTypes: .json, style: style))
+                }
+            }
+        } catch let problem as StoredBlobProblem {
+            return .failure(problem)
+        } catch {
+            return .failure(StoredBlobProblem(.broken, "\(error); left untouched"))
+        }
+    }
+
+    /// The key count, deadline and problem of a value, for listings (without building JSON).
+    private func summary(_ bytes: [UInt8]) -> (keys: Int?, deadline: GoTime?, problem: String?) {
+        switch layout {
+        case .scs:
+            switch SCSCodec.decode(bytes) {
+            case .success(let c): return (c.values.entries.count, c.deadline, nil)
+            case .failure(let p): return (nil, nil, p.reason)
+            }
+        case .redistore:
+            switch RedistoreCodec.decode(bytes) {
+            case .success(.gob(let v)): return (v.entries.count, nil, nil)
+            case .success(.json(let o, _)): return (o.count, nil, nil)
+            case .failure(let p): return (nil, nil, p.reason)
+            }
+        }
+    }
+
+    /// SCS: the session ends at the earlier of its Deadline and its TTL.
+    static func expiry(ttl: Expiry, deadline: GoTime?) -> Expiry {
+        guard let deadline else { return ttl }
+        switch ttl {
+        case .never: return .at(deadline.unixMillis)
+        case .at(let t): return .at(min(t, deadline.unixMillis))
+        }
+    }
+
+    /// The bytes for a session: gob built from its typed values laid over `data`, or JSON for
+    /// redistore's JSON serializer.
+    private func encode(_ session: Session, deadline: GoTime?) throws(SessionError) -> [UInt8] {
+        func failed(_ e: GobError) -> SessionError {
+            .invalidArgument("\(displayName): session \(SessionError.quote(session.id)): \(e); nothing was written")
+        }
+        var values = try session.resolvedGobValues(store: displayName)
+        switch layout {
+        case .scs:
+            if values == nil {
+                do { values = try SCSCodec.emptyValues().merged(with: session.data) } catch { throw failed(error) }
+            }
+            do { return try SCSCodec.encode(values!, deadline: deadline) } catch { throw failed(error) }
+        case .redistore(let json):
+            if case .json? = session.goTypes { return GoJSONEncoder.encode(session.data, style: session.escapeStyle) }
+            if values == nil {
+                if json { return GoJSONEncoder.encode(session.data, style: session.escapeStyle) }
+                do { values = try RedistoreCodec.emptyValues().merged(with: session.data) } catch { throw failed(error) }
+            }
+            do { return try RedistoreCodec.encode(values!) } catch { throw failed(error) }
+        }
+    }
+
+    /// Whether `session` holds what `current` holds (so its bytes can stay).
+    private func unchanged(_ session: Session, from current: Contents) throws(SessionError) -> Bool {
+        switch (current.goTypes, session.goTypes) {
+        case (.gob(let old), _):
+            guard case .gob? = session.goTypes, let now = try session.resolvedGobValues(store: displayName) else { return false }
+            return now.entries == old.entries
+        case (.json, .json?), (.json, nil):
+            return session.data == current.data
+        default:
+            return false
+        }
+    }
+
+    // MARK: A key's state
+
+    private enum State {
+        case missing
+        case notSession(String)
+        case stored([UInt8], Expiry)
+    }
+
+    private static func readCommands(_ key: [UInt8]) -> [[[UInt8]]] {
+        [RedisStoreCore.command("TYPE", key), RedisStoreCore.command("GET", key), RedisStoreCore.command("PTTL", key)]
+    }
+
+    private func state(_ replies: ArraySlice<RedisReply>, key: [UInt8], now: Int64) -> Result<State, SessionError> {
+        let r = Array(replies)
+        for reply in r { if case .error(let message) = reply, !message.hasPrefix("WRONGTYPE") { return .failure(core.replyError(message, key: key)) } }
+        guard let type = RedisStoreCore.typeName(r[0]) else { return .failure(core.replyError("unexpected reply to TYPE", key: key)) }
+        if type == "none" { return .success(.missing) }
+        if type != "string" { return .success(.notSession(RedisStoreCore.wrongType(type, expected: "string"))) }
+        guard case .bulk(let bytes) = r[1], let ttl = RedisStoreCore.expiry(pttl: r[2], now: now) else { return .success(.missing) }
+        return .success(.stored(bytes, ttl))
+    }
+
+    private func corrupt(_ key: [UInt8], _ problem: StoredBlobProblem) -> SessionError {
+        .corrupt(location: core.location(key), reason: problem.reason)
+    }
+
+    // MARK: Reading
+
+    public func scan(matching pattern: String?, pageSize: Int, detail: ScanDetail, _ visit: (ScanPage) throws -> ScanControl) throws {
+        let layout = RedisStoreCore.ScanLayout(redisType: "string", metadata: { buffer, keys in
+            for i in 0..<keys.count {
+                buffer.begin(2)
+                buffer.argument("GET")
+                buffer.argument(keys[i].bytes)
+                buffer.begin(2)
+                buffer.argument("PTTL")
+                buffer.argument(keys[i].bytes)
+            }
+        }, classify: { [self] id, n, _, replies, base, now in
+            let value = replies[base + 2 * n]
+            if value.isError {
+                return value.bytes.starts(with: "WRONGTYPE".utf8) ? .wrongType : .failed(String(decoding: value.bytes, as: UTF8.self))
+            }
+            guard value.isBulk, let ttl = replies[base + 2 * n + 1].integer, let expiry = RedisStoreCore.expiry(pttl: .integer(ttl), now: now) else { return .gone }
+            let bytes = Array(value.bytes)
+            let s = summary(bytes)
+            return .session(SessionInfo(id: id, size: bytes.count, keyCount: s.keys, expiry: Self.expiry(ttl: expiry, deadline: s.deadline),
+                                        lastWrite: nil, problem: s.problem, deadline: s.deadline?.unixMillis))
+        })
+        try core.scan(pattern: pattern, pageSize: pageSize, detail: detail, layout: layout, visit: visit)
+    }
+
+    public func load(_ ids: [String]) throws -> [LoadResult] {
+        var results = [LoadResult?](repeating: nil, count: ids.count)
+        let valid = core.validIndices(ids) { i, error in results[i] = .broken(error) }
+        let keys = valid.map { core.key(ids[$0]) }
+        let replies = try core.read(keys, Self.readCommands)
+        let now = clock.nowMillis()
+        for (n, i) in valid.enumerated() {
+            let key = keys[n]
+            switch state(replies[n], key: key, now: now) {
+            case .failure(let e): results[i] = .broken(e)
+            case .success(.missing): results[i] = .missing
+            case .success(.notSession(let reason)):
+                results[i] = .broken(.notASession(store: displayName, key: RedisStoreCore.text(key), reason: reason))
+            case .success(.stored(let bytes, let ttl)):
+                switch decode(bytes) {
+                case .failure(let p): results[i] = .broken(corrupt(key, p))
+                case .success(let c):
+                    results[i] = .found(Session(id: ids[i], data: c.data, expiry: Self.expiry(ttl: ttl, deadline: c.deadline), size: bytes.count,
+                                                escapeStyle: c.style, revision: Revision(bytes, data: c.data), goTypes: c.goTypes, deadline: c.deadline))
+                }
+            }
+        }
+        return results.map { $0! }
+    }
+
+    // MARK: Writing
+
+    public func save(_ writes: [SessionWrite]) throws -> [Result<Void, SessionError>] {
+        try batch(writes.map(\.session.id)) { i, key, state, now in
+            let w = writes[i]
+            let id = w.session.id
+            var current: (bytes: [UInt8], ttl: Expiry, contents: Contents)?
+            switch state {
+            case .notSession(let reason):
+                return .done(.failure(.notASession(store: displayName, key: RedisStoreCore.text(key), reason: reason)))
+            case .missing:
+                current = nil
+            case .stored(let bytes, let ttl):
+                switch decode(bytes) {
+                case .failure(let p): return .done(.failure(corrupt(key, p)))  // never rewrite what is not ours
+                case .success(let c): current = (bytes, ttl, c)
+                }
+            }
+            switch w.mode {
+            case .create:
+                if current != nil { return .done(.failure(.alreadyExists(store: displayName, id: id))) }
+            case .update:
+                guard let current else { return .done(.failure(.notFound(store: displayName, id: id))) }
+                if let rev = w.session.revision, !Bytes.equal(rev.bytes, current.bytes) {
+                    return .done(.failure(.conflict(store: displayName, id: id)))
+                }
+            case .upsert:
+                break
+            }
+            do throws(SessionError) {
+                let commands = try writeCommands(w, key: key, current: current, now: now)
+                if commands.isEmpty { return .done(.success(())) }
+                let store = displayName
+                return .write(commands) { [core] replies in
+                    if let e = core.firstError(replies, key: key) { return .failure(e) }
+                    if current == nil, replies.first?.isNull == true { return .failure(.alreadyExists(store: store, id: id)) }
+                    return .success(())
+                }
+            } catch {
+                return .done(.failure(error))
+            }
+        }
+    }
+
+    /// The commands that store one write: the value when it changed (or SCS's deadline did),
+    /// then the TTL.
+    private func writeCommands(_ w: SessionWrite, key: [UInt8], current: (bytes: [UInt8], ttl: Expiry, contents: Contents)?,
+                               now: Int64) throws(SessionError) -> [[[UInt8]]] {
+        guard case .scs = layout else {
+            var commands: [[[UInt8]]] = []
+            if let current, try unchanged(w.session, from: current.contents) {
+                // Unchanged data keeps its stored bytes: only the lifetime may change.
+            } else {
+                let body = try encode(w.session, deadline: nil)
+                if current == nil {
+                    commands.append(RedisStoreCore.command("SET", key, body, Array("NX".utf8)))
+                } else if w.expiry == .keep {
+                    commands.append(RedisStoreCore.command("SET", key, body, Array("KEEPTTL".utf8)))
+                } else {
+                    commands.append(RedisStoreCore.command("SET", key, body))
+                }
+            }
+            let rewritten = !commands.isEmpty && current != nil && w.expiry != .keep
+            commands += core.expiryCommands(w.expiry, key: key, current: rewritten ? .never : current?.ttl, now: now)
+            return commands
+        }
+        // SCS: the Deadline inside the value and the TTL go together.
+        let deadline: GoTime?
+        var ttl: Int64?
+        switch (w.expiry, current) {
+        case (.set(.never), _):
+            throw SessionError.unsupported(store: displayName, reason: "an SCS session always has a deadline; it cannot live without an expiry")
+        case (.set(.at(let t)), _?):
+            deadline = GoTime(unixMillis: t)
+            ttl = t
+        case (.set(.at(let t)), nil):
+            // A session moved here keeps its own deadline; the TTL is the lifetime it had left.
+            deadline = w.session.deadline ?? GoTime(unixMillis: t)
+            ttl = min(t, deadline!.unixMillis)
+        case (.keep, let current?):
+            deadline = current.contents.deadline
+        case (.keep, nil):
+            deadline = w.session.deadline ?? GoTime(unixMillis: now &+ defaultLifetimeMillis)
+            ttl = deadline!.unixMillis
+        }
+        if let current, ttl == nil, try unchanged(w.session, from: current.contents) { return [] }
+        let body = try encode(w.session, deadline: deadline)
+        var commands: [[[UInt8]]] = []
+        if current == nil {
+            commands.append(RedisStoreCore.command("SET", key, body, Array("NX".utf8)))
+        } else if ttl == nil {
+            commands.append(RedisStoreCore.command("SET", key, body, Array("KEEPTTL".utf8)))
+        } else {
+            commands.append(RedisStoreCore.command("SET", key, body))
+        }
+        if let ttl {
+            // SCS's PEXPIREAT: a deadline already past removes the key.
+            commands.append(RedisStoreCore.command("PEXPIRE", key, RedisStoreCore.number(max(ttl &- now, 0))))
+        }
+        return commands
+    }
+
+    public func delete(_ ids: [String]) throws -> [Result<Bool, SessionError>] {
+        try batch(ids) { _, key, state, _ in
+            switch state {
+            case .missing: return .done(.success(false))
+            case .notSession(let reason): return .done(.failure(.notASession(store: displayName, key: RedisStoreCore.text(key), reason: reason)))
+            case .stored:
+                return .write([RedisStoreCore.command("DEL", key)]) { [core] replies in
+                    if let e = core.firstError(replies, key: key) { return .failure(e) }
+                    return .success(replies.first?.int == 1)
+                }
+            }
+        }
+    }
+
+    /// DEL under WATCH/MULTI/EXEC of each key still holding what was read.
+    public func delete(unchanged sessions: [(id: String, revision: Revision)]) throws -> [Result<Bool, SessionError>] {
+        try batch(sessions.map(\.id)) { i, key, state, _ in
+            switch state {
+            case .missing: return .done(.success(false))
+            case .notSession(let reason): return .done(.failure(.notASession(store: displayName, key: RedisStoreCore.text(key), reason: reason)))
+            case .stored(let bytes, _):
+                guard Bytes.equal(bytes, sessions[i].revision.bytes) else {
+                    return .done(.failure(.conflict(store: displayName, id: sessions[i].id)))
+                }
+                return .write([RedisStoreCore.command("DEL", key)]) { [core] replies in
+                    if let e = core.firstError(replies, key: key) { return .failure(e) }
+                    return .success(replies.first?.int == 1)
+                }
+            }
+        }
+    }
+
+    /// redistore: the TTL. SCS: the Deadline in the value and the TTL together.
+    public func setExpiry(_ changes: [(id: String, expiry: Expiry)]) throws -> [Result<Bool, SessionError>] {
+        try batch(changes.map(\.id)) { i, key, state, now in
+            switch state {
+            case .missing: return .done(.success(false))
+            case .notSession(let reason): return .done(.failure(.notASession(store: displayName, key: RedisStoreCore.text(key), reason: reason)))
+            case .stored(let bytes, let ttl):
+                var commands: [[[UInt8]]]
+                switch layout {
+                case .redistore:
+                    commands = core.expiryCommands(.set(changes[i].expiry), key: key, current: ttl, now: now)
+                case .scs:
+                    guard case .at(let t) = changes[i].expiry else {
+                        return .done(.failure(.unsupported(store: displayName, reason: "an SCS session always has a deadline; it cannot live without an expiry")))
+                    }
+                    let values: GobSessionValues
+                    switch decode(bytes) {
+                    case .failure(let p): return .done(.failure(corrupt(key, p)))
+                    case .success(let c): values = c.gobValues!
+                    }
+                    do {
+                        let body = try SCSCodec.encode(values, deadline: GoTime(unixMillis: t))
+                        commands = [RedisStoreCore.command("SET", key, body), RedisStoreCore.command("PEXPIRE", key, RedisStoreCore.number(max(t &- now, 0)))]
+                    } catch {
+                        return .done(.failure(.invalidArgument("\(displayName): session \(SessionError.quote(changes[i].id)): \(error); nothing was written")))
+                    }
+                }
+                if commands.isEmpty { return .done(.success(true)) }
+                return .write(commands) { [core] replies in
+                    if let e = core.firstError(replies, key: key) { return .failure(e) }
+                    return .success(true)
+                }
+            }
+        }
+    }
+
+    private func batch<Out>(
+        _ ids: [String], _ decide: (Int, [UInt8], State, Int64) -> RedisStoreCore.Step<Out>
+    ) throws -> [Result<Out, SessionError>] {
+        try core.batch(ids, read: Self.readCommands, state: state, decide: decide)
+    }
+}
