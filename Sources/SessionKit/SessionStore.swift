@@ -19,12 +19,21 @@ public struct StoreCapabilities: Sendable, Equatable {
     public var keepsValueTypes: Bool
     /// A session with no keys can be stored (false for a Redis hash).
     public var canStoreEmptySessions: Bool
+    /// Values may hold bytes that are not UTF-8 text (a Redis hash keeps each field's exact bytes);
+    /// a store that keeps JSON text refuses a session holding such bytes.
+    public var keepsBinaryValues: Bool
+    /// The longest lifetime a session can be given from now, when the store has one (File: the
+    /// app's max age, as a session expires its max age after its last write); nil for none.
+    public var maxLifetimeMillis: Int64?
 
-    public init(canPersist: Bool, keepsExpiredSessions: Bool, keepsValueTypes: Bool = true, canStoreEmptySessions: Bool = true) {
+    public init(canPersist: Bool, keepsExpiredSessions: Bool, keepsValueTypes: Bool = true, canStoreEmptySessions: Bool = true,
+                keepsBinaryValues: Bool = false, maxLifetimeMillis: Int64? = nil) {
         self.canPersist = canPersist
         self.keepsExpiredSessions = keepsExpiredSessions
         self.keepsValueTypes = keepsValueTypes
         self.canStoreEmptySessions = canStoreEmptySessions
+        self.keepsBinaryValues = keepsBinaryValues
+        self.maxLifetimeMillis = maxLifetimeMillis
     }
 }
 
@@ -50,6 +59,8 @@ public enum ScanControl: Sendable {
 public protocol SessionStore: AnyObject {
     /// How the store is named in output and messages, with any password or key hidden.
     var displayName: String { get }
+    /// The storage layout in one word (`file`, `kv`, `hash`), as exports record it.
+    var layoutName: String { get }
     var capabilities: StoreCapabilities { get }
     var clock: Clock { get }
     /// The lifetime a session gets when it is created without an explicit expiry.
@@ -62,7 +73,14 @@ public protocol SessionStore: AnyObject {
     /// time, in no particular order. Corrupt sessions come as infos with a `problem`; keys that
     /// are not sessions come in `ScanPage.skipped`. `pageSize` is a hint. A store over Redis
     /// SCAN may visit a session twice when the server resizes its tables during the scan.
+    /// `visit` must not call the store itself (a Redis store has the next page in flight on its
+    /// connection): work done during a scan goes through a second handle (`reopened()`).
     func scan(matching pattern: String?, pageSize: Int, detail: ScanDetail, _ visit: (ScanPage) throws -> ScanControl) throws
+
+    /// Like `scan`, but hands over every session with its data, as `load` gives it, reading each
+    /// one once: for work that copies or inspects whole stores. Sessions that cannot be read come
+    /// in `SessionPage.broken`. The same rule holds: `visit` must not call the store.
+    func scanSessions(matching pattern: String?, pageSize: Int, _ visit: (SessionPage) throws -> ScanControl) throws
 
     func load(_ ids: [String]) throws -> [LoadResult]
 
@@ -72,8 +90,26 @@ public protocol SessionStore: AnyObject {
     /// Removes each session; `false` where there was none.
     func delete(_ ids: [String]) throws -> [Result<Bool, SessionError>]
 
+    /// Removes each session only while it is exactly as it was read (its `revision`): one that
+    /// changed since stays and fails with `conflict`; `false` where there was none. A default
+    /// (load, compare, delete) serves stores that cannot do better.
+    func delete(unchanged sessions: [(id: String, revision: Revision)]) throws -> [Result<Bool, SessionError>]
+
     /// Changes only the lifetime of each session; `false` where there was none.
     func setExpiry(_ changes: [(id: String, expiry: Expiry)]) throws -> [Result<Bool, SessionError>]
+
+    /// The data as this store gives it back once it has written it: the same for a store that
+    /// keeps value types; every scalar as its text for a Redis hash.
+    func dataAsStored(_ data: JSONObject) -> JSONObject
+
+    /// Another handle on the same store with its own connection, usable while a scan of this one
+    /// is under way (and from another thread than this one).
+    func reopened() throws(SessionError) -> any SessionStore
+
+    /// About how many sessions match `pattern`, when the store can tell much faster than by
+    /// reading them (a directory listing, a scan of key names); nil when it cannot. For progress
+    /// lines: it may count expired sessions and keys that turn out not to be sessions.
+    func estimatedCount(matching pattern: String?) throws -> Int?
 }
 
 extension SessionStore {
@@ -103,6 +139,25 @@ extension SessionStore {
     public func delete(_ id: String) throws {
         if try !delete([id])[0].get() { throw SessionError.notFound(store: displayName, id: id) }
     }
+
+    public func delete(unchanged sessions: [(id: String, revision: Revision)]) throws -> [Result<Bool, SessionError>] {
+        var results = [Result<Bool, SessionError>?](repeating: nil, count: sessions.count)
+        var unchanged: [Int] = []
+        for (i, loaded) in try load(sessions.map(\.id)).enumerated() {
+            switch loaded {
+            case .missing: results[i] = .success(false)
+            case .broken(let e): results[i] = .failure(e)
+            case .found(let s) where s.revision == sessions[i].revision: unchanged.append(i)
+            case .found: results[i] = .failure(.conflict(store: displayName, id: sessions[i].id))
+            }
+        }
+        for (i, r) in zip(unchanged, try delete(unchanged.map { sessions[$0].id })) { results[i] = r }
+        return results.map { $0! }
+    }
+
+    public func dataAsStored(_ data: JSONObject) -> JSONObject { data }
+
+    public func estimatedCount(matching pattern: String?) throws -> Int? { nil }
 
     public func setExpiry(_ id: String, _ expiry: Expiry) throws {
         if try !setExpiry([(id, expiry)])[0].get() { throw SessionError.notFound(store: displayName, id: id) }

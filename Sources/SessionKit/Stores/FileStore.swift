@@ -8,7 +8,7 @@ import Darwin
 /// gsession reads and writes. Expiry is the file's own timestamp plus the app's max age (which
 /// GoFrame does not store). Reading never modifies the store; every write goes to a temp file in
 /// the same directory that is fsynced and renamed over the old file, keeping its mode and owner.
-public final class FileStore: SessionStore {
+public final class FileStore: SessionStore, Sendable {
     public struct Options: Sendable {
         /// The app's session max age (`SessionMaxAge`, 24h by default in ghttp).
         public var maxAgeMillis: Int64
@@ -31,8 +31,11 @@ public final class FileStore: SessionStore {
     public let options: Options
     public let displayName: String
     public let clock: Clock
-    public var capabilities: StoreCapabilities { StoreCapabilities(canPersist: false, keepsExpiredSessions: true) }
+    public var capabilities: StoreCapabilities {
+        StoreCapabilities(canPersist: false, keepsExpiredSessions: true, maxLifetimeMillis: options.maxAgeMillis)
+    }
     public var defaultLifetimeMillis: Int64 { options.maxAgeMillis }
+    public var layoutName: String { "file" }
 
     /// Opens the store; the directory must exist and be readable.
     public init(directory: String, options: Options = Options(), displayName: String? = nil, clock: Clock = .system) throws(SessionError) {
@@ -63,18 +66,28 @@ public final class FileStore: SessionStore {
     public func validate(id: String) throws(SessionError) {
         func refuse(_ reason: String) -> SessionError { .invalidID(id: id, reason: reason) }
         if id.isEmpty { throw refuse("it is empty") }
-        for u in id.unicodeScalars {
-            switch u {
-            case "/": throw refuse("'/' is not allowed in a file store")
-            case "\\": throw refuse("'\\' is not allowed in a file store")
-            case "\0": throw refuse("NUL is not allowed")
-            case _ where u.value < 0x20 || u.value == 0x7f: throw refuse("control characters are not allowed")
+        // Every character refused is ASCII, and UTF-8 never uses an ASCII byte inside a longer
+        // character, so the bytes tell (a scan checks every file name this way).
+        var doubleDot = false
+        var previous: UInt8 = 0
+        for b in id.utf8 {
+            switch b {
+            case UInt8(ascii: "/"): throw refuse("'/' is not allowed in a file store")
+            case UInt8(ascii: "\\"): throw refuse("'\\' is not allowed in a file store")
+            case 0: throw refuse("NUL is not allowed")
+            case 0x01..<0x20, 0x7f: throw refuse("control characters are not allowed")
+            case UInt8(ascii: ".") where previous == UInt8(ascii: "."): doubleDot = true
             default: break
             }
+            previous = b
         }
-        if id.contains("..") { throw refuse("'..' is not allowed in a file store") }
+        if doubleDot { throw refuse("'..' is not allowed in a file store") }
         if id == "." { throw refuse("'.' is not a session") }
         if id.utf8.count + options.fileExtension.utf8.count > 255 { throw refuse("too long for a file name") }
+    }
+
+    public func reopened() throws(SessionError) -> any SessionStore {
+        try FileStore(directory: directory, options: options, displayName: displayName, clock: clock)
     }
 
     // MARK: Reading
@@ -98,6 +111,106 @@ public final class FileStore: SessionStore {
                 page.sessions.append(info(id: id))
             }
             if try visit(page) == .stop { return }
+        }
+    }
+
+    /// Threads that read and decode the files of a page together (the files of a store are many
+    /// and small: the time goes to system calls and parsing, which spread over the cores).
+    static let readerThreads = max(1, min(4, sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+    /// Pages smaller than this are read by one thread.
+    static let parallelPageMinimum = 64
+    /// Files up to this size are read with one `read` and no `fstat`.
+    static let smallFileBytes = 64 << 10
+
+    private enum Outcome: Sendable {
+        case session(Session)
+        case broken(BrokenSession)
+        case missing
+    }
+
+    /// Reads each file once, through the directory's descriptor, a page's files on several
+    /// threads at once.
+    public func scanSessions(matching pattern: String?, pageSize: Int, _ visit: (SessionPage) throws -> ScanControl) throws {
+        let reader: PosixFile.DirectoryReader
+        do {
+            reader = try PosixFile.DirectoryReader(directory)
+        } catch {
+            throw SessionError.storeUnavailable(store: displayName, reason: "cannot list directory: \(error.message)")
+        }
+        let ext = options.fileExtension
+        while true {
+            let names = reader.next(max(pageSize, 1))
+            if names.isEmpty { return }
+            var entries: [(name: String, id: String)] = []
+            entries.reserveCapacity(names.count)
+            for name in names {
+                guard let id = sessionID(fromFileName: name, ext: ext) else { continue }
+                if let pattern, fnmatch(pattern, id, 0) != 0 { continue }
+                entries.append((name, id))
+            }
+            var page = SessionPage()
+            page.sessions.reserveCapacity(entries.count)
+            for outcome in read(entries, in: reader.descriptor) {
+                switch outcome {
+                case .session(let s): page.sessions.append(s)
+                case .broken(let b): page.broken.append(b)
+                case .missing: break  // removed since the directory was read
+                }
+            }
+            if try visit(page) == .stop { return }
+        }
+    }
+
+    /// The outcome of each entry, in order, read by up to `readerThreads` threads.
+    private func read(_ entries: [(name: String, id: String)], in dir: Int32) -> [Outcome] {
+        let threads = entries.count >= Self.parallelPageMinimum ? Self.readerThreads : 1
+        if threads == 1 { return read(entries[...], in: dir) }
+        final class Part: @unchecked Sendable {
+            var outcomes: [Outcome] = []
+        }
+        let chunk = (entries.count + threads - 1) / threads
+        let slices = stride(from: 0, to: entries.count, by: chunk).map { entries[$0..<min($0 + chunk, entries.count)] }
+        let parts = slices.map { _ in Part() }
+        let workers = (1..<slices.count).map { n in
+            let (slice, part) = (slices[n], parts[n])
+            return WorkerThread { [self] in part.outcomes = read(slice, in: dir) }
+        }
+        parts[0].outcomes = read(slices[0], in: dir)
+        for w in workers { w.join() }
+        return parts.flatMap(\.outcomes)
+    }
+
+    private func read(_ entries: ArraySlice<(name: String, id: String)>, in dir: Int32) -> [Outcome] {
+        let scratch = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: Self.smallFileBytes)
+        defer { scratch.deallocate() }
+        return entries.map { entry in
+            do throws(SessionError) {
+                try validate(id: entry.id)
+            } catch {
+                return .broken(BrokenSession(id: entry.id, error: .corrupt(location: directory + "/" + entry.name,
+                    reason: "the file name is not a valid session id: \(error)")))
+            }
+            let bytes = PosixFile.read(in: dir, entry.name, limit: FileStore.maxFileSize, scratch: scratch)
+            switch decode(id: entry.id, read: bytes, path: { self.directory + "/" + entry.name }) {
+            case .found(let s): return .session(s)
+            case .missing: return .missing
+            case .broken(let b): return .broken(BrokenSession(id: entry.id, error: b.error))
+            }
+        }
+    }
+
+    /// The files with the store's extension, without reading them.
+    public func estimatedCount(matching pattern: String?) throws -> Int? {
+        guard let reader = try? PosixFile.DirectoryReader(directory) else { return nil }
+        var count = 0
+        while true {
+            let names = reader.next(4096)
+            if names.isEmpty { return count }
+            for name in names {
+                guard let id = sessionID(fromFileName: name, ext: options.fileExtension) else { continue }
+                if let pattern, fnmatch(pattern, id, 0) != 0 { continue }
+                count += 1
+            }
         }
     }
 
@@ -162,22 +275,27 @@ public final class FileStore: SessionStore {
     }
 
     private func read(id: String, path p: String) -> ReadResult {
+        decode(id: id, read: PosixFile.read(p, limit: FileStore.maxFileSize), path: { p })
+    }
+
+    /// The session in the bytes read for `id`; `path` names the file in messages.
+    private func decode(id: String, read: Result<[UInt8], PosixFile.Failure>, path: () -> String) -> ReadResult {
         let bytes: [UInt8]
-        switch PosixFile.read(p, limit: FileStore.maxFileSize) {
+        switch read {
         case .success(let b): bytes = b
         case .failure(let f) where f.errno == ENOENT: return .missing
         case .failure(let f) where f.errno == EFBIG:
-            return .broken(Broken(error: .corrupt(location: p, reason: "larger than \(FileStore.maxFileSize >> 20) MiB, not read")))
+            return .broken(Broken(error: .corrupt(location: path(), reason: "larger than \(FileStore.maxFileSize >> 20) MiB, not read")))
         case .failure(let f) where f.errno == EISDIR:
-            return .broken(Broken(error: .corrupt(location: p, reason: "is a directory, not a session file")))
-        case .failure(let f): return .broken(Broken(error: .io(location: p, reason: "cannot read: \(f.message)")))
+            return .broken(Broken(error: .corrupt(location: path(), reason: "is a directory, not a session file")))
+        case .failure(let f): return .broken(Broken(error: .io(location: path(), reason: "cannot read: \(f.message)")))
         }
         switch GSessionFileCodec.decode(bytes, cipher: options.cipher) {
         case .success(let d):
             return .found(Session(id: id, data: d.data, expiry: .at(d.timestamp &+ options.maxAgeMillis), lastWrite: d.timestamp,
                                   size: bytes.count - GSessionFileCodec.headerSize, escapeStyle: d.style, revision: Revision(bytes, data: d.data)))
         case .failure(let f):
-            return .broken(Broken(error: .corrupt(location: p, reason: f.reason), extra: f.timestamp.map { .corruptWithTimestamp($0) } ?? .none))
+            return .broken(Broken(error: .corrupt(location: path(), reason: f.reason), extra: f.timestamp.map { .corruptWithTimestamp($0) } ?? .none))
         }
     }
 
@@ -241,6 +359,32 @@ public final class FileStore: SessionStore {
                 let p = path(for: id)
                 if unlink(p) == 0 {
                     PosixFile.fsyncDirectory(directory)
+                    return true
+                }
+                let e = errno
+                if e == ENOENT { return false }
+                throw SessionError.io(location: p, reason: "cannot delete: \(String(cString: strerror(e)))")
+            }
+        }
+    }
+
+    /// Unlinks each file that still holds exactly the bytes it was read with (the directory is
+    /// synced once for the batch).
+    public func delete(unchanged sessions: [(id: String, revision: Revision)]) throws -> [Result<Bool, SessionError>] {
+        var removed = false
+        defer { if removed { PosixFile.fsyncDirectory(directory) } }
+        return sessions.map { item in
+            Result { () throws(SessionError) -> Bool in
+                try validate(id: item.id)
+                let p = path(for: item.id)
+                switch PosixFile.read(p, limit: FileStore.maxFileSize) {
+                case .success(let bytes) where Bytes.equal(bytes, item.revision.bytes): break
+                case .success: throw SessionError.conflict(store: displayName, id: item.id)
+                case .failure(let f) where f.errno == ENOENT: return false
+                case .failure(let f): throw SessionError.io(location: p, reason: "cannot read: \(f.message)")
+                }
+                if unlink(p) == 0 {
+                    removed = true
                     return true
                 }
                 let e = errno

@@ -14,14 +14,30 @@ public final class RedisHashStore: SessionStore {
     public var displayName: String { core.displayName }
     public var clock: Clock { core.clock }
     public var capabilities: StoreCapabilities {
-        StoreCapabilities(canPersist: true, keepsExpiredSessions: false, keepsValueTypes: false, canStoreEmptySessions: false)
+        StoreCapabilities(canPersist: true, keepsExpiredSessions: false, keepsValueTypes: false, canStoreEmptySessions: false,
+                          keepsBinaryValues: true)
     }
     public var defaultLifetimeMillis: Int64 { core.options.defaultLifetimeMillis }
     public var options: RedisStoreOptions { core.options }
+    public var layoutName: String { "hash" }
+
+    /// The SHA1 of the create script once the server has it; `scriptRefused` once the server
+    /// (or the user's ACL) refused scripts, and creates take the general path.
+    private var createScriptSHA: [UInt8]?
+    private var scriptRefused = false
 
     /// Connects (within the options' timeout) and authenticates.
     public init(options: RedisStoreOptions, displayName: String, clock: Clock = .system) throws(SessionError) {
         core = try RedisStoreCore(options: options, displayName: displayName, clock: clock)
+    }
+
+    public func reopened() throws(SessionError) -> any SessionStore {
+        try RedisHashStore(options: core.options, displayName: core.displayName, clock: core.clock)
+    }
+
+    /// Every scalar as the text GoFrame writes for it, read back as a hash field reads.
+    public func dataAsStored(_ data: JSONObject) -> JSONObject {
+        JSONObject(data.map { ($0.key, HashFieldCodec.decode(HashFieldCodec.encode($0.value)).value) })
     }
 
     public func validate(id: String) throws(SessionError) {
@@ -102,7 +118,16 @@ public final class RedisHashStore: SessionStore {
     // MARK: Reading
 
     public func scan(matching pattern: String?, pageSize: Int, detail: ScanDetail, _ visit: (ScanPage) throws -> ScanControl) throws {
-        let layout = RedisStoreCore.ScanLayout(redisType: "hash", metadata: { buffer, keys in
+        try core.scan(pattern: pattern, pageSize: pageSize, detail: detail, layout: scanLayout) { try visit($0.scanPage) }
+    }
+
+    public func scanSessions(matching pattern: String?, pageSize: Int, _ visit: (SessionPage) throws -> ScanControl) throws {
+        try core.scan(pattern: pattern, pageSize: pageSize, detail: .full, withData: true, layout: scanLayout) { try visit($0.sessionPage) }
+    }
+
+    /// HGETALL and PTTL per key.
+    private var scanLayout: RedisStoreCore.ScanLayout {
+        RedisStoreCore.ScanLayout(redisType: "hash", metadata: { buffer, keys in
             for i in 0..<keys.count {
                 buffer.begin(2)
                 buffer.argument("HGETALL")
@@ -111,17 +136,37 @@ public final class RedisHashStore: SessionStore {
                 buffer.argument("PTTL")
                 buffer.argument(keys[i].bytes)
             }
-        }, classify: { id, n, _, replies, base, now in
+        }, classify: { [self] id, n, _, replies, base, now, withData in
             let fields = replies[base + 2 * n]
             if fields.isError {
                 return fields.bytes.starts(with: "WRONGTYPE".utf8) ? .wrongType : .failed(String(decoding: fields.bytes, as: UTF8.self))
             }
             guard fields.count > 0, let ttl = replies[base + 2 * n + 1].integer, let expiry = RedisStoreCore.expiry(pttl: .integer(ttl), now: now) else { return .gone }
+            if withData {
+                var list: [Field] = []
+                list.reserveCapacity(fields.count / 2)
+                var i = 0
+                while i + 1 < fields.count {
+                    list.append(Field(name: Array(fields[i].bytes), value: Array(fields[i + 1].bytes)))
+                    i += 2
+                }
+                return .loaded(session(id: id, fields: list, expiry: expiry))
+            }
             var size = 0
             for i in 0..<fields.count { size += fields[i].bytes.count }
             return .session(SessionInfo(id: id, size: size, keyCount: fields.count / 2, expiry: expiry, lastWrite: nil))
         })
-        try core.scan(pattern: pattern, pageSize: pageSize, detail: detail, layout: layout, visit: visit)
+    }
+
+    /// With a prefix, the keys under it (names only, as `count` does); without one, nil.
+    public func estimatedCount(matching pattern: String?) throws -> Int? {
+        guard !core.prefixBytes.isEmpty else { return nil }
+        var count = 0
+        try scan(matching: pattern, pageSize: 1000, detail: .ids) { page in
+            count += page.sessions.count
+            return .proceed
+        }
+        return count
     }
 
     public func load(_ ids: [String]) throws -> [LoadResult] {
@@ -145,7 +190,100 @@ public final class RedisHashStore: SessionStore {
 
     // MARK: Writing
 
+    /// Creates the hash, with its lifetime, only where no key exists, in one step on the server
+    /// (so the app never sees a session half-written or without its TTL, and one that appeared
+    /// meanwhile is never merged into).
+    static let createScript = """
+        if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+        redis.call('HSET', KEYS[1], unpack(ARGV, 2))
+        if ARGV[1] ~= '' then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+        return 1
+        """
+
+    /// Sessions with more keys than this take the general path (Lua's `unpack` has a limit).
+    static let maxScriptFields = 2_000
+
+    /// A create (or an upsert of a session that turns out to be new) runs `createScript`,
+    /// pipelined for the whole batch with no read first. Whatever exists already, every update,
+    /// and everything when the server refuses scripts, goes through the general path: read under
+    /// WATCH, decide, MULTI/EXEC.
     public func save(_ writes: [SessionWrite]) throws -> [Result<Void, SessionError>] {
+        var results = [Result<Void, SessionError>?](repeating: nil, count: writes.count)
+        var fast: [(index: Int, key: [UInt8], fields: [(name: [UInt8], value: [UInt8])], ttl: Int64?)] = []
+        let now = clock.nowMillis()
+        if !scriptRefused {
+            for i in RedisStoreCore.creatable(writes) {
+                let w = writes[i]
+                if w.session.data.isEmpty || w.session.data.count > Self.maxScriptFields { continue }
+                if (try? validate(id: w.session.id)) == nil { continue }
+                let ttl: Int64?
+                switch core.newKeyLifetime(w.expiry, now: now) {
+                case .millis(let ms): ttl = ms
+                case .none: ttl = nil
+                case .passed: continue
+                }
+                let fields = w.session.data.map { (name: Array($0.key.utf8), value: Self.fieldBytes(w.session, key: $0.key, value: $0.value)) }
+                fast.append((i, core.key(w.session.id), fields, ttl))
+            }
+        }
+        if !fast.isEmpty, let sha = try scriptSHA() {
+            var noScript = false
+            try core.pipelined(fast.count, format: { n, buffer in
+                let item = fast[n]
+                buffer.begin(5 + 2 * item.fields.count)
+                buffer.argument("EVALSHA")
+                buffer.argument(sha)
+                buffer.argument("1")
+                buffer.argument(item.key)
+                if let ttl = item.ttl { buffer.argument(RedisStoreCore.number(ttl)) } else { buffer.argument("") }
+                for f in item.fields {
+                    buffer.argument(f.name)
+                    buffer.argument(f.value)
+                }
+            }, reply: { n, reply in
+                if let created = reply.integer {
+                    if created == 1 { results[fast[n].index] = .success(()) }  // 0: the key exists
+                } else if reply.isError {
+                    if reply.bytes.starts(with: "NOSCRIPT".utf8) {
+                        noScript = true  // the script cache was flushed: load it again next time
+                    } else {
+                        results[fast[n].index] = .failure(core.replyError(String(decoding: reply.bytes, as: UTF8.self), key: fast[n].key))
+                    }
+                }
+            })
+            if noScript { createScriptSHA = nil }
+        }
+        let rest = writes.indices.filter { results[$0] == nil }
+        if rest.isEmpty { return results.map { $0! } }
+        for (i, r) in zip(rest, try transactSave(rest.map { writes[$0] })) { results[i] = r }
+        return results.map { $0! }
+    }
+
+    /// The create script's SHA1, loading it once; nil when the server refuses scripts (no
+    /// scripting, or an ACL without it), which is remembered.
+    private func scriptSHA() throws(SessionError) -> [UInt8]? {
+        if let createScriptSHA { return createScriptSHA }
+        if scriptRefused { return nil }
+        let reply = try core.run { try core.connection.command("SCRIPT", "LOAD", Self.createScript) }
+        guard case .bulk(let sha) = reply else {
+            if case .error(let message) = reply, message.hasPrefix("NOAUTH") || message.hasPrefix("WRONGPASS") {
+                throw SessionError.storeUnavailable(store: displayName, reason: message)
+            }
+            scriptRefused = true
+            return nil
+        }
+        createScriptSHA = sha
+        return sha
+    }
+
+    /// The bytes a key's value is stored as: the exact bytes read from a hash while the value is
+    /// unchanged, else GoFrame's encoding.
+    private static func fieldBytes(_ session: Session, key: String, value: JSONValue) -> [UInt8] {
+        if let raw = session.rawValues[key], HashFieldCodec.decode(raw).value == value { return raw }
+        return HashFieldCodec.encode(value, style: session.escapeStyle)
+    }
+
+    private func transactSave(_ writes: [SessionWrite]) throws -> [Result<Void, SessionError>] {
         try batch(writes.map(\.session.id)) { i, key, state, now in
             let w = writes[i]
             let id = w.session.id
@@ -188,12 +326,7 @@ public final class RedisHashStore: SessionStore {
         for f in current { existing[HashFieldCodec.decodeName(f.name).key] = f }
         var set = RedisStoreCore.command("HSET", key)
         for (name, value) in session.data {
-            let bytes: [UInt8]
-            if let raw = session.rawValues[name], HashFieldCodec.decode(raw).value == value {
-                bytes = raw  // as read from a hash: keep the exact text
-            } else {
-                bytes = HashFieldCodec.encode(value, style: session.escapeStyle)
-            }
+            let bytes = fieldBytes(session, key: name, value: value)
             if let old = existing[name], Bytes.equal(old.value, bytes) || HashFieldCodec.decode(old.value).value == value {
                 continue  // unchanged: never touched
             }
@@ -212,6 +345,22 @@ public final class RedisHashStore: SessionStore {
             switch state {
             case .missing: return .done(.success(false))
             case .notSession(let reason): return .done(.failure(.notASession(store: displayName, key: RedisStoreCore.text(key), reason: reason)))
+            case .stored:
+                return .write([RedisStoreCore.command("DEL", key)]) { [core] replies in
+                    if let e = core.firstError(replies, key: key) { return .failure(e) }
+                    return .success(replies.first?.int == 1)
+                }
+            }
+        }
+    }
+
+    public func delete(unchanged sessions: [(id: String, revision: Revision)]) throws -> [Result<Bool, SessionError>] {
+        try batch(sessions.map(\.id)) { i, key, state, _ in
+            switch state {
+            case .missing: return .done(.success(false))
+            case .notSession(let reason): return .done(.failure(.notASession(store: displayName, key: RedisStoreCore.text(key), reason: reason)))
+            case .stored(let fields, _) where !Bytes.equal(Self.revisionBytes(fields), sessions[i].revision.bytes):
+                return .done(.failure(.conflict(store: displayName, id: sessions[i].id)))
             case .stored:
                 return .write([RedisStoreCore.command("DEL", key)]) { [core] replies in
                     if let e = core.firstError(replies, key: key) { return .failure(e) }
