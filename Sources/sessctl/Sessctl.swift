@@ -18,7 +18,8 @@ struct Sessctl: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             ListCommand.self, GetCommand.self, SetCommand.self, DelCommand.self,
-            ExpireCommand.self, TTLCommand.self, PersistCommand.self, CountCommand.self, ShellCommand.self,
+            ExpireCommand.self, TTLCommand.self, PersistCommand.self, CountCommand.self,
+            MigrateCommand.self, ExportCommand.self, ImportCommand.self, ShellCommand.self,
         ]
     )
 
