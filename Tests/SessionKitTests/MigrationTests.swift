@@ -411,6 +411,57 @@ final class MigrationTests: XCTestCase {
         }
     }
 
+    func testHashCreatesOfEverySizeReadBackExactly() throws {
+        XCTAssertEqual(CRC64.redis(Array("123456789".utf8)), 0xe9c6_d914_c4b8_d9ca, "Redis' CRC-64 check value")
+        func bitwise(_ bytes: [UInt8]) -> UInt64 {
+            var crc: UInt64 = 0
+            for b in bytes {
+                crc ^= UInt64(b)
+                for _ in 0..<8 { crc = crc & 1 == 1 ? (crc >> 1) ^ 0x95ac_9329_ac4b_c9b5 : crc >> 1 }
+            }
+            return crc
+        }
+        for n in 0..<40 {
+            let bytes = (0..<n).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ n) }
+            XCTAssertEqual(CRC64.redis(bytes), bitwise(bytes), "\(n) bytes")
+        }
+        let s = try server()
+        let store = try hash(s)
+        var data = JSONObject()
+        for i in 0..<100 { data["k\(i)"] = .string(String(repeating: "v", count: i)) }
+        data["big"] = .string(String(repeating: "x", count: 20_000))
+        data["unicode"] = .string("héllo \u{2028} 👋")
+        data["nested"] = .object(JSONObject([("a", .array([.number("1"), .bool(true), .null]))]))
+        let now = SystemTime.nowMillis()
+        let results = try store.save([
+            SessionWrite(Session(id: "many", data: data, expiry: .never), mode: .create, expiry: .set(.at(now + 120_000))),
+            SessionWrite(Session(id: "one", data: JSONObject([("n", .number("7"))]), expiry: .never), mode: .create, expiry: .set(.never)),
+        ])
+        for r in results { try r.get() }
+        guard case .found(let many) = try store.load("many"), case .found(let one) = try store.load("one") else { return XCTFail("both created") }
+        XCTAssertEqual(many.data, store.dataAsStored(data))
+        XCTAssertEqual(Double(try XCTUnwrap(many.expiry.remaining(now: now))), 120_000, accuracy: 1000)
+        XCTAssertEqual(one.data, JSONObject([("n", .string("7"))]))
+        XCTAssertEqual(one.expiry, .never)
+        XCTAssertEqual(try fields(try raw(s), "gfhash:many")["nested"], Array("{\"a\":[1,true,null]}".utf8))
+    }
+
+    func testHashCreatesWithoutRestoreTakeTheGeneralPath() throws {
+        let s = try server()
+        _ = try raw(s).command("ACL", "SETUSER", "app", "on", ">app-pw", "~*", "+@all", "-restore")
+        let options = RedisStoreOptions(connection: RedisConnectOptions(endpoint: .tcp(host: s.host, port: s.port), username: "app",
+                                                                        password: "app-pw", timeout: 5000), prefix: "h:")
+        let store = try RedisHashStore(options: options, displayName: "hash-acl")
+        let source = try kv(s, prefix: "k:")
+        for i in 0..<30 { _ = try raw(s).command("SET", "k:s\(i)", "{\"n\":\(i)}", "PX", "600000") }
+        let (report, failures) = try migrate(source, store, MigrationOptions(verify: true, batchSize: 8))
+        XCTAssertEqual(failures, [])
+        XCTAssertEqual(report.copied, 30)
+        XCTAssertEqual(report.verified, 30)
+        XCTAssertEqual(try fields(try raw(s), "h:s7"), ["n": Array("7".utf8)])
+        XCTAssertEqual(Double(try pttl(try raw(s), "h:s7")), 600_000, accuracy: 2000)
+    }
+
     func testExportLinesReadBackAsTheSameSessions() throws {
         let data = JSONObject([("n", .number("1e+21")), ("s", .string("<b>\u{8}</b>")), ("o", .object(JSONObject([("a", .array([.null]))])))])
         let session = Session(id: "x1", data: data, expiry: .at(1_795_240_858_123), escapeStyle: .legacy,

@@ -21,10 +21,8 @@ public final class RedisHashStore: SessionStore {
     public var options: RedisStoreOptions { core.options }
     public var layoutName: String { "hash" }
 
-    /// The SHA1 of the create script once the server has it; `scriptRefused` once the server
-    /// (or the user's ACL) refused scripts, and creates take the general path.
-    private var createScriptSHA: [UInt8]?
-    private var scriptRefused = false
+    /// Set once the server (or the user's ACL) refused `RESTORE`: creates then take the general path.
+    private var restoreRefused = false
 
     /// Connects (within the options' timeout) and authenticates.
     public init(options: RedisStoreOptions, displayName: String, clock: Clock = .system) throws(SessionError) {
@@ -190,90 +188,71 @@ public final class RedisHashStore: SessionStore {
 
     // MARK: Writing
 
-    /// Creates the hash, with its lifetime, only where no key exists, in one step on the server
-    /// (so the app never sees a session half-written or without its TTL, and one that appeared
-    /// meanwhile is never merged into).
-    static let createScript = """
-        if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-        redis.call('HSET', KEYS[1], unpack(ARGV, 2))
-        if ARGV[1] ~= '' then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-        return 1
-        """
-
-    /// Sessions with more keys than this take the general path (Lua's `unpack` has a limit).
-    static let maxScriptFields = 2_000
-
-    /// A create (or an upsert of a session that turns out to be new) runs `createScript`,
-    /// pipelined for the whole batch with no read first. Whatever exists already, every update,
-    /// and everything when the server refuses scripts, goes through the general path: read under
+    /// A create (or an upsert of a session that turns out to be new) is one `RESTORE key ttl
+    /// payload` of the hash GoFrame would write (`RedisDumpPayload`), pipelined for the whole
+    /// batch with no read first: the server creates the hash with its TTL in one step, only where
+    /// no key exists, so the app never sees a session half-written or without its TTL, and one
+    /// that appeared meanwhile is never merged into. Whatever exists already, every update, and
+    /// everything once the server refuses `RESTORE`, goes through the general path: read under
     /// WATCH, decide, MULTI/EXEC.
     public func save(_ writes: [SessionWrite]) throws -> [Result<Void, SessionError>] {
         var results = [Result<Void, SessionError>?](repeating: nil, count: writes.count)
-        var fast: [(index: Int, key: [UInt8], fields: [(name: [UInt8], value: [UInt8])], ttl: Int64?)] = []
+        var fast: [(index: Int, key: [UInt8], payload: [UInt8], ttl: Int64)] = []
         let now = clock.nowMillis()
-        if !scriptRefused {
+        if !restoreRefused {
             for i in RedisStoreCore.creatable(writes) {
                 let w = writes[i]
-                if w.session.data.isEmpty || w.session.data.count > Self.maxScriptFields { continue }
+                if w.session.data.isEmpty { continue }
                 if (try? validate(id: w.session.id)) == nil { continue }
-                let ttl: Int64?
+                let ttl: Int64
                 switch core.newKeyLifetime(w.expiry, now: now) {
                 case .millis(let ms): ttl = ms
-                case .none: ttl = nil
+                case .none: ttl = 0  // RESTORE's "no expiry"
                 case .passed: continue
                 }
-                let fields = w.session.data.map { (name: Array($0.key.utf8), value: Self.fieldBytes(w.session, key: $0.key, value: $0.value)) }
-                fast.append((i, core.key(w.session.id), fields, ttl))
+                fast.append((i, core.key(w.session.id), Self.dumpPayload(w.session), ttl))
             }
         }
-        if !fast.isEmpty, let sha = try scriptSHA() {
-            var noScript = false
-            try core.pipelined(fast.count, format: { n, buffer in
-                let item = fast[n]
-                buffer.begin(5 + 2 * item.fields.count)
-                buffer.argument("EVALSHA")
-                buffer.argument(sha)
-                buffer.argument("1")
-                buffer.argument(item.key)
-                if let ttl = item.ttl { buffer.argument(RedisStoreCore.number(ttl)) } else { buffer.argument("") }
-                for f in item.fields {
-                    buffer.argument(f.name)
-                    buffer.argument(f.value)
+        var refused = false
+        try core.pipelined(fast.count, format: { n, buffer in
+            let item = fast[n]
+            buffer.begin(4)
+            buffer.argument("RESTORE")
+            buffer.argument(item.key)
+            buffer.argument(RedisStoreCore.number(item.ttl))
+            buffer.argument(item.payload)
+        }, reply: { n, reply in
+            if reply.isStatus {
+                results[fast[n].index] = .success(())
+            } else if reply.isError, !reply.bytes.starts(with: "BUSYKEY".utf8) {
+                let message = String(decoding: reply.bytes, as: UTF8.self)
+                if message.hasPrefix("NOAUTH") || message.hasPrefix("WRONGPASS") {
+                    results[fast[n].index] = .failure(core.replyError(message, key: fast[n].key))
+                } else {
+                    refused = true  // no RESTORE here (an ACL, a proxy): the general path does it
                 }
-            }, reply: { n, reply in
-                if let created = reply.integer {
-                    if created == 1 { results[fast[n].index] = .success(()) }  // 0: the key exists
-                } else if reply.isError {
-                    if reply.bytes.starts(with: "NOSCRIPT".utf8) {
-                        noScript = true  // the script cache was flushed: load it again next time
-                    } else {
-                        results[fast[n].index] = .failure(core.replyError(String(decoding: reply.bytes, as: UTF8.self), key: fast[n].key))
-                    }
-                }
-            })
-            if noScript { createScriptSHA = nil }
-        }
+            }  // BUSYKEY: the key exists; the general path says what it holds, or replaces it
+        })
+        if refused { restoreRefused = true }
         let rest = writes.indices.filter { results[$0] == nil }
         if rest.isEmpty { return results.map { $0! } }
         for (i, r) in zip(rest, try transactSave(rest.map { writes[$0] })) { results[i] = r }
         return results.map { $0! }
     }
 
-    /// The create script's SHA1, loading it once; nil when the server refuses scripts (no
-    /// scripting, or an ACL without it), which is remembered.
-    private func scriptSHA() throws(SessionError) -> [UInt8]? {
-        if let createScriptSHA { return createScriptSHA }
-        if scriptRefused { return nil }
-        let reply = try core.run { try core.connection.command("SCRIPT", "LOAD", Self.createScript) }
-        guard case .bulk(let sha) = reply else {
-            if case .error(let message) = reply, message.hasPrefix("NOAUTH") || message.hasPrefix("WRONGPASS") {
-                throw SessionError.storeUnavailable(store: displayName, reason: message)
+    /// The session as the `RESTORE` payload of its hash, each field as `fieldBytes` gives it.
+    private static func dumpPayload(_ session: Session) -> [UInt8] {
+        var payload = RedisDumpPayload(hashFields: session.data.count, capacity: session.size + 8 * session.data.count)
+        for (key, value) in session.data {
+            var name = key
+            name.withUTF8 { payload.append($0) }
+            if !session.rawValues.isEmpty, let raw = session.rawValues[key], HashFieldCodec.decode(raw).value == value {
+                payload.append(raw)
+            } else {
+                HashFieldCodec.withEncoded(value, style: session.escapeStyle) { payload.append($0) }
             }
-            scriptRefused = true
-            return nil
         }
-        createScriptSHA = sha
-        return sha
+        return payload.finished()
     }
 
     /// The bytes a key's value is stored as: the exact bytes read from a hash while the value is

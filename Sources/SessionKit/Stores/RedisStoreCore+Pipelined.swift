@@ -4,7 +4,7 @@ import RedisClient
 extension RedisStoreCore {
     /// Formatted commands are sent once this many bytes are ready, so the server works on them
     /// while the rest of the batch is being formatted.
-    static let sendChunkBytes = 128 << 10
+    static let sendChunkBytes = 32 << 10
     /// Replies read back at a time (they stay in hiredis's memory until the chunk is done).
     static let receiveChunk = 1_000
 
@@ -51,6 +51,7 @@ extension RedisStoreCore {
     /// once in the batch (a repeated id goes through the general path, in order).
     static func creatable(_ writes: [SessionWrite]) -> [Int] {
         var seen: [String: Int] = [:]
+        seen.reserveCapacity(writes.count)
         for w in writes { seen[w.session.id, default: 0] += 1 }
         return writes.indices.filter { writes[$0].mode != .update && seen[writes[$0].session.id] == 1 }
     }
