@@ -99,22 +99,13 @@ public final class Migration {
     private func process(_ page: PlannedPage, into report: inout MigrationReport, deletingFrom sourceStore: (any SessionStore)?) throws {
         report.scanned += page.scanned
         report.skippedKeys += page.skippedKeys
-        for b in page.broken { fail(b.id, b.error.description, &report) }
-        var writes: [SessionWrite] = []
-        var planned: [(item: PlannedSession, expiry: Expiry)] = []
-        for item in page.items {
-            switch item.action {
-            case .expired: report.expired += 1
-            case .empty: report.emptySkipped += 1
-            case .fail(let failure): fail(failure, &report)
-            case .write(let write, let expiry, let capped):
-                if capped { report.lifetimeCapped += 1 }
-                writes.append(write)
-                planned.append((item, expiry))
-            }
-        }
+        report.expired += page.expired
+        report.emptySkipped += page.empty
+        report.lifetimeCapped += page.capped
+        for f in page.failures { fail(f, &report) }
+        let writes = page.writes, plans = page.plans
         guard !writes.isEmpty else { return }
-        if options.dryRun { return try predict(writes, planned, into: &report) }
+        if options.dryRun { return try predict(writes, plans, into: &report) }
 
         let results = try target.save(writes)
         var check: [(n: Int, existing: Bool)] = []
@@ -122,7 +113,7 @@ public final class Migration {
             switch result {
             case .success:
                 report.copied += 1
-                report.bytes += Int64(planned[n].item.size)
+                report.bytes += Int64(plans[n].size)
                 if options.verify || options.deleteSource { check.append((n, false)) }
             case .failure(.alreadyExists):
                 report.skippedExisting += 1
@@ -139,13 +130,13 @@ public final class Migration {
         var proven: [Int] = []
         for (c, result) in zip(check, loaded) {
             let (n, existing) = c
-            switch ReadBack.compare(result, written: writes[n], expiry: planned[n].expiry, in: target, existing: existing, now: now) {
+            switch ReadBack.compare(result, written: writes[n], expiry: plans[n].expiry, in: target, existing: existing, now: now) {
             case .same:
                 if !existing { report.verified += 1 }
                 proven.append(n)
             case .expiredSince:
                 report.copied -= 1
-                report.bytes -= Int64(planned[n].item.size)
+                report.bytes -= Int64(plans[n].size)
                 report.expired += 1
             case .differs(let why):
                 let id = writes[n].session.id
@@ -154,13 +145,13 @@ public final class Migration {
                         + "the source session was kept (--overwrite replaces it)", &report)
                 } else {
                     report.copied -= 1
-                    report.bytes -= Int64(planned[n].item.size)
+                    report.bytes -= Int64(plans[n].size)
                     fail(id, "\(target.displayName): session \(SessionError.quote(id)) failed verification: it \(why)", &report)
                 }
             }
         }
         guard options.deleteSource, let sourceStore else { return }
-        let removable = proven.compactMap { n in planned[n].item.sourceRevision.map { (id: planned[n].item.id, revision: $0) } }
+        let removable = proven.compactMap { n in plans[n].sourceRevision.map { (id: writes[n].session.id, revision: $0) } }
         guard !removable.isEmpty else { return }
         for (item, result) in zip(removable, try sourceStore.delete(unchanged: removable)) {
             switch result {
@@ -178,7 +169,7 @@ public final class Migration {
     }
 
     /// A dry run: what the target holds under each id says what a write would do.
-    private func predict(_ writes: [SessionWrite], _ planned: [(item: PlannedSession, expiry: Expiry)], into report: inout MigrationReport) throws {
+    private func predict(_ writes: [SessionWrite], _ plans: [WritePlan], into report: inout MigrationReport) throws {
         let overwrite = options.existing == .overwrite
         for (n, result) in try target.load(writes.map(\.session.id)).enumerated() {
             var exists: Bool
@@ -198,7 +189,7 @@ public final class Migration {
                 report.skippedExisting += 1
             } else {
                 report.copied += 1
-                report.bytes += Int64(planned[n].item.size)
+                report.bytes += Int64(plans[n].size)
             }
         }
     }

@@ -1,26 +1,23 @@
-/// What a migration does with one source session, decided before anything is written: the
-/// rules of product.md for moving between layouts and keeping the expiry instant.
-struct PlannedSession: Sendable {
-    enum Action: Sendable {
-        /// Write this, expecting the target to read back with `expiry`.
-        case write(SessionWrite, expiry: Expiry, capped: Bool)
-        case expired
-        /// No keys, and the target cannot hold an empty session.
-        case empty
-        case fail(MigrationFailure)
-    }
-
-    var id: String
-    var action: Action
+/// What a write of a migration expects, beside the write itself.
+struct WritePlan: Sendable {
+    /// The expiry the copy must read back with.
+    var expiry: Expiry
     /// The source session's revision, for deleting it only while unchanged.
     var sourceRevision: Revision?
+    /// Its stored size in the source.
     var size: Int
 }
 
-/// One source page, planned.
+/// One source page, planned: the writes to make (with their plans, index for index) and the
+/// sessions settled without a write.
 struct PlannedPage: Sendable {
-    var items: [PlannedSession] = []
-    var broken: [BrokenSession] = []
+    var writes: [SessionWrite] = []
+    var plans: [WritePlan] = []
+    var expired = 0
+    /// No keys, and the target cannot hold an empty session.
+    var empty = 0
+    var capped = 0
+    var failures: [MigrationFailure] = []
     var skippedKeys = 0
     var scanned = 0
 }
@@ -32,30 +29,38 @@ struct MigrationPlanner: Sendable {
     let mode: WriteMode
     let clock: Clock
 
-    func plan(_ page: SessionPage) -> PlannedPage {
+    /// Takes the page apart (sessions are moved, not copied: a page holds thousands).
+    func plan(_ page: consuming SessionPage) -> PlannedPage {
         let now = clock.nowMillis()
-        var out = PlannedPage(broken: page.broken, skippedKeys: page.skipped.count, scanned: page.sessions.count + page.broken.count)
-        out.items.reserveCapacity(page.sessions.count)
-        for session in page.sessions {
-            out.items.append(PlannedSession(id: session.id, action: action(session, now: now), sourceRevision: session.revision, size: session.size))
+        var out = PlannedPage(skippedKeys: page.skipped.count, scanned: page.sessions.count + page.broken.count)
+        out.failures = page.broken.map { MigrationFailure(id: $0.id, message: $0.error.description) }
+        out.writes.reserveCapacity(page.sessions.count)
+        out.plans.reserveCapacity(page.sessions.count)
+        while var session = page.sessions.popLast() {
+            if session.expiry.isExpired(now: now) {
+                out.expired += 1
+                continue
+            }
+            if session.data.isEmpty && !capabilities.canStoreEmptySessions {
+                out.empty += 1
+                continue
+            }
+            if !capabilities.keepsBinaryValues {
+                do throws(SessionError) {
+                    try session.checkRepresentableAsJSON(store: targetName)
+                } catch {
+                    out.failures.append(MigrationFailure(id: session.id, message: error.description))
+                    continue
+                }
+            }
+            let (expiry, capped) = targetExpiry(session.expiry, now: now)
+            if capped { out.capped += 1 }
+            let revision = session.revision
+            session.revision = nil  // not read from the target
+            out.plans.append(WritePlan(expiry: expiry, sourceRevision: revision, size: session.size))
+            out.writes.append(SessionWrite(session, mode: mode, expiry: .set(expiry)))
         }
         return out
-    }
-
-    private func action(_ session: Session, now: Int64) -> PlannedSession.Action {
-        if session.expiry.isExpired(now: now) { return .expired }
-        if session.data.isEmpty && !capabilities.canStoreEmptySessions { return .empty }
-        if !capabilities.keepsBinaryValues {
-            do throws(SessionError) {
-                try session.checkRepresentableAsJSON(store: targetName)
-            } catch {
-                return .fail(MigrationFailure(id: session.id, message: error.description))
-            }
-        }
-        let (expiry, capped) = targetExpiry(session.expiry, now: now)
-        var copy = session
-        copy.revision = nil  // not read from the target
-        return .write(SessionWrite(copy, mode: mode, expiry: .set(expiry)), expiry: expiry, capped: capped)
     }
 
     /// The same instant where the target can hold it. No expiry, or more time left than the
