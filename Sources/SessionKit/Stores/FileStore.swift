@@ -301,8 +301,20 @@ public final class FileStore: SessionStore, Sendable {
 
     // MARK: Writing
 
+    /// Creates of new sessions go through `createAll` (one sync for the batch); every other
+    /// write reads the file first and replaces it on its own.
     public func save(_ writes: [SessionWrite]) throws -> [Result<Void, SessionError>] {
-        writes.map { w in Result { () throws(SessionError) in try save(w) } }
+        var results = [Result<Void, SessionError>?](repeating: nil, count: writes.count)
+        var seen: [String: Int] = [:]
+        for w in writes { seen[w.session.id, default: 0] += 1 }
+        let creates = writes.indices.filter { writes[$0].mode == .create && seen[writes[$0].session.id] == 1 }
+        if creates.count > 1 {
+            for (i, r) in zip(creates, createAll(creates.map { writes[$0] })) { results[i] = r }
+        }
+        for i in writes.indices where results[i] == nil {
+            results[i] = Result { () throws(SessionError) in try save(writes[i]) }
+        }
+        return results.map { $0! }
     }
 
     private func save(_ w: SessionWrite) throws(SessionError) {
@@ -423,38 +435,68 @@ public final class FileStore: SessionStore, Sendable {
 
     nonisolated(unsafe) private static var tempCounter = 0
 
+    /// A fresh temp file name in the directory (hidden, so scans skip it).
+    func tempPath() -> String {
+        FileStore.tempCounter += 1
+        return "\(directory)/.sessctl-\(getpid())-\(FileStore.tempCounter)-\(UInt32.random(in: 0...UInt32.max)).tmp"
+    }
+
+    /// The mode and owner a new session file gets, as GoFrame creates it: 0777 less the umask;
+    /// owned by the directory's owner when we are root.
+    func newFileOwnership() -> (mode: mode_t, uid: uid_t, gid: gid_t) {
+        let mode = 0o777 & ~PosixFile.umaskValue
+        if geteuid() == 0, let d = PosixFile.lstatInfo(directory) { return (mode, d.st_uid, d.st_gid) }
+        return (mode, geteuid(), getegid())
+    }
+
+    /// Writes `bytes` into a new temp file with the given mode and owner, synced when `sync`.
+    /// Returns the temp file's path; nothing is left behind on failure. With `keepOpen` the
+    /// descriptor is handed back open (for a sync later), else -1.
+    func writeTemp(_ bytes: [UInt8], for p: String, mode: mode_t, uid: uid_t, gid: gid_t, sync: Bool) throws(SessionError) -> String {
+        try writeTemp(bytes, for: p, mode: mode, uid: uid, gid: gid, sync: sync, keepOpen: false).path
+    }
+
+    func writeTemp(_ bytes: [UInt8], for p: String, mode: mode_t, uid: uid_t, gid: gid_t, sync: Bool,
+                   keepOpen: Bool) throws(SessionError) -> (path: String, fd: Int32) {
+        let temp = tempPath()
+        let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw SessionError.io(location: p, reason: "cannot create a temp file in \(directory): \(String(cString: strerror(errno)))") }
+        func fail(_ what: String, _ e: Int32) -> SessionError {
+            close(fd)
+            unlink(temp)
+            return .io(location: p, reason: "\(what): \(String(cString: strerror(e)))")
+        }
+        if let f = PosixFile.writeAll(fd, bytes) { throw fail("cannot write", f.errno) }
+        if (uid != geteuid() || gid != getegid()) && fchown(fd, uid, gid) != 0 {
+            let e = errno
+            close(fd)
+            unlink(temp)
+            throw SessionError.io(location: p, reason: "cannot keep the file's owner (uid \(uid), gid \(gid)): \(String(cString: strerror(e))); run as that user")
+        }
+        if fchmod(fd, mode) != 0 { throw fail("cannot set the file mode", errno) }
+        if sync && fsync(fd) != 0 { throw fail("cannot sync", errno) }
+        if keepOpen { return (temp, fd) }
+        close(fd)
+        return (temp, -1)
+    }
+
     /// Writes `bytes` to a temp file beside `path`, fsyncs it, gives it the old file's mode and
     /// owner (or GoFrame's for a new file), and renames it into place. With `createOnly` it never
     /// replaces a file that appeared meanwhile; with `expected` it refuses when the file no
     /// longer holds those bytes.
     private func writeAtomically(path p: String, id: String, bytes: [UInt8], createOnly: Bool, expected: [UInt8]?) throws(SessionError) {
-        FileStore.tempCounter += 1
-        let temp = "\(directory)/.sessctl-\(getpid())-\(FileStore.tempCounter)-\(UInt32.random(in: 0...UInt32.max)).tmp"
         let mode: mode_t, uid: uid_t, gid: gid_t
         if let st = PosixFile.lstatInfo(p) {
             (mode, uid, gid) = (st.st_mode & 0o7777, st.st_uid, st.st_gid)
         } else {
-            // As GoFrame creates it: 0777 less the umask; owned by the directory's owner when we are root.
-            let dirStat = PosixFile.lstatInfo(directory)
-            mode = 0o777 & ~PosixFile.umaskValue
-            if geteuid() == 0, let d = dirStat { (uid, gid) = (d.st_uid, d.st_gid) } else { (uid, gid) = (geteuid(), getegid()) }
+            (mode, uid, gid) = newFileOwnership()
         }
-        let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw SessionError.io(location: p, reason: "cannot create a temp file in \(directory): \(String(cString: strerror(errno)))") }
+        let temp = try writeTemp(bytes, for: p, mode: mode, uid: uid, gid: gid, sync: true)
         var ok = false
         defer { if !ok { unlink(temp) } }
         func fail(_ what: String, _ e: Int32) -> SessionError {
             .io(location: p, reason: "\(what): \(String(cString: strerror(e)))")
         }
-        if let f = PosixFile.writeAll(fd, bytes) { close(fd); throw fail("cannot write", f.errno) }
-        if (uid != geteuid() || gid != getegid()) && fchown(fd, uid, gid) != 0 {
-            let e = errno
-            close(fd)
-            throw SessionError.io(location: p, reason: "cannot keep the file's owner (uid \(uid), gid \(gid)): \(String(cString: strerror(e))); run as that user")
-        }
-        if fchmod(fd, mode) != 0 { let e = errno; close(fd); throw fail("cannot set the file mode", e) }
-        if fsync(fd) != 0 { let e = errno; close(fd); throw fail("cannot sync", e) }
-        close(fd)
         if let expected {
             switch PosixFile.read(p, limit: FileStore.maxFileSize) {
             case .success(let now) where Bytes.equal(now, expected): break
