@@ -1,5 +1,4 @@
 import ArgumentParser
-@preconcurrency import CEditLine
 import SessionKit
 
 /// Runs a `Migration` for `migrate` and `import`: failures on stderr as they happen, a progress
@@ -33,7 +32,7 @@ struct MigrationRunner {
         migration.onProgress = { report in
             progress.update(done: report.done, scanned: report.scanned, seconds: report.seconds)
         }
-        sessctl_install_sigint()
+        LineEditor.catchInterrupts()
         migration.shouldStop = { LineEditor.interruptRequested() }
 
         let report: MigrationReport

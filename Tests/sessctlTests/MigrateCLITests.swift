@@ -167,6 +167,24 @@ final class MigrateCLITests: XCTestCase {
         XCTAssertEqual(fileContents(dir), before, "the source is still unchanged")
     }
 
+    func testCtrlCStopsAfterTheBatchInHandWithASummary() throws {
+        let count = 6000
+        let dir = fileStore(count)
+        let s = try server()
+        let target = address(s, prefix: "gfsess:")
+        let (p, err) = try launch(["migrate", "--from", dir.path, "--to", target, "--batch", "10"])
+        XCTAssertTrue(wait(for: p) { keyCount(s) >= 200 }, "the migration must still be running when it is interrupted")
+        kill(p.processIdentifier, SIGINT)
+        p.waitUntilExit()
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        XCTAssertEqual(p.terminationStatus, 130, stderr)
+        XCTAssertTrue(stderr.contains("interrupted: run the same command again to finish"), "[\(stderr)] \(p.terminationReason == .exit)")
+        let r = Sessctl.run(["migrate", "--from", dir.path, "--to", target])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(keyCount(s), count)
+        XCTAssertEqual(Int(summary(r.stdout)["copied"] ?? "") ?? 0, count - Int(summary(r.stdout)["skipped existing"] ?? "0")!)
+    }
+
     func testTargetRedisStoppingPartWayThenRunAgainCopiesEverySessionOnce() throws {
         let count = 6000
         let source = try server()

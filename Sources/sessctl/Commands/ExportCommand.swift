@@ -1,5 +1,4 @@
 import ArgumentParser
-@preconcurrency import CEditLine
 import SessionKit
 
 struct ExportCommand: ParsableCommand {
@@ -49,7 +48,7 @@ struct ExportCommand: ParsableCommand {
                 Terminal.warn(failure.message)
             }
             export.onProgress = { r in progress.update(done: r.exported + r.expired + r.failed, scanned: r.exported + r.expired + r.failed, seconds: r.seconds) }
-            sessctl_install_sigint()
+            LineEditor.catchInterrupts()
             export.shouldStop = { LineEditor.interruptRequested() }
             let report = try export.run { Terminal.writeBytes($0) }
             Terminal.flush()
