@@ -173,13 +173,13 @@ _sessctl() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    list|get|set|del|edit|expire|ttl|persist|count|find|stats|purge|shell|stores|help)
+    list|get|set|del|edit|expire|ttl|persist|count|find|stats|purge|migrate|export|import|shell|stores|help)
         # Offer subcommand argument completions
         "_sessctl_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'list get set del edit expire ttl persist count find stats purge shell stores help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'list get set del edit expire ttl persist count find stats purge migrate export import shell stores help' -- "${cur}"))
         ;;
     esac
 }
@@ -495,6 +495,81 @@ _sessctl_purge() {
         return
         ;;
     '--max-age')
+        return
+        ;;
+    esac
+}
+
+_sessctl_migrate() {
+    repeating_flags=()
+    non_repeating_flags=(--dry-run --verify --skip-existing --overwrite --delete-source --yes --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--from --to --max-age --pattern --batch)
+    __sessctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--from')
+        return
+        ;;
+    '--to')
+        return
+        ;;
+    '--max-age')
+        return
+        ;;
+    '--pattern')
+        return
+        ;;
+    '--batch')
+        return
+        ;;
+    esac
+}
+
+_sessctl_export() {
+    repeating_flags=()
+    non_repeating_flags=(--no-color --read-only --hashed-tokens --version -h --help)
+    repeating_options=()
+    non_repeating_options=(-s --store --max-age --pattern --batch)
+    __sessctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '-s'|'--store')
+        return
+        ;;
+    '--max-age')
+        return
+        ;;
+    '--pattern')
+        return
+        ;;
+    '--batch')
+        return
+        ;;
+    esac
+}
+
+_sessctl_import() {
+    repeating_flags=()
+    non_repeating_flags=(--no-color --read-only --hashed-tokens --dry-run --verify --skip-existing --overwrite --version -h --help)
+    repeating_options=()
+    non_repeating_options=(-s --store --max-age --pattern --batch)
+    __sessctl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '-s'|'--store')
+        return
+        ;;
+    '--max-age')
+        return
+        ;;
+    '--pattern')
+        return
+        ;;
+    '--batch')
         return
         ;;
     esac

@@ -11,6 +11,12 @@ public struct RedisCommandBuffer {
 
     public var isEmpty: Bool { count == 0 }
 
+    /// Empties the buffer for the next commands, keeping its memory.
+    public mutating func removeAll() {
+        bytes.removeAll(keepingCapacity: true)
+        count = 0
+    }
+
     /// Starts a command of `arguments` arguments (the command name included); append exactly
     /// that many with `argument`.
     public mutating func begin(_ arguments: Int) {

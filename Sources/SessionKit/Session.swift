@@ -91,7 +91,7 @@ public struct Session: Sendable {
 
     /// Refuses the session for a store that keeps JSON text (File, Redis-KV) when it holds
     /// bytes that are not UTF-8 text (from a Redis hash): they would silently become U+FFFD.
-    func checkRepresentableAsJSON(store: String) throws(SessionError) {
+    public func checkRepresentableAsJSON(store: String) throws(SessionError) {
         guard let key = keysWithUndecodableValues.first else { return }
         throw SessionError.unsupported(store: store,
             reason: "session \(SessionError.quote(id)): key \(SessionError.quote(key)) holds bytes that are not UTF-8 text, "
@@ -146,6 +146,29 @@ public struct ScanPage: Sendable {
     public var skipped: [SkippedKey]
     public init(sessions: [SessionInfo] = [], skipped: [SkippedKey] = []) {
         self.sessions = sessions
+        self.skipped = skipped
+    }
+}
+
+/// A session that exists but cannot be read.
+public struct BrokenSession: Sendable {
+    public var id: String
+    /// Where and why, in one line.
+    public var error: SessionError
+    public init(id: String, error: SessionError) {
+        self.id = id
+        self.error = error
+    }
+}
+
+/// One page of `scanSessions`: whole sessions, with the broken ones and skipped keys apart.
+public struct SessionPage: Sendable {
+    public var sessions: [Session]
+    public var broken: [BrokenSession]
+    public var skipped: [SkippedKey]
+    public init(sessions: [Session] = [], broken: [BrokenSession] = [], skipped: [SkippedKey] = []) {
+        self.sessions = sessions
+        self.broken = broken
         self.skipped = skipped
     }
 }

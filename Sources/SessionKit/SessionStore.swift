@@ -32,14 +32,24 @@ public struct StoreCapabilities: Sendable, Equatable {
     /// Sessions carry an absolute deadline of their own besides the store's TTL (SCS).
     public var hasDeadlines: Bool
 
+    /// Values may hold bytes that are not UTF-8 text (a Redis hash keeps each field's exact bytes);
+    /// a store that keeps JSON text refuses a session holding such bytes.
+    public var keepsBinaryValues: Bool
+    /// The longest lifetime a session can be given from now, when the store has one (File: the
+    /// app's max age, as a session expires its max age after its last write); nil for none.
+    public var maxLifetimeMillis: Int64?
+
     public init(canPersist: Bool, keepsExpiredSessions: Bool, keepsValueTypes: Bool = true, canStoreEmptySessions: Bool = true,
-                framework: SessionFramework = .goframe, hasDeadlines: Bool = false) {
+                framework: SessionFramework = .goframe, hasDeadlines: Bool = false,
+                keepsBinaryValues: Bool = false, maxLifetimeMillis: Int64? = nil) {
         self.canPersist = canPersist
         self.keepsExpiredSessions = keepsExpiredSessions
         self.keepsValueTypes = keepsValueTypes
         self.canStoreEmptySessions = canStoreEmptySessions
         self.framework = framework
         self.hasDeadlines = hasDeadlines
+        self.keepsBinaryValues = keepsBinaryValues
+        self.maxLifetimeMillis = maxLifetimeMillis
     }
 
     /// Why sessions of a store with these capabilities cannot go to one with `target`'s, in
@@ -73,6 +83,8 @@ public enum ScanControl: Sendable {
 public protocol SessionStore: AnyObject {
     /// How the store is named in output and messages, with any password or key hidden.
     var displayName: String { get }
+    /// The storage layout in one word (`file`, `kv`, `hash`), as exports record it.
+    var layoutName: String { get }
     var capabilities: StoreCapabilities { get }
     var clock: Clock { get }
     /// The lifetime a session gets when it is created without an explicit expiry.
@@ -86,8 +98,13 @@ public protocol SessionStore: AnyObject {
     /// are not sessions come in `ScanPage.skipped`. `pageSize` is a hint. A store over Redis
     /// SCAN may visit a session twice when the server resizes its tables during the scan.
     /// `visit` must not call the store itself (a Redis store has the next page in flight on its
-    /// connection): work done during a scan goes through a second handle on the same store.
+    /// connection): work done during a scan goes through a second handle (`reopened()`).
     func scan(matching pattern: String?, pageSize: Int, detail: ScanDetail, _ visit: (ScanPage) throws -> ScanControl) throws
+
+    /// Like `scan`, but hands over every session with its data, as `load` gives it, reading each
+    /// one once: for work that copies or inspects whole stores. Sessions that cannot be read come
+    /// in `SessionPage.broken`. The same rule holds: `visit` must not call the store.
+    func scanSessions(matching pattern: String?, pageSize: Int, _ visit: (SessionPage) throws -> ScanControl) throws
 
     func load(_ ids: [String]) throws -> [LoadResult]
 
@@ -108,6 +125,18 @@ public protocol SessionStore: AnyObject {
     /// A session with no keys yet, as this store makes one (with the typed container of a
     /// Go-typed layout), to be filled and saved with `.create`.
     func newSession(id: String, expiry: Expiry) -> Session
+    /// The data as this store gives it back once it has written it: the same for a store that
+    /// keeps value types; every scalar as its text for a Redis hash.
+    func dataAsStored(_ data: JSONObject) -> JSONObject
+
+    /// Another handle on the same store with its own connection, usable while a scan of this one
+    /// is under way (and from another thread than this one).
+    func reopened() throws(SessionError) -> any SessionStore
+
+    /// About how many sessions match `pattern`, when the store can tell much faster than by
+    /// reading them (a directory listing, a scan of key names); nil when it cannot. For progress
+    /// lines: it may count expired sessions and keys that turn out not to be sessions.
+    func estimatedCount(matching pattern: String?) throws -> Int?
 }
 
 extension SessionStore {
@@ -166,6 +195,10 @@ extension SessionStore {
     public func checkWritable() throws(SessionError) {
         if let refusal = writeRefusal { throw refusal }
     }
+
+    public func dataAsStored(_ data: JSONObject) -> JSONObject { data }
+
+    public func estimatedCount(matching pattern: String?) throws -> Int? { nil }
 
     public func setExpiry(_ id: String, _ expiry: Expiry) throws {
         if try !setExpiry([(id, expiry)])[0].get() { throw SessionError.notFound(store: displayName, id: id) }

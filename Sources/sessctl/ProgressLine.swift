@@ -35,11 +35,6 @@ struct ProgressLine {
 }
 
 extension Terminal {
-    static func flush() {
-        fflush(stdout)
-        fflush(stderr)
-    }
-
     /// Writes text to stderr as it is (after what stdout holds).
     static func writeError(_ s: String) {
         fflush(stdout)

@@ -23,7 +23,8 @@ struct Sessctl: ParsableCommand {
         subcommands: [
             ListCommand.self, GetCommand.self, SetCommand.self, DelCommand.self, EditCommand.self,
             ExpireCommand.self, TTLCommand.self, PersistCommand.self, CountCommand.self,
-            FindCommand.self, StatsCommand.self, PurgeCommand.self, ShellCommand.self, StoresCommand.self,
+            FindCommand.self, StatsCommand.self, PurgeCommand.self,
+            MigrateCommand.self, ExportCommand.self, ImportCommand.self, ShellCommand.self, StoresCommand.self,
         ]
     )
 

@@ -47,6 +47,10 @@ enum Terminal {
         bytes.withUnsafeBufferPointer { _ = fwrite($0.baseAddress, 1, $0.count, stdout) }
     }
 
+    static func flush() {
+        fflush(stdout)
+    }
+
     static func warn(_ s: String) {
         fflush(stdout)
         fputs("sessctl: \(s)\n", stderr)

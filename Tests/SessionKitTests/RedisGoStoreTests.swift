@@ -49,7 +49,7 @@ final class RedisGoStoreTests: XCTestCase {
     // MARK: The conformance suite
 
     func testConformance() throws {
-        let s = try startServer(["--databases", "64"])
+        let s = try startServer(["--databases", "128"])
         var db = 0
         for layout in [RedisGoStore.Layout.scs, .redistore(json: false), .redistore(json: true)] {
             try StoreConformance(makeStore: {

@@ -20,8 +20,9 @@ public struct StoreConformance {
             ("explicit expiry", explicitExpiry), ("conflict", conflictDetected), ("batch load", batchLoad),
             ("delete", deleteMany), ("scan pages", scanPages), ("scan pattern", scanPattern),
             ("exact values", exactValues), ("invalid ids", refusesInvalidIDs), ("upsert", upsert),
-            ("empty session", emptySession), ("persist", persist), ("delete unchanged", deleteUnchanged),
-            ("read-only", readOnly),
+            ("empty session", emptySession), ("persist", persist), ("read-only", readOnly),
+            ("scan sessions", scanSessions), ("delete unchanged", deleteUnchanged), ("second handle during a scan", reopenedDuringScan),
+            ("create with an expiry", createWithExpiry), ("batch of creates and upserts", mixedBatch), ("data as stored", dataAsStored),
         ]
         for (name, check) in checks {
             let store = try makeStore()
@@ -282,6 +283,106 @@ public struct StoreConformance {
         XCTAssertNoThrow(try store.checkWritable())
         XCTAssertEqual(try ids(store), ["r"])
         XCTAssertEqual(try loaded(store, "r")?.data, stored(sample("r").data, in: store), "nothing was written")
+    }
+
+    private func scanSessions(_ store: any SessionStore) throws {
+        let all = (0..<25).map { "p\($0)" }
+        try store.save(all.enumerated().map { SessionWrite(sample($0.element, $0.offset), mode: .create) }).forEach { try $0.get() }
+        try store.save(SessionWrite(sample("other"), mode: .create))
+        var pages = 0
+        var seen: [String] = []
+        let other = try store.reopened()
+        try store.scanSessions(matching: "p*", pageSize: 7) { page in
+            pages += 1
+            XCTAssertTrue(page.broken.isEmpty)
+            for s in page.sessions {
+                seen.append(s.id)
+                guard case .found(let loaded)? = try? other.load(s.id) else { XCTFail("\(s.id) must load"); continue }
+                XCTAssertEqual(s.data, loaded.data, "scanSessions gives what load gives")
+                XCTAssertEqual(s.expiry.remaining(now: 0).map { Double($0) } ?? -1, loaded.expiry.remaining(now: 0).map { Double($0) } ?? -1, accuracy: 2000)
+                XCTAssertNotNil(s.revision, "a scanned session carries its revision")
+            }
+            return .proceed
+        }
+        XCTAssertEqual(seen.sorted(), all.sorted(), "every matching session exactly once")
+        XCTAssertGreaterThan(pages, 1)
+        var visits = 0
+        try store.scanSessions(matching: nil, pageSize: 5) { _ in
+            visits += 1
+            return .stop
+        }
+        XCTAssertEqual(visits, 1, "a scan stops when told to")
+    }
+
+    private func reopenedDuringScan(_ store: any SessionStore) throws {
+        for i in 0..<20 { try store.save(SessionWrite(sample("r\(i)", i), mode: .create)) }
+        let other = try store.reopened()
+        XCTAssertEqual(other.displayName, store.displayName)
+        var checked = 0
+        try store.scanSessions(matching: nil, pageSize: 3) { page in
+            for s in page.sessions {
+                XCTAssertEqual(try other.delete(unchanged: [(s.id, try XCTUnwrap(s.revision))])[0].get(), true)
+                checked += 1
+            }
+            return .proceed
+        }
+        XCTAssertEqual(checked, 20)
+        XCTAssertEqual(try ids(store), [], "the second handle removed every session while the scan went on")
+    }
+
+    private func createWithExpiry(_ store: any SessionStore) throws {
+        let now = store.clock.nowMillis()
+        let results = try store.save([
+            SessionWrite(sample("soon"), mode: .create, expiry: .set(.at(now + 600_000))),
+            SessionWrite(sample("never"), mode: .create, expiry: .set(.never)),
+        ])
+        try results[0].get()
+        let soon = try XCTUnwrap(loaded(store, "soon"))
+        XCTAssertEqual(Double(try XCTUnwrap(soon.expiry.remaining(now: now))), 600_000, accuracy: 2000, "a create writes the exact expiry")
+        if store.capabilities.canPersist {
+            try results[1].get()
+            XCTAssertEqual(try loaded(store, "never")?.expiry, .never)
+        }
+    }
+
+    private func mixedBatch(_ store: any SessionStore) throws {
+        let now = store.clock.nowMillis()
+        try store.save(SessionWrite(sample("old", 1), mode: .create))
+        try store.save(SessionWrite(sample("kept", 1), mode: .create))
+        let results = try store.save([
+            SessionWrite(sample("new", 2), mode: .create, expiry: .set(.at(now + 60_000))),
+            SessionWrite(sample("kept", 2), mode: .create, expiry: .set(.at(now + 60_000))),
+            SessionWrite(sample("old", 2), mode: .upsert, expiry: .set(.at(now + 60_000))),
+            SessionWrite(sample("fresh", 2), mode: .upsert, expiry: .set(.at(now + 60_000))),
+            SessionWrite(sample("twice", 1), mode: .create),
+            SessionWrite(sample("twice", 2), mode: .upsert),
+            SessionWrite(sample("past", 2), mode: .create, expiry: .set(.at(now - 60_000))),
+        ])
+        XCTAssertNoThrow(try results[0].get())
+        XCTAssertThrowsError(try results[1].get()) { e in XCTAssertEqual(e as? SessionError, .alreadyExists(store: store.displayName, id: "kept")) }
+        for i in 2...5 { XCTAssertNoThrow(try results[i].get(), "write \(i)") }
+        XCTAssertEqual(try loaded(store, "new")?.data, stored(sample("new", 2).data, in: store))
+        XCTAssertEqual(try loaded(store, "kept")?.data, stored(sample("kept", 1).data, in: store), "create leaves an existing session alone")
+        XCTAssertEqual(try loaded(store, "old")?.data, stored(sample("old", 2).data, in: store), "upsert replaces")
+        XCTAssertEqual(Double(try XCTUnwrap(try loaded(store, "old")?.expiry.remaining(now: now))), 60_000, accuracy: 2000)
+        XCTAssertEqual(try loaded(store, "fresh")?.data, stored(sample("fresh", 2).data, in: store))
+        XCTAssertEqual(try loaded(store, "twice")?.data, stored(sample("twice", 2).data, in: store), "writes of one id run in order")
+        if !store.capabilities.keepsExpiredSessions {
+            XCTAssertNil(try loaded(store, "past"), "a session created already expired is not there")
+        }
+    }
+
+    private func dataAsStored(_ store: any SessionStore) throws {
+        let data = JSONObject([
+            ("n", .number("1.50")), ("b", .bool(false)), ("z", .null), ("s", .string("{not json")),
+            ("o", .object(JSONObject([("k", .number("1"))]))), ("a", .array([.string("x")])), ("t", .string("{\"a\":1}")),
+        ])
+        do {
+            try store.save(SessionWrite(Session(id: "d", data: data, expiry: .never), mode: .create))
+        } catch is SessionError where store.capabilities.framework != .goframe {
+            return  // a Go-typed store may refuse an object the app registered no type for
+        }
+        XCTAssertEqual(try loaded(store, "d")?.data, store.dataAsStored(data), "dataAsStored says what a write reads back as")
     }
 
     private func persist(_ store: any SessionStore) throws {

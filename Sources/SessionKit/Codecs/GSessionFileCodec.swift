@@ -17,19 +17,28 @@ public enum GSessionFileCodec {
             return .failure(.init("only \(bytes.count) bytes, no session body (GoFrame treats a file of 8 bytes or less as no session)"))
         }
         let timestamp = readTimestamp(bytes)!
-        var body = Array(bytes[headerSize...])
+        var plain: [UInt8]?
         if let cipher {
-            guard let plain = cipher.decrypt(body) else {
+            guard let decrypted = cipher.decrypt(Array(bytes[headerSize...])) else {
                 return .failure(.init("the body does not decrypt with the store's key (wrong crypto key, or the file is not encrypted)"))
             }
-            body = plain
+            plain = decrypted
+        }
+        // A plain body is parsed where it lies, after the header.
+        let result = (plain ?? bytes).withUnsafeBufferPointer { all -> Result<(value: JSONValue, style: JSONEscapeStyle), JSONParseError> in
+            let body = UnsafeBufferPointer(rebasing: all[(plain == nil ? headerSize : 0)...])
+            do throws(JSONParseError) {
+                return .success(try JSONParser.parseDocument(body))
+            } catch {
+                return .failure(error)
+            }
         }
         let parsed: (value: JSONValue, style: JSONEscapeStyle)
-        do {
-            parsed = try JSONParser.parseDocument(body)
-        } catch {
+        switch result {
+        case .success(let p): parsed = p
+        case .failure(let error):
             var reason = "invalid JSON at byte \(error.offset) of the body: \(error.reason)"
-            if cipher == nil, body.first != UInt8(ascii: "{") {
+            if cipher == nil, bytes[headerSize] != UInt8(ascii: "{") {
                 reason += " (an encrypted store? add ?encrypted=true)"
             }
             return .failure(.init(reason, timestamp: timestamp))

@@ -17,6 +17,21 @@ public enum HashFieldCodec {
         }
     }
 
+    /// `body` of `encode(value)`, without building an array for text and scalars.
+    static func withEncoded<R>(_ value: JSONValue, style: JSONEscapeStyle, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        switch value {
+        case .string(var s): return s.withUTF8(body)
+        case .number(var n): return n.withUTF8(body)
+        case .bool(let b):
+            return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 1) { buf in
+                buf[0] = b ? UInt8(ascii: "1") : UInt8(ascii: "0")
+                return body(UnsafeBufferPointer(buf))
+            }
+        case .null: return body(UnsafeBufferPointer(start: nil, count: 0))
+        case .array, .object: return GoJSONEncoder.encode(value, style: style).withUnsafeBufferPointer(body)
+        }
+    }
+
     /// The value a field reads as, and whether its bytes were UTF-8 text. Bytes that are not are
     /// shown as a string with one U+FFFD per bad byte, as Go's JSON encoder shows them.
     public static func decode(_ bytes: [UInt8]) -> (value: JSONValue, isUTF8: Bool) {

@@ -26,7 +26,7 @@ public enum GoJSONEncoder {
         switch value {
         case .null: out.append(contentsOf: "null".utf8)
         case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
-        case .number(let n): out.append(contentsOf: n.utf8)
+        case .number(var n): n.withUTF8 { out.append(contentsOf: $0) }
         case .string(let s): writeString(s, style: style, html: true, into: &out)
         case .array(let items):
             out.append(UInt8(ascii: "["))
@@ -53,6 +53,9 @@ public enum GoJSONEncoder {
 
     private static let hex = Array("0123456789abcdef".utf8)
 
+    private static let lowEscapes: UInt64 = 0xFFFF_FFFF | 1 << 0x22
+    private static let lowEscapesHTML: UInt64 = lowEscapes | 1 << 0x26 | 1 << 0x3C | 1 << 0x3E
+
     /// Go's string quoting. With `html`, `<`, `>` and `&` become `\u003c`, `\u003e`, `\u0026`.
     static func writeString(_ s: String, style: JSONEscapeStyle, html: Bool, into out: inout [UInt8]) {
         var s = s
@@ -64,11 +67,17 @@ public enum GoJSONEncoder {
         var runStart = 0
         var i = 0
         let n = b.count
+        // Below 0x40, one bit per byte that needs a look: controls, `"`, and with `html` `&<>`.
+        let low: UInt64 = html ? Self.lowEscapesHTML : Self.lowEscapes
         while i < n {
             let c = b[i]
             // Bytes that stand for themselves are copied in runs.
-            if c >= 0x20 && c != UInt8(ascii: "\"") && c != UInt8(ascii: "\\") && c != 0xE2
-                && !(html && (c == UInt8(ascii: "<") || c == UInt8(ascii: ">") || c == UInt8(ascii: "&"))) {
+            if c < 0x40 {
+                if low >> UInt64(c) & 1 == 0 {
+                    i += 1
+                    continue
+                }
+            } else if c != UInt8(ascii: "\\") && c != 0xE2 {
                 i += 1
                 continue
             }

@@ -34,22 +34,27 @@ public struct JSONParser {
 
     /// Parses a JSON value and reports the escape style it used.
     public static func parseDocument(_ bytes: [UInt8], limits: Limits = Limits()) throws(JSONParseError) -> (value: JSONValue, style: JSONEscapeStyle) {
-        if bytes.count > limits.maxBytes {
-            throw JSONParseError(offset: limits.maxBytes, reason: "larger than the limit of \(limits.maxBytes) bytes")
-        }
         let result: Result<(JSONValue, JSONEscapeStyle), JSONParseError> = bytes.withUnsafeBufferPointer { buf in
-            var p = JSONParser(buf, limits: limits)
             do throws(JSONParseError) {
-                p.skipSpace()
-                let v = try p.value(depth: 0)
-                p.skipSpace()
-                if p.pos < buf.count { throw p.fail("unexpected \(p.describe(buf[p.pos])) after the value") }
-                return .success((v, p.sawLegacy && !p.sawModern ? .legacy : .modern))
+                return .success(try parseDocument(buf, limits: limits))
             } catch {
                 return .failure(error)
             }
         }
         return try result.get()
+    }
+
+    /// `parseDocument` of bytes in place (part of a larger buffer, say).
+    public static func parseDocument(_ buf: UnsafeBufferPointer<UInt8>, limits: Limits = Limits()) throws(JSONParseError) -> (value: JSONValue, style: JSONEscapeStyle) {
+        if buf.count > limits.maxBytes {
+            throw JSONParseError(offset: limits.maxBytes, reason: "larger than the limit of \(limits.maxBytes) bytes")
+        }
+        var p = JSONParser(buf, limits: limits)
+        p.skipSpace()
+        let v = try p.value(depth: 0)
+        p.skipSpace()
+        if p.pos < buf.count { throw p.fail("unexpected \(p.describe(buf[p.pos])) after the value") }
+        return (v, p.sawLegacy && !p.sawModern ? .legacy : .modern)
     }
 
     private let buf: UnsafeBufferPointer<UInt8>
@@ -109,6 +114,7 @@ public struct JSONParser {
         if depth > limits.maxDepth { throw fail("nested deeper than \(limits.maxDepth) levels") }
         pos += 1
         var obj = JSONObject()
+        if depth == 1 { obj.reserveCapacity(8) }  // a session: a handful of keys; nested ones stay lean
         skipSpace()
         if pos < buf.count && buf[pos] == UInt8(ascii: "}") { pos += 1; return obj }
         while true {

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A JSON value as Go's `encoding/json` (with `UseNumber`) holds it: numbers keep the exact
 /// literal text they were written with, so nothing is rounded and integers beyond 2^53 stay exact.
 public enum JSONValue: Sendable {
@@ -80,7 +86,8 @@ public struct JSONObject: Sendable, Equatable, Sequence {
             switch (found, newValue) {
             case (true, let v?): members[i].value = v
             case (true, nil): members.remove(at: i)
-            case (false, let v?): members.insert((key, v), at: i)
+            case (false, let v?):
+                if i == members.count { members.append((key, v)) } else { members.insert((key, v), at: i) }
             case (false, nil): break
             }
         }
@@ -116,9 +123,21 @@ public struct JSONObject: Sendable, Equatable, Sequence {
         return (lo, false)
     }
 
+    /// Room for `n` members, for a parser that knows more are coming.
+    mutating func reserveCapacity(_ n: Int) {
+        members.reserveCapacity(n)
+    }
+
     /// Go's string order: byte-wise on UTF-8.
     static func less(_ a: String, _ b: String) -> Bool {
-        a.utf8.lexicographicallyPrecedes(b.utf8)
+        let order = a.utf8.withContiguousStorageIfAvailable { pa in
+            b.utf8.withContiguousStorageIfAvailable { pb -> Bool in
+                let common = Swift.min(pa.count, pb.count)
+                let c = common == 0 ? 0 : memcmp(pa.baseAddress!, pb.baseAddress!, common)
+                return c != 0 ? c < 0 : pa.count < pb.count
+            }
+        }
+        return (order ?? nil) ?? a.utf8.lexicographicallyPrecedes(b.utf8)
     }
 
     public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {

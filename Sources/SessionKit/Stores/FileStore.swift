@@ -8,7 +8,7 @@ import Darwin
 /// gsession reads and writes. Expiry is the file's own timestamp plus the app's max age (which
 /// GoFrame does not store). Reading never modifies the store; every write goes to a temp file in
 /// the same directory that is fsynced and renamed over the old file, keeping its mode and owner.
-public final class FileStore: SessionStore {
+public final class FileStore: SessionStore, Sendable {
     public struct Options: Sendable {
         /// The app's session max age (`SessionMaxAge`, 24h by default in ghttp).
         public var maxAgeMillis: Int64
@@ -31,8 +31,11 @@ public final class FileStore: SessionStore {
     public let options: Options
     public let displayName: String
     public let clock: Clock
-    public var capabilities: StoreCapabilities { StoreCapabilities(canPersist: false, keepsExpiredSessions: true) }
+    public var capabilities: StoreCapabilities {
+        StoreCapabilities(canPersist: false, keepsExpiredSessions: true, maxLifetimeMillis: options.maxAgeMillis)
+    }
     public var defaultLifetimeMillis: Int64 { options.maxAgeMillis }
+    public var layoutName: String { "file" }
 
     /// Opens the store; the directory must exist and be readable.
     public init(directory: String, options: Options = Options(), displayName: String? = nil, clock: Clock = .system) throws(SessionError) {
@@ -63,18 +66,28 @@ public final class FileStore: SessionStore {
     public func validate(id: String) throws(SessionError) {
         func refuse(_ reason: String) -> SessionError { .invalidID(id: id, reason: reason) }
         if id.isEmpty { throw refuse("it is empty") }
-        for u in id.unicodeScalars {
-            switch u {
-            case "/": throw refuse("'/' is not allowed in a file store")
-            case "\\": throw refuse("'\\' is not allowed in a file store")
-            case "\0": throw refuse("NUL is not allowed")
-            case _ where u.value < 0x20 || u.value == 0x7f: throw refuse("control characters are not allowed")
+        // Every character refused is ASCII, and UTF-8 never uses an ASCII byte inside a longer
+        // character, so the bytes tell (a scan checks every file name this way).
+        var doubleDot = false
+        var previous: UInt8 = 0
+        for b in id.utf8 {
+            switch b {
+            case UInt8(ascii: "/"): throw refuse("'/' is not allowed in a file store")
+            case UInt8(ascii: "\\"): throw refuse("'\\' is not allowed in a file store")
+            case 0: throw refuse("NUL is not allowed")
+            case 0x01..<0x20, 0x7f: throw refuse("control characters are not allowed")
+            case UInt8(ascii: ".") where previous == UInt8(ascii: "."): doubleDot = true
             default: break
             }
+            previous = b
         }
-        if id.contains("..") { throw refuse("'..' is not allowed in a file store") }
+        if doubleDot { throw refuse("'..' is not allowed in a file store") }
         if id == "." { throw refuse("'.' is not a session") }
         if id.utf8.count + options.fileExtension.utf8.count > 255 { throw refuse("too long for a file name") }
+    }
+
+    public func reopened() throws(SessionError) -> any SessionStore {
+        try FileStore(directory: directory, options: options, displayName: displayName, clock: clock)
     }
 
     // MARK: Reading
@@ -98,6 +111,106 @@ public final class FileStore: SessionStore {
                 page.sessions.append(info(id: id))
             }
             if try visit(page) == .stop { return }
+        }
+    }
+
+    /// Threads that read and decode the files of a page together (the files of a store are many
+    /// and small: the time goes to system calls and parsing, which spread over the cores).
+    static let readerThreads = max(1, min(4, sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+    /// Pages smaller than this are read by one thread.
+    static let parallelPageMinimum = 64
+    /// Files up to this size are read with one `read` and no `fstat`.
+    static let smallFileBytes = 64 << 10
+
+    private enum Outcome: Sendable {
+        case session(Session)
+        case broken(BrokenSession)
+        case missing
+    }
+
+    /// Reads each file once, through the directory's descriptor, a page's files on several
+    /// threads at once.
+    public func scanSessions(matching pattern: String?, pageSize: Int, _ visit: (SessionPage) throws -> ScanControl) throws {
+        let reader: PosixFile.DirectoryReader
+        do {
+            reader = try PosixFile.DirectoryReader(directory)
+        } catch {
+            throw SessionError.storeUnavailable(store: displayName, reason: "cannot list directory: \(error.message)")
+        }
+        let ext = options.fileExtension
+        while true {
+            let names = reader.next(max(pageSize, 1))
+            if names.isEmpty { return }
+            var entries: [(name: String, id: String)] = []
+            entries.reserveCapacity(names.count)
+            for name in names {
+                guard let id = sessionID(fromFileName: name, ext: ext) else { continue }
+                if let pattern, fnmatch(pattern, id, 0) != 0 { continue }
+                entries.append((name, id))
+            }
+            var page = SessionPage()
+            page.sessions.reserveCapacity(entries.count)
+            for outcome in read(entries, in: reader.descriptor) {
+                switch outcome {
+                case .session(let s): page.sessions.append(s)
+                case .broken(let b): page.broken.append(b)
+                case .missing: break  // removed since the directory was read
+                }
+            }
+            if try visit(page) == .stop { return }
+        }
+    }
+
+    /// The outcome of each entry, in order, read by up to `readerThreads` threads.
+    private func read(_ entries: [(name: String, id: String)], in dir: Int32) -> [Outcome] {
+        let threads = entries.count >= Self.parallelPageMinimum ? Self.readerThreads : 1
+        if threads == 1 { return read(entries[...], in: dir) }
+        final class Part: @unchecked Sendable {
+            var outcomes: [Outcome] = []
+        }
+        let chunk = (entries.count + threads - 1) / threads
+        let slices = stride(from: 0, to: entries.count, by: chunk).map { entries[$0..<min($0 + chunk, entries.count)] }
+        let parts = slices.map { _ in Part() }
+        let workers = (1..<slices.count).map { n in
+            let (slice, part) = (slices[n], parts[n])
+            return WorkerThread { [self] in part.outcomes = read(slice, in: dir) }
+        }
+        parts[0].outcomes = read(slices[0], in: dir)
+        for w in workers { w.join() }
+        return parts.flatMap(\.outcomes)
+    }
+
+    private func read(_ entries: ArraySlice<(name: String, id: String)>, in dir: Int32) -> [Outcome] {
+        let scratch = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: Self.smallFileBytes)
+        defer { scratch.deallocate() }
+        return entries.map { entry in
+            do throws(SessionError) {
+                try validate(id: entry.id)
+            } catch {
+                return .broken(BrokenSession(id: entry.id, error: .corrupt(location: directory + "/" + entry.name,
+                    reason: "the file name is not a valid session id: \(error)")))
+            }
+            let bytes = PosixFile.read(in: dir, entry.name, limit: FileStore.maxFileSize, scratch: scratch)
+            switch decode(id: entry.id, read: bytes, path: { self.directory + "/" + entry.name }) {
+            case .found(let s): return .session(s)
+            case .missing: return .missing
+            case .broken(let b): return .broken(BrokenSession(id: entry.id, error: b.error))
+            }
+        }
+    }
+
+    /// The files with the store's extension, without reading them.
+    public func estimatedCount(matching pattern: String?) throws -> Int? {
+        guard let reader = try? PosixFile.DirectoryReader(directory) else { return nil }
+        var count = 0
+        while true {
+            let names = reader.next(4096)
+            if names.isEmpty { return count }
+            for name in names {
+                guard let id = sessionID(fromFileName: name, ext: options.fileExtension) else { continue }
+                if let pattern, fnmatch(pattern, id, 0) != 0 { continue }
+                count += 1
+            }
         }
     }
 
@@ -162,29 +275,46 @@ public final class FileStore: SessionStore {
     }
 
     private func read(id: String, path p: String) -> ReadResult {
+        decode(id: id, read: PosixFile.read(p, limit: FileStore.maxFileSize), path: { p })
+    }
+
+    /// The session in the bytes read for `id`; `path` names the file in messages.
+    private func decode(id: String, read: Result<[UInt8], PosixFile.Failure>, path: () -> String) -> ReadResult {
         let bytes: [UInt8]
-        switch PosixFile.read(p, limit: FileStore.maxFileSize) {
+        switch read {
         case .success(let b): bytes = b
         case .failure(let f) where f.errno == ENOENT: return .missing
         case .failure(let f) where f.errno == EFBIG:
-            return .broken(Broken(error: .corrupt(location: p, reason: "larger than \(FileStore.maxFileSize >> 20) MiB, not read")))
+            return .broken(Broken(error: .corrupt(location: path(), reason: "larger than \(FileStore.maxFileSize >> 20) MiB, not read")))
         case .failure(let f) where f.errno == EISDIR:
-            return .broken(Broken(error: .corrupt(location: p, reason: "is a directory, not a session file")))
-        case .failure(let f): return .broken(Broken(error: .io(location: p, reason: "cannot read: \(f.message)")))
+            return .broken(Broken(error: .corrupt(location: path(), reason: "is a directory, not a session file")))
+        case .failure(let f): return .broken(Broken(error: .io(location: path(), reason: "cannot read: \(f.message)")))
         }
         switch GSessionFileCodec.decode(bytes, cipher: options.cipher) {
         case .success(let d):
             return .found(Session(id: id, data: d.data, expiry: .at(d.timestamp &+ options.maxAgeMillis), lastWrite: d.timestamp,
                                   size: bytes.count - GSessionFileCodec.headerSize, escapeStyle: d.style, revision: Revision(bytes, data: d.data)))
         case .failure(let f):
-            return .broken(Broken(error: .corrupt(location: p, reason: f.reason), extra: f.timestamp.map { .corruptWithTimestamp($0) } ?? .none))
+            return .broken(Broken(error: .corrupt(location: path(), reason: f.reason), extra: f.timestamp.map { .corruptWithTimestamp($0) } ?? .none))
         }
     }
 
     // MARK: Writing
 
+    /// Creates of new sessions go through `createAll` (one sync for the batch); every other
+    /// write reads the file first and replaces it on its own.
     public func save(_ writes: [SessionWrite]) throws -> [Result<Void, SessionError>] {
-        writes.map { w in Result { () throws(SessionError) in try save(w) } }
+        var results = [Result<Void, SessionError>?](repeating: nil, count: writes.count)
+        var seen: [String: Int] = [:]
+        for w in writes { seen[w.session.id, default: 0] += 1 }
+        let creates = writes.indices.filter { writes[$0].mode == .create && seen[writes[$0].session.id] == 1 }
+        if creates.count > 1 {
+            for (i, r) in zip(creates, createAll(creates.map { writes[$0] })) { results[i] = r }
+        }
+        for i in writes.indices where results[i] == nil {
+            results[i] = Result { () throws(SessionError) in try save(writes[i]) }
+        }
+        return results.map { $0! }
     }
 
     private func save(_ w: SessionWrite) throws(SessionError) {
@@ -250,11 +380,12 @@ public final class FileStore: SessionStore {
         }
     }
 
-    /// Unlinks each file only while it holds exactly the bytes it was read with. The check and
-    /// the unlink are two steps (POSIX has no compare-and-unlink), a window of microseconds, as
-    /// in GoFrame's own sweep.
+    /// Unlinks each file that still holds exactly the bytes it was read with (the directory is
+    /// synced once for the batch).
     public func delete(unchanged sessions: [(id: String, revision: Revision)]) throws -> [Result<Bool, SessionError>] {
-        sessions.map { item in
+        var removed = false
+        defer { if removed { PosixFile.fsyncDirectory(directory) } }
+        return sessions.map { item in
             Result { () throws(SessionError) -> Bool in
                 try validate(id: item.id)
                 let p = path(for: item.id)
@@ -265,7 +396,7 @@ public final class FileStore: SessionStore {
                 case .failure(let f): throw SessionError.io(location: p, reason: "cannot read: \(f.message)")
                 }
                 if unlink(p) == 0 {
-                    PosixFile.fsyncDirectory(directory)
+                    removed = true
                     return true
                 }
                 let e = errno
@@ -304,38 +435,68 @@ public final class FileStore: SessionStore {
 
     nonisolated(unsafe) private static var tempCounter = 0
 
+    /// A fresh temp file name in the directory (hidden, so scans skip it).
+    func tempPath() -> String {
+        FileStore.tempCounter += 1
+        return "\(directory)/.sessctl-\(getpid())-\(FileStore.tempCounter)-\(UInt32.random(in: 0...UInt32.max)).tmp"
+    }
+
+    /// The mode and owner a new session file gets, as GoFrame creates it: 0777 less the umask;
+    /// owned by the directory's owner when we are root.
+    func newFileOwnership() -> (mode: mode_t, uid: uid_t, gid: gid_t) {
+        let mode = 0o777 & ~PosixFile.umaskValue
+        if geteuid() == 0, let d = PosixFile.lstatInfo(directory) { return (mode, d.st_uid, d.st_gid) }
+        return (mode, geteuid(), getegid())
+    }
+
+    /// Writes `bytes` into a new temp file with the given mode and owner, synced when `sync`.
+    /// Returns the temp file's path; nothing is left behind on failure. With `keepOpen` the
+    /// descriptor is handed back open (for a sync later), else -1.
+    func writeTemp(_ bytes: [UInt8], for p: String, mode: mode_t, uid: uid_t, gid: gid_t, sync: Bool) throws(SessionError) -> String {
+        try writeTemp(bytes, for: p, mode: mode, uid: uid, gid: gid, sync: sync, keepOpen: false).path
+    }
+
+    func writeTemp(_ bytes: [UInt8], for p: String, mode: mode_t, uid: uid_t, gid: gid_t, sync: Bool,
+                   keepOpen: Bool) throws(SessionError) -> (path: String, fd: Int32) {
+        let temp = tempPath()
+        let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw SessionError.io(location: p, reason: "cannot create a temp file in \(directory): \(String(cString: strerror(errno)))") }
+        func fail(_ what: String, _ e: Int32) -> SessionError {
+            close(fd)
+            unlink(temp)
+            return .io(location: p, reason: "\(what): \(String(cString: strerror(e)))")
+        }
+        if let f = PosixFile.writeAll(fd, bytes) { throw fail("cannot write", f.errno) }
+        if (uid != geteuid() || gid != getegid()) && fchown(fd, uid, gid) != 0 {
+            let e = errno
+            close(fd)
+            unlink(temp)
+            throw SessionError.io(location: p, reason: "cannot keep the file's owner (uid \(uid), gid \(gid)): \(String(cString: strerror(e))); run as that user")
+        }
+        if fchmod(fd, mode) != 0 { throw fail("cannot set the file mode", errno) }
+        if sync && fsync(fd) != 0 { throw fail("cannot sync", errno) }
+        if keepOpen { return (temp, fd) }
+        close(fd)
+        return (temp, -1)
+    }
+
     /// Writes `bytes` to a temp file beside `path`, fsyncs it, gives it the old file's mode and
     /// owner (or GoFrame's for a new file), and renames it into place. With `createOnly` it never
     /// replaces a file that appeared meanwhile; with `expected` it refuses when the file no
     /// longer holds those bytes.
     private func writeAtomically(path p: String, id: String, bytes: [UInt8], createOnly: Bool, expected: [UInt8]?) throws(SessionError) {
-        FileStore.tempCounter += 1
-        let temp = "\(directory)/.sessctl-\(getpid())-\(FileStore.tempCounter)-\(UInt32.random(in: 0...UInt32.max)).tmp"
         let mode: mode_t, uid: uid_t, gid: gid_t
         if let st = PosixFile.lstatInfo(p) {
             (mode, uid, gid) = (st.st_mode & 0o7777, st.st_uid, st.st_gid)
         } else {
-            // As GoFrame creates it: 0777 less the umask; owned by the directory's owner when we are root.
-            let dirStat = PosixFile.lstatInfo(directory)
-            mode = 0o777 & ~PosixFile.umaskValue
-            if geteuid() == 0, let d = dirStat { (uid, gid) = (d.st_uid, d.st_gid) } else { (uid, gid) = (geteuid(), getegid()) }
+            (mode, uid, gid) = newFileOwnership()
         }
-        let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw SessionError.io(location: p, reason: "cannot create a temp file in \(directory): \(String(cString: strerror(errno)))") }
+        let temp = try writeTemp(bytes, for: p, mode: mode, uid: uid, gid: gid, sync: true)
         var ok = false
         defer { if !ok { unlink(temp) } }
         func fail(_ what: String, _ e: Int32) -> SessionError {
             .io(location: p, reason: "\(what): \(String(cString: strerror(e)))")
         }
-        if let f = PosixFile.writeAll(fd, bytes) { close(fd); throw fail("cannot write", f.errno) }
-        if (uid != geteuid() || gid != getegid()) && fchown(fd, uid, gid) != 0 {
-            let e = errno
-            close(fd)
-            throw SessionError.io(location: p, reason: "cannot keep the file's owner (uid \(uid), gid \(gid)): \(String(cString: strerror(e))); run as that user")
-        }
-        if fchmod(fd, mode) != 0 { let e = errno; close(fd); throw fail("cannot set the file mode", e) }
-        if fsync(fd) != 0 { let e = errno; close(fd); throw fail("cannot sync", e) }
-        close(fd)
         if let expected {
             switch PosixFile.read(p, limit: FileStore.maxFileSize) {
             case .success(let now) where Bytes.equal(now, expected): break

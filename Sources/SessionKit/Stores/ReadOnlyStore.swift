@@ -6,14 +6,17 @@ public final class ReadOnlyStore: SessionStore {
     public let base: any SessionStore
     /// The error each write gets.
     public let refusal: SessionError
+    private let why: String
 
     /// `why` names what made the store read-only, e.g. `--read-only`.
     public init(_ base: any SessionStore, why: String) {
         self.base = base
+        self.why = why
         self.refusal = .readOnly(store: base.displayName, why: why)
     }
 
     public var displayName: String { base.displayName }
+    public var layoutName: String { base.layoutName }
     public var capabilities: StoreCapabilities { base.capabilities }
     public var clock: Clock { base.clock }
     public var defaultLifetimeMillis: Int64 { base.defaultLifetimeMillis }
@@ -29,6 +32,18 @@ public final class ReadOnlyStore: SessionStore {
     public func scan(matching pattern: String?, pageSize: Int, detail: ScanDetail, _ visit: (ScanPage) throws -> ScanControl) throws {
         try base.scan(matching: pattern, pageSize: pageSize, detail: detail, visit)
     }
+
+    public func scanSessions(matching pattern: String?, pageSize: Int, _ visit: (SessionPage) throws -> ScanControl) throws {
+        try base.scanSessions(matching: pattern, pageSize: pageSize, visit)
+    }
+
+    public func reopened() throws(SessionError) -> any SessionStore {
+        ReadOnlyStore(try base.reopened(), why: why)
+    }
+
+    public func dataAsStored(_ data: JSONObject) -> JSONObject { base.dataAsStored(data) }
+
+    public func estimatedCount(matching pattern: String?) throws -> Int? { try base.estimatedCount(matching: pattern) }
 
     public func load(_ ids: [String]) throws -> [LoadResult] {
         try base.load(ids)

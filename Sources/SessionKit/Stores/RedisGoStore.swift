@@ -22,6 +22,12 @@ public final class RedisGoStore: SessionStore {
 
     let core: RedisStoreCore
     public let layout: Layout
+    public var layoutName: String {
+        switch layout {
+        case .scs: return "scs"
+        case .redistore: return "redistore"
+        }
+    }
 
     public var displayName: String { core.displayName }
     public var clock: Clock { core.clock }
@@ -187,7 +193,7 @@ public final class RedisGoStore: SessionStore {
                 buffer.argument("PTTL")
                 buffer.argument(keys[i].bytes)
             }
-        }, classify: { [self] id, n, _, replies, base, now in
+        }, classify: { [self] id, n, _, replies, base, now, _ in
             let value = replies[base + 2 * n]
             if value.isError {
                 return value.bytes.starts(with: "WRONGTYPE".utf8) ? .wrongType : .failed(String(decoding: value.bytes, as: UTF8.self))
@@ -198,7 +204,28 @@ public final class RedisGoStore: SessionStore {
             return .session(SessionInfo(id: id, size: bytes.count, keyCount: s.keys, expiry: Self.expiry(ttl: expiry, deadline: s.deadline),
                                         lastWrite: nil, problem: s.problem, deadline: s.deadline?.unixMillis))
         })
-        try core.scan(pattern: pattern, pageSize: pageSize, detail: detail, layout: layout, visit: visit)
+        try core.scan(pattern: pattern, pageSize: pageSize, detail: detail, layout: layout) { try visit($0.scanPage) }
+    }
+
+    /// Whole sessions page by page: a scan of this handle, each page loaded through a second one
+    /// (the scan keeps its next page in flight on this connection).
+    public func scanSessions(matching pattern: String?, pageSize: Int, _ visit: (SessionPage) throws -> ScanControl) throws {
+        let other = try reopened()
+        try scan(matching: pattern, pageSize: pageSize, detail: .full) { page in
+            var out = SessionPage(sessions: [], broken: [], skipped: page.skipped)
+            for (info, loaded) in zip(page.sessions, try other.load(page.sessions.map(\.id))) {
+                switch loaded {
+                case .found(let s): out.sessions.append(s)
+                case .missing: continue
+                case .broken(let e): out.broken.append(BrokenSession(id: info.id, error: e))
+                }
+            }
+            return try visit(out)
+        }
+    }
+
+    public func reopened() throws(SessionError) -> any SessionStore {
+        try RedisGoStore(options: core.options, layout: layout, displayName: core.displayName, clock: core.clock)
     }
 
     public func load(_ ids: [String]) throws -> [LoadResult] {

@@ -14,14 +14,28 @@ public final class RedisHashStore: SessionStore {
     public var displayName: String { core.displayName }
     public var clock: Clock { core.clock }
     public var capabilities: StoreCapabilities {
-        StoreCapabilities(canPersist: true, keepsExpiredSessions: false, keepsValueTypes: false, canStoreEmptySessions: false)
+        StoreCapabilities(canPersist: true, keepsExpiredSessions: false, keepsValueTypes: false, canStoreEmptySessions: false,
+                          keepsBinaryValues: true)
     }
     public var defaultLifetimeMillis: Int64 { core.options.defaultLifetimeMillis }
     public var options: RedisStoreOptions { core.options }
+    public var layoutName: String { "hash" }
+
+    /// Set once the server (or the user's ACL) refused `RESTORE`: creates then take the general path.
+    private var restoreRefused = false
 
     /// Connects (within the options' timeout) and authenticates.
     public init(options: RedisStoreOptions, displayName: String, clock: Clock = .system) throws(SessionError) {
         core = try RedisStoreCore(options: options, displayName: displayName, clock: clock)
+    }
+
+    public func reopened() throws(SessionError) -> any SessionStore {
+        try RedisHashStore(options: core.options, displayName: core.displayName, clock: core.clock)
+    }
+
+    /// Every scalar as the text GoFrame writes for it, read back as a hash field reads.
+    public func dataAsStored(_ data: JSONObject) -> JSONObject {
+        JSONObject(data.map { ($0.key, HashFieldCodec.decode(HashFieldCodec.encode($0.value)).value) })
     }
 
     public func validate(id: String) throws(SessionError) {
@@ -102,7 +116,16 @@ public final class RedisHashStore: SessionStore {
     // MARK: Reading
 
     public func scan(matching pattern: String?, pageSize: Int, detail: ScanDetail, _ visit: (ScanPage) throws -> ScanControl) throws {
-        let layout = RedisStoreCore.ScanLayout(redisType: "hash", metadata: { buffer, keys in
+        try core.scan(pattern: pattern, pageSize: pageSize, detail: detail, layout: scanLayout) { try visit($0.scanPage) }
+    }
+
+    public func scanSessions(matching pattern: String?, pageSize: Int, _ visit: (SessionPage) throws -> ScanControl) throws {
+        try core.scan(pattern: pattern, pageSize: pageSize, detail: .full, withData: true, layout: scanLayout) { try visit($0.sessionPage) }
+    }
+
+    /// HGETALL and PTTL per key.
+    private var scanLayout: RedisStoreCore.ScanLayout {
+        RedisStoreCore.ScanLayout(redisType: "hash", metadata: { buffer, keys in
             for i in 0..<keys.count {
                 buffer.begin(2)
                 buffer.argument("HGETALL")
@@ -111,17 +134,37 @@ public final class RedisHashStore: SessionStore {
                 buffer.argument("PTTL")
                 buffer.argument(keys[i].bytes)
             }
-        }, classify: { id, n, _, replies, base, now in
+        }, classify: { [self] id, n, _, replies, base, now, withData in
             let fields = replies[base + 2 * n]
             if fields.isError {
                 return fields.bytes.starts(with: "WRONGTYPE".utf8) ? .wrongType : .failed(String(decoding: fields.bytes, as: UTF8.self))
             }
             guard fields.count > 0, let ttl = replies[base + 2 * n + 1].integer, let expiry = RedisStoreCore.expiry(pttl: .integer(ttl), now: now) else { return .gone }
+            if withData {
+                var list: [Field] = []
+                list.reserveCapacity(fields.count / 2)
+                var i = 0
+                while i + 1 < fields.count {
+                    list.append(Field(name: Array(fields[i].bytes), value: Array(fields[i + 1].bytes)))
+                    i += 2
+                }
+                return .loaded(session(id: id, fields: list, expiry: expiry))
+            }
             var size = 0
             for i in 0..<fields.count { size += fields[i].bytes.count }
             return .session(SessionInfo(id: id, size: size, keyCount: fields.count / 2, expiry: expiry, lastWrite: nil))
         })
-        try core.scan(pattern: pattern, pageSize: pageSize, detail: detail, layout: layout, visit: visit)
+    }
+
+    /// With a prefix, the keys under it (names only, as `count` does); without one, nil.
+    public func estimatedCount(matching pattern: String?) throws -> Int? {
+        guard !core.prefixBytes.isEmpty else { return nil }
+        var count = 0
+        try scan(matching: pattern, pageSize: 1000, detail: .ids) { page in
+            count += page.sessions.count
+            return .proceed
+        }
+        return count
     }
 
     public func load(_ ids: [String]) throws -> [LoadResult] {
@@ -145,7 +188,81 @@ public final class RedisHashStore: SessionStore {
 
     // MARK: Writing
 
+    /// A create (or an upsert of a session that turns out to be new) is one `RESTORE key ttl
+    /// payload` of the hash GoFrame would write (`RedisDumpPayload`), pipelined for the whole
+    /// batch with no read first: the server creates the hash with its TTL in one step, only where
+    /// no key exists, so the app never sees a session half-written or without its TTL, and one
+    /// that appeared meanwhile is never merged into. Whatever exists already, every update, and
+    /// everything once the server refuses `RESTORE`, goes through the general path: read under
+    /// WATCH, decide, MULTI/EXEC.
     public func save(_ writes: [SessionWrite]) throws -> [Result<Void, SessionError>] {
+        var results = [Result<Void, SessionError>?](repeating: nil, count: writes.count)
+        var fast: [(index: Int, key: [UInt8], payload: [UInt8], ttl: Int64)] = []
+        let now = clock.nowMillis()
+        if !restoreRefused {
+            for i in RedisStoreCore.creatable(writes) {
+                let w = writes[i]
+                if w.session.data.isEmpty { continue }
+                if (try? validate(id: w.session.id)) == nil { continue }
+                let ttl: Int64
+                switch core.newKeyLifetime(w.expiry, now: now) {
+                case .millis(let ms): ttl = ms
+                case .none: ttl = 0  // RESTORE's "no expiry"
+                case .passed: continue
+                }
+                fast.append((i, core.key(w.session.id), Self.dumpPayload(w.session), ttl))
+            }
+        }
+        var refused = false
+        try core.pipelined(fast.count, format: { n, buffer in
+            let item = fast[n]
+            buffer.begin(4)
+            buffer.argument("RESTORE")
+            buffer.argument(item.key)
+            buffer.argument(RedisStoreCore.number(item.ttl))
+            buffer.argument(item.payload)
+        }, reply: { n, reply in
+            if reply.isStatus {
+                results[fast[n].index] = .success(())
+            } else if reply.isError, !reply.bytes.starts(with: "BUSYKEY".utf8) {
+                let message = String(decoding: reply.bytes, as: UTF8.self)
+                if message.hasPrefix("NOAUTH") || message.hasPrefix("WRONGPASS") {
+                    results[fast[n].index] = .failure(core.replyError(message, key: fast[n].key))
+                } else {
+                    refused = true  // no RESTORE here (an ACL, a proxy): the general path does it
+                }
+            }  // BUSYKEY: the key exists; the general path says what it holds, or replaces it
+        })
+        if refused { restoreRefused = true }
+        let rest = writes.indices.filter { results[$0] == nil }
+        if rest.isEmpty { return results.map { $0! } }
+        for (i, r) in zip(rest, try transactSave(rest.map { writes[$0] })) { results[i] = r }
+        return results.map { $0! }
+    }
+
+    /// The session as the `RESTORE` payload of its hash, each field as `fieldBytes` gives it.
+    private static func dumpPayload(_ session: Session) -> [UInt8] {
+        var payload = RedisDumpPayload(hashFields: session.data.count, capacity: session.size + 8 * session.data.count)
+        for (key, value) in session.data {
+            var name = key
+            name.withUTF8 { payload.append($0) }
+            if !session.rawValues.isEmpty, let raw = session.rawValues[key], HashFieldCodec.decode(raw).value == value {
+                payload.append(raw)
+            } else {
+                HashFieldCodec.withEncoded(value, style: session.escapeStyle) { payload.append($0) }
+            }
+        }
+        return payload.finished()
+    }
+
+    /// The bytes a key's value is stored as: the exact bytes read from a hash while the value is
+    /// unchanged, else GoFrame's encoding.
+    private static func fieldBytes(_ session: Session, key: String, value: JSONValue) -> [UInt8] {
+        if let raw = session.rawValues[key], HashFieldCodec.decode(raw).value == value { return raw }
+        return HashFieldCodec.encode(value, style: session.escapeStyle)
+    }
+
+    private func transactSave(_ writes: [SessionWrite]) throws -> [Result<Void, SessionError>] {
         try batch(writes.map(\.session.id)) { i, key, state, now in
             let w = writes[i]
             let id = w.session.id
@@ -188,12 +305,7 @@ public final class RedisHashStore: SessionStore {
         for f in current { existing[HashFieldCodec.decodeName(f.name).key] = f }
         var set = RedisStoreCore.command("HSET", key)
         for (name, value) in session.data {
-            let bytes: [UInt8]
-            if let raw = session.rawValues[name], HashFieldCodec.decode(raw).value == value {
-                bytes = raw  // as read from a hash: keep the exact text
-            } else {
-                bytes = HashFieldCodec.encode(value, style: session.escapeStyle)
-            }
+            let bytes = fieldBytes(session, key: name, value: value)
             if let old = existing[name], Bytes.equal(old.value, bytes) || HashFieldCodec.decode(old.value).value == value {
                 continue  // unchanged: never touched
             }

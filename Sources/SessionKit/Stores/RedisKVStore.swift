@@ -15,10 +15,15 @@ public final class RedisKVStore: SessionStore {
     public var capabilities: StoreCapabilities { StoreCapabilities(canPersist: true, keepsExpiredSessions: false) }
     public var defaultLifetimeMillis: Int64 { core.options.defaultLifetimeMillis }
     public var options: RedisStoreOptions { core.options }
+    public var layoutName: String { "kv" }
 
     /// Connects (within the options' timeout) and authenticates.
     public init(options: RedisStoreOptions, displayName: String, clock: Clock = .system) throws(SessionError) {
         core = try RedisStoreCore(options: options, displayName: displayName, clock: clock)
+    }
+
+    public func reopened() throws(SessionError) -> any SessionStore {
+        try RedisKVStore(options: core.options, displayName: core.displayName, clock: core.clock)
     }
 
     public func validate(id: String) throws(SessionError) {
@@ -75,9 +80,17 @@ public final class RedisKVStore: SessionStore {
     // MARK: Reading
 
     public func scan(matching pattern: String?, pageSize: Int, detail: ScanDetail, _ visit: (ScanPage) throws -> ScanControl) throws {
-        // GET and PTTL per key. (Whatever command touches a key first pays most of the cost; one
-        // MGET per page was measured slower, and STRLEN is hardly cheaper than GET.)
-        let layout = RedisStoreCore.ScanLayout(redisType: "string", metadata: { buffer, keys in
+        try core.scan(pattern: pattern, pageSize: pageSize, detail: detail, layout: scanLayout) { try visit($0.scanPage) }
+    }
+
+    public func scanSessions(matching pattern: String?, pageSize: Int, _ visit: (SessionPage) throws -> ScanControl) throws {
+        try core.scan(pattern: pattern, pageSize: pageSize, detail: .full, withData: true, layout: scanLayout) { try visit($0.sessionPage) }
+    }
+
+    /// GET and PTTL per key. (Whatever command touches a key first pays most of the cost; one
+    /// MGET per page was measured slower, and STRLEN is hardly cheaper than GET.)
+    private var scanLayout: RedisStoreCore.ScanLayout {
+        RedisStoreCore.ScanLayout(redisType: "string", metadata: { buffer, keys in
             for i in 0..<keys.count {
                 buffer.begin(2)
                 buffer.argument("GET")
@@ -86,12 +99,23 @@ public final class RedisKVStore: SessionStore {
                 buffer.argument("PTTL")
                 buffer.argument(keys[i].bytes)
             }
-        }, classify: { id, n, _, replies, base, now in
+        }, classify: { [self] id, n, _, replies, base, now, withData in
             let value = replies[base + 2 * n]
             if value.isError {
                 return value.bytes.starts(with: "WRONGTYPE".utf8) ? .wrongType : .failed(String(decoding: value.bytes, as: UTF8.self))
             }
             guard value.isBulk, let ttl = replies[base + 2 * n + 1].integer, let expiry = RedisStoreCore.expiry(pttl: .integer(ttl), now: now) else { return .gone }
+            if withData {
+                let bytes = Array(value.bytes)
+                if case .notAnObject = Self.shape(bytes) { return .skipped("a string that is not a JSON object") }
+                switch decode(bytes, key: core.key(id)) {
+                case .success(let (data, style)):
+                    return .loaded(Session(id: id, data: data, expiry: expiry, size: bytes.count, escapeStyle: style,
+                                           revision: Revision(bytes, data: data)))
+                case .failure(let e):
+                    return .broken(e)
+                }
+            }
             let bytes = value.bytes
             switch JSONObjectValidator.check(bytes) {
             case .object(let members):
@@ -103,7 +127,17 @@ public final class RedisKVStore: SessionStore {
                                             problem: "invalid JSON at byte \(e.offset) of the value: \(e.reason)"))
             }
         })
-        try core.scan(pattern: pattern, pageSize: pageSize, detail: detail, layout: layout, visit: visit)
+    }
+
+    /// With a prefix, the keys under it (names only, as `count` does); without one, nil.
+    public func estimatedCount(matching pattern: String?) throws -> Int? {
+        guard !core.prefixBytes.isEmpty else { return nil }
+        var count = 0
+        try scan(matching: pattern, pageSize: 1000, detail: .ids) { page in
+            count += page.sessions.count
+            return .proceed
+        }
+        return count
     }
 
     public func load(_ ids: [String]) throws -> [LoadResult] {
@@ -133,7 +167,56 @@ public final class RedisKVStore: SessionStore {
 
     // MARK: Writing
 
+    /// A create (or an upsert of a session that turns out to be new) is one `SET key json NX`
+    /// with its expiry (`PX`), pipelined for the whole batch: atomic on the server, no read
+    /// first, and never a moment without the TTL. Whatever `NX` refuses, and every update, goes
+    /// through the general path: read under WATCH, decide, MULTI/EXEC.
     public func save(_ writes: [SessionWrite]) throws -> [Result<Void, SessionError>] {
+        var results = [Result<Void, SessionError>?](repeating: nil, count: writes.count)
+        var fast: [(index: Int, key: [UInt8], body: [UInt8], ttl: Int64?)] = []
+        let now = clock.nowMillis()
+        for i in RedisStoreCore.creatable(writes) {
+            let w = writes[i]
+            do throws(SessionError) {
+                try validate(id: w.session.id)
+                try w.session.checkRepresentableAsJSON(store: displayName)
+            } catch {
+                results[i] = .failure(error)
+                continue
+            }
+            let ttl: Int64?
+            switch core.newKeyLifetime(w.expiry, now: now) {
+            case .millis(let ms): ttl = ms
+            case .none: ttl = nil
+            case .passed: continue
+            }
+            fast.append((i, core.key(w.session.id), GoJSONEncoder.encode(w.session.data, style: w.session.escapeStyle), ttl))
+        }
+        try core.pipelined(fast.count, format: { n, buffer in
+            let item = fast[n]
+            buffer.begin(item.ttl == nil ? 4 : 6)
+            buffer.argument("SET")
+            buffer.argument(item.key)
+            buffer.argument(item.body)
+            buffer.argument("NX")
+            if let ttl = item.ttl {
+                buffer.argument("PX")
+                buffer.argument(RedisStoreCore.number(ttl))
+            }
+        }, reply: { n, reply in
+            if reply.isStatus {
+                results[fast[n].index] = .success(())
+            } else if reply.isError {
+                results[fast[n].index] = .failure(core.replyError(String(decoding: reply.bytes, as: UTF8.self), key: fast[n].key))
+            }  // nil: the key exists; the general path says what it holds, or replaces it
+        })
+        let rest = writes.indices.filter { results[$0] == nil }
+        if rest.isEmpty { return results.map { $0! } }
+        for (i, r) in zip(rest, try transactSave(rest.map { writes[$0] })) { results[i] = r }
+        return results.map { $0! }
+    }
+
+    private func transactSave(_ writes: [SessionWrite]) throws -> [Result<Void, SessionError>] {
         try batch(writes.map(\.session.id)) { i, key, state, now in
             let w = writes[i]
             let id = w.session.id

@@ -5,6 +5,10 @@ extension RedisStoreCore {
     /// One key of a scan page, as the layout sees it.
     enum ScanEntry {
         case session(SessionInfo)
+        /// The whole session, when the scan reads data.
+        case loaded(Session)
+        /// A session that cannot be read, when the scan reads data.
+        case broken(SessionError)
         case skipped(String)
         /// Holds another Redis type; its TYPE is looked up for the skip reason.
         case wrongType
@@ -21,8 +25,20 @@ extension RedisStoreCore {
         /// Appends the commands that read the metadata of a page's keys in a full scan.
         let metadata: (inout RedisCommandBuffer, _ keys: RedisReplyView) -> Void
         /// Key `n`'s entry (of `count` keys in the page), from the page's metadata replies, which
-        /// start at `replies[base]`.
-        let classify: (_ id: String, _ n: Int, _ count: Int, _ replies: RedisRawReplies, _ base: Int, _ now: Int64) -> ScanEntry
+        /// start at `replies[base]`: the whole session (`loaded`, `broken`) when `withData`.
+        let classify: (_ id: String, _ n: Int, _ count: Int, _ replies: RedisRawReplies, _ base: Int, _ now: Int64, _ withData: Bool) -> ScanEntry
+    }
+
+    /// One page as the shared loop collects it: infos for `scan`, sessions for `scanSessions`.
+    struct CorePage {
+        var infos: [SessionInfo] = []
+        var sessions: [Session] = []
+        var broken: [BrokenSession] = []
+        var skipped: [SkippedKey] = []
+
+        var isEmpty: Bool { infos.isEmpty && sessions.isEmpty && broken.isEmpty && skipped.isEmpty }
+        var scanPage: ScanPage { ScanPage(sessions: infos, skipped: skipped) }
+        var sessionPage: SessionPage { SessionPage(sessions: sessions, broken: broken, skipped: skipped) }
     }
 
     /// One pipelined flight of a scan: the next SCAN first, then TYPE lookups for keys of
@@ -48,10 +64,13 @@ extension RedisStoreCore {
     /// keeps `list -o ids` and `count` near the cost of SCAN itself. (SCAN's TYPE filter was
     /// measured at some 40% more server time, as it looks up every key.) Without a prefix the
     /// keys share the namespace with everything else, so even a light scan reads every key.
-    func scan(pattern: String?, pageSize: Int, detail: ScanDetail, layout: ScanLayout, visit: (ScanPage) throws -> ScanControl) throws {
+    ///
+    /// With `withData` the layout hands over whole sessions, decoded from the same replies.
+    func scan(pattern: String?, pageSize: Int, detail: ScanDetail, withData: Bool = false, layout: ScanLayout,
+              visit: (CorePage) throws -> ScanControl) throws {
         let match = RedisConnection.globEscape(prefixBytes) + Self.redisGlob(pattern ?? "*")
         let count = max(pageSize, 1)
-        let light = detail == .ids && !prefixBytes.isEmpty
+        let light = detail == .ids && !prefixBytes.isEmpty && !withData
 
         func launch(_ keysOwner: RedisRawReplies, _ keys: RedisReplyView, cursor: UInt64, typeLookups: [[UInt8]]) throws(SessionError) -> Flight {
             var buffer = RedisCommandBuffer(capacity: 80 * (keys.count * 2 + typeLookups.count + 1))
@@ -84,13 +103,13 @@ extension RedisStoreCore {
                 wrongTypes = []
             }
             let replies = try run { try connection.receiveRaw(flight.count - (flight.hasScan ? 1 : 0)) }
-            var page = ScanPage()
+            var page = CorePage()
             for (n, key) in flight.typeLookups.enumerated() {
                 page.skipped.append(skippedWrongType(key, type: replies[n], layout: layout))
             }
             do {
-                try classify(flight, replies: replies, base: flight.typeLookups.count, light: light, layout: layout,
-                             into: &page, wrongTypes: &wrongTypes)
+                try classify(flight, replies: replies, base: flight.typeLookups.count, light: light, withData: withData,
+                             layout: layout, into: &page, wrongTypes: &wrongTypes)
                 if next == nil && !wrongTypes.isEmpty {
                     // The last page: nothing is in flight, so ask for the remaining types now.
                     let types = try run { try connection.pipeline(wrongTypes.map { Self.command("TYPE", $0) }) }
@@ -98,7 +117,7 @@ extension RedisStoreCore {
                         page.skipped.append(SkippedKey(key: Self.text(key), reason: Self.wrongType(Self.typeName(type) ?? "?", expected: layout.redisType)))
                     }
                 }
-                if (!page.sessions.isEmpty || !page.skipped.isEmpty), try visit(page) == .stop {
+                if !page.isEmpty, try visit(page) == .stop {
                     drain(next)
                     return
                 }
@@ -116,20 +135,22 @@ extension RedisStoreCore {
         return SkippedKey(key: Self.text(key), reason: Self.wrongType(type, expected: layout.redisType))
     }
 
-    private func classify(_ flight: Flight, replies: RedisRawReplies, base: Int, light: Bool, layout: ScanLayout,
-                          into page: inout ScanPage, wrongTypes: inout [[UInt8]]) throws(SessionError) {
+    private func classify(_ flight: Flight, replies: RedisRawReplies, base: Int, light: Bool, withData: Bool, layout: ScanLayout,
+                          into page: inout CorePage, wrongTypes: inout [[UInt8]]) throws(SessionError) {
         let keys = flight.keys
-        page.sessions.reserveCapacity(keys.count)
+        if withData { page.sessions.reserveCapacity(keys.count) } else { page.infos.reserveCapacity(keys.count) }
         let now = clock.nowMillis()
         for n in 0..<keys.count {
             let key = keys[n].bytes
             guard let id = id(fromKey: key, into: &page) else { continue }
             if light {
-                page.sessions.append(SessionInfo(id: id, size: 0, keyCount: nil, expiry: nil, lastWrite: nil))
+                page.infos.append(SessionInfo(id: id, size: 0, keyCount: nil, expiry: nil, lastWrite: nil))
                 continue
             }
-            switch layout.classify(id, n, keys.count, replies, base, now) {
-            case .session(let info): page.sessions.append(info)
+            switch layout.classify(id, n, keys.count, replies, base, now, withData) {
+            case .session(let info): page.infos.append(info)
+            case .loaded(let session): page.sessions.append(session)
+            case .broken(let error): page.broken.append(BrokenSession(id: id, error: error))
             case .skipped(let reason): page.skipped.append(SkippedKey(key: Self.text(Array(key)), reason: reason))
             case .wrongType: wrongTypes.append(Array(key))
             case .gone: break
@@ -140,7 +161,7 @@ extension RedisStoreCore {
 
     /// The session id of a key SCAN returned, straight from the reply's bytes; a key whose
     /// name cannot be an id is added to the page's skipped keys instead.
-    private func id(fromKey key: UnsafeBufferPointer<UInt8>, into page: inout ScanPage) -> String? {
+    private func id(fromKey key: UnsafeBufferPointer<UInt8>, into page: inout CorePage) -> String? {
         let rest = UnsafeBufferPointer(rebasing: key[min(prefixBytes.count, key.count)...])
         var ascii = true
         for b in rest {

@@ -127,6 +127,64 @@ public enum Durations {
         }
     }
 
+    /// Unix milliseconds from an RFC 3339 instant: `2026-11-21T06:47:24.123Z`, `...+01:00`, any
+    /// number of fraction digits (beyond milliseconds they are dropped); nil when it is not one.
+    public static func parseRFC3339(_ text: String) -> Int64? {
+        let b = Array(text.utf8)
+        var i = 0
+        func number(_ width: Int) -> Int64? {
+            guard i + width <= b.count else { return nil }
+            var n: Int64 = 0
+            for c in b[i..<i + width] {
+                guard c >= UInt8(ascii: "0"), c <= UInt8(ascii: "9") else { return nil }
+                n = n * 10 + Int64(c - UInt8(ascii: "0"))
+            }
+            i += width
+            return n
+        }
+        func expect(_ c: Character) -> Bool {
+            guard i < b.count, b[i] == c.asciiValue! || (c == "T" && b[i] == UInt8(ascii: "t")) || (c == "Z" && b[i] == UInt8(ascii: "z")) else { return false }
+            i += 1
+            return true
+        }
+        guard let year = number(4), expect("-"), let month = number(2), expect("-"), let day = number(2), expect("T"),
+              let hour = number(2), expect(":"), let minute = number(2), expect(":"), let second = number(2),
+              (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61 else { return nil }
+        var millis: Int64 = 0
+        if i < b.count, b[i] == UInt8(ascii: ".") {
+            i += 1
+            var digits = 0
+            while i < b.count, b[i] >= UInt8(ascii: "0"), b[i] <= UInt8(ascii: "9") {
+                if digits < 3 { millis = millis * 10 + Int64(b[i] - UInt8(ascii: "0")) }
+                digits += 1
+                i += 1
+            }
+            guard digits > 0 else { return nil }
+            for _ in digits..<max(digits, 3) { millis *= 10 }
+        }
+        var offset: Int64 = 0
+        if expect("Z") {
+            offset = 0
+        } else if i < b.count, b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-") {
+            let sign: Int64 = b[i] == UInt8(ascii: "-") ? -1 : 1
+            i += 1
+            guard let h = number(2), expect(":"), let m = number(2), h < 24, m < 60 else { return nil }
+            offset = sign * (h * 3600 + m * 60)
+        } else {
+            return nil
+        }
+        guard i == b.count else { return nil }
+        // Days since 1970-01-01 from the civil date (H. Hinnant's algorithm).
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yearOfEra = y - era * 400
+        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        let days = era * 146_097 + dayOfEra - 719_468
+        let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offset
+        return seconds * 1000 + millis
+    }
+
     /// `2026-11-21 06:47:24` in UTC, for tables.
     public static func shortDate(millis: Int64) -> String {
         utc(millis).0

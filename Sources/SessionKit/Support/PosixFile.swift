@@ -17,12 +17,43 @@ enum PosixFile {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return .failure(Failure(errno: errno)) }
         defer { close(fd) }
+        return read(fd: fd, limit: limit)
+    }
+
+    /// `read(_:limit:)` of the entry `name` of the open directory `directory`: the kernel looks
+    /// up one name instead of a whole path, which counts when a store holds a million files.
+    static func read(in directory: Int32, _ name: String, limit: Int) -> Result<[UInt8], Failure> {
+        let fd = openat(directory, name, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return .failure(Failure(errno: errno)) }
+        defer { close(fd) }
+        return read(fd: fd, limit: limit)
+    }
+
+    /// `read(in:_:limit:)` for a scan of many small files: one `read` into `scratch`, and when
+    /// the file fits (a regular file's short read is its end) no `fstat`; a larger file is read
+    /// again the careful way. Opened non-blocking, so a FIFO never hangs the scan.
+    static func read(in directory: Int32, _ name: String, limit: Int, scratch: UnsafeMutableBufferPointer<UInt8>) -> Result<[UInt8], Failure> {
+        let fd = openat(directory, name, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        guard fd >= 0 else { return .failure(Failure(errno: errno)) }
+        defer { close(fd) }
+        var n: Int
+        repeat { n = Glibc.read(fd, scratch.baseAddress!, scratch.count) } while n < 0 && errno == EINTR
+        if n < 0 { return .failure(Failure(errno: errno)) }
+        if n < scratch.count { return .success(Array(UnsafeBufferPointer(rebasing: scratch[..<n]))) }
+        guard lseek(fd, 0, SEEK_SET) == 0 else { return .failure(Failure(errno: errno)) }
+        return read(fd: fd, limit: limit)
+    }
+
+    private static func read(fd: Int32, limit: Int) -> Result<[UInt8], Failure> {
         var st = stat()
         guard fstat(fd, &st) == 0 else { return .failure(Failure(errno: errno)) }
         if (st.st_mode & S_IFMT) == S_IFDIR { return .failure(Failure(errno: EISDIR)) }
         if Int(st.st_size) > limit { return .failure(Failure(errno: EFBIG)) }
-        // One spare byte tells the end of the file without growing the buffer.
-        var capacity = max(Int(st.st_size), 0) + 1
+        // One spare byte tells the end of the file without growing the buffer. A regular file
+        // that gave exactly its size in a short read is at its end: no second read to see 0.
+        let size = max(Int(st.st_size), 0)
+        let regular = (st.st_mode & S_IFMT) == S_IFREG
+        var capacity = size + 1
         var out: [UInt8] = []
         while true {
             var failure: Int32 = 0
@@ -41,6 +72,7 @@ enum PosixFile {
                     }
                     if n == 0 { reachedEnd = true; return }
                     count += n
+                    if regular && count == size && previous.isEmpty { reachedEnd = true; return }
                 }
             }
             if failure != 0 { return .failure(Failure(errno: failure)) }
@@ -93,6 +125,9 @@ enum PosixFile {
         }
 
         deinit { closedir(dir) }
+
+        /// The directory's descriptor, for `read(in:_:limit:)`; valid while the reader lives.
+        var descriptor: Int32 { dirfd(dir) }
 
         /// Up to `max` entries that are regular files (or of unknown type); empty at the end.
         func next(_ max: Int) -> [String] {

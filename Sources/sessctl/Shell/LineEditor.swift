@@ -55,6 +55,11 @@ final class LineEditor {
     /// True when Ctrl-C was pressed since the prompt; long commands poll it.
     static func interruptRequested() -> Bool { sessctl_sigint_pending() != 0 }
 
+    /// Makes Ctrl-C set the flag `interruptRequested` reads instead of ending the program, for a
+    /// long command that stops cleanly. (Called here: the flag is a static in the shim header,
+    /// one copy per file that uses it.)
+    static func catchInterrupts() { sessctl_install_sigint() }
+
     private static func complete(_ text: UnsafePointer<CChar>?, _ start: Int32) -> UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? {
         sessctl_rl_completion_over()  // never fall back to file names
         guard let completer, let text, let buffer = sessctl_rl_line_buffer() else { return nil }

@@ -1,0 +1,205 @@
+/// Copies every live session from a source (a store, or an export stream) into a target store,
+/// keeping each id, its data (converted between layouts as product.md says) and its expiry
+/// instant. Expired sessions are counted, not copied; a session the target cannot take fails
+/// alone, with its id and the reason.
+///
+/// It streams: the source is read a page at a time on a thread of its own, planned there, and
+/// handed over through a queue two pages deep, while this thread writes the page before in one
+/// batch (pipelined on Redis). Memory stays a few pages whatever the store size.
+///
+/// It is safe to stop at any moment. Nothing in the source changes, except with `deleteSource`,
+/// which removes a source session only after its copy was read back equal, and only while it is
+/// still exactly as it was read. Every write creates or replaces one whole session in one step
+/// (a rename or link for a file, one command or script for Redis), so a run killed part-way
+/// leaves each session either copied or not, never half; running the same migration again
+/// skips what is there and copies the rest, so every session ends up in the target once.
+public final class Migration {
+    public let target: any SessionStore
+    public let options: MigrationOptions
+    public let clock: Clock
+
+    /// Each session that could not be copied, verified or removed, as it happens.
+    public var onFailure: (MigrationFailure) -> Void = { _ in }
+    /// The counts so far, after each page.
+    public var onProgress: (MigrationReport) -> Void = { _ in }
+    /// Polled after each page; true stops the migration there (`MigrationReport.interrupted`).
+    public var shouldStop: () -> Bool = { false }
+
+    public init(target: any SessionStore, options: MigrationOptions, clock: Clock = .system) {
+        self.target = target
+        self.options = options
+        self.clock = clock
+    }
+
+    private enum Flow: Sendable {
+        case page(PlannedPage)
+        case finished
+        case failed(SessionError)
+    }
+
+    /// Runs the migration from `source`. With `deleteSource`, `sourceStore` is a handle of its own
+    /// on the source store (`reopened()`), used to remove verified copies while the scan goes on.
+    /// Throws `MigrationAborted` when a store fails part-way.
+    public func run(from source: any SessionSource, deletingFrom sourceStore: (any SessionStore)? = nil) throws -> MigrationReport {
+        precondition(!options.deleteSource || options.dryRun || sourceStore != nil, "deleteSource needs a handle on the source store")
+        let start = SystemTime.monotonicSeconds()
+        var report = MigrationReport(dryRun: options.dryRun)
+        let planner = MigrationPlanner(capabilities: target.capabilities, targetName: target.displayName,
+                                       mode: options.existing == .skip ? .create : .upsert, clock: clock)
+        let queue = BlockingQueue<Flow>(capacity: 2)
+        let reader = HandOff(source)
+        let pageSize = options.batchSize
+        let producer = WorkerThread {
+            do {
+                try reader.value.sessionPages(pageSize: pageSize) { page in
+                    queue.push(.page(planner.plan(page))) ? .proceed : .stop
+                }
+                _ = queue.push(.finished)
+            } catch {
+                _ = queue.push(.failed(Migration.sessionError(error, location: reader.value.displayName)))
+            }
+        }
+        var fatal: SessionError?
+        loop: while let flow = queue.pop() {
+            switch flow {
+            case .page(let page):
+                do {
+                    try process(page, into: &report, deletingFrom: sourceStore)
+                } catch {
+                    fatal = Migration.sessionError(error, location: target.displayName)
+                    break loop
+                }
+            case .finished:
+                break loop
+            case .failed(let error):
+                fatal = error
+                break loop
+            }
+            report.seconds = SystemTime.monotonicSeconds() - start
+            onProgress(report)
+            if shouldStop() {
+                report.interrupted = true
+                break loop
+            }
+        }
+        queue.close()  // the reader stops at its next page
+        producer.join()
+        report.seconds = SystemTime.monotonicSeconds() - start
+        if let fatal { throw MigrationAborted(error: fatal, report: report) }
+        return report
+    }
+
+    static func sessionError(_ error: any Error, location: String) -> SessionError {
+        if let e = error as? SessionError { return e }
+        return .io(location: location, reason: "\(error)")
+    }
+
+    // MARK: One page
+
+    private func process(_ page: PlannedPage, into report: inout MigrationReport, deletingFrom sourceStore: (any SessionStore)?) throws {
+        report.scanned += page.scanned
+        report.skippedKeys += page.skippedKeys
+        report.expired += page.expired
+        report.emptySkipped += page.empty
+        report.lifetimeCapped += page.capped
+        for f in page.failures { fail(f, &report) }
+        let writes = page.writes, plans = page.plans
+        guard !writes.isEmpty else { return }
+        if options.dryRun { return try predict(writes, plans, into: &report) }
+
+        let results = try target.save(writes)
+        var check: [(n: Int, existing: Bool)] = []
+        for (n, result) in results.enumerated() {
+            switch result {
+            case .success:
+                report.copied += 1
+                report.bytes += Int64(plans[n].size)
+                if options.verify || options.deleteSource { check.append((n, false)) }
+            case .failure(.alreadyExists):
+                report.skippedExisting += 1
+                // A copy left by an earlier, interrupted run: the source goes once it is proven there.
+                if options.deleteSource { check.append((n, true)) }
+            case .failure(let error):
+                fail(writes[n].session.id, error.description, &report)
+            }
+        }
+        guard !check.isEmpty else { return }
+
+        let loaded = try target.load(check.map { writes[$0.n].session.id })
+        let now = clock.nowMillis()
+        var proven: [Int] = []
+        for (c, result) in zip(check, loaded) {
+            let (n, existing) = c
+            switch ReadBack.compare(result, written: writes[n], expiry: plans[n].expiry, in: target, existing: existing, now: now) {
+            case .same:
+                if !existing { report.verified += 1 }
+                proven.append(n)
+            case .expiredSince:
+                report.copied -= 1
+                report.bytes -= Int64(plans[n].size)
+                report.expired += 1
+            case .differs(let why):
+                let id = writes[n].session.id
+                if existing {
+                    fail(id, "\(target.displayName): session \(SessionError.quote(id)) is already there and \(why); "
+                        + "the source session was kept (--overwrite replaces it)", &report)
+                } else {
+                    report.copied -= 1
+                    report.bytes -= Int64(plans[n].size)
+                    fail(id, "\(target.displayName): session \(SessionError.quote(id)) failed verification: it \(why)", &report)
+                }
+            }
+        }
+        guard options.deleteSource, let sourceStore else { return }
+        let removable = proven.compactMap { n in plans[n].sourceRevision.map { (id: writes[n].session.id, revision: $0) } }
+        guard !removable.isEmpty else { return }
+        for (item, result) in zip(removable, try sourceStore.delete(unchanged: removable)) {
+            switch result {
+            case .success(true): report.deleted += 1
+            case .success(false): break  // gone already
+            case .failure(.conflict):
+                report.keptInSource += 1
+                onFailure(MigrationFailure(id: item.id, message: "\(sourceStore.displayName): session \(SessionError.quote(item.id)) "
+                    + "changed after it was copied; it was kept in the source (run again with --overwrite to copy it again)"))
+            case .failure(let error):
+                report.keptInSource += 1
+                onFailure(MigrationFailure(id: item.id, message: error.description))
+            }
+        }
+    }
+
+    /// A dry run: what the target holds under each id says what a write would do.
+    private func predict(_ writes: [SessionWrite], _ plans: [WritePlan], into report: inout MigrationReport) throws {
+        let overwrite = options.existing == .overwrite
+        for (n, result) in try target.load(writes.map(\.session.id)).enumerated() {
+            var exists: Bool
+            switch result {
+            case .missing: exists = false
+            case .found: exists = true
+            case .broken(let error):
+                switch error {
+                case .notASession, .invalidID, .io, .storeUnavailable, .unsupported:
+                    fail(writes[n].session.id, error.description, &report)
+                    continue
+                default:
+                    exists = true  // a corrupt session is still one the target has
+                }
+            }
+            if exists && !overwrite {
+                report.skippedExisting += 1
+            } else {
+                report.copied += 1
+                report.bytes += Int64(plans[n].size)
+            }
+        }
+    }
+
+    private func fail(_ id: String?, _ message: String, _ report: inout MigrationReport) {
+        fail(MigrationFailure(id: id, message: message), &report)
+    }
+
+    private func fail(_ failure: MigrationFailure, _ report: inout MigrationReport) {
+        report.failed += 1
+        onFailure(failure)
+    }
+}

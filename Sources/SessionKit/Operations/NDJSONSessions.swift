@@ -1,0 +1,128 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Sessions read from an export stream (`SessionNDJSON` lines) on a file descriptor, a page
+/// at a time, for `import`. A line that is not a session fails alone, named by its number.
+public final class NDJSONSessions: SessionSource {
+    public let displayName: String
+    private let fd: Int32
+    private let pattern: String?
+
+    /// Lines longer than this (a session beyond the stores' own 64 MiB limit) fail alone.
+    public static let maxLineBytes = 80 << 20
+
+    /// Reads `fd` (not closed here); `displayName` names it in messages (`stdin`, a path).
+    public init(fd: Int32, displayName: String, pattern: String? = nil) {
+        self.fd = fd
+        self.displayName = displayName
+        self.pattern = pattern
+    }
+
+    public func sessionPages(pageSize: Int, _ visit: (SessionPage) throws -> ScanControl) throws {
+        var reader = LineReader(fd: fd)
+        var lineNumber = 0
+        var page = SessionPage()
+        var lines = 0
+        while true {
+            let next: LineReader.Line?
+            do {
+                next = try reader.next(limit: Self.maxLineBytes)
+            } catch {
+                throw SessionError.io(location: displayName, reason: "cannot read: \(String(cString: strerror(error.errno)))")
+            }
+            guard let next else { break }
+            lineNumber += 1
+            let location = "\(displayName): line \(lineNumber)"
+            switch next {
+            case .tooLong(let length):
+                page.broken.append(BrokenSession(id: "", error: .corrupt(location: location, reason: "a line of \(length) bytes, longer than the limit")))
+                lines += 1
+            case .bytes(let line):
+                if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0d }) { continue }
+                do throws(SessionError) {
+                    let session = try SessionNDJSON.parse(line, location: location)
+                    if let pattern, fnmatch(pattern, session.id, 0) != 0 { continue }
+                    page.sessions.append(session)
+                } catch {
+                    page.broken.append(BrokenSession(id: "", error: error))
+                }
+                lines += 1
+            }
+            if lines >= pageSize {
+                if try visit(page) == .stop { return }
+                page = SessionPage()
+                lines = 0
+            }
+        }
+        if lines > 0 { _ = try visit(page) }
+    }
+}
+
+/// Lines from a file descriptor, read in large blocks.
+struct LineReader {
+    enum Line {
+        case bytes([UInt8])
+        /// A line over the limit, skipped; its length.
+        case tooLong(Int)
+    }
+
+    private let fd: Int32
+    private var buffer: [UInt8] = []
+    private var start = 0
+    private var atEnd = false
+    private static let block = 1 << 20
+
+    init(fd: Int32) {
+        self.fd = fd
+    }
+
+    /// The next line without its `\n` (a final line may lack one); nil at the end.
+    mutating func next(limit: Int) throws(PosixFile.Failure) -> Line? {
+        var skipped = 0  // bytes of a line over the limit, dropped as they come
+        while true {
+            if let nl = buffer[start...].firstIndex(of: 0x0a) {
+                let line = Array(buffer[start..<nl])
+                start = nl + 1
+                if skipped > 0 || line.count > limit { return .tooLong(skipped + line.count) }
+                return .bytes(line)
+            }
+            if atEnd {
+                guard start < buffer.count || skipped > 0 else { return nil }
+                let line = Array(buffer[start...])
+                start = buffer.count
+                if skipped > 0 || line.count > limit { return .tooLong(skipped + line.count) }
+                return .bytes(line)
+            }
+            if buffer.count - start > limit {
+                skipped += buffer.count - start
+                start = buffer.count
+            }
+            try fill()
+        }
+    }
+
+    private mutating func fill() throws(PosixFile.Failure) {
+        if start > 0 {
+            buffer.removeFirst(start)
+            start = 0
+        }
+        let old = buffer.count
+        var failure: Int32 = 0
+        var got = 0
+        buffer.append(contentsOf: repeatElement(0, count: Self.block))
+        buffer.withUnsafeMutableBufferPointer { b in
+            while true {
+                let n = read(fd, b.baseAddress! + old, Self.block)
+                if n < 0 && errno == EINTR { continue }
+                if n < 0 { failure = errno } else { got = n }
+                return
+            }
+        }
+        buffer.removeLast(Self.block - got)
+        if failure != 0 { throw PosixFile.Failure(errno: failure) }
+        if got == 0 { atEnd = true }
+    }
+}

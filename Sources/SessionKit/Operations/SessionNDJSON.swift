@@ -1,0 +1,80 @@
+/// The export line format: one session per line, a JSON object written as Go writes JSON
+/// (compact, keys in byte order):
+///
+///     {"data":{...},"expires_at":"2026-11-22T07:41:00.123Z","id":"<id>","layout":"file"}
+///
+/// - `id`: the session id.
+/// - `data`: the session's keys and values, exactly as `get` shows them (number literals as
+///   written; from a Redis hash every value is a string, or an object or array when its text is one).
+/// - `expires_at`: the expiry instant in RFC 3339, UTC, with milliseconds; `null` for none.
+/// - `layout`: the layout it was exported from (`file`, `kv`, `hash`).
+/// - `raw` (only when needed): for hash fields whose bytes are not UTF-8 text, `{"key": "<base64
+///   of the exact bytes>"}`; `data` then shows each bad byte as U+FFFD. An import into a hash
+///   restores the bytes; an import into a JSON layout refuses that session.
+///
+/// Reading accepts any whitespace between tokens, ignores members it does not know, and reads
+/// `expires_at` with any RFC 3339 offset and fraction.
+public enum SessionNDJSON {
+    /// Appends the session's line, newline included.
+    public static func append(_ session: Session, layout: String, to out: inout [UInt8]) {
+        ByteWriter.append("{\"data\":", to: &out)
+        GoJSONEncoder.write(session.data, style: session.escapeStyle, into: &out)
+        ByteWriter.append(",\"expires_at\":", to: &out)
+        if case .at(let t) = session.expiry {
+            out.append(UInt8(ascii: "\""))
+            Durations.appendRFC3339(millis: t, to: &out)
+            out.append(UInt8(ascii: "\""))
+        } else {
+            ByteWriter.append("null", to: &out)
+        }
+        ByteWriter.append(",\"id\":", to: &out)
+        GoJSONEncoder.append(string: session.id, to: &out)
+        ByteWriter.append(",\"layout\":", to: &out)
+        GoJSONEncoder.append(string: layout, to: &out)
+        let binary = session.keysWithUndecodableValues
+        if !binary.isEmpty {
+            var raw = JSONObject()
+            for key in binary { raw[key] = .string(Base64.std(session.rawValues[key] ?? [])) }
+            ByteWriter.append(",\"raw\":", to: &out)
+            GoJSONEncoder.write(raw, style: .modern, into: &out)
+        }
+        ByteWriter.append("}\n", to: &out)
+    }
+
+    /// The session on one line (without its newline). The error's reason says what is wrong;
+    /// `location` names the line in it.
+    public static func parse(_ line: [UInt8], location: String) throws(SessionError) -> Session {
+        func bad(_ reason: String) -> SessionError { .corrupt(location: location, reason: reason) }
+        let parsed: (value: JSONValue, style: JSONEscapeStyle)
+        do {
+            parsed = try JSONParser.parseDocument(line)
+        } catch {
+            throw bad("not a session line: \(error)")
+        }
+        guard case .object(let object) = parsed.value else { throw bad("not a session line: a JSON \(parsed.value.kindName), not an object") }
+        guard case .string(let id)? = object["id"], !id.isEmpty else { throw bad("no \"id\" string") }
+        let at = " (session \(SessionError.quote(id)))"
+        guard case .object(var data)? = object["data"] else { throw bad("no \"data\" object" + at) }
+        let expiry: Expiry
+        switch object["expires_at"] {
+        case .null?: expiry = .never
+        case .string(let text)?:
+            guard let t = Durations.parseRFC3339(text) else { throw bad("\"expires_at\" is not an RFC 3339 instant: \(SessionError.quote(text))" + at) }
+            expiry = .at(t)
+        default: throw bad("no \"expires_at\" (an RFC 3339 instant, or null for none)" + at)
+        }
+        var rawValues: [String: [UInt8]] = [:]
+        if let raw = object["raw"] {
+            guard case .object(let fields) = raw else { throw bad("\"raw\" is not an object" + at) }
+            for (key, value) in fields {
+                guard case .string(let text) = value, let bytes = Base64.decodeStd(text) else { throw bad("\"raw\" of key \(SessionError.quote(key)) is not base64" + at) }
+                guard data[key] != nil else { throw bad("\"raw\" names key \(SessionError.quote(key)), which is not in \"data\"" + at) }
+                rawValues[key] = bytes
+                data[key] = HashFieldCodec.decode(bytes).value
+            }
+        }
+        let undecodable = rawValues.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        return Session(id: id, data: data, expiry: expiry, size: line.count, escapeStyle: parsed.style,
+                       rawValues: rawValues, undecodableKeys: undecodable)
+    }
+}

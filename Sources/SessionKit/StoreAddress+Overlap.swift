@@ -1,0 +1,29 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+extension StoreAddress {
+    /// True when the two addresses can reach the same sessions, whatever their layouts: the
+    /// same directory, or the same Redis database with one prefix starting with the other (a
+    /// scan of one would then see the other's keys). Copying between such stores would read
+    /// its own writes, or delete what it copied.
+    public func overlaps(_ other: StoreAddress) -> Bool {
+        switch (kind, other.kind) {
+        case let (.file(a, _), .file(b, _)):
+            return Self.resolvedPath(a) == Self.resolvedPath(b)
+        case let (.redis(a, _), .redis(b, _)):
+            guard a.connection.endpoint == b.connection.endpoint, a.connection.db == b.connection.db else { return false }
+            return a.prefix.utf8.starts(with: b.prefix.utf8) || b.prefix.utf8.starts(with: a.prefix.utf8)
+        default:
+            return false
+        }
+    }
+
+    private static func resolvedPath(_ path: String) -> String {
+        guard let resolved = realpath(path, nil) else { return path }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+}

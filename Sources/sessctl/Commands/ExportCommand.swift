@@ -1,0 +1,68 @@
+import ArgumentParser
+import SessionKit
+
+struct ExportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Write every live session as NDJSON: one session per line.",
+        discussion: """
+            Each line is one JSON object, written as Go writes JSON (compact, keys in byte order), \
+            ending in a newline:
+
+              {"data":{"user_id":1001},"expires_at":"2026-11-22T07:41:00.123Z","id":"1qbn...","layout":"file"}
+
+            id: the session id. data: the session's keys and values, exactly as `get` shows them \
+            (number literals as stored; from a Redis hash every value is a string, or an object or an \
+            array when its text is one). expires_at: the instant the session expires, RFC 3339 in UTC \
+            with milliseconds, or null for a session with no expiry. layout: the layout it was exported \
+            from: file, kv or hash. raw: present only for Redis-Hash fields whose bytes are not UTF-8 \
+            text: an object mapping each such key to the base64 of its exact bytes (data then shows each \
+            bad byte as U+FFFD); an import into a hash restores the bytes, an import into a JSON layout \
+            refuses that session. Readers should ignore members they do not know.
+
+            Expired sessions are not exported (they are counted). Sessions that cannot be read are \
+            reported on stderr and skipped. A summary goes to stderr. `sessctl import` reads the lines \
+            back; `export | import` between two stores does what migrate does. Exit status 0; 4 when \
+            some sessions could not be read; 1 when nothing could be exported.
+            """)
+
+    @OptionGroup var storeOptions: StoreOptions
+
+    @Option(help: ArgumentHelp("Only sessions whose id matches this glob.", valueName: "glob"))
+    var pattern: String?
+
+    @Option(help: ArgumentHelp("Sessions read at a time.", valueName: "n"))
+    var batch = 1000
+
+    func validate() throws {
+        if !(1...100_000).contains(batch) { throw ValidationError("--batch must be between 1 and 100000") }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let store = try storeOptions.open()
+            let export = SessionExport(store: store, pattern: pattern, batchSize: batch)
+            let progress = TransferProgress("export", total: Terminal.stderrIsTTY ? SessionCountEstimate(store, pattern: pattern) : nil)
+            export.onFailure = { failure in
+                progress.clear()
+                Terminal.warn(failure.message)
+            }
+            export.onProgress = { r in progress.update(done: r.exported + r.expired + r.failed, scanned: r.exported + r.expired + r.failed, seconds: r.seconds) }
+            LineEditor.catchInterrupts()
+            export.shouldStop = { LineEditor.interruptRequested() }
+            let report = try export.run { Terminal.writeBytes($0) }
+            Terminal.flush()
+            progress.clear()
+            var line = "exported \(report.exported) session\(report.exported == 1 ? "" : "s") (\(report.bytes) bytes) in \(MigrationRunner.formatSeconds(report.seconds)) s"
+            if report.expired > 0 { line += "; \(report.expired) expired, not exported" }
+            if report.failed > 0 { line += "; \(report.failed) could not be read" }
+            if report.skippedKeys > 0 { line += "; \(report.skippedKeys) keys that are not sessions skipped" }
+            Terminal.warn(line)
+            if report.interrupted {
+                Terminal.warn("interrupted")
+                throw ExitCode(130)
+            }
+            if report.failed > 0 { throw ExitCode(report.exported + report.expired > 0 ? 4 : 1) }
+        }
+    }
+}

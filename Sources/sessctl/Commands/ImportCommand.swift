@@ -1,0 +1,46 @@
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
+import ArgumentParser
+import SessionKit
+
+struct ImportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Write sessions exported as NDJSON into a store.",
+        discussion: """
+            Reads the lines `sessctl export` writes (see there for the format) from FILE or standard input \
+            and writes each session into the store, with the same options and guarantees as migrate: each \
+            keeps its id, data and expiry instant, expired ones are counted and not copied, a session the \
+            store already has is skipped and counted (--skip-existing, the default) or replaced \
+            (--overwrite), and a run that was interrupted finishes when run again on the same input. \
+            `sessctl export -s A | sessctl import -s B` does what `sessctl migrate --from A --to B` does. \
+            A line that is not a session fails alone, named by its line number. Exit status as for migrate.
+            """)
+
+    @OptionGroup var storeOptions: StoreOptions
+
+    @Argument(help: ArgumentHelp("The export to read; standard input when absent or -.", valueName: "file"))
+    var file: String?
+
+    @OptionGroup var copy: CopyOptions
+
+    func run() throws {
+        try reportingErrors {
+            let target = try storeOptions.open()
+            var fd: Int32 = 0
+            var name = "stdin"
+            if let file, file != "-" {
+                fd = open(file, O_RDONLY | O_CLOEXEC)
+                guard fd >= 0 else {
+                    throw SessionError.io(location: file, reason: "cannot open: \(String(cString: strerror(errno)))")
+                }
+                name = file
+            }
+            defer { if fd != 0 { close(fd) } }
+            let migration = Migration(target: target, options: copy.migrationOptions())
+            let runner = MigrationRunner("import", migration: migration, total: nil)
+            try runner.run(from: NDJSONSessions(fd: fd, displayName: name, pattern: copy.pattern), deletingFrom: nil)
+        }
+    }
+}

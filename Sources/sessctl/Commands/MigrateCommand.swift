@@ -1,0 +1,93 @@
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
+import ArgumentParser
+import SessionKit
+
+struct MigrateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "migrate",
+        abstract: "Copy every live session from one store to another, keeping ids and expiry instants.",
+        discussion: """
+            Works between any two stores (File, Redis-KV, Redis-Hash), e.g. \
+            sessctl migrate --from /tmp/gsessions/default --to 'redis://127.0.0.1:6379/0?prefix=gfsess:'. \
+            Each session keeps its id, its data and the instant it expires: File to Redis gets the TTL (timestamp \
+            + max age - now); Redis to File gets the timestamp that expires at the same instant \
+            (a session with no expiry, or more time left than the File store's max age, gets the timestamp \
+            now, and is counted in a warning); Redis to Redis keeps the remaining TTL, and no expiry stays \
+            no expiry. Expired sessions are counted, not copied. Between layouts: a Redis-Hash field becomes \
+            a string unless its text is a JSON object or array; writing into a hash follows GoFrame's \
+            encoding (strings raw, numbers as their text, true/false as 1/0, null as empty, objects and \
+            arrays as JSON); a session with no keys cannot go into a hash and is skipped and counted; \
+            a hash field that is not UTF-8 text cannot go into a JSON layout, and that session fails \
+            alone with its id and the reason.
+
+            A session the target already has is left alone and counted (--skip-existing, the default), \
+            or replaced (--overwrite). Every write creates or replaces one whole session in one step, \
+            so the migration is safe to interrupt (Ctrl-C, kill -9, the target going away): the source \
+            is never changed, and running the same command again finishes the job with every session in \
+            the target once. --delete-source removes each source session only after its copy was read \
+            back equal, and only while it is still as it was read; it needs --yes when there is no \
+            terminal to ask on.
+
+            Progress goes to stderr when it is a terminal; the summary (copied, skipped existing, \
+            expired, failed, bytes, seconds) to stdout. Exit status 0; 4 when some sessions failed; \
+            1 when nothing could be done or a store failed part-way; 130 when interrupted.
+            """)
+
+    @Option(help: ArgumentHelp("The store to copy from (an address, as for -s).", valueName: "store"))
+    var from: String
+
+    @Option(help: ArgumentHelp("The store to copy into (an address, as for -s).", valueName: "store"))
+    var to: String
+
+    @Option(name: .long, help: ArgumentHelp("The app's session max age, for File stores on either side (default 24h; same as ?ttl=).", valueName: "duration"))
+    var maxAge: String?
+
+    @OptionGroup var copy: CopyOptions
+
+    @Flag(help: "Remove each source session once its copy was read back equal (implies --verify).")
+    var deleteSource = false
+
+    @Flag(help: "Do not ask before --delete-source.")
+    var yes = false
+
+    func run() throws {
+        try reportingErrors {
+            let (sourceAddress, source) = try openStore(from, maxAge: maxAge)
+            let (targetAddress, target) = try openStore(to, maxAge: maxAge)
+            if sourceAddress.overlaps(targetAddress) {
+                throw SessionError.invalidArgument("\(source.displayName) and \(target.displayName) hold the same sessions "
+                    + "(the same directory, or the same Redis database with one prefix starting with the other): "
+                    + "a migration between them would read its own writes")
+            }
+            if let refusal = source.capabilities.transferRefusal(to: target.capabilities, from: source.displayName, to: target.displayName) {
+                throw SessionError.invalidArgument(refusal)
+            }
+            let deleting = deleteSource && !copy.dryRun
+            if deleting { try confirmDeletion(source: source.displayName, target: target.displayName) }
+            let migration = Migration(target: target, options: copy.migrationOptions(deleteSource: deleteSource))
+            let total = Terminal.stderrIsTTY ? SessionCountEstimate(source, pattern: copy.pattern) : nil
+            let runner = MigrationRunner("migrate", migration: migration, total: total)
+            try runner.run(from: StoreSessions(source, pattern: copy.pattern), deletingFrom: deleting ? try source.reopened() : nil)
+        }
+    }
+
+    /// Says what will be removed, and asks on a terminal unless --yes.
+    private func confirmDeletion(source: String, target: String) throws {
+        let what = copy.pattern.map { "every session matching \(SessionError.quote($0))" } ?? "every session"
+        let plan = "--delete-source: \(what) will be removed from \(source) once its copy in \(target) is verified"
+        if yes {
+            Terminal.warn(plan)
+            return
+        }
+        guard isatty(0) == 1, Terminal.stderrIsTTY else {
+            throw SessionError.invalidArgument("\(plan); add --yes to confirm (there is no terminal to ask on)")
+        }
+        fputs("sessctl: \(plan). Go on? [y/N] ", stderr)
+        guard let answer = readLine(), ["y", "yes"].contains(answer.trimmingCharacters(in: " ").lowercased()) else {
+            Terminal.warn("nothing was done")
+            throw ExitCode(1)
+        }
+    }
+}

@@ -1,0 +1,99 @@
+import ArgumentParser
+import SessionKit
+
+/// Runs a `Migration` for `migrate` and `import`: failures on stderr as they happen, a progress
+/// line on a terminal, Ctrl-C to stop after the batch in hand, then the summary on stdout and the
+/// exit status (0; 4 when some sessions failed; 1 when nothing could be done or a store failed;
+/// 130 when interrupted).
+struct MigrationRunner {
+    /// Failures printed one per line; beyond this only their number.
+    static let maxFailureLines = 1000
+
+    let label: String
+    let migration: Migration
+    let progress: TransferProgress
+
+    init(_ label: String, migration: Migration, total: SessionCountEstimate?) {
+        self.label = label
+        self.migration = migration
+        self.progress = TransferProgress(label, total: total)
+    }
+
+    func run(from source: any SessionSource, deletingFrom sourceStore: (any SessionStore)?) throws {
+        var failures = 0
+        let progress = self.progress
+        migration.onFailure = { failure in
+            failures += 1
+            if failures <= Self.maxFailureLines {
+                progress.clear()
+                Terminal.warn(failure.message)
+            }
+        }
+        migration.onProgress = { report in
+            progress.update(done: report.done, scanned: report.scanned, seconds: report.seconds)
+        }
+        LineEditor.catchInterrupts()
+        migration.shouldStop = { LineEditor.interruptRequested() }
+
+        let report: MigrationReport
+        do {
+            report = try migration.run(from: source, deletingFrom: sourceStore)
+        } catch let aborted as MigrationAborted {
+            progress.clear()
+            printSummary(aborted.report, failures: failures)
+            Terminal.warn("\(aborted.error.description); stopped: run the same command again to finish")
+            throw ExitCode(1)
+        }
+        progress.clear()
+        printSummary(report, failures: failures)
+        if report.interrupted {
+            Terminal.warn("interrupted: run the same command again to finish")
+            throw ExitCode(130)
+        }
+        if report.failed > 0 || report.keptInSource > 0 {
+            let anythingDone = report.copied + report.skippedExisting + report.expired + report.emptySkipped + report.deleted > 0
+            throw ExitCode(anythingDone ? 4 : 1)
+        }
+    }
+
+    private func printSummary(_ r: MigrationReport, failures: Int) {
+        if failures > Self.maxFailureLines {
+            Terminal.warn("\(failures - Self.maxFailureLines) more failures not shown")
+        }
+        if r.lifetimeCapped > 0 {
+            Terminal.warn("\(r.lifetimeCapped) session\(r.lifetimeCapped == 1 ? "" : "s") had no expiry, or more time left than the target's max age: "
+                + "\(r.lifetimeCapped == 1 ? "it gets" : "they get") the target's full max age from now")
+        }
+        if r.emptySkipped > 0 {
+            Terminal.warn("\(r.emptySkipped) session\(r.emptySkipped == 1 ? "" : "s") with no keys not copied: \(migration.target.displayName) cannot hold an empty session")
+        }
+        if r.skippedKeys > 0 {
+            Terminal.warn("\(r.skippedKeys) key\(r.skippedKeys == 1 ? "" : "s") in the source that \(r.skippedKeys == 1 ? "is" : "are") not a session skipped, left untouched")
+        }
+        Terminal.write(Self.summary(r))
+    }
+
+    /// `copied 12`, `skipped existing 3`, ... one count a line, aligned; a dry run says so first.
+    static func summary(_ r: MigrationReport) -> String {
+        var rows: [(String, String)] = []
+        if r.dryRun { rows.append(("dry run", "nothing was written; the counts say what a real run would do")) }
+        rows.append((r.dryRun ? "would copy" : "copied", String(r.copied)))
+        rows.append(("skipped existing", String(r.skippedExisting)))
+        rows.append(("expired", String(r.expired)))
+        if r.emptySkipped > 0 { rows.append(("empty (not copied)", String(r.emptySkipped))) }
+        rows.append(("failed", String(r.failed)))
+        if r.verified > 0 { rows.append(("verified", String(r.verified))) }
+        if r.deleted > 0 || r.keptInSource > 0 { rows.append(("deleted from source", String(r.deleted))) }
+        if r.keptInSource > 0 { rows.append(("kept in source", String(r.keptInSource))) }
+        rows.append(("bytes", String(r.bytes)))
+        rows.append(("seconds", formatSeconds(r.seconds)))
+        let width = rows.map(\.0.count).max() ?? 0
+        return rows.map { $0.0 + String(repeating: " ", count: width - $0.0.count + 2) + $0.1 }.joined(separator: "\n")
+    }
+
+    static func formatSeconds(_ s: Double) -> String {
+        let hundredths = Int((s * 100).rounded())
+        let frac = hundredths % 100
+        return "\(hundredths / 100).\(frac < 10 ? "0" : "")\(frac)"
+    }
+}
