@@ -61,6 +61,9 @@ public struct Session: Sendable {
     /// SCS: the absolute end of the session's life written inside the value (`expiry` is the
     /// earlier of it and the store's TTL); nil elsewhere.
     public var deadline: GoTime?
+    /// The typed view (`get -o typed`) of a Go session read from an export, which a Go-typed
+    /// store applies when it writes the session, so every value keeps its Go type.
+    public var typedImport: JSONObject?
 
     public init(id: String, data: JSONObject, expiry: Expiry, lastWrite: Int64? = nil, size: Int = 0,
                 escapeStyle: JSONEscapeStyle = .modern, revision: Revision? = nil,

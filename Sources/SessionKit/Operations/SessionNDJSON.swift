@@ -8,6 +8,8 @@
 ///   written; from a Redis hash every value is a string, or an object or array when its text is one).
 /// - `expires_at`: the expiry instant in RFC 3339, UTC, with milliseconds; `null` for none.
 /// - `layout`: the layout it was exported from (`file`, `kv`, `hash`).
+/// - `typed` (sessions of Go apps: SCS, gorilla redistore): every value with its Go type, as
+///   `get -o typed` shows it; an import into a store of the same framework restores the types.
 /// - `raw` (only when needed): for hash fields whose bytes are not UTF-8 text, `{"key": "<base64
 ///   of the exact bytes>"}`; `data` then shows each bad byte as U+FFFD. An import into a hash
 ///   restores the bytes; an import into a JSON layout refuses that session.
@@ -37,6 +39,10 @@ public enum SessionNDJSON {
             for key in binary { raw[key] = .string(Base64.std(session.rawValues[key] ?? [])) }
             ByteWriter.append(",\"raw\":", to: &out)
             GoJSONEncoder.write(raw, style: .modern, into: &out)
+        }
+        if session.goTypes != nil, let typed = try? session.typedData(store: layout) {
+            ByteWriter.append(",\"typed\":", to: &out)
+            GoJSONEncoder.write(typed, style: .modern, into: &out)
         }
         ByteWriter.append("}\n", to: &out)
     }
@@ -74,7 +80,12 @@ public enum SessionNDJSON {
             }
         }
         let undecodable = rawValues.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-        return Session(id: id, data: data, expiry: expiry, size: line.count, escapeStyle: parsed.style,
-                       rawValues: rawValues, undecodableKeys: undecodable)
+        var session = Session(id: id, data: data, expiry: expiry, size: line.count, escapeStyle: parsed.style,
+                              rawValues: rawValues, undecodableKeys: undecodable)
+        if let typed = object["typed"] {
+            guard case .object(let view) = typed else { throw bad("\"typed\" is not an object" + at) }
+            session.typedImport = view
+        }
+        return session
     }
 }

@@ -126,6 +126,13 @@ public final class RedisGoStore: SessionStore {
             .invalidArgument("\(displayName): session \(SessionError.quote(session.id)): \(e); nothing was written")
         }
         var values = try session.resolvedGobValues(store: displayName)
+        if values == nil, session.goTypes == nil, let typed = session.typedImport {
+            // An imported session: its exported typed view gives every value its Go type back.
+            var typedSession = newSession(id: session.id, expiry: session.expiry)
+            try typedSession.replaceTyped(typed, store: displayName)
+            if case .json? = typedSession.goTypes { return GoJSONEncoder.encode(typedSession.data, style: session.escapeStyle) }
+            values = try typedSession.resolvedGobValues(store: displayName)
+        }
         switch layout {
         case .scs:
             if values == nil {
