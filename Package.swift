@@ -11,12 +11,16 @@ let package = Package(
     ],
     targets: [
         // C libraries from Debian packages.
-        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
         .systemLibrary(name: "CEditLine", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
 
-        // A small hiredis client: connections, replies, pipelining, SCAN.
-        .target(name: "RedisClient", dependencies: ["CHiredis"]),
+        // TLS for hiredis 0.14, which has none: an OpenSSL connection pumped to a socketpair by its own thread.
+        .target(name: "CTLSBridge", dependencies: ["COpenSSL"]),
+
+        // A small hiredis client: connections, replies, pipelining, SCAN, TLS, and routing over
+        // one server, Sentinel or a cluster.
+        .target(name: "RedisClient", dependencies: ["CHiredis", "CTLSBridge"]),
 
         // The domain: sessions, Go-compatible JSON, the storage protocol, backends, operations.
         .target(name: "SessionKit", dependencies: ["COpenSSL", "RedisClient"]),
