@@ -10,8 +10,10 @@ struct Sessctl: ParsableCommand {
             Opens a GoFrame gsession store (a directory of session files, or Redis with a string or a hash \
             per session) and lists, inspects, edits, expires and deletes its sessions. Name the store with \
             -s/--store or SESSCTL_STORE (file:DIR, redis://[user[:password]@]host[:port][/db]?prefix=&layout=kv|hash, \
-            redis+unix:///path.sock?db=&prefix=&layout=), or use GoFrame's default directory \
-            $TMPDIR/gsessions/default. SESSCTL_REDIS_PASSWORD keeps a Redis password off the command line.
+            redis+unix:///path.sock?db=&prefix=&layout=, redis+cluster://host:port[,host:port...], \
+            redis+sentinel://host:port[,...]/MASTER[/db]; rediss:// or tls=1 with ca=, cert=, key=, sni=, insecure=1), \
+            or use GoFrame's default directory $TMPDIR/gsessions/default. SESSCTL_REDIS_PASSWORD and \
+            SESSCTL_SENTINEL_PASSWORD keep passwords off the command line.
 
             Exit status: 0 success, 1 error, 3 session not found, 4 some sessions of a bulk operation failed.
             """,

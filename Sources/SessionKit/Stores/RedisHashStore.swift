@@ -111,6 +111,8 @@ public final class RedisHashStore: SessionStore {
                 buffer.argument("PTTL")
                 buffer.argument(keys[i].bytes)
             }
+        }, commands: { key in
+            [RedisStoreCore.command("HGETALL", key), RedisStoreCore.command("PTTL", key)]
         }, classify: { id, n, _, replies, base, now in
             let fields = replies[base + 2 * n]
             if fields.isError {
@@ -171,13 +173,21 @@ public final class RedisHashStore: SessionStore {
             case .upsert:
                 break
             }
-            var commands = Self.fieldCommands(w.session, key: key, current: current?.fields ?? [])
-            commands += core.expiryCommands(w.expiry, key: key, current: current?.expiry, now: now)
+            let fieldWrites = Self.fieldCommands(w.session, key: key, current: current?.fields ?? [])
+            let commands = fieldWrites + core.expiryCommands(w.expiry, key: key, current: current?.expiry, now: now)
             if commands.isEmpty { return .done(.success(())) }
-            return .write(commands) { [core] replies in
+            return .write(commands, finish: { [core] replies in
                 if let e = core.firstError(replies, key: key) { return .failure(e) }
                 return .success(())
-            }
+            }, applied: fieldWrites.isEmpty ? nil : { replies in
+                // Every field is as the write leaves it: the write happened.
+                if case .success(.stored(let fields, _)) = self.state(replies, key: key, now: self.clock.nowMillis()),
+                    Self.fieldCommands(w.session, key: key, current: fields).isEmpty
+                {
+                    return .success(())
+                }
+                return nil
+            })
         }
     }
 
@@ -213,10 +223,13 @@ public final class RedisHashStore: SessionStore {
             case .missing: return .done(.success(false))
             case .notSession(let reason): return .done(.failure(.notASession(store: displayName, key: RedisStoreCore.text(key), reason: reason)))
             case .stored:
-                return .write([RedisStoreCore.command("DEL", key)]) { [core] replies in
+                return .write([RedisStoreCore.command("DEL", key)], finish: { [core] replies in
                     if let e = core.firstError(replies, key: key) { return .failure(e) }
                     return .success(replies.first?.int == 1)
-                }
+                }, applied: { replies in
+                    if case .success(.missing) = self.state(replies, key: key, now: self.clock.nowMillis()) { return .success(true) }
+                    return nil
+                })
             }
         }
     }
@@ -229,10 +242,10 @@ public final class RedisHashStore: SessionStore {
             case .stored(_, let expiry):
                 let commands = core.expiryCommands(.set(changes[i].expiry), key: key, current: expiry, now: now)
                 if commands.isEmpty { return .done(.success(true)) }
-                return .write(commands) { [core] replies in
+                return .write(commands, finish: { [core] replies in
                     if let e = core.firstError(replies, key: key) { return .failure(e) }
                     return .success(true)
-                }
+                })
             }
         }
     }

@@ -20,6 +20,8 @@ extension RedisStoreCore {
         let redisType: String
         /// Appends the commands that read the metadata of a page's keys in a full scan.
         let metadata: (inout RedisCommandBuffer, _ keys: RedisReplyView) -> Void
+        /// The same commands for one key, for a key looked up on its own (it moved between nodes).
+        let commands: ([UInt8]) -> [[[UInt8]]]
         /// Key `n`'s entry (of `count` keys in the page), from the page's metadata replies, which
         /// start at `replies[base]`.
         let classify: (_ id: String, _ n: Int, _ count: Int, _ replies: RedisRawReplies, _ base: Int, _ now: Int64) -> ScanEntry
@@ -33,81 +35,164 @@ extension RedisStoreCore {
         /// The page's keys: an array inside `keysOwner`, the reply of the SCAN before.
         var keysOwner: RedisRawReplies
         var keys: RedisReplyView
+        /// Which keys of the page are this lane's to give (nil: all of them); see `RedisScan`.
+        var given: [Bool]?
         var count: Int
     }
 
-    /// Pages through `SCAN MATCH <escaped prefix><pattern>`, reading replies in place.
+    /// The scan of one master: its lane, the flight in the air, and the keys whose TYPE to ask.
+    private final class LaneScan {
+        let lane: RedisScanLane
+        var flight: Flight?
+        var wrongTypes: [[UInt8]] = []
+        init(_ lane: RedisScanLane) { self.lane = lane }
+    }
+
+    /// Pages through `SCAN MATCH <escaped prefix><pattern>` on every master, reading replies in place.
     ///
     /// A flight carries the next SCAN and then a page's metadata. As soon as the SCAN's reply is
     /// in, the next flight goes out, before this page's metadata is even read: the server always
     /// has work queued while the client classifies and visits a page, so the client adds little
-    /// beyond what the server must do. A full scan reads the layout's `metadata` (for KV: GET
-    /// and PTTL per key); a key of another type answers WRONGTYPE and its TYPE is asked in a
-    /// later flight, for the skip reason. A light scan (`.ids`) with a prefix trusts the prefix:
-    /// every key under it with a usable id counts as a session and nothing else is read, which
-    /// keeps `list -o ids` and `count` near the cost of SCAN itself. (SCAN's TYPE filter was
-    /// measured at some 40% more server time, as it looks up every key.) Without a prefix the
-    /// keys share the namespace with everything else, so even a light scan reads every key.
+    /// beyond what the server must do. In a cluster each master has its own lane and cursor and the
+    /// lanes take turns a page at a time, so all masters work at once; keys that moved between
+    /// masters during the scan are found at the end (`RedisScan.finish`) and given exactly once.
+    /// A full scan reads the layout's `metadata` (for KV: GET and PTTL per key); a key of another
+    /// type answers WRONGTYPE and its TYPE is asked in a later flight, for the skip reason; a key
+    /// that moved to another node since SCAN gave it is looked up there. A light scan (`.ids`)
+    /// with a prefix trusts the prefix: every key under it with a usable id counts as a session and
+    /// nothing else is read, which keeps `list -o ids` and `count` near the cost of SCAN itself.
+    /// (SCAN's TYPE filter was measured at some 40% more server time, as it looks up every key.)
+    /// Without a prefix the keys share the namespace with everything else, so even a light scan
+    /// reads every key.
     func scan(pattern: String?, pageSize: Int, detail: ScanDetail, layout: ScanLayout, visit: (ScanPage) throws -> ScanControl) throws {
         let match = RedisConnection.globEscape(prefixBytes) + Self.redisGlob(pattern ?? "*")
         let count = max(pageSize, 1)
         let light = detail == .ids && !prefixBytes.isEmpty
+        let scan = try run { try router.beginScan() }
+        let lanes = scan.lanes.map(LaneScan.init)
 
-        func launch(_ keysOwner: RedisRawReplies, _ keys: RedisReplyView, cursor: UInt64, typeLookups: [[UInt8]]) throws(SessionError) -> Flight {
+        func launch(_ l: LaneScan, _ keysOwner: RedisRawReplies, _ keys: RedisReplyView, given: [Bool]?, cursor: UInt64,
+                    typeLookups: [[UInt8]]) throws(SessionError) -> Flight {
             var buffer = RedisCommandBuffer(capacity: 80 * (keys.count * 2 + typeLookups.count + 1))
-            if cursor != 0 { RedisConnection.appendScan(to: &buffer, cursor: cursor, matchBytes: match, count: count) }
+            if cursor != 0 { l.lane.appendScan(to: &buffer, cursor: cursor, match: match, count: count) }
             for key in typeLookups {
                 buffer.begin(2)
                 buffer.argument("TYPE")
                 buffer.argument(key)
             }
             if !light && keys.count > 0 { layout.metadata(&buffer, keys) }
-            try run { try connection.send(buffer) }
-            return Flight(hasScan: cursor != 0, typeLookups: typeLookups, keysOwner: keysOwner, keys: keys, count: buffer.count)
+            try run { try l.lane.connection.send(buffer) }
+            return Flight(hasScan: cursor != 0, typeLookups: typeLookups, keysOwner: keysOwner, keys: keys, given: given, count: buffer.count)
         }
 
-        var first = RedisCommandBuffer()
-        RedisConnection.appendScan(to: &first, cursor: 0, matchBytes: match, count: count)
-        let firstReply = try run { () throws -> RedisRawReplies in
-            try connection.send(first)
-            return try connection.receiveRaw(1)
+        /// The next SCAN reply of a lane: its cursor, keys, and which keys are the lane's to give.
+        func page(_ l: LaneScan) throws(SessionError) -> (RedisRawReplies, UInt64, RedisReplyView, [Bool]?) {
+            let reply = try run { try l.lane.connection.receiveRaw(l.lane.scanReplies) }
+            let (cursor, keys) = try run { try l.lane.parseScan(reply, at: 0) }
+            var given: [Bool]?
+            if l.lane.remembers {
+                if !l.lane.pageIsExact { given = [Bool](repeating: false, count: keys.count) }
+                for n in 0..<keys.count {
+                    let key = keys[n].bytes
+                    if given != nil {
+                        if !l.lane.admit(key) { continue }
+                        given![n] = true
+                    }
+                    l.lane.remember(key)
+                }
+            }
+            return (reply, cursor, keys, given)
         }
-        let (cursor, keys) = try run { try connection.parseScanReply(firstReply[0]) }
-        var flight = try launch(firstReply, keys, cursor: cursor, typeLookups: [])
-        var wrongTypes: [[UInt8]] = []
-        while true {
-            var next: Flight?
-            if flight.hasScan {
-                let scanReply = try run { try connection.receiveRaw(1) }
-                let (cursor, keys) = try run { try connection.parseScanReply(scanReply[0]) }
-                next = try launch(scanReply, keys, cursor: cursor, typeLookups: wrongTypes)
-                wrongTypes = []
+
+        // The first SCAN goes to every master at once.
+        for l in lanes {
+            var first = RedisCommandBuffer()
+            l.lane.appendScan(to: &first, cursor: 0, match: match, count: count)
+            try run { try l.lane.connection.send(first) }
+        }
+        for l in lanes {
+            let (reply, cursor, keys, given) = try page(l)
+            l.flight = try launch(l, reply, keys, given: given, cursor: cursor, typeLookups: [])
+        }
+        func drainAll() {
+            for l in lanes { drain(l.lane, l.flight) }
+        }
+        var active = lanes
+        while !active.isEmpty {
+            var stillActive: [LaneScan] = []
+            for l in active {
+                let flight = l.flight!
+                var next: Flight?
+                do {
+                    if flight.hasScan {
+                        let (reply, cursor, keys, given) = try page(l)
+                        next = try launch(l, reply, keys, given: given, cursor: cursor, typeLookups: l.wrongTypes)
+                        l.wrongTypes = []
+                    }
+                    l.flight = next
+                    let replies = try run { try l.lane.connection.receiveRaw(flight.count - (flight.hasScan ? l.lane.scanReplies : 0)) }
+                    var pageOut = ScanPage()
+                    for (n, key) in flight.typeLookups.enumerated() {
+                        pageOut.skipped.append(skippedWrongType(key, type: replies[n], layout: layout))
+                    }
+                    try classify(flight, replies: replies, base: flight.typeLookups.count, light: light, layout: layout,
+                                 scan: scan, into: &pageOut, wrongTypes: &l.wrongTypes)
+                    if next == nil && !l.wrongTypes.isEmpty {
+                        // The lane's last page: nothing is in flight, so ask for the remaining types now.
+                        let types = try run { try l.lane.connection.pipeline(l.wrongTypes.map { Self.command("TYPE", $0) }) }
+                        for (key, type) in zip(l.wrongTypes, types) {
+                            pageOut.skipped.append(SkippedKey(key: Self.text(key), reason: Self.wrongType(Self.typeName(type) ?? "?", expected: layout.redisType)))
+                        }
+                        l.wrongTypes = []
+                    }
+                    if (!pageOut.sessions.isEmpty || !pageOut.skipped.isEmpty), try visit(pageOut) == .stop {
+                        drainAll()
+                        return
+                    }
+                } catch {
+                    l.flight = next
+                    drainAll()
+                    throw error
+                }
+                if next != nil { stillActive.append(l) }
             }
-            let replies = try run { try connection.receiveRaw(flight.count - (flight.hasScan ? 1 : 0)) }
-            var page = ScanPage()
-            for (n, key) in flight.typeLookups.enumerated() {
-                page.skipped.append(skippedWrongType(key, type: replies[n], layout: layout))
-            }
-            do {
-                try classify(flight, replies: replies, base: flight.typeLookups.count, light: light, layout: layout,
-                             into: &page, wrongTypes: &wrongTypes)
-                if next == nil && !wrongTypes.isEmpty {
-                    // The last page: nothing is in flight, so ask for the remaining types now.
-                    let types = try run { try connection.pipeline(wrongTypes.map { Self.command("TYPE", $0) }) }
-                    for (key, type) in zip(wrongTypes, types) {
-                        page.skipped.append(SkippedKey(key: Self.text(key), reason: Self.wrongType(Self.typeName(type) ?? "?", expected: layout.redisType)))
+            active = stillActive
+        }
+
+        // Keys that moved between masters during the scan (a cluster being resharded).
+        let late = try run { try scan.finish(match: match) }
+        guard !late.isEmpty else { return }
+        var start = 0
+        while start < late.count {
+            let chunk = late[start..<min(start + count, late.count)]
+            start += chunk.count
+            var pageOut = ScanPage()
+            let now = clock.nowMillis()
+            for key in chunk {
+                try key.withUnsafeBufferPointer { (bytes) throws(SessionError) in
+                    guard let id = id(fromKey: bytes, into: &pageOut) else { return }
+                    if light {
+                        pageOut.sessions.append(SessionInfo(id: id, size: 0, keyCount: nil, expiry: nil, lastWrite: nil))
+                    } else {
+                        try lookUp(id: id, key: key, scan: scan, layout: layout, now: now, into: &pageOut)
                     }
                 }
-                if (!page.sessions.isEmpty || !page.skipped.isEmpty), try visit(page) == .stop {
-                    drain(next)
-                    return
-                }
-            } catch {
-                drain(next)
-                throw error
             }
-            guard let next else { return }
-            flight = next
+            if (!pageOut.sessions.isEmpty || !pageOut.skipped.isEmpty), try visit(pageOut) == .stop { return }
+        }
+    }
+
+    /// A key's entry read on its own from the node that holds it now (after MOVED or ASK).
+    private func lookUp(id: String, key: [UInt8], scan: RedisScan, layout: ScanLayout, now: Int64, into page: inout ScanPage) throws(SessionError) {
+        let replies = try run { try scan.lookup(key: key, layout.commands(key)) }
+        switch layout.classify(id, 0, 1, replies, 0, now) {
+        case .session(let info): page.sessions.append(info)
+        case .skipped(let reason): page.skipped.append(SkippedKey(key: Self.text(key), reason: reason))
+        case .wrongType:
+            let type = try run { try scan.lookup(key: key, [Self.command("TYPE", key)]) }
+            page.skipped.append(skippedWrongType(key, type: type[0], layout: layout))
+        case .gone: break
+        case .failed(let message): throw replyError(message, key: key)
         }
     }
 
@@ -116,12 +201,13 @@ extension RedisStoreCore {
         return SkippedKey(key: Self.text(key), reason: Self.wrongType(type, expected: layout.redisType))
     }
 
-    private func classify(_ flight: Flight, replies: RedisRawReplies, base: Int, light: Bool, layout: ScanLayout,
+    private func classify(_ flight: Flight, replies: RedisRawReplies, base: Int, light: Bool, layout: ScanLayout, scan: RedisScan,
                           into page: inout ScanPage, wrongTypes: inout [[UInt8]]) throws(SessionError) {
         let keys = flight.keys
         page.sessions.reserveCapacity(keys.count)
         let now = clock.nowMillis()
         for n in 0..<keys.count {
+            if let given = flight.given, !given[n] { continue }
             let key = keys[n].bytes
             guard let id = id(fromKey: key, into: &page) else { continue }
             if light {
@@ -133,7 +219,10 @@ extension RedisStoreCore {
             case .skipped(let reason): page.skipped.append(SkippedKey(key: Self.text(Array(key)), reason: reason))
             case .wrongType: wrongTypes.append(Array(key))
             case .gone: break
-            case .failed(let message): throw replyError(message, key: Array(key))
+            case .failed(let message):
+                // The key moved to another node since SCAN gave it (a slot being resharded).
+                guard router.isCluster, RedisReplyView.isRedirect(message) else { throw replyError(message, key: Array(key)) }
+                try lookUp(id: id, key: Array(key), scan: scan, layout: layout, now: now, into: &page)
             }
         }
     }
@@ -164,8 +253,8 @@ extension RedisStoreCore {
 
     /// Reads and drops the replies of a flight still out when a scan ends early, so the
     /// connection stays usable.
-    private func drain(_ flight: Flight?) {
-        if let flight { _ = try? connection.receiveRaw(flight.count) }
+    private func drain(_ lane: RedisScanLane, _ flight: Flight?) {
+        if let flight { _ = try? lane.connection.receiveRaw(flight.count) }
     }
 
     /// A glob over ids as Redis MATCH reads it: `[!...]` (fnmatch) becomes `[^...]`.
