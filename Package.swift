@@ -36,7 +36,7 @@ let package = Package(
         ),
 
         // Helpers shared by the test targets: temp dirs, fixtures, a private redis-server, running the binary.
-        .target(name: "TestSupport", dependencies: ["SessionKit"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["SessionKit", "RedisClient"], path: "Tests/TestSupport"),
 
         .testTarget(name: "SessionKitTests", dependencies: ["SessionKit", "RedisClient", "TestSupport"]),
         .testTarget(name: "RedisClientTests", dependencies: ["RedisClient", "TestSupport"]),
