@@ -173,13 +173,13 @@ _sessctl() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    list|get|set|del|expire|ttl|count|help)
+    list|get|set|del|expire|ttl|persist|count|shell|help)
         # Offer subcommand argument completions
         "_sessctl_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'list get set del expire ttl count help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'list get set del expire ttl persist count shell help' -- "${cur}"))
         ;;
     esac
 }
@@ -229,7 +229,7 @@ _sessctl_get() {
         return
         ;;
     '--output'|'-o')
-        __sessctl_add_completions -W 'json'$'\n''pretty'
+        __sessctl_add_completions -W 'json'$'\n''pretty'$'\n''raw'
         return
         ;;
     esac
@@ -313,12 +313,48 @@ _sessctl_ttl() {
     esac
 }
 
+_sessctl_persist() {
+    repeating_flags=()
+    non_repeating_flags=(--no-color --version -h --help)
+    repeating_options=()
+    non_repeating_options=(-s --store --max-age)
+    __sessctl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '-s'|'--store')
+        return
+        ;;
+    '--max-age')
+        return
+        ;;
+    esac
+}
+
 _sessctl_count() {
     repeating_flags=()
     non_repeating_flags=(--no-color --verbose -v --version -h --help)
     repeating_options=()
     non_repeating_options=(-s --store --max-age)
     __sessctl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '-s'|'--store')
+        return
+        ;;
+    '--max-age')
+        return
+        ;;
+    esac
+}
+
+_sessctl_shell() {
+    repeating_flags=()
+    non_repeating_flags=(--no-color --version -h --help)
+    repeating_options=()
+    non_repeating_options=(-s --store --max-age)
+    __sessctl_offer_flags_options 0
 
     # Offer option value completions
     case "${prev}" in
