@@ -153,6 +153,10 @@ static int tcp_connect(const char *host, int port, long long deadline, sessctl_t
     return fd;
 }
 
+struct sessctl_tls_context {
+    SSL_CTX *ctx;
+};
+
 static SSL_CTX *make_context(const sessctl_tls_config *config, sessctl_tls_failure *failure, char *message,
                              size_t message_len) {
     SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
@@ -398,7 +402,29 @@ done:
     return NULL;
 }
 
-sessctl_tls *sessctl_tls_open(const char *host, int port, const sessctl_tls_config *config, int timeout_ms,
+sessctl_tls_context *sessctl_tls_context_new(const sessctl_tls_config *config, sessctl_tls_failure *failure,
+                                             char *message, size_t message_len) {
+    sessctl_tls_context *context = calloc(1, sizeof *context);
+    if (context == NULL) {
+        *failure = SESSCTL_TLS_INTERNAL;
+        put(message, message_len, "out of memory");
+        return NULL;
+    }
+    context->ctx = make_context(config, failure, message, message_len);
+    if (context->ctx == NULL) {
+        free(context);
+        return NULL;
+    }
+    return context;
+}
+
+void sessctl_tls_context_free(sessctl_tls_context *context) {
+    if (context == NULL) return;
+    SSL_CTX_free(context->ctx);
+    free(context);
+}
+
+sessctl_tls *sessctl_tls_open(sessctl_tls_context *context, const char *host, int port, const sessctl_tls_peer *peer, int timeout_ms,
                               int *app_fd, sessctl_tls_failure *failure, long *verify_code,
                               char *message, size_t message_len) {
     *failure = SESSCTL_TLS_INTERNAL;
@@ -410,10 +436,10 @@ sessctl_tls *sessctl_tls_open(const char *host, int port, const sessctl_tls_conf
     b->tcp = b->app = b->stop[0] = b->stop[1] = -1;
     pthread_mutex_init(&b->lock, NULL);
     int pair[2] = {-1, -1};
-    const char *name = config->server_name != NULL && config->server_name[0] ? config->server_name : host;
+    const char *name = peer->server_name != NULL && peer->server_name[0] ? peer->server_name : host;
 
-    b->ctx = make_context(config, failure, message, message_len);
-    if (b->ctx == NULL) goto fail;
+    SSL_CTX_up_ref(context->ctx);
+    b->ctx = context->ctx;
     b->tcp = tcp_connect(host, port, deadline, failure, message, message_len);
     if (b->tcp < 0) goto fail;
     b->ssl = SSL_new(b->ctx);
@@ -423,7 +449,7 @@ sessctl_tls *sessctl_tls_open(const char *host, int port, const sessctl_tls_conf
         goto fail;
     }
     if (!is_ip(name)) SSL_set_tlsext_host_name(b->ssl, name);
-    if (config->insecure) {
+    if (peer->insecure) {
         SSL_set_verify(b->ssl, SSL_VERIFY_NONE, NULL);
     } else {
         SSL_set_verify(b->ssl, SSL_VERIFY_PEER, NULL);

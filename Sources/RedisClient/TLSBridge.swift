@@ -1,5 +1,6 @@
 import CTLSBridge
 import Glibc
+import Synchronization
 
 /// A TLS connection to a server, bridged to a plain socket that hiredis can use: one thread owns
 /// the OpenSSL connection and moves bytes between it and a socketpair (see `tls_bridge.h`).
@@ -19,18 +20,12 @@ final class TLSBridge {
         var failure = SESSCTL_TLS_OK
         var verifyCode = 0
         var message = [CChar](repeating: 0, count: 512)
+        let context = try TLSContext.shared(for: options, endpoint: endpoint)
         let opened: OpaquePointer? = Hiredis.withoutSIGPIPE {
-            withOptionalCString(options.caFile) { ca in
-                withOptionalCString(options.certFile) { cert in
-                    withOptionalCString(options.keyFile) { key in
-                        withOptionalCString(options.serverName) { name in
-                            var config = sessctl_tls_config(ca_file: ca, cert_file: cert, key_file: key, server_name: name,
-                                                            insecure: options.insecure ? 1 : 0)
-                            return sessctl_tls_open(host, Int32(port), &config, Int32(clamping: timeout), &fd, &failure,
-                                                    &verifyCode, &message, message.count)
-                        }
-                    }
-                }
+            withOptionalCString(options.serverName) { name in
+                var peer = sessctl_tls_peer(server_name: name, insecure: options.insecure ? 1 : 0)
+                return sessctl_tls_open(context.pointer, host, Int32(port), &peer, Int32(clamping: timeout), &fd, &failure,
+                                        &verifyCode, &message, message.count)
             }
         }
         guard let opened else {
@@ -106,6 +101,55 @@ final class TLSBridge {
         }
         if code == 10 { return "the server's certificate has expired (\(text))" }
         return text
+    }
+}
+
+/// The CA, certificate and key files loaded once and shared by every connection that names the
+/// same files (loading them costs more than a handshake; a cluster opens several connections).
+final class TLSContext: @unchecked Sendable {
+    // An SSL_CTX may be used by many threads to make connections; it never changes after loading.
+    let pointer: OpaquePointer
+
+    private struct Files: Hashable {
+        var ca: String?
+        var cert: String?
+        var key: String?
+    }
+
+    private static let cache = Mutex<[Files: TLSContext]>([:])
+
+    private init(_ pointer: OpaquePointer) {
+        self.pointer = pointer
+    }
+
+    deinit {
+        sessctl_tls_context_free(pointer)
+    }
+
+    /// The context for the options' files; throws `.tls` with a one-line reason when they cannot be used.
+    static func shared(for options: RedisTLSOptions, endpoint: RedisEndpoint) throws -> TLSContext {
+        let files = Files(ca: options.caFile, cert: options.certFile, key: options.keyFile)
+        if let known = cache.withLock({ $0[files] }) { return known }
+        var failure = SESSCTL_TLS_OK
+        var message = [CChar](repeating: 0, count: 512)
+        let made = withOptionalCString(files.ca) { ca in
+            withOptionalCString(files.cert) { cert in
+                withOptionalCString(files.key) { key in
+                    var config = sessctl_tls_config(ca_file: ca, cert_file: cert, key_file: key)
+                    return sessctl_tls_context_new(&config, &failure, &message, message.count)
+                }
+            }
+        }
+        guard let made else {
+            let text = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            throw RedisError(.tls, "TLS to \(endpoint): \(text)")
+        }
+        let context = TLSContext(made)
+        return cache.withLock { cached in
+            if let other = cached[files] { return other }
+            cached[files] = context
+            return context
+        }
     }
 }
 

@@ -292,6 +292,20 @@ public final class TestCluster {
         try endMove(slot: slot, from: source, to: target)
     }
 
+    /// `CLUSTER FAILOVER` on `replica`, asked again if it has not taken over after a few seconds
+    /// (a manual failover gives up after 5 s, e.g. while the replica catches up).
+    public func failover(to replica: RedisServer) throws {
+        for attempt in 0..<3 {
+            try replica.cli(["CLUSTER", "FAILOVER"])
+            do {
+                try waitUntil("the replica to take over", seconds: 6) { try replica.cli(["ROLE"]).hasPrefix("master") }
+                return
+            } catch where attempt < 2 {
+                continue
+            }
+        }
+    }
+
     /// `redis-cli --cluster reshard` of `slots` slots from one master to another, over TLS.
     public func reshard(slots: Int, from source: RedisServer, to target: RedisServer) throws {
         try nodes[0].redisCli(pki.cliArguments + ["--cluster", "reshard", "127.0.0.1:\(tlsPort(of: source))",

@@ -15,19 +15,23 @@
  * fails the pump closes its end (the client sees EOF) and keeps a one-line reason.
  */
 
-/* How to open a bridge. Strings may be NULL. */
+/* What to trust and what to present, shared by many bridges. Strings may be NULL. */
 typedef struct sessctl_tls_config {
     /* PEM file of the CAs to trust; NULL: the system's default CA paths. */
     const char *ca_file;
     /* Client certificate chain and private key (PEM), for servers that require one. */
     const char *cert_file;
     const char *key_file;
+} sessctl_tls_config;
+
+/* How to check one server. */
+typedef struct sessctl_tls_peer {
     /* The name sent as SNI and checked against the certificate; NULL: the host connected to.
        An IP address is checked as an IP and never sent as SNI. */
     const char *server_name;
     /* Nonzero: accept any certificate (no chain or name check). */
     int insecure;
-} sessctl_tls_config;
+} sessctl_tls_peer;
 
 /* What a failed open ran into. */
 typedef enum sessctl_tls_failure {
@@ -47,13 +51,22 @@ typedef enum sessctl_tls_failure {
 } sessctl_tls_failure;
 
 typedef struct sessctl_tls sessctl_tls;
+typedef struct sessctl_tls_context sessctl_tls_context;
+
+/* Loads the CA, certificate and key files into a context for any number of bridges (loading
+   them costs more than a handshake). On failure returns NULL with a one-line reason. */
+sessctl_tls_context *sessctl_tls_context_new(const sessctl_tls_config *config, sessctl_tls_failure *failure,
+                                             char *message, size_t message_len);
+
+/* Releases the context (bridges opened with it keep their own reference). */
+void sessctl_tls_context_free(sessctl_tls_context *context);
 
 /* Connects to host:port, completes the handshake within timeout_ms and starts the pump.
    On success returns the bridge and stores the client's (blocking) descriptor in *app_fd; the
    client owns that descriptor and closes it. On failure returns NULL, sets *failure, and, for
    SESSCTL_TLS_VERIFY, *verify_code (an X509_V_ERR_* value); `message` gets a one-line reason.
    SIGPIPE must be blocked or ignored by the calling thread while this runs. */
-sessctl_tls *sessctl_tls_open(const char *host, int port, const sessctl_tls_config *config, int timeout_ms,
+sessctl_tls *sessctl_tls_open(sessctl_tls_context *context, const char *host, int port, const sessctl_tls_peer *peer, int timeout_ms,
                               int *app_fd, sessctl_tls_failure *failure, long *verify_code,
                               char *message, size_t message_len);
 

@@ -35,6 +35,7 @@ extension RedisRouter {
         // This round:
         var sentCommit: (unit: Unit, writes: [[[UInt8]]], confirm: Int)?
         var sentRead: Unit?
+        var sentUnwatch = false
         var connection: RedisConnection?
         var count = 0
         var failure: RedisError?
@@ -54,6 +55,7 @@ extension RedisRouter {
         init(_ node: RedisNode) { self.node = node }
 
         var hasQueued: Bool { head < queue.count }
+        var queued: Int { queue.count - head }
 
         func pop() -> Unit {
             let u = queue[head]
@@ -69,6 +71,8 @@ extension RedisRouter {
     /// Connections per node for a batch of many units (a cluster's slots): each carries one unit
     /// per round trip, so together they multiply what a node gets through.
     static let lanesPerNode = 8
+    /// Units waiting on a node for each connection beyond the first.
+    static let unitsPerExtraLane = 16
 
     /// Runs optimistic transactions on `keys` (distinct): for each unit of keys that can be
     /// watched together, WATCH them and send each key's `reads`; `decide` gets the unit (indices
@@ -150,11 +154,13 @@ extension RedisRouter {
             }
             fresh = []
 
-            // Each lane takes at most one unit to read; lanes with a commit go out in any case.
+            // Each lane takes at most one unit to read; lanes with a commit go out in any case. A
+            // node gets another connection only for a queue that keeps it busy.
             var active: [Lane] = []
             for w in order {
+                let wanted = min(lanesPerNode, max(w.lanes.count, 1 + w.queued / Self.unitsPerExtraLane))
                 var n = 0
-                while n < lanesPerNode && (n < w.lanes.count || w.hasQueued) {
+                while n < wanted && (n < w.lanes.count || w.hasQueued) {
                     if n == w.lanes.count { w.lanes.append(Lane(w.node, number: n)) }
                     let l = w.lanes[n]
                     if l.reading == nil && w.hasQueued { l.reading = w.pop() }
@@ -175,6 +181,7 @@ extension RedisRouter {
             // Send every lane its flight.
             for l in active {
                 l.sentCommit = nil
+                l.sentUnwatch = false
                 l.sentRead = l.reading
                 l.reading = nil
                 l.failure = nil
@@ -194,6 +201,7 @@ extension RedisRouter {
                 } else if l.unwatch {
                     buffer.command([Array("UNWATCH".utf8)])
                     l.unwatch = false
+                    l.sentUnwatch = true
                 }
                 if let unit = l.sentRead {
                     if unit.ask != nil { buffer.command([asking]) }
@@ -228,7 +236,7 @@ extension RedisRouter {
                     l.failure = error
                     continue
                 }
-                var i = 0
+                var i = l.sentUnwatch ? 1 : 0
                 if let (unit, writes, confirm) = l.sentCommit {
                     if unit.ask != nil { i += 1 }
                     let multi = replies[i]

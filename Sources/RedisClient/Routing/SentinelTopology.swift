@@ -49,20 +49,20 @@ final class SentinelTopology: RedisTopology {
         while true {
             do {
                 let endpoint = try resolve()
+                let connection = try RedisConnection(options.with(endpoint: endpoint))
+                let role = try Self.role(connection)
+                // A suspect (its replica did not confirm writes, or it said READONLY) is taken back
+                // only with a replica online again: a master a failover left behind has none.
                 let nearlyUp = Monotonic.now() + pause >= deadline
-                if endpoint == avoiding && !nearlyUp {
-                    lastError = RedisError(.server, "the sentinels still name \(endpoint) as the master of '\(settings.masterName)'")
-                } else {
-                    let connection = try RedisConnection(options.with(endpoint: endpoint))
-                    let role = try Self.role(connection)
-                    if role.isMaster {
-                        replicas = role.replicas
-                        let node = RedisNode(options.with(endpoint: endpoint), connection: connection)
-                        node.verify = { try Self.checkMaster($0) }
-                        return node
-                    }
-                    lastError = RedisError(.server, "\(endpoint), named master of '\(settings.masterName)' by Sentinel, is a \(role.name)")
+                if role.isMaster && (endpoint != avoiding || role.replicas > 0 || nearlyUp) {
+                    replicas = role.replicas
+                    let node = RedisNode(options.with(endpoint: endpoint), connection: connection)
+                    node.verify = { try Self.checkMaster($0) }
+                    return node
                 }
+                lastError = role.isMaster
+                    ? RedisError(.server, "the sentinels still name \(endpoint) as the master of '\(settings.masterName)', and it has lost its replicas")
+                    : RedisError(.server, "\(endpoint), named master of '\(settings.masterName)' by Sentinel, is a \(role.name)")
             } catch let error as RedisError {
                 switch error.kind {
                 case .tls, .auth, .protocol: throw error  // trying again will not help
