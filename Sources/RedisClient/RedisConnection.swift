@@ -23,6 +23,12 @@ public final class RedisConnection {
     /// True when the connection runs over TLS.
     public var isTLS: Bool { bridge != nil }
 
+    /// True when bytes from the server are waiting to be read, so a reply may be complete.
+    public var hasPendingInput: Bool {
+        var p = pollfd(fd: context.pointee.fd, events: Int16(POLLIN), revents: 0)
+        return poll(&p, 1, 0) > 0 && p.revents & Int16(POLLIN) != 0
+    }
+
     /// Commands appended before their replies are read, at most, in `pipeline`.
     static let pipelineChunkCommands = 1_000
     /// Argument bytes appended before their replies are read, at most (roughly), in `pipeline`.

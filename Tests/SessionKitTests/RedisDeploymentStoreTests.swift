@@ -125,6 +125,27 @@ final class RedisDeploymentStoreTests: XCTestCase {
         }
     }
 
+    func testAScanStoppedEarlyLeavesEveryConnectionUsable() throws {
+        let (prefix, ids) = try d.hundredThousandSessions()
+        let store = try RedisKVStore(options: clusterOptions(prefix: prefix), displayName: "cluster")
+        for detail in [ScanDetail.full, .ids] {
+            var pages = 0
+            try store.scan(matching: nil, pageSize: 100, detail: detail) { _ in
+                pages += 1
+                return pages == 5 ? .stop : .proceed
+            }
+            XCTAssertEqual(pages, 5)
+            guard case .found(let s) = try store.load(ids[42]) else { return XCTFail("load after a stopped scan") }
+            XCTAssertEqual(s.id, ids[42])
+        }
+        var count = 0
+        try store.scan(matching: nil, pageSize: 1000, detail: .ids) { page in
+            count += page.sessions.count
+            return .proceed
+        }
+        XCTAssertEqual(count, ids.count)
+    }
+
     // MARK: Failover while writing
 
     private func sessions(_ n: Int, tag: String) -> [SessionWrite] {

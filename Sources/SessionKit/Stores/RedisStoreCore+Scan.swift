@@ -40,10 +40,15 @@ extension RedisStoreCore {
         var count: Int
     }
 
-    /// The scan of one master: its lane, the flight in the air, and the keys whose TYPE to ask.
+    /// The scan of one master: its lane, the flights in the air, and the keys whose TYPE to ask.
     private final class LaneScan {
         let lane: RedisScanLane
+        /// The flight whose page comes next.
         var flight: Flight?
+        /// Whether the SCAN reply at the head of `flight` is in, and `next` sent.
+        var relaunched = false
+        /// The flight sent after `flight`'s SCAN reply came in (nil at the end of the lane's scan).
+        var next: Flight?
         var wrongTypes: [[UInt8]] = []
         init(_ lane: RedisScanLane) { self.lane = lane }
     }
@@ -86,8 +91,7 @@ extension RedisStoreCore {
         }
 
         /// The next SCAN reply of a lane: its cursor, keys, and which keys are the lane's to give.
-        func page(_ l: LaneScan) throws(SessionError) -> (RedisRawReplies, UInt64, RedisReplyView, [Bool]?) {
-            let reply = try run { try l.lane.connection.receiveRaw(l.lane.scanReplies) }
+        func page(_ l: LaneScan, _ reply: RedisRawReplies) throws(SessionError) -> (UInt64, RedisReplyView, [Bool]?) {
             let (cursor, keys) = try run { try l.lane.parseScan(reply, at: 0) }
             var given: [Bool]?
             if l.lane.remembers {
@@ -101,7 +105,7 @@ extension RedisStoreCore {
                     l.lane.remember(key)
                 }
             }
-            return (reply, cursor, keys, given)
+            return (cursor, keys, given)
         }
 
         // The first SCAN goes to every master at once.
@@ -111,33 +115,49 @@ extension RedisStoreCore {
             try run { try l.lane.connection.send(first) }
         }
         for l in lanes {
-            let (reply, cursor, keys, given) = try page(l)
+            let reply = try run { try l.lane.connection.receiveRaw(l.lane.scanReplies) }
+            let (cursor, keys, given) = try page(l, reply)
             l.flight = try launch(l, reply, keys, given: given, cursor: cursor, typeLookups: [])
         }
+        /// Takes the SCAN reply at the head of a lane's flight and sends its next flight at once.
+        func relaunch(_ l: LaneScan) throws(SessionError) {
+            guard let flight = l.flight, flight.hasScan, !l.relaunched else { return }
+            let reply = try run { try l.lane.connection.receiveRaw(l.lane.scanReplies) }
+            l.relaunched = true
+            let (cursor, keys, given) = try page(l, reply)
+            l.next = try launch(l, reply, keys, given: given, cursor: cursor, typeLookups: l.wrongTypes)
+            l.wrongTypes = []
+            l.relaunched = true
+        }
         func drainAll() {
-            for l in lanes { drain(l.lane, l.flight) }
+            for l in lanes {
+                if let f = l.flight { drain(l.lane, f, skipping: l.relaunched ? l.lane.scanReplies : 0) }
+                if let n = l.next { drain(l.lane, n, skipping: 0) }
+            }
         }
         var active = lanes
         while !active.isEmpty {
             var stillActive: [LaneScan] = []
             for l in active {
-                let flight = l.flight!
-                var next: Flight?
                 do {
-                    if flight.hasScan {
-                        let (reply, cursor, keys, given) = try page(l)
-                        next = try launch(l, reply, keys, given: given, cursor: cursor, typeLookups: l.wrongTypes)
-                        l.wrongTypes = []
-                    }
-                    l.flight = next
+                    try relaunch(l)
+                    let flight = l.flight!
                     let replies = try run { try l.lane.connection.receiveRaw(flight.count - (flight.hasScan ? l.lane.scanReplies : 0)) }
+                    l.flight = nil
+                    // Each master has one SCAN in the air at most: send the next one to every master
+                    // whose reply is already here before this page is worked on, so none waits long.
+                    if active.count > 1 {
+                        for other in active where other !== l && !other.relaunched && other.lane.connection.hasPendingInput {
+                            try relaunch(other)
+                        }
+                    }
                     var pageOut = ScanPage()
                     for (n, key) in flight.typeLookups.enumerated() {
                         pageOut.skipped.append(skippedWrongType(key, type: replies[n], layout: layout))
                     }
                     try classify(flight, replies: replies, base: flight.typeLookups.count, light: light, layout: layout,
                                  scan: scan, into: &pageOut, wrongTypes: &l.wrongTypes)
-                    if next == nil && !l.wrongTypes.isEmpty {
+                    if l.next == nil && !l.wrongTypes.isEmpty {
                         // The lane's last page: nothing is in flight, so ask for the remaining types now.
                         let types = try run { try l.lane.connection.pipeline(l.wrongTypes.map { Self.command("TYPE", $0) }) }
                         for (key, type) in zip(l.wrongTypes, types) {
@@ -150,11 +170,13 @@ extension RedisStoreCore {
                         return
                     }
                 } catch {
-                    l.flight = next
                     drainAll()
                     throw error
                 }
-                if next != nil { stillActive.append(l) }
+                l.flight = l.next
+                l.next = nil
+                l.relaunched = false
+                if l.flight != nil { stillActive.append(l) }
             }
             active = stillActive
         }
@@ -251,10 +273,10 @@ extension RedisStoreCore {
         return id
     }
 
-    /// Reads and drops the replies of a flight still out when a scan ends early, so the
-    /// connection stays usable.
-    private func drain(_ lane: RedisScanLane, _ flight: Flight?) {
-        if let flight { _ = try? lane.connection.receiveRaw(flight.count) }
+    /// Reads and drops the replies of a flight still out (but the first `skipping`, already read)
+    /// when a scan ends early, so the connection stays usable.
+    private func drain(_ lane: RedisScanLane, _ flight: Flight, skipping: Int) {
+        _ = try? lane.connection.receiveRaw(flight.count - skipping)
     }
 
     /// A glob over ids as Redis MATCH reads it: `[!...]` (fnmatch) becomes `[^...]`.
