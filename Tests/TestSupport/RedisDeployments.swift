@@ -68,14 +68,14 @@ public final class RedisDeployments: @unchecked Sendable {
 
     private var sessions: (prefix: String, ids: [String])?
 
-    /// 100,000 KV sessions (about 40 bytes each, one hour to live) spread over every slot of the
-    /// cluster under their own prefix, written straight to their masters once and shared by the
-    /// tests that only read them.
+    /// Loads 100,000 KV sessions (about 40 bytes each, one hour to live) spread over every slot of
+    /// the cluster under their own prefix, written straight to their masters. Call
+    /// `removeHundredThousandSessions()` when done: every scan of the cluster reads past them.
     public func hundredThousandSessions() throws -> (prefix: String, ids: [String]) {
         Self.lock.lock()
         defer { Self.lock.unlock() }
         if let sessions { return sessions }
-        let prefix = "shared100k:"
+        let prefix = "big100k:"
         let ids = (0..<100_000).map { String(format: "1qbncq5nyf0dn0n%017d", $0) }
         let value = Array("{\"user_id\":42,\"name\":\"someone\"}".utf8)
         let tail = Array("\r\n$2\r\nPX\r\n$7\r\n3600000\r\n".utf8)
@@ -84,6 +84,14 @@ public final class RedisDeployments: @unchecked Sendable {
         }
         sessions = (prefix, ids)
         return (prefix, ids)
+    }
+
+    /// Empties the cluster (`FLUSHALL` on every master), the 100,000 sessions included.
+    public func removeHundredThousandSessions() throws {
+        Self.lock.lock()
+        defer { Self.lock.unlock() }
+        try cluster.flush()
+        sessions = nil
     }
 
     public func stop() {

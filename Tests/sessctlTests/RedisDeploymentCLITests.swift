@@ -138,6 +138,7 @@ final class RedisDeploymentCLITests: XCTestCase {
     /// and `count`, also while `redis-cli --cluster reshard` moves slots one way and back.
     func testListAndCountFindEverySessionOnceAlsoWhileSlotsAreResharded() throws {
         let (prefix, ids) = try d.hundredThousandSessions()
+        defer { try? d.removeHundredThousandSessions() }
         let store = "redis+cluster://\(d.cluster.seeds)?prefix=\(prefix)"
         let expected = Set(ids)
 

@@ -20,32 +20,51 @@ public final class RedisScan {
 
     init(router: RedisRouter) throws {
         self.router = router
-        let topology = router.topology
-        if let clusterTopology = topology as? ClusterTopology {
-            try clusterTopology.refresh(deadline: Monotonic.now() + Int64(router.options.timeout))
-            let start = clusterTopology.map
-            let masters = try clusterTopology.masters()
-            let state = ClusterScanState(start: start)
-            var lanes: [RedisScanLane] = []
-            for (index, node) in masters.enumerated() {
-                lanes.append(RedisScanLane(connection: try node.connection(), index: index, cluster: state))
+        var attempt = RedisRouter.Attempt(timeout: router.options.timeout)
+        while true {
+            var failed: RedisNode?
+            do {
+                (lanes, cluster) = try Self.lanes(router, failed: &failed)
+                return
+            } catch let error as RedisError {
+                // A master that cannot be reached may have failed over: find the masters again.
+                guard let node = failed, error.kind != .tls, error.kind != .auth, error.kind != .protocol else { throw error }
+                try router.recover(.connection(error), on: node, &attempt)
             }
-            // What each master says of itself as the scan begins.
-            let views = try Self.selfViews(masters.map { try $0.connection() })
-            for (index, view) in views.enumerated() {
-                state.startMoving.formUnion(view.migrating)
-                state.startMoving.formUnion(view.importing)
-                if !view.isMaster || view.ranges != state.startRanges[index] {
-                    for r in state.startRanges[index] { state.startMoving.formUnion(r) }
-                    for r in view.ranges { state.startMoving.formUnion(r) }
-                }
-            }
-            self.cluster = state
-            self.lanes = lanes
-        } else {
-            cluster = nil
-            lanes = [RedisScanLane(connection: try topology.masters()[0].connection(), index: 0, cluster: nil)]
         }
+    }
+
+    private static func lanes(_ router: RedisRouter, failed: inout RedisNode?) throws -> ([RedisScanLane], ClusterScanState?) {
+        func connect(_ node: RedisNode) throws -> RedisConnection {
+            failed = node
+            let connection = try node.connection()
+            failed = nil
+            return connection
+        }
+        let topology = router.topology
+        guard let clusterTopology = topology as? ClusterTopology else {
+            let master = try topology.masters()[0]
+            return ([RedisScanLane(connection: try connect(master), index: 0, cluster: nil)], nil)
+        }
+        try clusterTopology.refresh(deadline: Monotonic.now() + Int64(router.options.timeout))
+        let start = clusterTopology.map
+        let masters = try clusterTopology.masters()
+        let state = ClusterScanState(start: start)
+        var lanes: [RedisScanLane] = []
+        for (index, node) in masters.enumerated() {
+            lanes.append(RedisScanLane(connection: try connect(node), index: index, cluster: state))
+        }
+        // What each master says of itself as the scan begins.
+        let views = try selfViews(lanes.map(\.connection))
+        for (index, view) in views.enumerated() {
+            state.startMoving.formUnion(view.migrating)
+            state.startMoving.formUnion(view.importing)
+            if !view.isMaster || view.ranges != state.startRanges[index] {
+                for r in state.startRanges[index] { state.startMoving.formUnion(r) }
+                for r in view.ranges { state.startMoving.formUnion(r) }
+            }
+        }
+        return (lanes, state)
     }
 
     /// The keys that the lanes' pages did not give, found after the scan (empty outside a cluster,

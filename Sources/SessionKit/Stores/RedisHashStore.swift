@@ -18,6 +18,8 @@ public final class RedisHashStore: SessionStore {
     }
     public var defaultLifetimeMillis: Int64 { core.options.defaultLifetimeMillis }
     public var options: RedisStoreOptions { core.options }
+    /// What the store had to do beyond sending commands (redirections, retries, failovers), for reports.
+    public var routerStats: RedisRouterStats { core.router.stats }
 
     /// Connects (within the options' timeout) and authenticates.
     public init(options: RedisStoreOptions, displayName: String, clock: Clock = .system) throws(SessionError) {

@@ -15,6 +15,8 @@ public final class RedisKVStore: SessionStore {
     public var capabilities: StoreCapabilities { StoreCapabilities(canPersist: true, keepsExpiredSessions: false) }
     public var defaultLifetimeMillis: Int64 { core.options.defaultLifetimeMillis }
     public var options: RedisStoreOptions { core.options }
+    /// What the store had to do beyond sending commands (redirections, retries, failovers), for reports.
+    public var routerStats: RedisRouterStats { core.router.stats }
 
     /// Connects (within the options' timeout) and authenticates.
     public init(options: RedisStoreOptions, displayName: String, clock: Clock = .system) throws(SessionError) {

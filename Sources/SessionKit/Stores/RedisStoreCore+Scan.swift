@@ -71,7 +71,10 @@ extension RedisStoreCore {
     /// reads every key.
     func scan(pattern: String?, pageSize: Int, detail: ScanDetail, layout: ScanLayout, visit: (ScanPage) throws -> ScanControl) throws {
         let match = RedisConnection.globEscape(prefixBytes) + Self.redisGlob(pattern ?? "*")
-        let count = max(pageSize, 1)
+        // SCAN's COUNT is how many slots of the server's table a call looks at, whatever matches:
+        // a small one makes a big keyspace take thousands of calls. Pages are cut to `pageSize`.
+        let count = max(pageSize, Self.scanCount)
+        let pageSize = max(pageSize, 1)
         let light = detail == .ids && !prefixBytes.isEmpty
         let scan = try run { try router.beginScan() }
         let lanes = scan.lanes.map(LaneScan.init)
@@ -165,7 +168,7 @@ extension RedisStoreCore {
                         }
                         l.wrongTypes = []
                     }
-                    if (!pageOut.sessions.isEmpty || !pageOut.skipped.isEmpty), try visit(pageOut) == .stop {
+                    if try Self.deliver(pageOut, pageSize: pageSize, to: visit) == .stop {
                         drainAll()
                         return
                     }
@@ -200,8 +203,27 @@ extension RedisStoreCore {
                     }
                 }
             }
-            if (!pageOut.sessions.isEmpty || !pageOut.skipped.isEmpty), try visit(pageOut) == .stop { return }
+            if try Self.deliver(pageOut, pageSize: pageSize, to: visit) == .stop { return }
         }
+    }
+
+    /// The COUNT of every SCAN call, at least.
+    static let scanCount = 1000
+
+    /// Visits a page, cut into pages of at most `pageSize` sessions (the skipped keys go with the
+    /// first); nothing for an empty page.
+    private static func deliver(_ page: ScanPage, pageSize: Int, to visit: (ScanPage) throws -> ScanControl) throws -> ScanControl {
+        if page.sessions.isEmpty && page.skipped.isEmpty { return .proceed }
+        if page.sessions.count <= pageSize { return try visit(page) }
+        var start = 0
+        while start < page.sessions.count {
+            var part = ScanPage()
+            part.sessions = Array(page.sessions[start..<min(start + pageSize, page.sessions.count)])
+            if start == 0 { part.skipped = page.skipped }
+            start += part.sessions.count
+            if try visit(part) == .stop { return .stop }
+        }
+        return .proceed
     }
 
     /// A key's entry read on its own from the node that holds it now (after MOVED or ASK).
