@@ -134,6 +134,36 @@ final class RedisDeploymentCLITests: XCTestCase {
         XCTAssertEqual(sessctl("count", "-s", "redis+cluster://127.0.0.1:\(dead),\(c.seeds)?prefix=\(uniquePrefix("dead"))").stdout, "0\n")
     }
 
+    func testCredentialsReachEveryNodeAndEverySentinelAndAreNeverShown() throws {
+        let c = d.cluster, s = d.sentinel
+        let dataNodes = c.nodes + s.dataNodes
+        for n in dataNodes { try n.cli(["ACL", "SETUSER", "sessops", "on", ">Pw-Secret-1", "~*", "+@all"]) }
+        for n in s.sentinels { try n.cli(["ACL", "SETUSER", "sessmon", "on", ">Sent-Secret-1", "+@all"]) }
+        defer {
+            for n in dataNodes { _ = try? n.cli(["ACL", "DELUSER", "sessops"]) }
+            for n in s.sentinels { _ = try? n.cli(["ACL", "DELUSER", "sessmon"]) }
+        }
+        var runs: [SessctlRun] = []
+        func ok(_ store: String, _ name: String) {
+            let set = sessctl("set", "-s", store, "who", "k", "v", "--create")
+            let count = sessctl("count", "-s", store)
+            runs += [set, count]
+            XCTAssertEqual(set.status, 0, "\(name): \(set.stderr)")
+            XCTAssertEqual(count.stdout, "1\n", "\(name): \(count.stderr)")
+        }
+        ok("redis+cluster://sessops:Pw-Secret-1@\(c.seeds)?prefix=\(uniquePrefix("auth"))", "cluster")
+        ok("rediss+cluster://sessops:Pw-Secret-1@\(c.tlsSeeds)?prefix=\(uniquePrefix("auth"))&\(tlsQuery)", "tls cluster")
+        ok("redis+sentinel://sessops:Pw-Secret-1@\(s.addresses)/\(s.masterName)?sentinel-user=sessmon&sentinel-password=Sent-Secret-1&prefix=\(uniquePrefix("auth"))",
+           "sentinel")
+        let wrongData = sessctl("count", "-s", "redis+cluster://sessops:Wrong-Secret-1@\(c.seeds)")
+        assertOneLineError(wrongData, contains: "redis+cluster://sessops:***@", "WRONGPASS")
+        let wrongSentinel = sessctl("count", "-s", "redis+sentinel://\(s.addresses)/\(s.masterName)?sentinel-user=sessmon&sentinel-password=Wrong-Secret-1")
+        assertOneLineError(wrongSentinel, contains: "sentinel-password=***", "Sentinel 127.0.0.1:")
+        for r in runs + [wrongData, wrongSentinel] {
+            XCTAssertFalse((r.stdout + r.stderr).contains("Secret-1"), "a password was shown: \(r.stdout)\(r.stderr)")
+        }
+    }
+
     /// Test 2 of the issue: 100,000 sessions over every slot, each found exactly once by `list`
     /// and `count`, also while `redis-cli --cluster reshard` moves slots one way and back.
     func testListAndCountFindEverySessionOnceAlsoWhileSlotsAreResharded() throws {
