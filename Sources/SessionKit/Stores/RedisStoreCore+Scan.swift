@@ -58,8 +58,9 @@ extension RedisStoreCore {
     /// A flight carries the next SCAN and then a page's metadata. As soon as the SCAN's reply is
     /// in, the next flight goes out, before this page's metadata is even read: the server always
     /// has work queued while the client classifies and visits a page, so the client adds little
-    /// beyond what the server must do. In a cluster each master has its own lane and cursor and the
-    /// lanes take turns a page at a time, so all masters work at once; keys that moved between
+    /// beyond what the server must do. In a cluster each master has its own lane and cursor; the
+    /// lanes take turns a page at a time, and before a page is worked on every master whose SCAN
+    /// reply is in gets its next flight, so all masters work at once. Keys that moved between
     /// masters during the scan are found at the end (`RedisScan.finish`) and given exactly once.
     /// A full scan reads the layout's `metadata` (for KV: GET and PTTL per key); a key of another
     /// type answers WRONGTYPE and its TYPE is asked in a later flight, for the skip reason; a key
@@ -117,10 +118,23 @@ extension RedisStoreCore {
             l.lane.appendScan(to: &first, cursor: 0, match: match, count: count)
             try run { try l.lane.connection.send(first) }
         }
-        for l in lanes {
-            let reply = try run { try l.lane.connection.receiveRaw(l.lane.scanReplies) }
-            let (cursor, keys, given) = try page(l, reply)
-            l.flight = try launch(l, reply, keys, given: given, cursor: cursor, typeLookups: [])
+        func drainAll() {
+            for l in lanes {
+                if let f = l.flight { drain(l.lane, f, skipping: l.relaunched ? l.lane.scanReplies : 0) }
+                if let n = l.next { drain(l.lane, n, skipping: 0) }
+            }
+        }
+        for (i, l) in lanes.enumerated() {
+            do {
+                let reply = try run { try l.lane.connection.receiveRaw(l.lane.scanReplies) }
+                let (cursor, keys, given) = try page(l, reply)
+                l.flight = try launch(l, reply, keys, given: given, cursor: cursor, typeLookups: [])
+            } catch {
+                // The lanes after this one still have their first SCAN reply to come.
+                for later in lanes[(i + 1)...] { _ = try? later.lane.connection.receiveRaw(later.lane.scanReplies) }
+                drainAll()
+                throw error
+            }
         }
         /// Takes the SCAN reply at the head of a lane's flight and sends its next flight at once.
         func relaunch(_ l: LaneScan) throws(SessionError) {
@@ -130,13 +144,6 @@ extension RedisStoreCore {
             let (cursor, keys, given) = try page(l, reply)
             l.next = try launch(l, reply, keys, given: given, cursor: cursor, typeLookups: l.wrongTypes)
             l.wrongTypes = []
-            l.relaunched = true
-        }
-        func drainAll() {
-            for l in lanes {
-                if let f = l.flight { drain(l.lane, f, skipping: l.relaunched ? l.lane.scanReplies : 0) }
-                if let n = l.next { drain(l.lane, n, skipping: 0) }
-            }
         }
         var active = lanes
         while !active.isEmpty {
