@@ -4,8 +4,8 @@ DESTDIR ?=
 SWIFT ?= swift
 
 # Build: hiredis, libedit, OpenSSL's libcrypto, pkg-config. Tests: redis-server and redis-cli, tmux,
-# man, and zsh and fish to load the completion scripts.
-DEBIAN_PACKAGES = pkg-config libhiredis-dev libedit-dev libssl-dev redis-server redis-tools tmux man-db zsh fish
+# man, zsh and fish to load the completion scripts, and the openssl command for the TLS tests' certificates.
+DEBIAN_PACKAGES = pkg-config libhiredis-dev libedit-dev libssl-dev redis-server redis-tools tmux man-db zsh fish openssl
 
 # The date stamped into the man page, so regenerating it is reproducible.
 MAN_DATE = 2026-11-21
