@@ -4,8 +4,8 @@ DESTDIR ?=
 SWIFT ?= swift
 
 # Build: hiredis, libedit, OpenSSL's libcrypto, pkg-config. Tests: redis-server and redis-cli, tmux,
-# man, and zsh and fish to load the completion scripts.
-DEBIAN_PACKAGES = pkg-config libhiredis-dev libedit-dev libssl-dev redis-server redis-tools tmux man-db zsh fish
+# man, zsh and fish to load the completion scripts, and the openssl command for the TLS tests' certificates.
+DEBIAN_PACKAGES = pkg-config libhiredis-dev libedit-dev libssl-dev redis-server redis-tools tmux man-db zsh fish openssl
 
 # The date stamped into the man page, so regenerating it is reproducible.
 MAN_DATE = 2026-11-21
@@ -16,7 +16,7 @@ BASHDIR = $(DESTDIR)$(PREFIX)/share/bash-completion/completions
 ZSHDIR = $(DESTDIR)$(PREFIX)/share/zsh/site-functions
 FISHDIR = $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
 
-.PHONY: all deps build release demo test bench man completions install uninstall clean
+.PHONY: all deps build release demo test test-drills bench man completions install uninstall clean
 
 all: build
 
@@ -38,6 +38,11 @@ test: deps
 	scripts/check-install.sh
 	scripts/fuzz-gob.sh 100000
 	$(SWIFT) test --skip-build --disable-swift-testing
+
+# Failover drills on the test cluster and Sentinel (timing-sensitive on a busy machine).
+test-drills: deps
+	$(SWIFT) build --build-tests
+	SESSCTL_FAILOVER_DRILLS=1 $(SWIFT) test --skip-build --disable-swift-testing --filter FailoverInTheMiddle
 
 bench: deps
 	@scripts/bench.sh

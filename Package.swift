@@ -11,12 +11,16 @@ let package = Package(
     ],
     targets: [
         // C libraries from Debian packages.
-        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
         .systemLibrary(name: "CEditLine", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
 
-        // A small hiredis client: connections, replies, pipelining, SCAN.
-        .target(name: "RedisClient", dependencies: ["CHiredis"]),
+        // TLS for hiredis 0.14, which has none: an OpenSSL connection pumped to a socketpair by its own thread.
+        .target(name: "CTLSBridge", dependencies: ["COpenSSL"]),
+
+        // A small hiredis client: connections, replies, pipelining, SCAN, TLS, and routing over
+        // one server, Sentinel or a cluster.
+        .target(name: "RedisClient", dependencies: ["CHiredis", "CTLSBridge"]),
 
         // The domain: sessions, Go-compatible JSON, the storage protocol, backends, operations.
         .target(name: "SessionKit", dependencies: ["COpenSSL", "RedisClient"]),
@@ -32,7 +36,7 @@ let package = Package(
         ),
 
         // Helpers shared by the test targets: temp dirs, fixtures, a private redis-server, running the binary.
-        .target(name: "TestSupport", dependencies: ["SessionKit"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["SessionKit", "RedisClient"], path: "Tests/TestSupport"),
 
         .testTarget(name: "SessionKitTests", dependencies: ["SessionKit", "RedisClient", "TestSupport"]),
         .testTarget(name: "RedisClientTests", dependencies: ["RedisClient", "TestSupport"]),

@@ -16,6 +16,18 @@ public final class RedisConnection {
 
     private let context: UnsafeMutablePointer<redisContext>
     private var brokenBy: RedisError?
+    /// The TLS pump behind the context, when the connection is over TLS. Released after the
+    /// context (whose `redisFree` closes the pump's client end), so the pump has ended by then.
+    private let bridge: TLSBridge?
+
+    /// True when the connection runs over TLS.
+    public var isTLS: Bool { bridge != nil }
+
+    /// True when bytes from the server are waiting to be read, so a reply may be complete.
+    public var hasPendingInput: Bool {
+        var p = pollfd(fd: context.pointee.fd, events: Int16(POLLIN), revents: 0)
+        return poll(&p, 1, 0) > 0 && p.revents & Int16(POLLIN) != 0
+    }
 
     /// Commands appended before their replies are read, at most, in `pipeline`.
     static let pipelineChunkCommands = 1_000
@@ -26,19 +38,32 @@ public final class RedisConnection {
     public var isBroken: Bool { brokenBy != nil }
 
     /// Connects, sets the read/write timeout, authenticates when a password is given and
-    /// selects `options.db` when it is not 0.
+    /// selects `options.db` when it is not 0. With `options.tls`, the connection runs through a
+    /// `TLSBridge` and is checked with a first command, so a server that wants a client
+    /// certificate says so here rather than on the first real command.
     public init(_ options: RedisConnectOptions) throws {
         let endpoint = options.endpoint
         let timeout = max(1, options.timeout)
         let tv = Hiredis.timeval(milliseconds: timeout)
+        var bridge: TLSBridge?
         let connected: UnsafeMutablePointer<redisContext>?
         switch endpoint {
         case .tcp(let host, let port):
             guard (1...65535).contains(port) else {
                 throw RedisError(.connect, "cannot connect to \(endpoint): invalid port \(port)")
             }
-            connected = redisConnectWithTimeout(host, Int32(port), tv)
+            if let tls = options.tls {
+                let opened = try TLSBridge(host: host, port: port, options: tls, timeout: timeout, endpoint: endpoint)
+                bridge = opened
+                connected = redisConnectFd(opened.clientDescriptor)
+                if connected == nil { close(opened.clientDescriptor) }
+            } else {
+                connected = redisConnectWithTimeout(host, Int32(port), tv)
+            }
         case .unix(let path):
+            if options.tls != nil {
+                throw RedisError(.connect, "cannot connect to \(endpoint): TLS needs a TCP host and port")
+            }
             connected = redisConnectUnixWithTimeout(path, tv)
         }
         guard let connected else {
@@ -52,6 +77,7 @@ public final class RedisConnection {
         self.endpoint = endpoint
         self.timeout = timeout
         self.context = connected
+        self.bridge = bridge
         // From here on, deinit frees the context if anything below throws.
 
         // redisConnectWithTimeout bounds only the connect; without this a hung server hangs us.
@@ -60,6 +86,8 @@ public final class RedisConnection {
         }
         if let password = options.password {
             try authenticate(username: options.username, password: password)
+        } else if bridge != nil {
+            _ = try command("PING")
         }
         if options.db != 0 {
             let reply = try command("SELECT", String(options.db))
@@ -198,6 +226,33 @@ public final class RedisConnection {
         return replies
     }
 
+    /// Reads the replies to `count` commands written earlier with `send(_:)`, copied into Swift values.
+    public func receive(_ count: Int) throws -> [RedisReply] {
+        try checkUsable()
+        var replies: [RedisReply] = []
+        replies.reserveCapacity(count)
+        try Hiredis.withoutSIGPIPE {
+            for _ in 0..<count {
+                var raw: UnsafeMutableRawPointer? = nil
+                let status = redisGetReply(context, &raw)
+                let savedErrno = errno
+                guard status == REDIS_OK, let raw else { throw breakConnection(errno: savedErrno) }
+                replies.append(Hiredis.take(raw))
+            }
+        }
+        return replies
+    }
+
+    /// Writes `commands` without reading their replies (read them with `receive` or `receiveRaw`).
+    public func send(_ commands: [[[UInt8]]]) throws {
+        var buffer = RedisCommandBuffer(capacity: commands.reduce(0) { $0 + $1.reduce(16) { $0 + $1.count + 16 } })
+        for args in commands {
+            guard !args.isEmpty else { throw RedisError(.protocol, "cannot send an empty command") }
+            buffer.command(args)
+        }
+        try send(buffer)
+    }
+
     private func checkUsable() throws {
         if let brokenBy {
             throw RedisError(.io, "connection to \(endpoint) is unusable after an earlier error: \(brokenBy.message)")
@@ -209,7 +264,17 @@ public final class RedisConnection {
         let code = context.pointee.err
         let text = Hiredis.errorText(context)
         let error: RedisError
-        if code == REDIS_ERR_IO && (savedErrno == EAGAIN || savedErrno == EWOULDBLOCK || text == Self.eagainText) {
+        if let reason = bridge?.reason, !reason.isEmpty, code != REDIS_ERR_PROTOCOL,
+            !(code == REDIS_ERR_IO && (savedErrno == EAGAIN || savedErrno == EWOULDBLOCK))
+        {
+            // hiredis saw only EOF or EPIPE; the pump knows what happened on the TLS side.
+            let explained = TLSBridge.explain(reason)
+            if explained.hasPrefix("the server requires") || explained.hasPrefix("the server rejected") {
+                error = RedisError(.tls, "TLS to \(endpoint): \(explained)")
+            } else {
+                error = RedisError(.io, "connection to \(endpoint) lost: \(explained)")
+            }
+        } else if code == REDIS_ERR_IO && (savedErrno == EAGAIN || savedErrno == EWOULDBLOCK || text == Self.eagainText) {
             error = RedisError(.timeout, "no reply from \(endpoint) within \(timeout) ms")
         } else if code == REDIS_ERR_PROTOCOL {
             error = RedisError(.protocol, "protocol error from \(endpoint): \(text)")

@@ -1,5 +1,5 @@
 /// Where a Redis server listens: a TCP host and port, or a unix domain socket path.
-public enum RedisEndpoint: Sendable, Equatable, CustomStringConvertible {
+public enum RedisEndpoint: Sendable, Hashable, CustomStringConvertible {
     case tcp(host: String, port: Int)
     case unix(path: String)
 

@@ -7,6 +7,9 @@ public struct RedisError: Error, Sendable, Equatable, CustomStringConvertible {
     public enum Kind: String, Sendable, Equatable {
         /// The server could not be reached (refused, unknown host, connect timed out).
         case connect
+        /// TLS failed: the server's certificate did not verify, the handshake failed, or the server
+        /// wants a client certificate. Trying again will not help.
+        case tls
         /// AUTH was rejected, or a command needs authentication.
         case auth
         /// No reply within the connection's timeout.

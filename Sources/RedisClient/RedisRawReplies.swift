@@ -18,6 +18,20 @@ public final class RedisRawReplies {
         for p in pointers { freeReplyObject(p) }
     }
 
+    /// A new owner of the replies at `indices` (in that order); the others are freed and this
+    /// object is left empty.
+    func keeping(_ indices: [Int]) -> RedisRawReplies {
+        let kept = RedisRawReplies(capacity: indices.count)
+        var keep = [Bool](repeating: false, count: pointers.count)
+        for i in indices {
+            kept.pointers.append(pointers[i])
+            keep[i] = true
+        }
+        for (i, p) in pointers.enumerated() where !keep[i] { freeReplyObject(p) }
+        pointers = []
+        return kept
+    }
+
     public var count: Int { pointers.count }
 
     /// Reply `i`, to read in place.

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import RedisClient
 
 extension StoreAddress {
     /// True when the two addresses can reach the same sessions, whatever their layouts: the
@@ -14,10 +15,20 @@ extension StoreAddress {
         case let (.file(a, _), .file(b, _)):
             return Self.resolvedPath(a) == Self.resolvedPath(b)
         case let (.redis(a, _), .redis(b, _)):
-            guard a.connection.endpoint == b.connection.endpoint, a.connection.db == b.connection.db else { return false }
+            guard a.connection.db == b.connection.db, !Self.reach(a).isDisjoint(with: Self.reach(b)) else { return false }
             return a.prefix.utf8.starts(with: b.prefix.utf8) || b.prefix.utf8.starts(with: a.prefix.utf8)
         default:
             return false
+        }
+    }
+
+    /// What a Redis address names: its server, the seed nodes of a cluster (any of them is the
+    /// same cluster), or the master's name at each sentinel.
+    private static func reach(_ options: RedisStoreOptions) -> Set<String> {
+        switch options.deployment {
+        case .server: return ["\(options.connection.endpoint)"]
+        case .cluster(let seeds): return Set(seeds.map { "\($0)" })
+        case .sentinel(let settings): return Set(settings.sentinels.map { "\(settings.masterName)@\($0)" })
         }
     }
 

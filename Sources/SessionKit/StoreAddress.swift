@@ -1,8 +1,10 @@
 /// A parsed store address: `file:/dir`, `file:./dir`, `file:///dir`, a bare path, each with
 /// optional `?ttl=24h&encrypted=true&crypto-key=...&ext=`, or
-/// `redis://[user[:password]@]host[:port][/db]` and `redis+unix:///path/to.sock`, each with
-/// optional `?prefix=&layout=kv|hash|scs|redistore&serializer=gob|json&timeout=5s&ttl=24h&db=`;
-/// see product.md for the whole grammar.
+/// `redis://[user[:password]@]host[:port][/db]`, `rediss://` (TLS), `redis+unix:///path/to.sock`,
+/// `redis+cluster://host:port[,host:port...]` and `redis+sentinel://host:port[,...]/MASTER[/db]`,
+/// each with optional `?prefix=&layout=kv|hash|scs|redistore&serializer=gob|json&timeout=5s&ttl=24h&db=`
+/// and the TLS options
+/// (`tls=1&ca=&cert=&key=&sni=&insecure=1`); see product.md for the whole grammar.
 public struct StoreAddress: Sendable {
     public enum Kind: Sendable {
         case file(directory: String, options: FileStore.Options)
@@ -32,7 +34,7 @@ public struct StoreAddress: Sendable {
         case "memory":
             throw SessionError.unsupported(store: text,
                 reason: "GoFrame's StorageMemory lives inside the app process; no tool outside it can read those sessions")
-        case "redis", "rediss", "redis+unix", "redis+cluster", "redis+sentinel":
+        case "redis", "rediss", "redis+unix", "redis+cluster", "rediss+cluster", "redis+sentinel", "rediss+sentinel":
             return try parseRedis(text, scheme: scheme!, environment: environment, maxAgeMillis: maxAgeMillis)
         case let s?:
             throw bad("unknown scheme '\(s):' (use file:, or a directory path)")

@@ -11,8 +11,10 @@ struct Sessctl: ParsableCommand {
             per session), or the Redis store of a Go app using SCS or gorilla/sessions with redistore (gob \
             blobs), and lists, inspects, edits, expires and deletes its sessions. Name the store with \
             -s/--store or SESSCTL_STORE (file:DIR, redis://[user[:password]@]host[:port][/db]?prefix=&layout=kv|hash|scs|redistore, \
-            redis+unix:///path.sock?db=&prefix=&layout=), or use GoFrame's default directory \
-            $TMPDIR/gsessions/default. SESSCTL_REDIS_PASSWORD keeps a Redis password off the command line.
+            redis+unix:///path.sock?db=&prefix=&layout=, redis+cluster://host:port[,host:port...], \
+            redis+sentinel://host:port[,...]/MASTER[/db]; rediss:// or tls=1 with ca=, cert=, key=, sni=, insecure=1), \
+            or use GoFrame's default directory $TMPDIR/gsessions/default. SESSCTL_REDIS_PASSWORD and \
+            SESSCTL_SENTINEL_PASSWORD keep passwords off the command line.
 
             --read-only (or SESSCTL_READ_ONLY=1) refuses every write. Bulk deletes (del --where, purge) ask on \
             a terminal and need --yes elsewhere; --dry-run shows what they would do.

@@ -1,4 +1,5 @@
 import XCTest
+import RedisClient
 @testable import SessionKit
 
 final class StoreAddressTests: XCTestCase {
@@ -143,8 +144,11 @@ final class StoreAddressTests: XCTestCase {
 
     func testBadRedisAddressesAreOneClearLineWithoutThePassword() {
         let cases: [(String, String)] = [
-            ("rediss://h", "TLS (rediss://) is not supported yet"), ("redis+cluster://h:7000", "Cluster (redis+cluster://) is not supported yet"),
-            ("redis+sentinel://h", "Sentinel (redis+sentinel://) is not supported yet"),
+            ("redis+cluster://h:7000/2", "only database 0"), ("redis+cluster://h:7000?db=1", "only database 0"),
+            ("redis+sentinel://h", "name the master"), ("redis+sentinel://h/m/x", "only a database number"),
+            ("redis://h?ca=x.pem", "ca= is a TLS option"), ("redis+unix:///s.sock?tls=1", "TLS runs over TCP"),
+            ("redis://h1,h2", "redis+cluster:// or redis+sentinel://"), ("redis://h?sentinel-password=x", "is for redis+sentinel"),
+            ("rediss://h?key=k.pem", "key= needs cert="), ("rediss://h?tls=0", "contradicts"), ("redis+cluster://h1,,h2", "empty host"),
             ("redis://h:0", "invalid port"), ("redis://h:http", "invalid port"), ("redis://h/zero", "database number"),
             ("redis://h/1?db=2", "given twice"), ("redis://h?layout=json", "kv or hash (GoFrame), scs (SCS) or redistore"), ("redis://h?layout=kv&serializer=json", "serializer= is for layout=redistore"), ("redis://h?layout=redistore&serializer=xml", "gob or json"), ("redis://h?timeout=0", "timeout must be positive"),
             ("redis://h?ttl=soon", "invalid duration"), ("redis://h?colour=red", "unknown option 'colour'"),
@@ -164,5 +168,39 @@ final class StoreAddressTests: XCTestCase {
             }
         }
         XCTAssertEqual(StoreAddress.redacted("redis://u:p@ss/w@h:1/0?prefix=x@y"), "redis://u:***@h:1/0?prefix=x@y")
+        XCTAssertEqual(StoreAddress.redacted("redis+sentinel://s:1/m?sentinel-password=pw&prefix=p"), "redis+sentinel://s:1/m?sentinel-password=***&prefix=p")
+    }
+
+    private func deployment(_ text: String, env: [String: String] = [:]) throws -> (RedisStoreOptions, String) {
+        let (o, _, shown) = try redisParts(text, env: env)
+        return (o, shown)
+    }
+
+    func testClusterSentinelAndTLSForms() throws {
+        var (o, shown) = try deployment("redis+cluster://:pw@10.0.0.1:7000,10.0.0.2,[::1]:7002?prefix=gfsess:")
+        XCTAssertEqual(o.deployment, .cluster(seeds: [.tcp(host: "10.0.0.1", port: 7000), .tcp(host: "10.0.0.2", port: 6379), .tcp(host: "::1", port: 7002)]))
+        XCTAssertEqual(o.connection.password, "pw")
+        XCTAssertNil(o.connection.tls)
+        XCTAssertEqual(shown, "redis+cluster://:***@10.0.0.1:7000,10.0.0.2:6379,[::1]:7002?prefix=gfsess:&layout=kv")
+        XCTAssertEqual(try deployment("redis+cluster://h:7000/0").0.connection.db, 0)
+
+        (o, shown) = try deployment("redis+sentinel://s1,s2:26380/mymaster/2?sentinel-password=spw&layout=hash", env: ["SESSCTL_REDIS_PASSWORD": "dpw"])
+        XCTAssertEqual(o.deployment, .sentinel(RedisSentinelSettings(sentinels: [.tcp(host: "s1", port: 26379), .tcp(host: "s2", port: 26380)],
+                                                                     masterName: "mymaster", password: "spw")))
+        XCTAssertEqual(o.connection.db, 2)
+        XCTAssertEqual(o.connection.password, "dpw", "the data nodes' password")
+        XCTAssertEqual(shown, "redis+sentinel://:***@s1:26379,s2:26380/mymaster/2?sentinel-password=***&layout=hash")
+        XCTAssertEqual(try deployment("redis+sentinel://s/m", env: ["SESSCTL_SENTINEL_PASSWORD": "e"]).0.deployment,
+                       .sentinel(RedisSentinelSettings(sentinels: [.tcp(host: "s", port: 26379)], masterName: "m", password: "e")))
+
+        (o, shown) = try deployment("rediss://cache:6380/1?ca=~/ca.pem&cert=/c.pem&key=/k.pem&sni=redis.internal", env: ["HOME": "/home/op"])
+        XCTAssertEqual(o.connection.tls, RedisTLSOptions(caFile: "/home/op/ca.pem", certFile: "/c.pem", keyFile: "/k.pem", serverName: "redis.internal"))
+        XCTAssertEqual(o.deployment, .server)
+        XCTAssertEqual(shown, "rediss://cache:6380/1?layout=kv")
+        (o, shown) = try deployment("redis+cluster://h:7000?tls=1&insecure=1")
+        XCTAssertEqual(o.connection.tls, RedisTLSOptions(insecure: true))
+        XCTAssertEqual(shown, "redis+cluster://h:7000?layout=kv&tls=1&insecure=1")
+        XCTAssertEqual(try deployment("rediss+sentinel://s/m").0.connection.tls, RedisTLSOptions())
+        XCTAssertEqual(try deployment("redis://h?tls=1").0.connection.tls, RedisTLSOptions())
     }
 }

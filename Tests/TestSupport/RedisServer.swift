@@ -36,6 +36,9 @@ public final class RedisServer {
     /// Path of the `redis-cli` used by `cli` and `pipe`.
     public let redisCliPath: String
 
+    /// Arguments `cli` and `pipe` put before their own (e.g. `--tls --cacert ...` for a TLS-only server).
+    public var cliOptions: [String] = []
+
     private let process: ChildProcess
     private let watchdog: ChildProcess?
     private let lock = NSLock()
@@ -52,9 +55,15 @@ public final class RedisServer {
     /// - Parameters:
     ///   - extraArgs: more `redis-server` arguments, e.g. `["--maxmemory", "10mb"]`.
     ///   - password: when set, the server is started with `--requirepass password`.
+    ///   - configFile: a config file, given first (a sentinel needs its own, writable).
+    ///   - tlsOnly: TLS settings for a server with no plain TCP port: `port` is then its TLS port
+    ///     (`--port 0 --tls-port port`), and readiness is a TCP connect.
+    ///   - extraArgsForPort: more arguments that depend on the port picked (e.g. a sentinel's
+    ///     `--sentinel announce-port`), added after `extraArgs`.
     /// - Throws: `RedisServerError` when redis-server or redis-cli is missing (run `make test`,
     ///   which installs them) or the server does not come up (the message includes its log).
-    public init(extraArgs: [String] = [], password: String? = nil) throws {
+    public init(extraArgs: [String] = [], password: String? = nil, configFile: String? = nil, tlsOnly: [String]? = nil,
+                extraArgsForPort: (Int) -> [String] = { _ in [] }) throws {
         guard let serverPath = Self.findExecutable("redis-server") else {
             throw RedisServerError(
                 "redis-server is missing from PATH; the Redis tests need it: `make test` installs it "
@@ -75,8 +84,13 @@ public final class RedisServer {
         for _ in 0..<3 {
             do {
                 let port = try Self.freePort()
-                var args = [
-                    "--port", String(port),
+                var args = configFile.map { [$0] } ?? []
+                if let tlsOnly {
+                    args += ["--port", "0", "--tls-port", String(port)] + tlsOnly
+                } else {
+                    args += ["--port", String(port)]
+                }
+                args += [
                     "--bind", "127.0.0.1",
                     "--save", "",
                     "--appendonly", "no",
@@ -87,10 +101,10 @@ public final class RedisServer {
                     "--dir", directory,
                 ]
                 if let password { args += ["--requirepass", password] }
-                args += extraArgs
+                args += extraArgs + extraArgsForPort(port)
                 let process = try Self.launch(serverPath, args, logPath: logPath)
                 do {
-                    try Self.waitUntilReady(process: process, port: port, logPath: logPath)
+                    try Self.waitUntilReady(process: process, port: port, logPath: logPath, connectOnly: tlsOnly != nil)
                 } catch {
                     process.terminate()
                     throw error
@@ -157,16 +171,34 @@ public final class RedisServer {
         return stopped
     }
 
+    /// Kills the server at once (SIGKILL) without removing its directory: a crash, for failover
+    /// drills. `stop()` still cleans up.
+    public func crash() {
+        if !isStopped { kill(pid, SIGKILL) }
+        _ = process.wait()
+    }
+
     /// Runs `redis-cli -h host -p port args...` (authenticated when the server has a password,
     /// unless `authenticate` is false) and returns its stdout without trailing newlines.
     /// Throws when redis-cli exits with a non-zero status.
     @discardableResult
     public func cli(_ args: [String], authenticate: Bool = true) throws -> String {
-        let result = try runCli(["-h", host, "-p", String(port)] + args, stdin: nil, authenticate: authenticate)
+        let result = try runCli(["-h", host, "-p", String(port)] + cliOptions + args, stdin: nil, authenticate: authenticate)
         guard result.status == 0 else {
             throw RedisServerError(
                 "redis-cli \(args.joined(separator: " ")) exited with status \(result.status): "
                     + result.stderr + result.stdout)
+        }
+        return Self.trimNewlines(result.stdout)
+    }
+
+    /// Runs `redis-cli args...` as given (no host or port added), killed after `timeout` seconds,
+    /// and returns its stdout; throws on a non-zero status. For `--cluster` commands.
+    @discardableResult
+    public func redisCli(_ args: [String], timeout seconds: Int = 60) throws -> String {
+        let result = try runCli(args, stdin: nil, authenticate: true, timeout: seconds)
+        guard result.status == 0 else {
+            throw RedisServerError("redis-cli \(args.joined(separator: " ")) exited with status \(result.status): " + result.stderr + result.stdout)
         }
         return Self.trimNewlines(result.stdout)
     }
@@ -179,7 +211,7 @@ public final class RedisServer {
             throw RedisServerError("cannot read \(file)")
         }
         defer { try? input.close() }
-        let result = try runCli(["-h", host, "-p", String(port), "--pipe"], stdin: input, authenticate: true)
+        let result = try runCli(["-h", host, "-p", String(port)] + cliOptions + ["--pipe"], stdin: input, authenticate: true)
         guard result.status == 0 else {
             throw RedisServerError(
                 "redis-cli --pipe < \(file) exited with status \(result.status): " + result.stderr + result.stdout)
@@ -257,18 +289,31 @@ public final class RedisServer {
         return try ChildProcess.spawn(executable, args, stdout: log, stderr: log)
     }
 
-    private static func waitUntilReady(process: ChildProcess, port: Int, logPath: String) throws {
+    private static func waitUntilReady(process: ChildProcess, port: Int, logPath: String, connectOnly: Bool = false) throws {
         let deadline = Date().addingTimeInterval(5)
         while Date() < deadline {
             if let status = process.exitStatus() {
                 let log = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
                 throw RedisServerError("redis-server exited with status \(status) at start-up; log:\n\(log)")
             }
-            if ping(port: port) { return }
+            if connectOnly ? accepts(port: port) : ping(port: port) { return }
             usleep(10_000)
         }
         let log = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
         throw RedisServerError("redis-server on port \(port) did not answer PING within 5 s; log:\n\(log)")
+    }
+
+    /// True when something on 127.0.0.1:port accepts a TCP connection.
+    static func accepts(port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = loopbackAddress(port: UInt16(port))
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        } == 0
     }
 
     /// True when something on 127.0.0.1:port answers an inline PING like a ready Redis
@@ -315,7 +360,7 @@ public final class RedisServer {
         var stderr: String
     }
 
-    private func runCli(_ args: [String], stdin: FileHandle?, authenticate: Bool) throws -> CliResult {
+    private func runCli(_ args: [String], stdin: FileHandle?, authenticate: Bool, timeout: Int? = nil) throws -> CliResult {
         var environment = ProcessInfo.processInfo.environment
         environment["REDISCLI_AUTH"] = nil
         if authenticate, let password { environment["REDISCLI_AUTH"] = password }  // not on the command line
@@ -323,9 +368,15 @@ public final class RedisServer {
         let errors = try ChildProcess.pipe()
         let child: ChildProcess
         do {
-            child = try ChildProcess.spawn(
-                redisCliPath, args, environment: environment, stdin: stdin?.fileDescriptor,
-                stdout: output.write, stderr: errors.write)
+            if let timeout, let timeoutPath = Self.findExecutable("timeout") {
+                child = try ChildProcess.spawn(
+                    timeoutPath, [String(timeout), redisCliPath] + args, environment: environment, stdin: stdin?.fileDescriptor,
+                    stdout: output.write, stderr: errors.write)
+            } else {
+                child = try ChildProcess.spawn(
+                    redisCliPath, args, environment: environment, stdin: stdin?.fileDescriptor,
+                    stdout: output.write, stderr: errors.write)
+            }
         } catch {
             for fd in [output.read, output.write, errors.read, errors.write] { close(fd) }
             throw error

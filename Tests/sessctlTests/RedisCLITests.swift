@@ -288,9 +288,9 @@ final class RedisCLITests: XCTestCase {
     }
 
     func testBadRedisAddressesAreOneClearLine() {
-        assertOneLineError(sessctl("count", "-s", "rediss://h:6380"), contains: "not supported yet")
-        assertOneLineError(sessctl("count", "-s", "redis+cluster://h:7000"), contains: "not supported yet")
-        assertOneLineError(sessctl("count", "-s", "redis+sentinel://h:26379"), contains: "not supported yet")
+        assertOneLineError(sessctl("count", "-s", "redis+cluster://h:7000/1"), contains: "only database 0")
+        assertOneLineError(sessctl("count", "-s", "redis+sentinel://h:26379"), contains: "name the master")
+        assertOneLineError(sessctl("count", "-s", "redis://h?cert=c.pem"), contains: "TLS option")
         assertOneLineError(sessctl("count", "-s", "redis://h:99999"), contains: "invalid port")
         assertOneLineError(sessctl("count", "-s", "redis://h/x"), contains: "database number")
         assertOneLineError(sessctl("count", "-s", "redis://h?layout=list"), contains: "kv or hash")

@@ -28,6 +28,8 @@ public final class RedisGoStore: SessionStore {
         case .redistore: return "redistore"
         }
     }
+    /// What the store had to do beyond sending commands (redirections, retries, failovers), for reports.
+    public var routerStats: RedisRouterStats { core.router.stats }
 
     public var displayName: String { core.displayName }
     public var clock: Clock { core.clock }
@@ -200,6 +202,8 @@ public final class RedisGoStore: SessionStore {
                 buffer.argument("PTTL")
                 buffer.argument(keys[i].bytes)
             }
+        }, commands: { key in
+            [RedisStoreCore.command("GET", key), RedisStoreCore.command("PTTL", key)]
         }, classify: { [self] id, n, _, replies, base, now, _ in
             let value = replies[base + 2 * n]
             if value.isError {

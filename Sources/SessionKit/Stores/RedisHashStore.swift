@@ -23,6 +23,8 @@ public final class RedisHashStore: SessionStore {
 
     /// Set once the server (or the user's ACL) refused `RESTORE`: creates then take the general path.
     private var restoreRefused = false
+    /// What the store had to do beyond sending commands (redirections, retries, failovers), for reports.
+    public var routerStats: RedisRouterStats { core.router.stats }
 
     /// Connects (within the options' timeout) and authenticates.
     public init(options: RedisStoreOptions, displayName: String, clock: Clock = .system) throws(SessionError) {
@@ -134,6 +136,8 @@ public final class RedisHashStore: SessionStore {
                 buffer.argument("PTTL")
                 buffer.argument(keys[i].bytes)
             }
+        }, commands: { key in
+            [RedisStoreCore.command("HGETALL", key), RedisStoreCore.command("PTTL", key)]
         }, classify: { [self] id, n, _, replies, base, now, withData in
             let fields = replies[base + 2 * n]
             if fields.isError {
@@ -288,13 +292,21 @@ public final class RedisHashStore: SessionStore {
             case .upsert:
                 break
             }
-            var commands = Self.fieldCommands(w.session, key: key, current: current?.fields ?? [])
-            commands += core.expiryCommands(w.expiry, key: key, current: current?.expiry, now: now)
+            let fieldWrites = Self.fieldCommands(w.session, key: key, current: current?.fields ?? [])
+            let commands = fieldWrites + core.expiryCommands(w.expiry, key: key, current: current?.expiry, now: now)
             if commands.isEmpty { return .done(.success(())) }
-            return .write(commands) { [core] replies in
+            return .write(commands, finish: { [core] replies in
                 if let e = core.firstError(replies, key: key) { return .failure(e) }
                 return .success(())
-            }
+            }, applied: fieldWrites.isEmpty ? nil : { replies in
+                // Every field is as the write leaves it: the write happened.
+                if case .success(.stored(let fields, _)) = self.state(replies, key: key, now: self.clock.nowMillis()),
+                    Self.fieldCommands(w.session, key: key, current: fields).isEmpty
+                {
+                    return .success(())
+                }
+                return nil
+            })
         }
     }
 
@@ -325,10 +337,13 @@ public final class RedisHashStore: SessionStore {
             case .missing: return .done(.success(false))
             case .notSession(let reason): return .done(.failure(.notASession(store: displayName, key: RedisStoreCore.text(key), reason: reason)))
             case .stored:
-                return .write([RedisStoreCore.command("DEL", key)]) { [core] replies in
+                return .write([RedisStoreCore.command("DEL", key)], finish: { [core] replies in
                     if let e = core.firstError(replies, key: key) { return .failure(e) }
                     return .success(replies.first?.int == 1)
-                }
+                }, applied: { replies in
+                    if case .success(.missing) = self.state(replies, key: key, now: self.clock.nowMillis()) { return .success(true) }
+                    return nil
+                })
             }
         }
     }
@@ -359,10 +374,10 @@ public final class RedisHashStore: SessionStore {
             case .stored(_, let expiry):
                 let commands = core.expiryCommands(.set(changes[i].expiry), key: key, current: expiry, now: now)
                 if commands.isEmpty { return .done(.success(true)) }
-                return .write(commands) { [core] replies in
+                return .write(commands, finish: { [core] replies in
                     if let e = core.firstError(replies, key: key) { return .failure(e) }
                     return .success(true)
-                }
+                })
             }
         }
     }

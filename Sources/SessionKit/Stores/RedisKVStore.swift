@@ -16,6 +16,8 @@ public final class RedisKVStore: SessionStore {
     public var defaultLifetimeMillis: Int64 { core.options.defaultLifetimeMillis }
     public var options: RedisStoreOptions { core.options }
     public var layoutName: String { "kv" }
+    /// What the store had to do beyond sending commands (redirections, retries, failovers), for reports.
+    public var routerStats: RedisRouterStats { core.router.stats }
 
     /// Connects (within the options' timeout) and authenticates.
     public init(options: RedisStoreOptions, displayName: String, clock: Clock = .system) throws(SessionError) {
@@ -99,6 +101,8 @@ public final class RedisKVStore: SessionStore {
                 buffer.argument("PTTL")
                 buffer.argument(keys[i].bytes)
             }
+        }, commands: { key in
+            [RedisStoreCore.command("GET", key), RedisStoreCore.command("PTTL", key)]
         }, classify: { [self] id, n, _, replies, base, now, withData in
             let value = replies[base + 2 * n]
             if value.isError {
@@ -247,6 +251,7 @@ public final class RedisKVStore: SessionStore {
                 break
             }
             var commands: [[[UInt8]]] = []
+            var written: [UInt8]?
             if let current, let old = current.data, old == w.session.data {
                 // Unchanged data keeps its stored bytes: only the lifetime may change.
             } else {
@@ -256,6 +261,7 @@ public final class RedisKVStore: SessionStore {
                     return .done(.failure(error))
                 }
                 let body = GoJSONEncoder.encode(w.session.data, style: w.session.escapeStyle)
+                written = body
                 if current == nil {
                     commands.append(RedisStoreCore.command("SET", key, body, Array("NX".utf8)))
                 } else if w.expiry == .keep {
@@ -268,11 +274,19 @@ public final class RedisKVStore: SessionStore {
             commands += core.expiryCommands(w.expiry, key: key, current: rewritten ? .never : current?.expiry, now: now)
             if commands.isEmpty { return .done(.success(())) }
             let store = displayName
-            return .write(commands) { [core] replies in
+            return .write(commands, finish: { [core] replies in
                 if let e = core.firstError(replies, key: key) { return .failure(e) }
                 if current == nil, replies.first?.isNull == true { return .failure(.alreadyExists(store: store, id: id)) }
                 return .success(())
-            }
+            }, applied: written.map { body in
+                { replies in
+                    // The value is there: the write happened (its lifetime was set with it).
+                    if case .success(.stored(let bytes, _)) = self.state(replies, key: key, now: self.clock.nowMillis()), Bytes.equal(bytes, body) {
+                        return .success(())
+                    }
+                    return nil
+                }
+            })
         }
     }
 
@@ -282,10 +296,13 @@ public final class RedisKVStore: SessionStore {
             case .missing: return .done(.success(false))
             case .notSession(let reason): return .done(.failure(.notASession(store: displayName, key: RedisStoreCore.text(key), reason: reason)))
             case .stored:
-                return .write([RedisStoreCore.command("DEL", key)]) { [core] replies in
+                return .write([RedisStoreCore.command("DEL", key)], finish: { [core] replies in
                     if let e = core.firstError(replies, key: key) { return .failure(e) }
                     return .success(replies.first?.int == 1)
-                }
+                }, applied: { replies in
+                    if case .success(.missing) = self.state(replies, key: key, now: self.clock.nowMillis()) { return .success(true) }
+                    return nil
+                })
             }
         }
     }
@@ -316,10 +333,10 @@ public final class RedisKVStore: SessionStore {
             case .stored(_, let expiry):
                 let commands = core.expiryCommands(.set(changes[i].expiry), key: key, current: expiry, now: now)
                 if commands.isEmpty { return .done(.success(true)) }
-                return .write(commands) { [core] replies in
+                return .write(commands, finish: { [core] replies in
                     if let e = core.firstError(replies, key: key) { return .failure(e) }
                     return .success(true)
-                }
+                })
             }
         }
     }

@@ -10,9 +10,15 @@ extension RedisStoreCore {
 
     /// Sends `count` commands, `format(i, &buffer)` appending exactly one command for item `i`,
     /// then hands each reply, in order, to `reply`.
+    ///
+    /// Only on one server: these writes bypass the router's rules (they are not resent after a
+    /// redirect or a failover, whose outcome is unknown), so on a cluster or through Sentinel
+    /// nothing is sent and no reply is handed over: every item takes the general path
+    /// (`transact`), which routes each key and settles uncertain writes.
     func pipelined(_ count: Int, format: (Int, inout RedisCommandBuffer) -> Void,
                    reply: (Int, RedisReplyView) -> Void) throws(SessionError) {
-        guard count > 0 else { return }
+        guard count > 0, options.deployment == .server else { return }
+        let connection = try run { try router.connection(forKey: []) }
         var buffer = RedisCommandBuffer(capacity: Self.sendChunkBytes + (16 << 10))
         for i in 0..<count {
             format(i, &buffer)

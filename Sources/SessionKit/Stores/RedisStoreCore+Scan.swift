@@ -24,6 +24,8 @@ extension RedisStoreCore {
         let redisType: String
         /// Appends the commands that read the metadata of a page's keys in a full scan.
         let metadata: (inout RedisCommandBuffer, _ keys: RedisReplyView) -> Void
+        /// The same commands for one key, for a key looked up on its own (it moved between nodes).
+        let commands: ([UInt8]) -> [[[UInt8]]]
         /// Key `n`'s entry (of `count` keys in the page), from the page's metadata replies, which
         /// start at `replies[base]`: the whole session (`loaded`, `broken`) when `withData`.
         let classify: (_ id: String, _ n: Int, _ count: Int, _ replies: RedisRawReplies, _ base: Int, _ now: Int64, _ withData: Bool) -> ScanEntry
@@ -49,84 +51,237 @@ extension RedisStoreCore {
         /// The page's keys: an array inside `keysOwner`, the reply of the SCAN before.
         var keysOwner: RedisRawReplies
         var keys: RedisReplyView
+        /// Which keys of the page are this lane's to give (nil: all of them); see `RedisScan`.
+        var given: [Bool]?
         var count: Int
     }
 
-    /// Pages through `SCAN MATCH <escaped prefix><pattern>`, reading replies in place.
+    /// The scan of one master: its lane, the flights in the air, and the keys whose TYPE to ask.
+    private final class LaneScan {
+        let lane: RedisScanLane
+        /// The flight whose page comes next.
+        var flight: Flight?
+        /// Whether the SCAN reply at the head of `flight` is in, and `next` sent.
+        var relaunched = false
+        /// The flight sent after `flight`'s SCAN reply came in (nil at the end of the lane's scan).
+        var next: Flight?
+        var wrongTypes: [[UInt8]] = []
+        init(_ lane: RedisScanLane) { self.lane = lane }
+    }
+
+    /// Pages through `SCAN MATCH <escaped prefix><pattern>` on every master, reading replies in place.
     ///
     /// A flight carries the next SCAN and then a page's metadata. As soon as the SCAN's reply is
     /// in, the next flight goes out, before this page's metadata is even read: the server always
     /// has work queued while the client classifies and visits a page, so the client adds little
-    /// beyond what the server must do. A full scan reads the layout's `metadata` (for KV: GET
-    /// and PTTL per key); a key of another type answers WRONGTYPE and its TYPE is asked in a
-    /// later flight, for the skip reason. A light scan (`.ids`) with a prefix trusts the prefix:
-    /// every key under it with a usable id counts as a session and nothing else is read, which
-    /// keeps `list -o ids` and `count` near the cost of SCAN itself. (SCAN's TYPE filter was
-    /// measured at some 40% more server time, as it looks up every key.) Without a prefix the
-    /// keys share the namespace with everything else, so even a light scan reads every key.
+    /// beyond what the server must do. In a cluster each master has its own lane and cursor; the
+    /// lanes take turns a page at a time, and before a page is worked on every master whose SCAN
+    /// reply is in gets its next flight, so all masters work at once. Keys that moved between
+    /// masters during the scan are found at the end (`RedisScan.finish`) and given exactly once.
+    /// A full scan reads the layout's `metadata` (for KV: GET and PTTL per key); a key of another
+    /// type answers WRONGTYPE and its TYPE is asked in a later flight, for the skip reason; a key
+    /// that moved to another node since SCAN gave it is looked up there. A light scan (`.ids`)
+    /// with a prefix trusts the prefix: every key under it with a usable id counts as a session and
+    /// nothing else is read, which keeps `list -o ids` and `count` near the cost of SCAN itself.
+    /// (SCAN's TYPE filter was measured at some 40% more server time, as it looks up every key.)
+    /// Without a prefix the keys share the namespace with everything else, so even a light scan
+    /// reads every key.
     ///
     /// With `withData` the layout hands over whole sessions, decoded from the same replies.
     func scan(pattern: String?, pageSize: Int, detail: ScanDetail, withData: Bool = false, layout: ScanLayout,
               visit: (CorePage) throws -> ScanControl) throws {
         let match = RedisConnection.globEscape(prefixBytes) + Self.redisGlob(pattern ?? "*")
-        let count = max(pageSize, 1)
+        // SCAN's COUNT is how many slots of the server's table a call looks at, whatever matches:
+        // a small one makes a big keyspace take thousands of calls. Pages are cut to `pageSize`.
+        let count = max(pageSize, Self.scanCount)
+        let pageSize = max(pageSize, 1)
         let light = detail == .ids && !prefixBytes.isEmpty && !withData
+        let scan = try run { try router.beginScan() }
+        let lanes = scan.lanes.map(LaneScan.init)
 
-        func launch(_ keysOwner: RedisRawReplies, _ keys: RedisReplyView, cursor: UInt64, typeLookups: [[UInt8]]) throws(SessionError) -> Flight {
+        func launch(_ l: LaneScan, _ keysOwner: RedisRawReplies, _ keys: RedisReplyView, given: [Bool]?, cursor: UInt64,
+                    typeLookups: [[UInt8]]) throws(SessionError) -> Flight {
             var buffer = RedisCommandBuffer(capacity: 80 * (keys.count * 2 + typeLookups.count + 1))
-            if cursor != 0 { RedisConnection.appendScan(to: &buffer, cursor: cursor, matchBytes: match, count: count) }
+            if cursor != 0 { l.lane.appendScan(to: &buffer, cursor: cursor, match: match, count: count) }
             for key in typeLookups {
                 buffer.begin(2)
                 buffer.argument("TYPE")
                 buffer.argument(key)
             }
             if !light && keys.count > 0 { layout.metadata(&buffer, keys) }
-            try run { try connection.send(buffer) }
-            return Flight(hasScan: cursor != 0, typeLookups: typeLookups, keysOwner: keysOwner, keys: keys, count: buffer.count)
+            try run { try l.lane.connection.send(buffer) }
+            return Flight(hasScan: cursor != 0, typeLookups: typeLookups, keysOwner: keysOwner, keys: keys, given: given, count: buffer.count)
         }
 
-        var first = RedisCommandBuffer()
-        RedisConnection.appendScan(to: &first, cursor: 0, matchBytes: match, count: count)
-        let firstReply = try run { () throws -> RedisRawReplies in
-            try connection.send(first)
-            return try connection.receiveRaw(1)
-        }
-        let (cursor, keys) = try run { try connection.parseScanReply(firstReply[0]) }
-        var flight = try launch(firstReply, keys, cursor: cursor, typeLookups: [])
-        var wrongTypes: [[UInt8]] = []
-        while true {
-            var next: Flight?
-            if flight.hasScan {
-                let scanReply = try run { try connection.receiveRaw(1) }
-                let (cursor, keys) = try run { try connection.parseScanReply(scanReply[0]) }
-                next = try launch(scanReply, keys, cursor: cursor, typeLookups: wrongTypes)
-                wrongTypes = []
-            }
-            let replies = try run { try connection.receiveRaw(flight.count - (flight.hasScan ? 1 : 0)) }
-            var page = CorePage()
-            for (n, key) in flight.typeLookups.enumerated() {
-                page.skipped.append(skippedWrongType(key, type: replies[n], layout: layout))
-            }
-            do {
-                try classify(flight, replies: replies, base: flight.typeLookups.count, light: light, withData: withData,
-                             layout: layout, into: &page, wrongTypes: &wrongTypes)
-                if next == nil && !wrongTypes.isEmpty {
-                    // The last page: nothing is in flight, so ask for the remaining types now.
-                    let types = try run { try connection.pipeline(wrongTypes.map { Self.command("TYPE", $0) }) }
-                    for (key, type) in zip(wrongTypes, types) {
-                        page.skipped.append(SkippedKey(key: Self.text(key), reason: Self.wrongType(Self.typeName(type) ?? "?", expected: layout.redisType)))
+        /// The next SCAN reply of a lane: its cursor, keys, and which keys are the lane's to give.
+        func page(_ l: LaneScan, _ reply: RedisRawReplies) throws(SessionError) -> (UInt64, RedisReplyView, [Bool]?) {
+            let (cursor, keys) = try run { try l.lane.parseScan(reply, at: 0) }
+            var given: [Bool]?
+            if l.lane.remembers {
+                if !l.lane.pageIsExact { given = [Bool](repeating: false, count: keys.count) }
+                for n in 0..<keys.count {
+                    let key = keys[n].bytes
+                    if given != nil {
+                        if !l.lane.admit(key) { continue }
+                        given![n] = true
                     }
+                    l.lane.remember(key)
                 }
-                if !page.isEmpty, try visit(page) == .stop {
-                    drain(next)
-                    return
-                }
+            }
+            return (cursor, keys, given)
+        }
+
+        // The first SCAN goes to every master at once.
+        for l in lanes {
+            var first = RedisCommandBuffer()
+            l.lane.appendScan(to: &first, cursor: 0, match: match, count: count)
+            try run { try l.lane.connection.send(first) }
+        }
+        func drainAll() {
+            for l in lanes {
+                if let f = l.flight { drain(l.lane, f, skipping: l.relaunched ? l.lane.scanReplies : 0) }
+                if let n = l.next { drain(l.lane, n, skipping: 0) }
+            }
+        }
+        for (i, l) in lanes.enumerated() {
+            do {
+                let reply = try run { try l.lane.connection.receiveRaw(l.lane.scanReplies) }
+                let (cursor, keys, given) = try page(l, reply)
+                l.flight = try launch(l, reply, keys, given: given, cursor: cursor, typeLookups: [])
             } catch {
-                drain(next)
+                // The lanes after this one still have their first SCAN reply to come.
+                for later in lanes[(i + 1)...] { _ = try? later.lane.connection.receiveRaw(later.lane.scanReplies) }
+                drainAll()
                 throw error
             }
-            guard let next else { return }
-            flight = next
+        }
+        /// Takes the SCAN reply at the head of a lane's flight and sends its next flight at once.
+        func relaunch(_ l: LaneScan) throws(SessionError) {
+            guard let flight = l.flight, flight.hasScan, !l.relaunched else { return }
+            let reply = try run { try l.lane.connection.receiveRaw(l.lane.scanReplies) }
+            l.relaunched = true
+            let (cursor, keys, given) = try page(l, reply)
+            l.next = try launch(l, reply, keys, given: given, cursor: cursor, typeLookups: l.wrongTypes)
+            l.wrongTypes = []
+        }
+        var active = lanes
+        while !active.isEmpty {
+            var stillActive: [LaneScan] = []
+            for l in active {
+                do {
+                    try relaunch(l)
+                    let flight = l.flight!
+                    let replies = try run { try l.lane.connection.receiveRaw(flight.count - (flight.hasScan ? l.lane.scanReplies : 0)) }
+                    l.flight = nil
+                    // Each master has one SCAN in the air at most: send the next one to every master
+                    // whose reply is already here before this page is worked on, so none waits long.
+                    if active.count > 1 {
+                        for other in active where other !== l && !other.relaunched && other.lane.connection.hasPendingInput {
+                            try relaunch(other)
+                        }
+                    }
+                    var pageOut = CorePage()
+                    for (n, key) in flight.typeLookups.enumerated() {
+                        pageOut.skipped.append(skippedWrongType(key, type: replies[n], layout: layout))
+                    }
+                    try classify(flight, replies: replies, base: flight.typeLookups.count, light: light, withData: withData,
+                                 layout: layout, scan: scan, into: &pageOut, wrongTypes: &l.wrongTypes)
+                    if l.next == nil && !l.wrongTypes.isEmpty {
+                        // The lane's last page: nothing is in flight, so ask for the remaining types now.
+                        let types = try run { try l.lane.connection.pipeline(l.wrongTypes.map { Self.command("TYPE", $0) }) }
+                        for (key, type) in zip(l.wrongTypes, types) {
+                            pageOut.skipped.append(SkippedKey(key: Self.text(key), reason: Self.wrongType(Self.typeName(type) ?? "?", expected: layout.redisType)))
+                        }
+                        l.wrongTypes = []
+                    }
+                    if try Self.deliver(pageOut, pageSize: pageSize, to: visit) == .stop {
+                        drainAll()
+                        return
+                    }
+                } catch {
+                    drainAll()
+                    throw error
+                }
+                l.flight = l.next
+                l.next = nil
+                l.relaunched = false
+                if l.flight != nil { stillActive.append(l) }
+            }
+            active = stillActive
+        }
+
+        // Keys that moved between masters during the scan (a cluster being resharded).
+        let late = try run { try scan.finish(match: match) }
+        guard !late.isEmpty else { return }
+        var start = 0
+        while start < late.count {
+            let chunk = late[start..<min(start + count, late.count)]
+            start += chunk.count
+            var pageOut = CorePage()
+            let now = clock.nowMillis()
+            for key in chunk {
+                try key.withUnsafeBufferPointer { (bytes) throws(SessionError) in
+                    guard let id = id(fromKey: bytes, into: &pageOut) else { return }
+                    if light {
+                        pageOut.infos.append(SessionInfo(id: id, size: 0, keyCount: nil, expiry: nil, lastWrite: nil))
+                    } else {
+                        try lookUp(id: id, key: key, scan: scan, layout: layout, now: now, withData: withData, into: &pageOut)
+                    }
+                }
+            }
+            if try Self.deliver(pageOut, pageSize: pageSize, to: visit) == .stop { return }
+        }
+    }
+
+    /// The COUNT of every SCAN call, at least.
+    static let scanCount = 1000
+
+    /// Visits a page, cut into pages of at most `pageSize` sessions (the broken sessions and the
+    /// skipped keys go with the first); nothing for an empty page.
+    private static func deliver(_ page: CorePage, pageSize: Int, to visit: (CorePage) throws -> ScanControl) throws -> ScanControl {
+        if page.isEmpty { return .proceed }
+        if page.infos.count + page.sessions.count <= pageSize { return try visit(page) }
+        var first = true
+        func part(infos: [SessionInfo], sessions: [Session]) throws -> ScanControl {
+            var part = CorePage()
+            part.infos = infos
+            part.sessions = sessions
+            if first {
+                part.broken = page.broken
+                part.skipped = page.skipped
+                first = false
+            }
+            return try visit(part)
+        }
+        var start = 0
+        while start < page.infos.count {
+            let end = min(start + pageSize, page.infos.count)
+            if try part(infos: Array(page.infos[start..<end]), sessions: []) == .stop { return .stop }
+            start = end
+        }
+        start = 0
+        while start < page.sessions.count {
+            let end = min(start + pageSize, page.sessions.count)
+            if try part(infos: [], sessions: Array(page.sessions[start..<end])) == .stop { return .stop }
+            start = end
+        }
+        return .proceed
+    }
+
+    /// A key's entry read on its own from the node that holds it now (after MOVED or ASK).
+    private func lookUp(id: String, key: [UInt8], scan: RedisScan, layout: ScanLayout, now: Int64, withData: Bool,
+                        into page: inout CorePage) throws(SessionError) {
+        let replies = try run { try scan.lookup(key: key, layout.commands(key)) }
+        switch layout.classify(id, 0, 1, replies, 0, now, withData) {
+        case .session(let info): page.infos.append(info)
+        case .loaded(let session): page.sessions.append(session)
+        case .broken(let error): page.broken.append(BrokenSession(id: id, error: error))
+        case .skipped(let reason): page.skipped.append(SkippedKey(key: Self.text(key), reason: reason))
+        case .wrongType:
+            let type = try run { try scan.lookup(key: key, [Self.command("TYPE", key)]) }
+            page.skipped.append(skippedWrongType(key, type: type[0], layout: layout))
+        case .gone: break
+        case .failed(let message): throw replyError(message, key: key)
         }
     }
 
@@ -136,11 +291,12 @@ extension RedisStoreCore {
     }
 
     private func classify(_ flight: Flight, replies: RedisRawReplies, base: Int, light: Bool, withData: Bool, layout: ScanLayout,
-                          into page: inout CorePage, wrongTypes: inout [[UInt8]]) throws(SessionError) {
+                          scan: RedisScan, into page: inout CorePage, wrongTypes: inout [[UInt8]]) throws(SessionError) {
         let keys = flight.keys
         if withData { page.sessions.reserveCapacity(keys.count) } else { page.infos.reserveCapacity(keys.count) }
         let now = clock.nowMillis()
         for n in 0..<keys.count {
+            if let given = flight.given, !given[n] { continue }
             let key = keys[n].bytes
             guard let id = id(fromKey: key, into: &page) else { continue }
             if light {
@@ -154,7 +310,10 @@ extension RedisStoreCore {
             case .skipped(let reason): page.skipped.append(SkippedKey(key: Self.text(Array(key)), reason: reason))
             case .wrongType: wrongTypes.append(Array(key))
             case .gone: break
-            case .failed(let message): throw replyError(message, key: Array(key))
+            case .failed(let message):
+                // The key moved to another node since SCAN gave it (a slot being resharded).
+                guard router.isCluster, RedisReplyView.isRedirect(message) else { throw replyError(message, key: Array(key)) }
+                try lookUp(id: id, key: Array(key), scan: scan, layout: layout, now: now, withData: withData, into: &page)
             }
         }
     }
@@ -183,10 +342,10 @@ extension RedisStoreCore {
         return id
     }
 
-    /// Reads and drops the replies of a flight still out when a scan ends early, so the
-    /// connection stays usable.
-    private func drain(_ flight: Flight?) {
-        if let flight { _ = try? connection.receiveRaw(flight.count) }
+    /// Reads and drops the replies of a flight still out (but the first `skipping`, already read)
+    /// when a scan ends early, so the connection stays usable.
+    private func drain(_ lane: RedisScanLane, _ flight: Flight, skipping: Int) {
+        _ = try? lane.connection.receiveRaw(flight.count - skipping)
     }
 
     /// A glob over ids as Redis MATCH reads it: `[!...]` (fnmatch) becomes `[^...]`.

@@ -2,7 +2,10 @@ import RedisClient
 
 /// How a Redis store is reached and where its sessions live.
 public struct RedisStoreOptions: Sendable {
+    /// How to connect to each server (for a cluster or Sentinel, the template for every node).
     public var connection: RedisConnectOptions
+    /// One server, a cluster, or the master Sentinel names.
+    public var deployment: RedisDeployment
     /// Put before every session id to make its key, with no separator (GoFrame's default is empty).
     public var prefix: String
     /// The lifetime of a session created without an explicit expiry: the app's max age.
@@ -11,21 +14,24 @@ public struct RedisStoreOptions: Sendable {
     /// serializer (each existing one keeps its own format).
     public var jsonSerializer = false
 
-    public init(connection: RedisConnectOptions, prefix: String = "", defaultLifetimeMillis: Int64 = 86_400_000) {
+    public init(connection: RedisConnectOptions, deployment: RedisDeployment = .server, prefix: String = "",
+                defaultLifetimeMillis: Int64 = 86_400_000) {
         self.connection = connection
+        self.deployment = deployment
         self.prefix = prefix
         self.defaultLifetimeMillis = defaultLifetimeMillis
     }
 }
 
-/// What the Redis layouts share: the connection, keys and ids, error mapping, the paged SCAN with
-/// metadata pipelines, and batches of writes under WATCH/MULTI/EXEC. The layouts (`RedisKVStore`,
-/// `RedisHashStore`) say how a session is read from and written to its key.
+/// What the Redis layouts share: the router to the server(s), keys and ids, error mapping, the
+/// paged SCAN with metadata pipelines, and batches of writes under WATCH/MULTI/EXEC. The layouts
+/// (`RedisKVStore`, `RedisHashStore`) say how a session is read from and written to its key; the
+/// `RedisRouter` says which node that is (one server, Sentinel's master, a cluster's slot owner).
 final class RedisStoreCore {
     let options: RedisStoreOptions
     let displayName: String
     let clock: Clock
-    let connection: RedisConnection
+    let router: RedisRouter
     let prefixBytes: [UInt8]
 
     /// How often a batch is tried again when the app changed one of its keys between read and write.
@@ -37,7 +43,7 @@ final class RedisStoreCore {
         self.clock = clock
         self.prefixBytes = Array(options.prefix.utf8)
         do {
-            connection = try RedisConnection(options.connection)
+            router = try RedisRouter(options.connection, deployment: options.deployment)
         } catch {
             throw SessionError.storeUnavailable(store: displayName, reason: (error as? RedisError)?.message ?? "\(error)")
         }
@@ -110,13 +116,10 @@ final class RedisStoreCore {
 
     // MARK: Reading a batch
 
-    /// Sends `read(key)` for every key in one pipeline and returns each key's replies.
+    /// Sends `read(key)` for every key, pipelined to the node of each key, and returns each key's replies.
     func read(_ keys: [[UInt8]], _ read: ([UInt8]) -> [[[UInt8]]]) throws(SessionError) -> [ArraySlice<RedisReply>] {
         guard !keys.isEmpty else { return [] }
-        let perKey = read(keys[0]).count
-        let commands = keys.flatMap(read)
-        let replies = try run { try connection.pipeline(commands) }
-        return (0..<keys.count).map { replies[($0 * perKey)..<(($0 + 1) * perKey)] }
+        return try run { try router.run(keys: keys, read) }.map { $0[...] }
     }
 
     // MARK: Writing a batch
@@ -126,14 +129,28 @@ final class RedisStoreCore {
         /// Nothing to write: a refusal, or already as asked.
         case done(Result<Out, SessionError>)
         /// Queue these commands in the transaction; `finish` reads their replies from EXEC.
-        case write([[[UInt8]]], finish: (ArraySlice<RedisReply>) -> Result<Out, SessionError>)
+        /// `applied`, given the key's state read again after a write whose outcome was unknown
+        /// (a connection lost after EXEC, a failover), says whether the write is already there
+        /// and with what result; nil: decide again.
+        case write([[[UInt8]]], finish: (ArraySlice<RedisReply>) -> Result<Out, SessionError>,
+                   applied: ((ArraySlice<RedisReply>) -> Result<Out, SessionError>?)? = nil)
     }
 
-    /// Runs a batch of per-key changes as one optimistic transaction: WATCH every key, read each
-    /// key's state with `read`, let `decide` choose each item's commands, and run them all in
-    /// MULTI/EXEC. When the app changed a watched key meanwhile, EXEC does nothing and the batch is
-    /// read and decided again, so `decide` always sees what the commands will change (an item
-    /// whose revision no longer matches is then a conflict). A key named twice is done in turn.
+    /// A write queued for one item, waiting for EXEC.
+    private struct Queued<Out> {
+        var count: Int
+        var finish: (ArraySlice<RedisReply>) -> Result<Out, SessionError>
+        var applied: ((ArraySlice<RedisReply>) -> Result<Out, SessionError>?)?
+    }
+
+    /// Runs a batch of per-key changes as optimistic transactions: WATCH the keys, read each key's
+    /// state with `read`, let `decide` choose each item's commands, and run them in MULTI/EXEC on
+    /// the node of the keys (one transaction for one server; one per hash slot in a cluster). When
+    /// the app changed a watched key meanwhile, EXEC does nothing and the item is read and decided
+    /// again, so `decide` always sees what the commands will change (an item whose revision no
+    /// longer matches is then a conflict). When the outcome of EXEC is unknown (the connection or
+    /// the master was lost), the item is read again and, unless its `applied` check finds the write
+    /// there, decided again. A key named twice is done in turn.
     func transact<Out>(
         ids: [String], read: ([UInt8]) -> [[[UInt8]]], decide: (Int, ArraySlice<RedisReply>) -> Step<Out>
     ) throws(SessionError) -> [Result<Out, SessionError>] {
@@ -145,49 +162,59 @@ final class RedisStoreCore {
             for i in remaining {
                 if seen.insert(ids[i]).inserted { round.append(i) } else { later.append(i) }
             }
-            var attempt = 0
-            while !round.isEmpty {
-                attempt += 1
-                if attempt > Self.maxAttempts {
-                    for i in round { results[i] = .failure(.conflict(store: displayName, id: ids[i])) }
-                    break
-                }
-                let keys = round.map { key(ids[$0]) }
-                let perKey = read(keys[0]).count
-                let replies = try run { try connection.pipeline([[Array("WATCH".utf8)] + keys] + keys.flatMap(read)) }
-                if case .error(let message) = replies[0] { throw replyError(message, key: keys[0]) }
-                var writes: [(item: Int, commands: [[[UInt8]]], finish: (ArraySlice<RedisReply>) -> Result<Out, SessionError>)] = []
-                for (n, i) in round.enumerated() {
-                    let start = 1 + n * perKey
-                    switch decide(i, replies[start..<start + perKey]) {
-                    case .done(let r): results[i] = r
-                    case .write(let commands, let finish): writes.append((i, commands, finish))
+            let keys = round.map { key(ids[$0]) }
+            var attempts = [Int](repeating: 0, count: round.count)
+            var queued = [Queued<Out>?](repeating: nil, count: round.count)
+            var uncertain = [Bool](repeating: false, count: round.count)
+            try run {
+                try router.transact(keys: keys, reads: read, decide: { unit, replies in
+                    var commands: [[[UInt8]]] = []
+                    for (n, r) in zip(unit, replies) {
+                        let previous = queued[n]
+                        queued[n] = nil
+                        if uncertain[n], let applied = previous?.applied, let result = applied(r) {
+                            results[round[n]] = result
+                            continue
+                        }
+                        attempts[n] += 1
+                        if attempts[n] > Self.maxAttempts {
+                            results[round[n]] = .failure(.conflict(store: displayName, id: ids[round[n]]))
+                            continue
+                        }
+                        switch decide(round[n], r) {
+                        case .done(let result):
+                            results[round[n]] = result
+                        case .write(let writes, let finish, let applied):
+                            queued[n] = Queued(count: writes.count, finish: finish, applied: applied)
+                            commands += writes
+                        }
                     }
-                }
-                if writes.isEmpty {
-                    _ = try run { try connection.command("UNWATCH") }
-                    break
-                }
-                let queued = [[Array("MULTI".utf8)]] + writes.flatMap(\.commands) + [[Array("EXEC".utf8)]]
-                let answers = try run { try connection.pipeline(queued) }
-                switch answers.last! {
-                case .null:
-                    round = writes.map(\.item)  // a watched key changed: read and decide again
-                    continue
-                case .array(let execReplies) where execReplies.count == queued.count - 2:
-                    var offset = 0
-                    for w in writes {
-                        results[w.item] = w.finish(execReplies[offset..<offset + w.commands.count])
-                        offset += w.commands.count
+                    return commands
+                }, settle: { unit, outcome in
+                    let writers = unit.filter { queued[$0] != nil }
+                    switch outcome {
+                    case .committed(let replies):
+                        var offset = 0
+                        for n in writers {
+                            let q = queued[n]!
+                            results[round[n]] = q.finish(replies[offset..<min(offset + q.count, replies.count)])
+                            offset += q.count
+                            queued[n] = nil
+                        }
+                        return []
+                    case .changed:
+                        return writers  // a watched key changed: read and decide again
+                    case .refused(let message):
+                        for n in writers {
+                            results[round[n]] = .failure(replyError(message, key: keys[n]))
+                            queued[n] = nil
+                        }
+                        return []
+                    case .unknown:
+                        for n in writers { uncertain[n] = true }
+                        return writers
                     }
-                case .error(let message):
-                    // A command was refused when queued (EXECABORT): say which one.
-                    let refused = answers.dropFirst().dropLast().first { $0.isError }?.errorMessage ?? message
-                    for w in writes { results[w.item] = .failure(replyError(refused, key: key(ids[w.item]))) }
-                default:
-                    throw SessionError.storeUnavailable(store: displayName, reason: "unexpected reply to EXEC")
-                }
-                round = []
+                })
             }
             remaining = later
         }

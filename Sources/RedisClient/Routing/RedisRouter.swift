@@ -1,0 +1,252 @@
+/// Sends commands to the Redis nodes that hold their keys: one server, the master Sentinel
+/// names, or the masters of a cluster's hash slots. The rules are the same for all three and live
+/// here; a `RedisTopology` says where a key lives and how to recover when a node fails.
+///
+/// - Commands are pipelined per node, and all nodes are sent their flight before any reply is
+///   read, so the nodes of a cluster work at the same time.
+/// - `MOVED` patches the slot map, reads it again and retries; `ASK` sends `ASKING` and the
+///   command to the named node, once per reply; `TRYAGAIN` and `CLUSTERDOWN` are retried with
+///   backoff. A failed connection makes the topology find the master(s) again (a new master
+///   through Sentinel, a new slot map in a cluster). Retries stop when nothing has moved forward
+///   for the options' timeout; the error is then one line.
+/// - Writes only happen in `transact` (WATCH/MULTI/EXEC on the node of the keys); see there for
+///   what happens when the outcome of a write is not known.
+///
+/// Not thread-safe: like `RedisConnection`, use it from one thread at a time.
+public final class RedisRouter {
+    public let options: RedisConnectOptions
+    public let deployment: RedisDeployment
+    let topology: any RedisTopology
+    /// What the router had to do beyond sending commands, since it was opened.
+    public internal(set) var stats = RedisRouterStats()
+
+    /// Commands sent to one node in one flight, at most (a larger batch goes in several).
+    static let flightCommands = 4_000
+    /// Rounds of redirections one operation follows before it gives up.
+    static let maxRounds = 64
+
+    /// Connects (and reads the cluster's slot map, or asks Sentinel for the master) within the
+    /// options' timeout.
+    public init(_ options: RedisConnectOptions, deployment: RedisDeployment = .server) throws {
+        self.options = options
+        self.deployment = deployment
+        switch deployment {
+        case .server:
+            topology = try ServerTopology(options)
+        case .cluster(let seeds):
+            topology = try ClusterTopology(options, seeds: seeds)
+        case .sentinel(let settings):
+            topology = try SentinelTopology(options, settings: settings)
+        }
+    }
+
+    /// True for a cluster: keys live in hash slots spread over several masters.
+    public var isCluster: Bool { topology.isCluster }
+
+    /// The masters in use now (one outside a cluster).
+    public func masterEndpoints() throws -> [RedisEndpoint] {
+        try topology.masters().map(\.endpoint)
+    }
+
+    /// A connection to the master that holds `key`, for commands outside the router's rules.
+    public func connection(forKey key: [UInt8]) throws -> RedisConnection {
+        guard let node = try topology.node(forSlot: slot(key)) else {
+            throw RedisError(.server, "no master serves the slot of this key (CLUSTERDOWN)")
+        }
+        return try node.connection()
+    }
+
+    func slot(_ key: [UInt8]) -> Int {
+        topology.isCluster ? ClusterSlots.slot(of: key) : 0
+    }
+
+    // MARK: Retry bookkeeping
+
+    /// The state of one operation's retries: a deadline that moves with progress, the backoff,
+    /// and how many recoveries it made.
+    struct Attempt {
+        let timeout: Int64
+        var deadline: Int64
+        var recoveries = 0
+        var pause: Int64 = 10
+        var lastProblem = ""
+
+        init(timeout: Int) {
+            self.timeout = Int64(timeout)
+            deadline = Monotonic.now() + Int64(timeout)
+        }
+
+        /// Something moved forward: the time for retries starts again.
+        mutating func progressed() {
+            deadline = Monotonic.now() + timeout
+            pause = 10
+        }
+    }
+
+    /// Lets `topology` recover from `cause` on `node`, within the operation's limits.
+    func recover(_ cause: RecoveryCause, on node: RedisNode, _ attempt: inout Attempt) throws {
+        node.drop()
+        guard attempt.recoveries < topology.recoveryLimit else {
+            switch cause {
+            case .connection(let error): throw error
+            case .readOnly(let message):
+                throw RedisError(.server, "\(node.endpoint) refused a write (\(message)) again after the master was looked up")
+            case .unconfirmed:
+                throw RedisError(.server, "the writes on \(node.endpoint) were not confirmed by a replica, again after the master was looked up; a failover may be under way, try again")
+            }
+        }
+        attempt.recoveries += 1
+        stats.reconnected += 1
+        if deployment != .server { stats.failovers += 1 }
+        try topology.recover(cause, on: node, deadline: max(attempt.deadline, Monotonic.now() + Int64(options.timeout)))
+    }
+
+    /// Waits before trying again after TRYAGAIN or CLUSTERDOWN (or a slot no master serves),
+    /// or throws once the operation's time is up.
+    func backOff(_ attempt: inout Attempt) throws {
+        let now = Monotonic.now()
+        if now + attempt.pause > attempt.deadline {
+            throw RedisError(.server, "the cluster did not settle within \(options.timeout) ms: \(attempt.lastProblem)")
+        }
+        Monotonic.sleep(milliseconds: attempt.pause)
+        attempt.pause = min(attempt.pause * 2, 200)
+        try? topology.refresh(deadline: attempt.deadline)
+    }
+
+    // MARK: Reads
+
+    /// Sends each key's commands to the node that holds the key and returns each key's replies.
+    ///
+    /// Meant for commands that may run twice (reads): after a redirect or a failover a key's
+    /// commands are sent again, all of them. Error replies of the commands come back as `.error`.
+    public func run(keys: [[UInt8]], _ commands: ([UInt8]) -> [[[UInt8]]]) throws -> [[RedisReply]] {
+        guard !keys.isEmpty else { return [] }
+        let perKey = keys.map(commands)
+        var results = [[RedisReply]?](repeating: nil, count: keys.count)
+        var start = 0
+        while start < keys.count {
+            // A chunk of keys, so one flight per node stays bounded.
+            var end = start
+            var total = 0
+            while end < keys.count && (end == start || total + perKey[end].count <= Self.flightCommands) {
+                total += perKey[end].count
+                end += 1
+            }
+            try run(Array(start..<end), keys: keys, perKey: perKey, into: &results)
+            start = end
+        }
+        return results.map { $0! }
+    }
+
+    private func run(_ items: [Int], keys: [[UInt8]], perKey: [[[[UInt8]]]], into results: inout [[RedisReply]?]) throws {
+        var pending = items
+        var asking: [Int: RedisEndpoint] = [:]
+        var attempt = Attempt(timeout: options.timeout)
+        var rounds = 0
+        while !pending.isEmpty {
+            var flights: [(node: RedisNode, items: [Int])] = []
+            var flightOf: [ObjectIdentifier: Int] = [:]
+            var retry: [Int] = []
+            var mustWait = false
+            for i in pending {
+                let target: RedisNode?
+                if let ask = asking[i] { target = topology.node(at: ask) } else { target = try topology.node(forSlot: slot(keys[i])) }
+                guard let node = target else {
+                    retry.append(i)
+                    mustWait = true
+                    attempt.lastProblem = "a hash slot is not served by any master"
+                    continue
+                }
+                if let f = flightOf[ObjectIdentifier(node)] {
+                    flights[f].items.append(i)
+                } else {
+                    flightOf[ObjectIdentifier(node)] = flights.count
+                    flights.append((node, [i]))
+                }
+            }
+            var sent: [(node: RedisNode, connection: RedisConnection, items: [Int], count: Int)] = []
+            var failed: [(RedisNode, RedisError, [Int])] = []
+            for flight in flights {
+                do {
+                    let connection = try flight.node.connection()
+                    var buffer = RedisCommandBuffer()
+                    for i in flight.items {
+                        for args in perKey[i] {
+                            if asking[i] != nil { buffer.command([Array("ASKING".utf8)]) }
+                            buffer.command(args)
+                        }
+                    }
+                    try connection.send(buffer)
+                    sent.append((flight.node, connection, flight.items, buffer.count))
+                } catch let error as RedisError {
+                    failed.append((flight.node, error, flight.items))
+                }
+            }
+            var moved = false
+            var answered = false
+            let movedBefore = stats.moved
+            for flight in sent {
+                let replies: [RedisReply]
+                do {
+                    replies = try flight.connection.receive(flight.count)
+                } catch let error as RedisError {
+                    failed.append((flight.node, error, flight.items))
+                    continue
+                }
+                var offset = 0
+                for i in flight.items {
+                    var mine: [RedisReply] = []
+                    mine.reserveCapacity(perKey[i].count)
+                    var redirect: RedisRedirect?
+                    for _ in perKey[i] {
+                        if asking[i] != nil { offset += 1 }
+                        let reply = replies[offset]
+                        offset += 1
+                        if redirect == nil { redirect = RedisRedirect(reply) }
+                        mine.append(reply)
+                    }
+                    switch redirect {
+                    case nil:
+                        results[i] = mine
+                        answered = true
+                    case .moved(let slot, let endpoint)?:
+                        topology.moved(slot: slot, to: endpoint)
+                        stats.moved += 1
+                        attempt.lastProblem = "MOVED \(slot) \(endpoint)"
+                        moved = true
+                        asking[i] = nil
+                        retry.append(i)
+                    case .ask(let slot, let endpoint)?:
+                        stats.asked += 1
+                        moved = true
+                        attempt.lastProblem = "ASK \(slot) \(endpoint)"
+                        asking[i] = endpoint
+                        retry.append(i)
+                    case .tryAgain(let message)?:
+                        stats.retried += 1
+                        attempt.lastProblem = message
+                        mustWait = true
+                        asking[i] = nil
+                        retry.append(i)
+                    }
+                }
+            }
+            if answered { attempt.progressed() }
+            for (node, error, items) in failed {
+                try recover(.connection(error), on: node, &attempt)
+                retry += items
+            }
+            if retry.isEmpty { return }
+            if moved { rounds += 1 }
+            if rounds > Self.maxRounds {
+                throw RedisError(.server, "commands were redirected more than \(Self.maxRounds) times (\(attempt.lastProblem)); is the cluster resharding in a loop?")
+            }
+            if stats.moved > movedBefore { try? topology.refresh(deadline: attempt.deadline) }
+            if mustWait { try backOff(&attempt) }
+            if Monotonic.now() > attempt.deadline {
+                throw RedisError(.server, "commands did not find their node within \(options.timeout) ms (\(attempt.lastProblem))")
+            }
+            pending = retry
+        }
+    }
+}

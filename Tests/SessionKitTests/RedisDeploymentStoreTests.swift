@@ -1,0 +1,240 @@
+import Foundation
+import RedisClient
+import TestSupport
+import XCTest
+@testable import SessionKit
+
+/// The Redis stores on a cluster, through Sentinel and over TLS: the conformance suite on each,
+/// every session exactly once while slots move, and failovers in the middle of writing.
+final class RedisDeploymentStoreTests: XCTestCase {
+    private var d: RedisDeployments!
+    nonisolated(unsafe) private static var counter = 0
+
+    override func setUpWithError() throws {
+        d = try RedisDeployments.shared()
+    }
+
+    /// A prefix no other test uses.
+    private func uniquePrefix(_ name: String) -> String {
+        Self.counter += 1
+        return "\(name)\(Self.counter):"
+    }
+
+    private func endpoint(_ port: Int) -> RedisEndpoint { .tcp(host: "127.0.0.1", port: port) }
+
+    private func clusterOptions(prefix: String, tls: Bool = false, timeout: Int = 5000) -> RedisStoreOptions {
+        let ports = tls ? d.cluster.tlsPorts : d.cluster.nodes.map(\.port)
+        let seeds = ports.prefix(2).map(endpoint)
+        return RedisStoreOptions(connection: RedisConnectOptions(endpoint: seeds[0], timeout: timeout, tls: tls ? d.tls : nil),
+                                 deployment: .cluster(seeds: Array(seeds)), prefix: prefix)
+    }
+
+    private func sentinelOptions(_ s: TestSentinel, prefix: String, tls: Bool = false, timeout: Int = 5000) -> RedisStoreOptions {
+        let sentinels = s.sentinels.map { endpoint($0.port) }
+        return RedisStoreOptions(connection: RedisConnectOptions(endpoint: sentinels[0], timeout: timeout, tls: tls ? d.tls : nil),
+                                 deployment: .sentinel(RedisSentinelSettings(sentinels: sentinels, masterName: s.masterName)), prefix: prefix)
+    }
+
+    private func tlsServerOptions(prefix: String) -> RedisStoreOptions {
+        var tls = d.tls
+        tls.serverName = "localhost"
+        return RedisStoreOptions(connection: RedisConnectOptions(endpoint: endpoint(d.tlsServer.port), timeout: 5000, tls: tls), prefix: prefix)
+    }
+
+    /// The conformance suite on KV, Hash, SCS and redistore stores made by `options`, each check with its own
+    /// prefix, next to decoy keys that a wrong prefix or pattern would pick up.
+    private func conformance(_ name: String, _ options: @escaping (String) -> RedisStoreOptions, file: StaticString = #filePath, line: UInt = #line) throws {
+        try StoreConformance(makeStore: {
+            let prefix = self.uniquePrefix(name + "-kv")
+            let store = try RedisKVStore(options: options(prefix), displayName: "\(name) kv")
+            // Beside the prefix, not under it.
+            _ = try store.core.router.run(keys: [Array((String(prefix.dropLast()) + "Xalpha1").utf8)]) {
+                [[Array("SET".utf8), $0, Array("{\"decoy\":1}".utf8)]]
+            }
+            return store
+        }).run(file: file, line: line)
+        try StoreConformance(makeStore: {
+            try RedisHashStore(options: options(self.uniquePrefix(name + "-hash")), displayName: "\(name) hash")
+        }).run(file: file, line: line)
+        // The Go apps' layouts on the same router: their scans look keys up on their own nodes too.
+        for layout in [RedisGoStore.Layout.scs, .redistore(json: false)] {
+            try StoreConformance(makeStore: {
+                try RedisGoStore(options: options(self.uniquePrefix(name + "-go")), layout: layout, displayName: "\(name) \(layout)")
+            }).run(file: file, line: line)
+        }
+    }
+
+    func testConformanceOnTheCluster() throws {
+        try conformance("cluster") { self.clusterOptions(prefix: $0) }
+        try conformance("tls-cluster") { self.clusterOptions(prefix: $0, tls: true) }
+    }
+
+    func testConformanceThroughSentinel() throws {
+        try conformance("sentinel") { self.sentinelOptions(self.d.sentinel, prefix: $0) }
+        try conformance("tls-sentinel") { self.sentinelOptions(self.d.tlsSentinel, prefix: $0, tls: true) }
+    }
+
+    func testConformanceOverTLS() throws {
+        try conformance("tls") { self.tlsServerOptions(prefix: $0) }
+    }
+
+    // MARK: Exactly once while slots move
+
+    /// Two slots served by one master that hold sessions, and another master to move them to.
+    private func slotsToMove(_ ids: [String], prefix: String, skip: Set<Int>) throws -> (Int, Int, RedisServer, RedisServer) {
+        let home = try d.cluster.masters()[0]
+        var slots: [Int] = []
+        for id in ids {
+            let slot = ClusterSlots.slot(of: Array((prefix + id).utf8))
+            if !skip.contains(slot), !slots.contains(slot), try d.cluster.owner(ofSlot: slot).node === home.node { slots.append(slot) }
+            if slots.count == 2 { break }
+        }
+        let target = try d.cluster.masters().first { $0.node !== home.node }!.node
+        return (slots[0], slots[1], home.node, target)
+    }
+
+    func testEverySessionOnceWhileSlotsMoveMidScanWithMovedAndAsk() throws {
+        let (prefix, ids) = try d.hundredThousandSessions()
+        defer { try? d.removeHundredThousandSessions() }
+        var used = Set<Int>()
+        for detail in [ScanDetail.full, .ids] {
+            let store = try RedisKVStore(options: clusterOptions(prefix: prefix), displayName: "cluster")
+            let (half, whole, home, target) = try slotsToMove(ids, prefix: prefix, skip: used)
+            used.formUnion([half, whole])
+            var seen: [String] = []
+            var pages = 0
+            try store.scan(matching: nil, pageSize: 1000, detail: detail) { page in
+                pages += 1
+                if pages == 1 {
+                    // One slot half moved and still moving (ASK), one moved whole (MOVED for a stale map).
+                    try self.d.cluster.beginMove(slot: half, to: target)
+                    let moved = try self.d.cluster.moveKeys(slot: half, from: home, to: target, limit: 3)
+                    XCTAssertFalse(moved.isEmpty)
+                    try self.d.cluster.move(slot: whole, to: target)
+                }
+                seen += page.sessions.map(\.id)
+                XCTAssertEqual(page.skipped.count, 0)
+                return .proceed
+            }
+            XCTAssertEqual(seen.count, ids.count, "\(detail): no session twice")
+            XCTAssertEqual(Set(seen), Set(ids), "\(detail): no session missed")
+            let stats = store.core.router.stats
+            if detail == .full {
+                // The sessions of the moving slots were read on their nodes now: through ASK for the
+                // moved keys of the slot still moving, through MOVED for the slot the map still
+                // puts on its old master.
+                XCTAssertGreaterThan(stats.asked, 0, "\(stats)")
+                XCTAssertGreaterThan(stats.moved, 0, "\(stats)")
+            }
+            try d.cluster.endMove(slot: half, from: home, to: target)
+            try d.cluster.move(slot: half, to: home)
+            try d.cluster.move(slot: whole, to: home)
+        }
+
+        // A scan stopped early leaves every master's connection usable.
+        let store = try RedisKVStore(options: clusterOptions(prefix: prefix), displayName: "cluster")
+        for detail in [ScanDetail.full, .ids] {
+            var pages = 0
+            try store.scan(matching: nil, pageSize: 100, detail: detail) { _ in
+                pages += 1
+                return pages == 5 ? .stop : .proceed
+            }
+            XCTAssertEqual(pages, 5)
+            guard case .found(let s) = try store.load(ids[42]) else { return XCTFail("load after a stopped scan") }
+            XCTAssertEqual(s.id, ids[42])
+        }
+        var count = 0
+        try store.scan(matching: nil, pageSize: 1000, detail: .ids) { page in
+            count += page.sessions.count
+            return .proceed
+        }
+        XCTAssertEqual(count, ids.count)
+    }
+
+    // MARK: Failover while writing
+
+    private func sessions(_ n: Int, tag: String) -> [SessionWrite] {
+        (0..<n).map { i in
+            SessionWrite(Session(id: "s\(i)", data: JSONObject([("n", .number(String(i))), ("tag", .string(tag))]), expiry: .never),
+                         mode: .create, expiry: .set(.at(SystemTime.nowMillis() + 3_600_000)))
+        }
+    }
+
+    /// Writes `writes` in batches; after `after` batches `drill` starts on another thread, and the
+    /// writing goes on until two batches after it ended. Then every session written is there once,
+    /// with its data and lifetime.
+    private func writeThrough(_ store: any SessionStore, _ writes: [SessionWrite], batch: Int, after: Int, drill: @escaping () throws -> Void) throws {
+        var background: Background?
+        var start = 0
+        var n = 0
+        var afterDrill = 0
+        while start < writes.count && afterDrill < 2 {
+            let chunk = Array(writes[start..<min(start + batch, writes.count)])
+            for (w, r) in zip(chunk, try store.save(chunk)) {
+                XCTAssertNoThrow(try r.get(), "\(w.session.id)")
+            }
+            start += chunk.count
+            n += 1
+            if n == after { background = Background(drill) }
+            if background?.isFinished == true { afterDrill += 1 }
+        }
+        try background?.wait()
+        XCTAssertEqual(afterDrill, 2, "the drill ended while sessions were being written")
+        let written = Array(writes[..<start])
+        var seen: [String] = []
+        try store.scan(matching: nil, pageSize: 1000) { page in
+            seen += page.sessions.map(\.id)
+            return .proceed
+        }
+        XCTAssertEqual(seen.count, written.count, "every session once")
+        XCTAssertEqual(Set(seen), Set(written.map(\.session.id)))
+        let now = SystemTime.nowMillis()
+        for (w, r) in zip(written, try store.load(written.map(\.session.id))) {
+            guard case .found(let s) = r else { XCTFail("\(w.session.id): \(r)"); continue }
+            XCTAssertEqual(s.data, w.session.data)
+            XCTAssertEqual(Double(s.expiry.remaining(now: now) ?? 0), 3_600_000, accuracy: 60_000)
+        }
+    }
+
+    func testAClusterFailoverInTheMiddleOfWritingLosesNothing() throws {
+        // Failover drills take the shared deployment through a real failover; on a loaded 2-core
+        // machine the cluster has been seen not to settle within the timeout, which takes the
+        // following tests down with it. They run with `make test-drills`, not in `make test`.
+        try XCTSkipUnless(ProcessInfo.processInfo.environment["SESSCTL_FAILOVER_DRILLS"] == "1", "failover drills run with make test-drills")
+        let prefix = uniquePrefix("cfail")
+        let store = try RedisKVStore(options: clusterOptions(prefix: prefix), displayName: "cluster")
+        let victim = try d.cluster.masters()[1]
+        let replica = try d.cluster.replica(of: victim.id)
+        let cluster = d.cluster
+        try writeThrough(store, sessions(40_000, tag: "c"), batch: 500, after: 4) {
+            try cluster.failover(to: replica)
+        }
+        XCTAssertGreaterThan(store.core.router.stats.moved, 0, "the old master sent the writes on with MOVED")
+        // The old master is the new one's replica now; the masters will not vote for another
+        // failover of this shard for two node timeouts, so it stays that way.
+        try cluster.waitHealthy()
+        XCTAssertTrue(try victim.node.cli(["ROLE"]).hasPrefix("slave"))
+        try cluster.flush()
+    }
+
+    func testASentinelFailoverInTheMiddleOfWritingLosesNothing() throws {
+        // Failover drills take the shared deployment through a real failover; on a loaded 2-core
+        // machine the cluster has been seen not to settle within the timeout, which takes the
+        // following tests down with it. They run with `make test-drills`, not in `make test`.
+        try XCTSkipUnless(ProcessInfo.processInfo.environment["SESSCTL_FAILOVER_DRILLS"] == "1", "failover drills run with make test-drills")
+        let s = d.sentinel
+        let prefix = uniquePrefix("sfail")
+        let store = try RedisKVStore(options: sentinelOptions(s, prefix: prefix, timeout: 2000), displayName: "sentinel")
+        let before = try s.master()
+        try writeThrough(store, sessions(40_000, tag: "s"), batch: 500, after: 4) {
+            try s.sentinels[0].cli(["SENTINEL", "FAILOVER", s.masterName])
+            try waitUntil("the sentinels to name the new master") { try s.master() !== before }
+        }
+        // The old master took writes for a moment after the replica took over; its lost replica
+        // did not confirm them, so they were checked and written again on the new master.
+        let stats = store.core.router.stats
+        XCTAssertGreaterThan(stats.failovers, 0, "\(stats)")
+        XCTAssertGreaterThan(stats.uncertain, 0, "\(stats)")
+        XCTAssertTrue(try s.master() !== before)
+    }
+}
