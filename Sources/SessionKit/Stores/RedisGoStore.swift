@@ -273,7 +273,7 @@ public final class RedisGoStore: SessionStore {
             var current: (bytes: [UInt8], ttl: Expiry, contents: Contents)?
             switch state {
             case .notSession(let reason):
-                return .done(.failure(.notASession(store: displayName, key: RedisStoreCore.text(key), reason: reason)))
+                return core.notSession(key, reason)
             case .missing:
                 current = nil
             case .stored(let bytes, let ttl):
@@ -370,12 +370,9 @@ public final class RedisGoStore: SessionStore {
         try batch(ids) { _, key, state, _ in
             switch state {
             case .missing: return .done(.success(false))
-            case .notSession(let reason): return .done(.failure(.notASession(store: displayName, key: RedisStoreCore.text(key), reason: reason)))
+            case .notSession(let reason): return core.notSession(key, reason)
             case .stored:
-                return .write([RedisStoreCore.command("DEL", key)]) { [core] replies in
-                    if let e = core.firstError(replies, key: key) { return .failure(e) }
-                    return .success(replies.first?.int == 1)
-                }
+                return core.deleteStep(key)
             }
         }
     }
@@ -385,15 +382,12 @@ public final class RedisGoStore: SessionStore {
         try batch(sessions.map(\.id)) { i, key, state, _ in
             switch state {
             case .missing: return .done(.success(false))
-            case .notSession(let reason): return .done(.failure(.notASession(store: displayName, key: RedisStoreCore.text(key), reason: reason)))
+            case .notSession(let reason): return core.notSession(key, reason)
             case .stored(let bytes, _):
                 guard Bytes.equal(bytes, sessions[i].revision.bytes) else {
                     return .done(.failure(.conflict(store: displayName, id: sessions[i].id)))
                 }
-                return .write([RedisStoreCore.command("DEL", key)]) { [core] replies in
-                    if let e = core.firstError(replies, key: key) { return .failure(e) }
-                    return .success(replies.first?.int == 1)
-                }
+                return core.deleteStep(key)
             }
         }
     }
@@ -403,7 +397,7 @@ public final class RedisGoStore: SessionStore {
         try batch(changes.map(\.id)) { i, key, state, now in
             switch state {
             case .missing: return .done(.success(false))
-            case .notSession(let reason): return .done(.failure(.notASession(store: displayName, key: RedisStoreCore.text(key), reason: reason)))
+            case .notSession(let reason): return core.notSession(key, reason)
             case .stored(let bytes, let ttl):
                 var commands: [[[UInt8]]]
                 switch layout {
@@ -425,11 +419,7 @@ public final class RedisGoStore: SessionStore {
                         return .done(.failure(.invalidArgument("\(displayName): session \(SessionError.quote(changes[i].id)): \(error); nothing was written")))
                     }
                 }
-                if commands.isEmpty { return .done(.success(true)) }
-                return .write(commands) { [core] replies in
-                    if let e = core.firstError(replies, key: key) { return .failure(e) }
-                    return .success(true)
-                }
+                return core.expiryStep(commands, key: key)
             }
         }
     }

@@ -227,7 +227,7 @@ public final class RedisKVStore: SessionStore {
             var current: (bytes: [UInt8], expiry: Expiry, data: JSONObject?)?
             switch state {
             case .notSession(let reason):
-                return .done(.failure(.notASession(store: displayName, key: RedisStoreCore.text(key), reason: reason)))
+                return core.notSession(key, reason)
             case .missing:
                 current = nil
             case .stored(let bytes, let expiry):
@@ -294,15 +294,12 @@ public final class RedisKVStore: SessionStore {
         try batch(ids) { _, key, state, _ in
             switch state {
             case .missing: return .done(.success(false))
-            case .notSession(let reason): return .done(.failure(.notASession(store: displayName, key: RedisStoreCore.text(key), reason: reason)))
+            case .notSession(let reason): return core.notSession(key, reason)
             case .stored:
-                return .write([RedisStoreCore.command("DEL", key)], finish: { [core] replies in
-                    if let e = core.firstError(replies, key: key) { return .failure(e) }
-                    return .success(replies.first?.int == 1)
-                }, applied: { replies in
-                    if case .success(.missing) = self.state(replies, key: key, now: self.clock.nowMillis()) { return .success(true) }
-                    return nil
-                })
+                return core.deleteStep(key) { replies in
+                    if case .success(.missing) = self.state(replies, key: key, now: self.clock.nowMillis()) { return true }
+                    return false
+                }
             }
         }
     }
@@ -312,15 +309,12 @@ public final class RedisKVStore: SessionStore {
         try batch(sessions.map(\.id)) { i, key, state, _ in
             switch state {
             case .missing: return .done(.success(false))
-            case .notSession(let reason): return .done(.failure(.notASession(store: displayName, key: RedisStoreCore.text(key), reason: reason)))
+            case .notSession(let reason): return core.notSession(key, reason)
             case .stored(let bytes, _):
                 guard Bytes.equal(bytes, sessions[i].revision.bytes) else {
                     return .done(.failure(.conflict(store: displayName, id: sessions[i].id)))
                 }
-                return .write([RedisStoreCore.command("DEL", key)]) { [core] replies in
-                    if let e = core.firstError(replies, key: key) { return .failure(e) }
-                    return .success(replies.first?.int == 1)
-                }
+                return core.deleteStep(key)
             }
         }
     }
@@ -329,14 +323,9 @@ public final class RedisKVStore: SessionStore {
         try batch(changes.map(\.id)) { i, key, state, now in
             switch state {
             case .missing: return .done(.success(false))
-            case .notSession(let reason): return .done(.failure(.notASession(store: displayName, key: RedisStoreCore.text(key), reason: reason)))
+            case .notSession(let reason): return core.notSession(key, reason)
             case .stored(_, let expiry):
-                let commands = core.expiryCommands(.set(changes[i].expiry), key: key, current: expiry, now: now)
-                if commands.isEmpty { return .done(.success(true)) }
-                return .write(commands, finish: { [core] replies in
-                    if let e = core.firstError(replies, key: key) { return .failure(e) }
-                    return .success(true)
-                })
+                return core.expiryStep(core.expiryCommands(.set(changes[i].expiry), key: key, current: expiry, now: now), key: key)
             }
         }
     }

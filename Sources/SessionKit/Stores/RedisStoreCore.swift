@@ -257,6 +257,29 @@ final class RedisStoreCore {
     }
 
     /// The first error reply among a write's EXEC replies, as a failure for `key`.
+    /// The refusal of a key that holds something other than a session; it is never touched.
+    func notSession<Out>(_ key: [UInt8], _ reason: String) -> Step<Out> {
+        .done(.failure(.notASession(store: displayName, key: Self.text(key), reason: reason)))
+    }
+
+    /// DEL of `key`, true when it removed one. `gone`, given the key's state read again after a
+    /// delete whose outcome was unknown, says whether the key is already gone.
+    func deleteStep(_ key: [UInt8], gone: ((ArraySlice<RedisReply>) -> Bool)? = nil) -> Step<Bool> {
+        .write([Self.command("DEL", key)], finish: { [self] replies in
+            if let e = firstError(replies, key: key) { return .failure(e) }
+            return .success(replies.first?.int == 1)
+        }, applied: gone.map { gone in { replies in gone(replies) ? .success(true) : nil } })
+    }
+
+    /// `commands` (nothing to write when empty), reporting success: a change of lifetime.
+    func expiryStep(_ commands: [[[UInt8]]], key: [UInt8]) -> Step<Bool> {
+        if commands.isEmpty { return .done(.success(true)) }
+        return .write(commands, finish: { [self] replies in
+            if let e = firstError(replies, key: key) { return .failure(e) }
+            return .success(true)
+        })
+    }
+
     func firstError(_ replies: ArraySlice<RedisReply>, key: [UInt8]) -> SessionError? {
         for r in replies { if case .error(let message) = r { return replyError(message, key: key) } }
         return nil
