@@ -122,12 +122,6 @@ public final class FileStore: SessionStore, Sendable {
     /// Files up to this size are read with one `read` and no `fstat`.
     static let smallFileBytes = 64 << 10
 
-    private enum Outcome: Sendable {
-        case session(Session)
-        case broken(BrokenSession)
-        case missing
-    }
-
     /// Reads each file once, through the directory's descriptor, a page's files on several
     /// threads at once.
     public func scanSessions(matching pattern: String?, pageSize: Int, _ visit: (SessionPage) throws -> ScanControl) throws {
@@ -148,55 +142,53 @@ public final class FileStore: SessionStore, Sendable {
                 if let pattern, fnmatch(pattern, id, 0) != 0 { continue }
                 entries.append((name, id))
             }
-            var page = SessionPage()
-            page.sessions.reserveCapacity(entries.count)
-            for outcome in read(entries, in: reader.descriptor) {
-                switch outcome {
-                case .session(let s): page.sessions.append(s)
-                case .broken(let b): page.broken.append(b)
-                case .missing: break  // removed since the directory was read
-                }
+            // The part each thread read is a page of its own: nothing is copied to join them.
+            for page in read(entries, in: reader.descriptor) where !page.sessions.isEmpty || !page.broken.isEmpty {
+                if try visit(page) == .stop { return }
             }
-            if try visit(page) == .stop { return }
         }
     }
 
-    /// The outcome of each entry, in order, read by up to `readerThreads` threads.
-    private func read(_ entries: [(name: String, id: String)], in dir: Int32) -> [Outcome] {
+    /// The entries read by up to `readerThreads` threads, a page per thread, in order.
+    private func read(_ entries: [(name: String, id: String)], in dir: Int32) -> [SessionPage] {
         let threads = entries.count >= Self.parallelPageMinimum ? Self.readerThreads : 1
-        if threads == 1 { return read(entries[...], in: dir) }
+        if threads == 1 { return [read(entries[...], in: dir)] }
         final class Part: @unchecked Sendable {
-            var outcomes: [Outcome] = []
+            var page = SessionPage()
         }
         let chunk = (entries.count + threads - 1) / threads
         let slices = stride(from: 0, to: entries.count, by: chunk).map { entries[$0..<min($0 + chunk, entries.count)] }
         let parts = slices.map { _ in Part() }
         let workers = (1..<slices.count).map { n in
             let (slice, part) = (slices[n], parts[n])
-            return WorkerThread { [self] in part.outcomes = read(slice, in: dir) }
+            return WorkerThread { [self] in part.page = read(slice, in: dir) }
         }
-        parts[0].outcomes = read(slices[0], in: dir)
+        parts[0].page = read(slices[0], in: dir)
         for w in workers { w.join() }
-        return parts.flatMap(\.outcomes)
+        return parts.map(\.page)
     }
 
-    private func read(_ entries: ArraySlice<(name: String, id: String)>, in dir: Int32) -> [Outcome] {
+    private func read(_ entries: ArraySlice<(name: String, id: String)>, in dir: Int32) -> SessionPage {
         let scratch = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: Self.smallFileBytes)
         defer { scratch.deallocate() }
-        return entries.map { entry in
+        var page = SessionPage()
+        page.sessions.reserveCapacity(entries.count)
+        for entry in entries {
             do throws(SessionError) {
                 try validate(id: entry.id)
             } catch {
-                return .broken(BrokenSession(id: entry.id, error: .corrupt(location: directory + "/" + entry.name,
+                page.broken.append(BrokenSession(id: entry.id, error: .corrupt(location: directory + "/" + entry.name,
                     reason: "the file name is not a valid session id: \(error)")))
+                continue
             }
             let bytes = PosixFile.read(in: dir, entry.name, limit: FileStore.maxFileSize, scratch: scratch)
             switch decode(id: entry.id, read: bytes, path: { self.directory + "/" + entry.name }) {
-            case .found(let s): return .session(s)
-            case .missing: return .missing
-            case .broken(let b): return .broken(BrokenSession(id: entry.id, error: b.error))
+            case .found(let s): page.sessions.append(s)
+            case .missing: break  // removed since the directory was read
+            case .broken(let b): page.broken.append(BrokenSession(id: entry.id, error: b.error))
             }
         }
+        return page
     }
 
     /// The files with the store's extension, without reading them.
@@ -215,10 +207,11 @@ public final class FileStore: SessionStore, Sendable {
     }
 
     private func sessionID(fromFileName name: String, ext: String) -> String? {
-        if name.hasPrefix(".") { return nil }  // hidden files, and our own temp files
+        if name.utf8.first == UInt8(ascii: ".") { return nil }  // hidden files, and our own temp files
         if ext.isEmpty { return name }
-        guard name.hasSuffix(ext), name.utf8.count > ext.utf8.count else { return nil }
-        return String(name.dropLast(ext.count))
+        let n = name.utf8.count, e = ext.utf8.count
+        guard n > e, name.utf8.reversed().starts(with: ext.utf8.reversed()) else { return nil }
+        return String(Substring(name.utf8.dropLast(e)))
     }
 
     private func info(id: String) -> SessionInfo {

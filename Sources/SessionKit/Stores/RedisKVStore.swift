@@ -173,43 +173,49 @@ public final class RedisKVStore: SessionStore {
     /// through the general path: read under WATCH, decide, MULTI/EXEC.
     public func save(_ writes: [SessionWrite]) throws -> [Result<Void, SessionError>] {
         var results = [Result<Void, SessionError>?](repeating: nil, count: writes.count)
-        var fast: [(index: Int, key: [UInt8], body: [UInt8], ttl: Int64?)] = []
+        var fast: [(index: Int, ttl: Int64?)] = []
         let now = clock.nowMillis()
         for i in RedisStoreCore.creatable(writes) {
-            let w = writes[i]
             do throws(SessionError) {
-                try validate(id: w.session.id)
-                try w.session.checkRepresentableAsJSON(store: displayName)
+                try validate(id: writes[i].session.id)
+                try writes[i].session.checkRepresentableAsJSON(store: displayName)
             } catch {
                 results[i] = .failure(error)
                 continue
             }
-            let ttl: Int64?
-            switch core.newKeyLifetime(w.expiry, now: now) {
-            case .millis(let ms): ttl = ms
-            case .none: ttl = nil
+            switch core.newKeyLifetime(writes[i].expiry, now: now) {
+            case .millis(let ms): fast.append((i, ms))
+            case .none: fast.append((i, nil))
             case .passed: continue
             }
-            fast.append((i, core.key(w.session.id), GoJSONEncoder.encode(w.session.data, style: w.session.escapeStyle), ttl))
         }
-        try core.pipelined(fast.count, format: { n, buffer in
-            let item = fast[n]
-            buffer.begin(item.ttl == nil ? 4 : 6)
-            buffer.argument("SET")
-            buffer.argument(item.key)
-            buffer.argument(item.body)
-            buffer.argument("NX")
-            if let ttl = item.ttl {
-                buffer.argument("PX")
-                buffer.argument(RedisStoreCore.number(ttl))
-            }
-        }, reply: { n, reply in
-            if reply.isStatus {
-                results[fast[n].index] = .success(())
-            } else if reply.isError {
-                results[fast[n].index] = .failure(core.replyError(String(decoding: reply.bytes, as: UTF8.self), key: fast[n].key))
-            }  // nil: the key exists; the general path says what it holds, or replaces it
-        })
+        var body: [UInt8] = []  // each session's JSON, in one reused buffer
+        body.reserveCapacity(1024)
+        let prefix = core.prefixBytes
+        try writes.withUnsafeBufferPointer { writes in
+            try core.pipelined(fast.count, format: { n, buffer in
+                let (i, ttl) = fast[n]
+                body.removeAll(keepingCapacity: true)
+                GoJSONEncoder.write(writes[i].session.data, style: writes[i].session.escapeStyle, into: &body)
+                buffer.begin(ttl == nil ? 4 : 6)
+                buffer.argument("SET")
+                var id = writes[i].session.id
+                id.withUTF8 { buffer.argument(prefix, $0) }
+                buffer.argument(body)
+                buffer.argument("NX")
+                if let ttl {
+                    buffer.argument("PX")
+                    buffer.argument(RedisStoreCore.number(ttl))
+                }
+            }, reply: { n, reply in
+                let i = fast[n].index
+                if reply.isStatus {
+                    results[i] = .success(())
+                } else if reply.isError {
+                    results[i] = .failure(core.replyError(String(decoding: reply.bytes, as: UTF8.self), key: core.key(writes[i].session.id)))
+                }  // nil: the key exists; the general path says what it holds, or replaces it
+            })
+        }
         let rest = writes.indices.filter { results[$0] == nil }
         if rest.isEmpty { return results.map { $0! } }
         for (i, r) in zip(rest, try transactSave(rest.map { writes[$0] })) { results[i] = r }
