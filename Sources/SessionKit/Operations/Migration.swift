@@ -49,7 +49,7 @@ public final class Migration {
         let queue = BlockingQueue<Flow>(capacity: 2)
         let reader = HandOff(source)
         let pageSize = options.batchSize
-        let producer = WorkerThread {
+        guard let producer = WorkerThread({
             do {
                 try reader.value.sessionPages(pageSize: pageSize) { page in
                     queue.push(.page(planner.plan(page))) ? .proceed : .stop
@@ -58,6 +58,8 @@ public final class Migration {
             } catch {
                 _ = queue.push(.failed(Migration.sessionError(error, location: reader.value.displayName)))
             }
+        }) else {
+            throw SessionError.io(location: source.displayName, reason: "cannot start a thread to read it")
         }
         var fatal: SessionError?
         loop: while let flow = queue.pop() {

@@ -56,7 +56,9 @@ extension FileStore {
             return WorkerThread { [self] in part.page = read(slice, in: dir) }
         }
         parts[0].page = read(slices[0], in: dir)
-        for w in workers { w.join() }
+        for (n, w) in workers.enumerated() {
+            if let w { w.join() } else { parts[n + 1].page = read(slices[n + 1], in: dir) }  // no thread: read it here
+        }
         return parts.map(\.page)
     }
 
