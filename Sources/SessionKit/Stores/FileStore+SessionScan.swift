@@ -9,13 +9,13 @@ extension FileStore {
     /// Threads that read and decode the files of a page together (the files of a store are many
     /// and small: the time goes to system calls and parsing, which spread over the cores).
     static let readerThreads = max(1, min(4, sysconf(Int32(_SC_NPROCESSORS_ONLN))))
-    /// Pages smaller than this are read by one thread.
-    static let parallelPageMinimum = 64
     /// Files up to this size are read with one `read` and no `fstat`.
     static let smallFileBytes = 64 << 10
 
-    /// Reads each file once, through the directory's descriptor, a page's files on several
-    /// threads at once.
+    /// Reads each file once, through the directory's descriptor. With more than one core, one
+    /// thread lists the directory and hands out its names a page at a time, `readerThreads`
+    /// threads read and decode them, and each page is visited here as soon as it is done (a scan
+    /// has no order), so no thread waits for another to finish its share of a page.
     public func scanSessions(matching pattern: String?, pageSize: Int, _ visit: (SessionPage) throws -> ScanControl) throws {
         let reader: PosixFile.DirectoryReader
         do {
@@ -23,43 +23,74 @@ extension FileStore {
         } catch {
             throw SessionError.storeUnavailable(store: displayName, reason: "cannot list directory: \(error.message)")
         }
-        let ext = options.fileExtension
+        let dir = reader.descriptor
+        let pageSize = max(pageSize, 1)
+        let readers = Self.readerThreads
+        if readers > 1 {
+            typealias Entries = [(name: String, id: String)]
+            let work = BlockingQueue<Entries>(capacity: readers * 2)
+            let done = BlockingQueue<SessionPage?>(capacity: readers * 2)  // nil: a reader has finished
+            let decoders = (0..<readers).compactMap { _ in
+                WorkerThread { [self] in
+                    while let entries = work.pop() {
+                        if !done.push(read(entries[...], in: dir)) { break }
+                    }
+                    _ = done.push(nil)
+                }
+            }
+            let listing = HandOff(reader)
+            let lister = decoders.isEmpty ? nil : WorkerThread { [self] in
+                while true {
+                    let entries = self.entries(listing.value.next(pageSize), matching: pattern)
+                    if entries.isEmpty && listing.value.atEnd { break }
+                    if !entries.isEmpty && !work.push(entries) { break }
+                }
+                work.close()
+            }
+            defer {
+                work.close()
+                done.close()
+                lister?.join()
+                for t in decoders { t.join() }
+            }
+            if lister != nil {
+                var finished = 0
+                while finished < decoders.count, let next = done.pop() {
+                    guard let page = next else {
+                        finished += 1
+                        continue
+                    }
+                    if page.sessions.isEmpty && page.broken.isEmpty { continue }
+                    if try visit(page) == .stop { return }
+                }
+                return
+            }
+            // No threads to be had (the directory was not read yet): read it here.
+        }
+        try scanSerially(reader, pattern: pattern, pageSize: pageSize, visit)
+    }
+
+    private func scanSerially(_ reader: PosixFile.DirectoryReader, pattern: String?, pageSize: Int,
+                              _ visit: (SessionPage) throws -> ScanControl) throws {
         while true {
-            let names = reader.next(max(pageSize, 1))
+            let names = reader.next(pageSize)
             if names.isEmpty { return }
-            var entries: [(name: String, id: String)] = []
-            entries.reserveCapacity(names.count)
-            for name in names {
-                guard let id = sessionID(fromFileName: name, ext: ext) else { continue }
-                if let pattern, fnmatch(pattern, id, 0) != 0 { continue }
-                entries.append((name, id))
-            }
-            // The part each thread read is a page of its own: nothing is copied to join them.
-            for page in read(entries, in: reader.descriptor) where !page.sessions.isEmpty || !page.broken.isEmpty {
-                if try visit(page) == .stop { return }
-            }
+            let page = read(entries(names, matching: pattern)[...], in: reader.descriptor)
+            if page.sessions.isEmpty && page.broken.isEmpty { continue }
+            if try visit(page) == .stop { return }
         }
     }
 
-    /// The entries read by up to `readerThreads` threads, a page per thread, in order.
-    private func read(_ entries: [(name: String, id: String)], in dir: Int32) -> [SessionPage] {
-        let threads = entries.count >= Self.parallelPageMinimum ? Self.readerThreads : 1
-        if threads == 1 { return [read(entries[...], in: dir)] }
-        final class Part: @unchecked Sendable {
-            var page = SessionPage()
+    /// The names that are session files whose id matches `pattern`, with their ids.
+    private func entries(_ names: [String], matching pattern: String?) -> [(name: String, id: String)] {
+        var entries: [(name: String, id: String)] = []
+        entries.reserveCapacity(names.count)
+        for name in names {
+            guard let id = sessionID(fromFileName: name, ext: options.fileExtension) else { continue }
+            if let pattern, fnmatch(pattern, id, 0) != 0 { continue }
+            entries.append((name, id))
         }
-        let chunk = (entries.count + threads - 1) / threads
-        let slices = stride(from: 0, to: entries.count, by: chunk).map { entries[$0..<min($0 + chunk, entries.count)] }
-        let parts = slices.map { _ in Part() }
-        let workers = (1..<slices.count).map { n in
-            let (slice, part) = (slices[n], parts[n])
-            return WorkerThread { [self] in part.page = read(slice, in: dir) }
-        }
-        parts[0].page = read(slices[0], in: dir)
-        for (n, w) in workers.enumerated() {
-            if let w { w.join() } else { parts[n + 1].page = read(slices[n + 1], in: dir) }  // no thread: read it here
-        }
-        return parts.map(\.page)
+        return entries
     }
 
     private func read(_ entries: ArraySlice<(name: String, id: String)>, in dir: Int32) -> SessionPage {
