@@ -10,7 +10,8 @@
 /// It is safe to stop at any moment. Nothing in the source changes, except with `deleteSource`,
 /// which removes a source session only after its copy was read back equal, and only while it is
 /// still exactly as it was read. Every write creates or replaces one whole session in one step
-/// (a rename or link for a file, one command or script for Redis), so a run killed part-way
+/// (a link or rename for a file; `SET ... NX PX`, `RESTORE` or one MULTI/EXEC for Redis, the TTL
+/// included), so a run killed part-way
 /// leaves each session either copied or not, never half; running the same migration again
 /// skips what is there and copies the rest, so every session ends up in the target once.
 public final class Migration {
