@@ -41,7 +41,7 @@ struct MigrationPlanner: Sendable {
                 out.expired += 1
                 continue
             }
-            if session.data.isEmpty && !capabilities.canStoreEmptySessions {
+            if session.keyCount == 0 && !capabilities.canStoreEmptySessions {
                 out.empty += 1
                 continue
             }

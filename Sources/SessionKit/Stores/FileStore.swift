@@ -191,6 +191,14 @@ public final class FileStore: SessionStore, Sendable {
             return .broken(Broken(error: .corrupt(location: path(), reason: "is a directory, not a session file")))
         case .failure(let f): return .broken(Broken(error: .io(location: path(), reason: "cannot read: \(f.message)")))
         }
+        let header = GSessionFileCodec.headerSize
+        if options.cipher == nil, bytes.count > header, let canonical = GoJSONCanonical.check(bytes[header...]) {
+            // As GoFrame writes it: kept as text, parsed only if someone looks.
+            let timestamp = GSessionFileCodec.readTimestamp(bytes)!
+            return .found(Session(id: id, canonicalJSON: bytes[header...], members: canonical.members, style: canonical.style,
+                                  expiry: .at(timestamp &+ options.maxAgeMillis), lastWrite: timestamp,
+                                  size: bytes.count - header, revision: Revision(bytes)))
+        }
         switch GSessionFileCodec.decode(bytes, cipher: options.cipher) {
         case .success(let d):
             return .found(Session(id: id, data: d.data, expiry: .at(d.timestamp &+ options.maxAgeMillis), lastWrite: d.timestamp,
@@ -259,10 +267,17 @@ public final class FileStore: SessionStore, Sendable {
             if GSessionFileCodec.readTimestamp(current.bytes) == timestamp { return }
             body = Array(current.bytes[GSessionFileCodec.headerSize...])
         } else {
-            body = GSessionFileCodec.body(w.session.data, style: w.session.escapeStyle, cipher: options.cipher)
+            body = self.body(for: w.session)
         }
         try writeAtomically(path: p, id: id, bytes: GSessionFileCodec.encode(timestamp: timestamp, body: body),
                             createOnly: current == nil, expected: current?.bytes)
+    }
+
+    /// The stored body for a session: its JSON (the text it was read as, when that is already
+    /// Go's), encrypted when the store is.
+    func body(for session: Session) -> [UInt8] {
+        let json = session.canonicalJSON.map(Array.init) ?? GoJSONEncoder.encode(session.data, style: session.escapeStyle)
+        return options.cipher?.encrypt(json) ?? json
     }
 
     public func delete(_ ids: [String]) throws -> [Result<Bool, SessionError>] {

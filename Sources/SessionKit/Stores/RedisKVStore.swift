@@ -77,6 +77,21 @@ public final class RedisKVStore: SessionStore {
         }
     }
 
+    /// The session a value holds: kept as its text when that is exactly Go's JSON (parsed only if
+    /// someone looks), else parsed now.
+    private func session(id: String, bytes: [UInt8], expiry: Expiry, key: [UInt8]?) -> Result<Session, SessionError> {
+        if let canonical = GoJSONCanonical.check(bytes[...]) {
+            return .success(Session(id: id, canonicalJSON: bytes[...], members: canonical.members, style: canonical.style,
+                                    expiry: expiry, size: bytes.count, revision: Revision(bytes)))
+        }
+        switch decode(bytes, key: key ?? core.key(id)) {
+        case .success(let (data, style)):
+            return .success(Session(id: id, data: data, expiry: expiry, size: bytes.count, escapeStyle: style, revision: Revision(bytes, data: data)))
+        case .failure(let e):
+            return .failure(e)
+        }
+    }
+
     // MARK: Reading
 
     public func scan(matching pattern: String?, pageSize: Int, detail: ScanDetail, _ visit: (ScanPage) throws -> ScanControl) throws {
@@ -108,12 +123,9 @@ public final class RedisKVStore: SessionStore {
             if withData {
                 let bytes = Array(value.bytes)
                 if case .notAnObject = Self.shape(bytes) { return .skipped("a string that is not a JSON object") }
-                switch decode(bytes, key: core.key(id)) {
-                case .success(let (data, style)):
-                    return .loaded(Session(id: id, data: data, expiry: expiry, size: bytes.count, escapeStyle: style,
-                                           revision: Revision(bytes, data: data)))
-                case .failure(let e):
-                    return .broken(e)
+                switch session(id: id, bytes: bytes, expiry: expiry, key: nil) {
+                case .success(let s): return .loaded(s)
+                case .failure(let e): return .broken(e)
                 }
             }
             let bytes = value.bytes
@@ -154,11 +166,9 @@ public final class RedisKVStore: SessionStore {
             case .success(.notSession(let reason)):
                 results[i] = .broken(.notASession(store: displayName, key: RedisStoreCore.text(key), reason: reason))
             case .success(.stored(let bytes, let expiry)):
-                switch decode(bytes, key: key) {
+                switch session(id: ids[i], bytes: bytes, expiry: expiry, key: key) {
+                case .success(let s): results[i] = .found(s)
                 case .failure(let e): results[i] = .broken(e)
-                case .success(let (data, style)):
-                    results[i] = .found(Session(id: ids[i], data: data, expiry: expiry, size: bytes.count, escapeStyle: style,
-                                                revision: Revision(bytes, data: data)))
                 }
             }
         }
@@ -195,13 +205,17 @@ public final class RedisKVStore: SessionStore {
         try writes.withUnsafeBufferPointer { writes in
             try core.pipelined(fast.count, format: { n, buffer in
                 let (i, ttl) = fast[n]
-                body.removeAll(keepingCapacity: true)
-                GoJSONEncoder.write(writes[i].session.data, style: writes[i].session.escapeStyle, into: &body)
                 buffer.begin(ttl == nil ? 4 : 6)
                 buffer.argument("SET")
                 var id = writes[i].session.id
                 id.withUTF8 { buffer.argument(prefix, $0) }
-                buffer.argument(body)
+                if let text = writes[i].session.canonicalJSON {
+                    buffer.argument(text)  // already as Go writes it
+                } else {
+                    body.removeAll(keepingCapacity: true)
+                    GoJSONEncoder.write(writes[i].session.data, style: writes[i].session.escapeStyle, into: &body)
+                    buffer.argument(body)
+                }
                 buffer.argument("NX")
                 if let ttl {
                     buffer.argument("PX")
@@ -261,7 +275,7 @@ public final class RedisKVStore: SessionStore {
                 } catch {
                     return .done(.failure(error))
                 }
-                let body = GoJSONEncoder.encode(w.session.data, style: w.session.escapeStyle)
+                let body = w.session.canonicalJSON.map(Array.init) ?? GoJSONEncoder.encode(w.session.data, style: w.session.escapeStyle)
                 if current == nil {
                     commands.append(RedisStoreCore.command("SET", key, body, Array("NX".utf8)))
                 } else if w.expiry == .keep {
