@@ -53,6 +53,7 @@ struct MigrationPlanner: Sendable {
                     continue
                 }
             }
+            if !capabilities.storesJSONText { _ = session.data }  // parsed here, on the reading thread, not by the writer
             let (expiry, capped) = targetExpiry(session.expiry, now: now)
             if capped { out.capped += 1 }
             let revision = session.revision

@@ -12,7 +12,7 @@ public final class RedisKVStore: SessionStore {
 
     public var displayName: String { core.displayName }
     public var clock: Clock { core.clock }
-    public var capabilities: StoreCapabilities { StoreCapabilities(canPersist: true, keepsExpiredSessions: false) }
+    public var capabilities: StoreCapabilities { StoreCapabilities(canPersist: true, keepsExpiredSessions: false, storesJSONText: true) }
     public var defaultLifetimeMillis: Int64 { core.options.defaultLifetimeMillis }
     public var options: RedisStoreOptions { core.options }
     public var layoutName: String { "kv" }
