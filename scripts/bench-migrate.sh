@@ -117,25 +117,40 @@ dst=(redis-cli -h 127.0.0.1 -p "$port_target")
 echo "bench: reading the files once so every run finds them in the page cache"
 find "$work/files" -type f -exec cat {} + >/dev/null
 
-# timed COMMAND...: runs the command, leaves its wall seconds in $elapsed and its peak RSS
-# in KiB in $peak (0 when it cannot be measured).
+ticks=$(getconf CLK_TCK)
+# servers_cpu: CPU seconds both redis-servers have used so far.
+servers_cpu() {
+    local total=0 pid
+    for pid in "${pids[@]}"; do
+        total=$(awk -v t="$total" -v hz="$ticks" '{ printf "%.2f", t + ($14 + $15) / hz }' "/proc/$pid/stat")
+    done
+    echo "$total"
+}
+
+# timed COMMAND...: runs the command, leaves its wall seconds in $elapsed, its peak RSS in KiB
+# in $peak (0 when it cannot be measured) and the CPU seconds it and the redis-servers used in
+# $cpu (the command's own only where /usr/bin/time can tell).
 timed() {
-    local start end
+    local start end before after own=0
     elapsed="" peak=0
+    before=$(servers_cpu)
     if [ -x /usr/bin/time ]; then
         start=$EPOCHREALTIME
-        /usr/bin/time -f "%M" -o "$work/time.out" "$@" >"$work/out.txt" 2>"$work/err.txt" || { cat "$work/err.txt" >&2; exit 1; }
+        /usr/bin/time -f "%M %U %S" -o "$work/time.out" "$@" >"$work/out.txt" 2>"$work/err.txt" || { cat "$work/err.txt" >&2; exit 1; }
         end=$EPOCHREALTIME
-        peak=$(tail -1 "$work/time.out")
+        read -r peak user sys < <(tail -1 "$work/time.out")
+        own=$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')
     else
         start=$EPOCHREALTIME
         "$@" >"$work/out.txt" 2>"$work/err.txt" || { cat "$work/err.txt" >&2; exit 1; }
         end=$EPOCHREALTIME
     fi
+    after=$(servers_cpu)
     elapsed=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f", b - a }')
+    cpu=$(awk -v o="$own" -v a="$before" -v b="$after" 'BEGIN { printf "%.2f", o + b - a }')
 }
 
-declare -A best rss
+declare -A best rss cpus
 # trial NAME CHECK COMMAND...: $runs runs into an emptied target; keeps the fastest, checks each.
 trial() {
     local name=$1 check=$2; shift 2
@@ -146,8 +161,9 @@ trial() {
         if [ -z "${best[$name]:-}" ] || awk -v a="$elapsed" -v b="${best[$name]}" 'BEGIN { exit !(a < b) }'; then
             best[$name]=$elapsed
             rss[$name]=$peak
+            cpus[$name]=$cpu
         fi
-        echo "bench:   $name: ${elapsed}s"
+        echo "bench:   $name: ${elapsed}s (CPU ${cpu}s with the redis-servers; load average $(cut -d' ' -f1 /proc/loadavg))"
     done
 }
 
@@ -182,9 +198,12 @@ trial migrate-hash check_hash_migrate "$sessctl" migrate --from "redis://127.0.0
 
 mib() { awk -v k="$1" 'BEGIN { if (k > 0) printf "%.1f", k / 1024; else printf "?" }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-printf '\n%-44s %9s %9s %10s\n' "$sessions sessions" "seconds" "x pipe" "peak RSS"
-printf '%-44s %9s %9s %10s\n' "File -> KV: redis-cli --pipe (SET ... PX)" "${best[pipe-kv]}" "1.00" ""
-printf '%-44s %9s %9s %10s\n' "File -> KV: sessctl migrate" "${best[migrate-kv]}" "$(ratio "${best[migrate-kv]}" "${best[pipe-kv]}")" "$(mib "${rss[migrate-kv]}") MiB"
-printf '%-44s %9s %9s %10s\n' "KV -> Hash: redis-cli --pipe (HSET, PEXPIRE)" "${best[pipe-hash]}" "1.00" ""
-printf '%-44s %9s %9s %10s\n' "KV -> Hash: sessctl migrate" "${best[migrate-hash]}" "$(ratio "${best[migrate-hash]}" "${best[pipe-hash]}")" "$(mib "${rss[migrate-hash]}") MiB"
+row() { printf '%-44s %8s %7s %9s %10s\n' "$@"; }
+echo
+row "$sessions sessions" "seconds" "x pipe" "CPU s" "peak RSS"
+row "File -> KV: redis-cli --pipe (SET ... PX)" "${best[pipe-kv]}" "1.00" "${cpus[pipe-kv]}" ""
+row "File -> KV: sessctl migrate" "${best[migrate-kv]}" "$(ratio "${best[migrate-kv]}" "${best[pipe-kv]}")" "${cpus[migrate-kv]}" "$(mib "${rss[migrate-kv]}") MiB"
+row "KV -> Hash: redis-cli --pipe (HSET, PEXPIRE)" "${best[pipe-hash]}" "1.00" "${cpus[pipe-hash]}" ""
+row "KV -> Hash: sessctl migrate" "${best[migrate-hash]}" "$(ratio "${best[migrate-hash]}" "${best[pipe-hash]}")" "${cpus[migrate-hash]}" "$(mib "${rss[migrate-hash]}") MiB"
 echo "targets: within 2x of redis-cli --pipe, peak RSS under 100 MiB"
+echo "CPU s: the client's user+sys plus both redis-servers' (on a shared machine the wall time follows it)"

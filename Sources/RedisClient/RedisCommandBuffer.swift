@@ -36,6 +36,15 @@ public struct RedisCommandBuffer {
         bytes.append(contentsOf: [0x0d, 0x0a])
     }
 
+    /// One argument made of two parts (a key prefix and a name, say), without joining them first.
+    public mutating func argument(_ first: [UInt8], _ second: UnsafeBufferPointer<UInt8>) {
+        bytes.append(UInt8(ascii: "$"))
+        decimal(first.count + second.count)
+        bytes.append(contentsOf: first)
+        bytes.append(contentsOf: second)
+        bytes.append(contentsOf: [0x0d, 0x0a])
+    }
+
     /// A whole command from its arguments.
     public mutating func command(_ args: [[UInt8]]) {
         begin(args.count)

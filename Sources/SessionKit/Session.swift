@@ -1,3 +1,5 @@
+import Synchronization
+
 /// When a session stops being valid.
 public enum Expiry: Sendable, Equatable {
     /// The session never expires (a Redis key without a TTL).
@@ -36,7 +38,17 @@ public struct Revision: Sendable, Equatable {
 /// One session: its id, its data and when it expires, plus what the store knows about it.
 public struct Session: Sendable {
     public var id: String
-    public var data: JSONObject
+    /// The session's keys and values. A store may keep them as the JSON text it read until they
+    /// are first used (`canonicalJSON`); reading and setting them works the same either way.
+    public var data: JSONObject {
+        get { lazyData?.object ?? storedData }
+        set {
+            storedData = newValue
+            lazyData = nil
+        }
+    }
+    private var storedData: JSONObject
+    private var lazyData: LazyJSONObject?
     public var expiry: Expiry
     /// The last write or touch, in Unix milliseconds, where the store records it (File).
     public var lastWrite: Int64?
@@ -70,7 +82,7 @@ public struct Session: Sendable {
                 rawValues: [String: [UInt8]] = [:], undecodableKeys: [String] = [],
                 goTypes: GoTypes? = nil, deadline: GoTime? = nil) {
         self.id = id
-        self.data = data
+        self.storedData = data
         self.expiry = expiry
         self.lastWrite = lastWrite
         self.size = size
@@ -81,6 +93,33 @@ public struct Session: Sendable {
         self.goTypes = goTypes
         self.deadline = deadline
     }
+
+    /// A session whose data is JSON text exactly as Go's encoder writes it (`GoJSONCanonical`),
+    /// parsed only when `data` is first read.
+    init(id: String, canonicalJSON text: ArraySlice<UInt8>, members: Int, style: JSONEscapeStyle, expiry: Expiry,
+         lastWrite: Int64? = nil, size: Int, revision: Revision?) {
+        self.id = id
+        self.storedData = JSONObject()
+        self.lazyData = LazyJSONObject(text: text, members: members, style: style)
+        self.expiry = expiry
+        self.lastWrite = lastWrite
+        self.size = size
+        self.escapeStyle = style
+        self.revision = revision
+        self.rawValues = [:]
+        self.undecodableKeys = []
+    }
+
+    /// The JSON text of `data` exactly as Go's encoder writes it in `escapeStyle`, when the store
+    /// read it so and `data` has not been set since: a store that keeps JSON text can write it
+    /// as it is.
+    public var canonicalJSON: ArraySlice<UInt8>? {
+        guard let lazyData, lazyData.style == escapeStyle else { return nil }
+        return lazyData.text
+    }
+
+    /// The number of keys, without parsing text not parsed yet.
+    public var keyCount: Int { lazyData?.members ?? storedData.count }
 
     /// The undecodable keys that still hold the value read from the store (not changed since),
     /// i.e. the ones whose bytes a JSON layout would mangle.
@@ -99,6 +138,35 @@ public struct Session: Sendable {
         throw SessionError.unsupported(store: store,
             reason: "session \(SessionError.quote(id)): key \(SessionError.quote(key)) holds bytes that are not UTF-8 text, "
                 + "which JSON cannot carry (they would become U+FFFD); nothing was written")
+    }
+}
+
+/// Session data kept as canonical JSON text, parsed once, on first use, by whichever thread
+/// asks first.
+final class LazyJSONObject: Sendable {
+    let text: ArraySlice<UInt8>
+    let members: Int
+    let style: JSONEscapeStyle
+    private let parsed = Mutex<JSONObject?>(nil)
+
+    init(text: ArraySlice<UInt8>, members: Int, style: JSONEscapeStyle) {
+        self.text = text
+        self.members = members
+        self.style = style
+    }
+
+    var object: JSONObject {
+        parsed.withLock { cached in
+            if let cached { return cached }
+            let result = text.withUnsafeBufferPointer { buf -> JSONObject? in
+                guard case .object(let o)? = try? JSONParser.parseDocument(buf).value else { return nil }
+                return o
+            }
+            // GoJSONCanonical accepted the text, and it accepts only what JSONParser reads as an object.
+            guard let result else { preconditionFailure("canonical JSON text that does not parse") }
+            cached = result
+            return result
+        }
     }
 }
 
@@ -128,7 +196,7 @@ public struct SessionInfo: Sendable {
     }
 
     public init(_ session: Session) {
-        self.init(id: session.id, size: session.size, keyCount: session.data.count,
+        self.init(id: session.id, size: session.size, keyCount: session.keyCount,
                   expiry: session.expiry, lastWrite: session.lastWrite, deadline: session.deadline?.unixMillis)
     }
 }

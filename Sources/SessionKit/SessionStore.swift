@@ -38,10 +38,13 @@ public struct StoreCapabilities: Sendable, Equatable {
     /// The longest lifetime a session can be given from now, when the store has one (File: the
     /// app's max age, as a session expires its max age after its last write); nil for none.
     public var maxLifetimeMillis: Int64?
+    /// A session is stored as Go's JSON text of its data, so `Session.canonicalJSON` is written as
+    /// it is (File, Redis-KV); other stores need the data itself.
+    public var storesJSONText: Bool
 
     public init(canPersist: Bool, keepsExpiredSessions: Bool, keepsValueTypes: Bool = true, canStoreEmptySessions: Bool = true,
                 framework: SessionFramework = .goframe, hasDeadlines: Bool = false,
-                keepsBinaryValues: Bool = false, maxLifetimeMillis: Int64? = nil) {
+                keepsBinaryValues: Bool = false, maxLifetimeMillis: Int64? = nil, storesJSONText: Bool = false) {
         self.canPersist = canPersist
         self.keepsExpiredSessions = keepsExpiredSessions
         self.keepsValueTypes = keepsValueTypes
@@ -50,6 +53,7 @@ public struct StoreCapabilities: Sendable, Equatable {
         self.hasDeadlines = hasDeadlines
         self.keepsBinaryValues = keepsBinaryValues
         self.maxLifetimeMillis = maxLifetimeMillis
+        self.storesJSONText = storesJSONText
     }
 
     /// Why sessions of a store with these capabilities cannot go to one with `target`'s, in

@@ -10,7 +10,8 @@
 /// It is safe to stop at any moment. Nothing in the source changes, except with `deleteSource`,
 /// which removes a source session only after its copy was read back equal, and only while it is
 /// still exactly as it was read. Every write creates or replaces one whole session in one step
-/// (a rename or link for a file, one command or script for Redis), so a run killed part-way
+/// (a link or rename for a file; `SET ... NX PX`, `RESTORE` or one MULTI/EXEC for Redis, the TTL
+/// included), so a run killed part-way
 /// leaves each session either copied or not, never half; running the same migration again
 /// skips what is there and copies the rest, so every session ends up in the target once.
 public final class Migration {
@@ -49,7 +50,7 @@ public final class Migration {
         let queue = BlockingQueue<Flow>(capacity: 2)
         let reader = HandOff(source)
         let pageSize = options.batchSize
-        let producer = WorkerThread {
+        guard let producer = WorkerThread({
             do {
                 try reader.value.sessionPages(pageSize: pageSize) { page in
                     queue.push(.page(planner.plan(page))) ? .proceed : .stop
@@ -58,6 +59,8 @@ public final class Migration {
             } catch {
                 _ = queue.push(.failed(Migration.sessionError(error, location: reader.value.displayName)))
             }
+        }) else {
+            throw SessionError.io(location: source.displayName, reason: "cannot start a thread to read it")
         }
         var fatal: SessionError?
         loop: while let flow = queue.pop() {

@@ -41,7 +41,7 @@ struct MigrationPlanner: Sendable {
                 out.expired += 1
                 continue
             }
-            if session.data.isEmpty && !capabilities.canStoreEmptySessions {
+            if session.keyCount == 0 && !capabilities.canStoreEmptySessions {
                 out.empty += 1
                 continue
             }
@@ -53,6 +53,7 @@ struct MigrationPlanner: Sendable {
                     continue
                 }
             }
+            if !capabilities.storesJSONText { _ = session.data }  // parsed here, on the reading thread, not by the writer
             let (expiry, capped) = targetExpiry(session.expiry, now: now)
             if capped { out.capped += 1 }
             let revision = session.revision

@@ -20,7 +20,7 @@ public final class SessionCountEstimate: @unchecked Sendable {
             pthread_mutex_lock(mutex)
             count = n
             pthread_mutex_unlock(mutex)
-        }.detach()
+        }?.detach()
     }
 
     deinit {

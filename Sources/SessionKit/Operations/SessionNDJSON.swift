@@ -20,7 +20,11 @@ public enum SessionNDJSON {
     /// Appends the session's line, newline included.
     public static func append(_ session: Session, layout: String, to out: inout [UInt8]) {
         ByteWriter.append("{\"data\":", to: &out)
-        GoJSONEncoder.write(session.data, style: session.escapeStyle, into: &out)
+        if let text = session.canonicalJSON {
+            out.append(contentsOf: text)  // already as Go writes it
+        } else {
+            GoJSONEncoder.write(session.data, style: session.escapeStyle, into: &out)
+        }
         ByteWriter.append(",\"expires_at\":", to: &out)
         if case .at(let t) = session.expiry {
             out.append(UInt8(ascii: "\""))

@@ -42,7 +42,7 @@ extension FileStore {
                 case .set(.at(let t)): timestamp = t &- options.maxAgeMillis
                 }
                 let bytes = GSessionFileCodec.encode(timestamp: timestamp,
-                    body: GSessionFileCodec.body(w.session.data, style: w.session.escapeStyle, cipher: options.cipher))
+                    body: body(for: w.session))
                 let temp = try writeTemp(bytes, for: p, mode: owner.mode, uid: owner.uid, gid: owner.gid, sync: false, keepOpen: true)
                 temps.append((i, temp.path, p, temp.fd))
             } catch {

@@ -32,7 +32,7 @@ public final class FileStore: SessionStore, Sendable {
     public let displayName: String
     public let clock: Clock
     public var capabilities: StoreCapabilities {
-        StoreCapabilities(canPersist: false, keepsExpiredSessions: true, maxLifetimeMillis: options.maxAgeMillis)
+        StoreCapabilities(canPersist: false, keepsExpiredSessions: true, maxLifetimeMillis: options.maxAgeMillis, storesJSONText: true)
     }
     public var defaultLifetimeMillis: Int64 { options.maxAgeMillis }
     public var layoutName: String { "file" }
@@ -114,111 +114,12 @@ public final class FileStore: SessionStore, Sendable {
         }
     }
 
-    /// Threads that read and decode the files of a page together (the files of a store are many
-    /// and small: the time goes to system calls and parsing, which spread over the cores).
-    static let readerThreads = max(1, min(4, sysconf(Int32(_SC_NPROCESSORS_ONLN))))
-    /// Pages smaller than this are read by one thread.
-    static let parallelPageMinimum = 64
-    /// Files up to this size are read with one `read` and no `fstat`.
-    static let smallFileBytes = 64 << 10
-
-    private enum Outcome: Sendable {
-        case session(Session)
-        case broken(BrokenSession)
-        case missing
-    }
-
-    /// Reads each file once, through the directory's descriptor, a page's files on several
-    /// threads at once.
-    public func scanSessions(matching pattern: String?, pageSize: Int, _ visit: (SessionPage) throws -> ScanControl) throws {
-        let reader: PosixFile.DirectoryReader
-        do {
-            reader = try PosixFile.DirectoryReader(directory)
-        } catch {
-            throw SessionError.storeUnavailable(store: displayName, reason: "cannot list directory: \(error.message)")
-        }
-        let ext = options.fileExtension
-        while true {
-            let names = reader.next(max(pageSize, 1))
-            if names.isEmpty { return }
-            var entries: [(name: String, id: String)] = []
-            entries.reserveCapacity(names.count)
-            for name in names {
-                guard let id = sessionID(fromFileName: name, ext: ext) else { continue }
-                if let pattern, fnmatch(pattern, id, 0) != 0 { continue }
-                entries.append((name, id))
-            }
-            var page = SessionPage()
-            page.sessions.reserveCapacity(entries.count)
-            for outcome in read(entries, in: reader.descriptor) {
-                switch outcome {
-                case .session(let s): page.sessions.append(s)
-                case .broken(let b): page.broken.append(b)
-                case .missing: break  // removed since the directory was read
-                }
-            }
-            if try visit(page) == .stop { return }
-        }
-    }
-
-    /// The outcome of each entry, in order, read by up to `readerThreads` threads.
-    private func read(_ entries: [(name: String, id: String)], in dir: Int32) -> [Outcome] {
-        let threads = entries.count >= Self.parallelPageMinimum ? Self.readerThreads : 1
-        if threads == 1 { return read(entries[...], in: dir) }
-        final class Part: @unchecked Sendable {
-            var outcomes: [Outcome] = []
-        }
-        let chunk = (entries.count + threads - 1) / threads
-        let slices = stride(from: 0, to: entries.count, by: chunk).map { entries[$0..<min($0 + chunk, entries.count)] }
-        let parts = slices.map { _ in Part() }
-        let workers = (1..<slices.count).map { n in
-            let (slice, part) = (slices[n], parts[n])
-            return WorkerThread { [self] in part.outcomes = read(slice, in: dir) }
-        }
-        parts[0].outcomes = read(slices[0], in: dir)
-        for w in workers { w.join() }
-        return parts.flatMap(\.outcomes)
-    }
-
-    private func read(_ entries: ArraySlice<(name: String, id: String)>, in dir: Int32) -> [Outcome] {
-        let scratch = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: Self.smallFileBytes)
-        defer { scratch.deallocate() }
-        return entries.map { entry in
-            do throws(SessionError) {
-                try validate(id: entry.id)
-            } catch {
-                return .broken(BrokenSession(id: entry.id, error: .corrupt(location: directory + "/" + entry.name,
-                    reason: "the file name is not a valid session id: \(error)")))
-            }
-            let bytes = PosixFile.read(in: dir, entry.name, limit: FileStore.maxFileSize, scratch: scratch)
-            switch decode(id: entry.id, read: bytes, path: { self.directory + "/" + entry.name }) {
-            case .found(let s): return .session(s)
-            case .missing: return .missing
-            case .broken(let b): return .broken(BrokenSession(id: entry.id, error: b.error))
-            }
-        }
-    }
-
-    /// The files with the store's extension, without reading them.
-    public func estimatedCount(matching pattern: String?) throws -> Int? {
-        guard let reader = try? PosixFile.DirectoryReader(directory) else { return nil }
-        var count = 0
-        while true {
-            let names = reader.next(4096)
-            if names.isEmpty { return count }
-            for name in names {
-                guard let id = sessionID(fromFileName: name, ext: options.fileExtension) else { continue }
-                if let pattern, fnmatch(pattern, id, 0) != 0 { continue }
-                count += 1
-            }
-        }
-    }
-
-    private func sessionID(fromFileName name: String, ext: String) -> String? {
-        if name.hasPrefix(".") { return nil }  // hidden files, and our own temp files
+    func sessionID(fromFileName name: String, ext: String) -> String? {
+        if name.utf8.first == UInt8(ascii: ".") { return nil }  // hidden files, and our own temp files
         if ext.isEmpty { return name }
-        guard name.hasSuffix(ext), name.utf8.count > ext.utf8.count else { return nil }
-        return String(name.dropLast(ext.count))
+        let n = name.utf8.count, e = ext.utf8.count
+        guard n > e, name.utf8.reversed().starts(with: ext.utf8.reversed()) else { return nil }
+        return String(Substring(name.utf8.dropLast(e)))
     }
 
     private func info(id: String) -> SessionInfo {
@@ -257,7 +158,7 @@ public final class FileStore: SessionStore, Sendable {
         }
     }
 
-    private struct Broken {
+    struct Broken {
         enum Extra { case none, corruptWithTimestamp(Int64) }
         var error: SessionError
         var extra: Extra = .none
@@ -268,7 +169,7 @@ public final class FileStore: SessionStore, Sendable {
         }
     }
 
-    private enum ReadResult {
+    enum ReadResult {
         case found(Session)
         case missing
         case broken(Broken)
@@ -279,7 +180,7 @@ public final class FileStore: SessionStore, Sendable {
     }
 
     /// The session in the bytes read for `id`; `path` names the file in messages.
-    private func decode(id: String, read: Result<[UInt8], PosixFile.Failure>, path: () -> String) -> ReadResult {
+    func decode(id: String, read: Result<[UInt8], PosixFile.Failure>, path: () -> String) -> ReadResult {
         let bytes: [UInt8]
         switch read {
         case .success(let b): bytes = b
@@ -289,6 +190,14 @@ public final class FileStore: SessionStore, Sendable {
         case .failure(let f) where f.errno == EISDIR:
             return .broken(Broken(error: .corrupt(location: path(), reason: "is a directory, not a session file")))
         case .failure(let f): return .broken(Broken(error: .io(location: path(), reason: "cannot read: \(f.message)")))
+        }
+        let header = GSessionFileCodec.headerSize
+        if options.cipher == nil, bytes.count > header, let canonical = GoJSONCanonical.check(bytes[header...]) {
+            // As GoFrame writes it: kept as text, parsed only if someone looks.
+            let timestamp = GSessionFileCodec.readTimestamp(bytes)!
+            return .found(Session(id: id, canonicalJSON: bytes[header...], members: canonical.members, style: canonical.style,
+                                  expiry: .at(timestamp &+ options.maxAgeMillis), lastWrite: timestamp,
+                                  size: bytes.count - header, revision: Revision(bytes)))
         }
         switch GSessionFileCodec.decode(bytes, cipher: options.cipher) {
         case .success(let d):
@@ -358,10 +267,17 @@ public final class FileStore: SessionStore, Sendable {
             if GSessionFileCodec.readTimestamp(current.bytes) == timestamp { return }
             body = Array(current.bytes[GSessionFileCodec.headerSize...])
         } else {
-            body = GSessionFileCodec.body(w.session.data, style: w.session.escapeStyle, cipher: options.cipher)
+            body = self.body(for: w.session)
         }
         try writeAtomically(path: p, id: id, bytes: GSessionFileCodec.encode(timestamp: timestamp, body: body),
                             createOnly: current == nil, expected: current?.bytes)
+    }
+
+    /// The stored body for a session: its JSON (the text it was read as, when that is already
+    /// Go's), encrypted when the store is.
+    func body(for session: Session) -> [UInt8] {
+        let json = session.canonicalJSON.map(Array.init) ?? GoJSONEncoder.encode(session.data, style: session.escapeStyle)
+        return options.cipher?.encrypt(json) ?? json
     }
 
     public func delete(_ ids: [String]) throws -> [Result<Bool, SessionError>] {

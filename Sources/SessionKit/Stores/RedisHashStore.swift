@@ -206,7 +206,7 @@ public final class RedisHashStore: SessionStore {
         if !restoreRefused {
             for i in RedisStoreCore.creatable(writes) {
                 let w = writes[i]
-                if w.session.data.isEmpty { continue }
+                if w.session.keyCount == 0 { continue }
                 if (try? validate(id: w.session.id)) == nil { continue }
                 let ttl: Int64
                 switch core.newKeyLifetime(w.expiry, now: now) {
@@ -270,7 +270,7 @@ public final class RedisHashStore: SessionStore {
         try batch(writes.map(\.session.id)) { i, key, state, now in
             let w = writes[i]
             let id = w.session.id
-            if w.session.data.isEmpty {
+            if w.session.keyCount == 0 {
                 return .done(.failure(.unsupported(store: displayName,
                     reason: "session \(SessionError.quote(id)) has no keys, and a Redis hash cannot be empty; delete the session instead")))
             }

@@ -12,7 +12,7 @@ public final class RedisKVStore: SessionStore {
 
     public var displayName: String { core.displayName }
     public var clock: Clock { core.clock }
-    public var capabilities: StoreCapabilities { StoreCapabilities(canPersist: true, keepsExpiredSessions: false) }
+    public var capabilities: StoreCapabilities { StoreCapabilities(canPersist: true, keepsExpiredSessions: false, storesJSONText: true) }
     public var defaultLifetimeMillis: Int64 { core.options.defaultLifetimeMillis }
     public var options: RedisStoreOptions { core.options }
     public var layoutName: String { "kv" }
@@ -79,6 +79,21 @@ public final class RedisKVStore: SessionStore {
         }
     }
 
+    /// The session a value holds: kept as its text when that is exactly Go's JSON (parsed only if
+    /// someone looks), else parsed now.
+    private func session(id: String, bytes: [UInt8], expiry: Expiry, key: [UInt8]?) -> Result<Session, SessionError> {
+        if let canonical = GoJSONCanonical.check(bytes[...]) {
+            return .success(Session(id: id, canonicalJSON: bytes[...], members: canonical.members, style: canonical.style,
+                                    expiry: expiry, size: bytes.count, revision: Revision(bytes)))
+        }
+        switch decode(bytes, key: key ?? core.key(id)) {
+        case .success(let (data, style)):
+            return .success(Session(id: id, data: data, expiry: expiry, size: bytes.count, escapeStyle: style, revision: Revision(bytes, data: data)))
+        case .failure(let e):
+            return .failure(e)
+        }
+    }
+
     // MARK: Reading
 
     public func scan(matching pattern: String?, pageSize: Int, detail: ScanDetail, _ visit: (ScanPage) throws -> ScanControl) throws {
@@ -112,12 +127,9 @@ public final class RedisKVStore: SessionStore {
             if withData {
                 let bytes = Array(value.bytes)
                 if case .notAnObject = Self.shape(bytes) { return .skipped("a string that is not a JSON object") }
-                switch decode(bytes, key: core.key(id)) {
-                case .success(let (data, style)):
-                    return .loaded(Session(id: id, data: data, expiry: expiry, size: bytes.count, escapeStyle: style,
-                                           revision: Revision(bytes, data: data)))
-                case .failure(let e):
-                    return .broken(e)
+                switch session(id: id, bytes: bytes, expiry: expiry, key: nil) {
+                case .success(let s): return .loaded(s)
+                case .failure(let e): return .broken(e)
                 }
             }
             let bytes = value.bytes
@@ -158,11 +170,9 @@ public final class RedisKVStore: SessionStore {
             case .success(.notSession(let reason)):
                 results[i] = .broken(.notASession(store: displayName, key: RedisStoreCore.text(key), reason: reason))
             case .success(.stored(let bytes, let expiry)):
-                switch decode(bytes, key: key) {
+                switch session(id: ids[i], bytes: bytes, expiry: expiry, key: key) {
+                case .success(let s): results[i] = .found(s)
                 case .failure(let e): results[i] = .broken(e)
-                case .success(let (data, style)):
-                    results[i] = .found(Session(id: ids[i], data: data, expiry: expiry, size: bytes.count, escapeStyle: style,
-                                                revision: Revision(bytes, data: data)))
                 }
             }
         }
@@ -177,43 +187,53 @@ public final class RedisKVStore: SessionStore {
     /// through the general path: read under WATCH, decide, MULTI/EXEC.
     public func save(_ writes: [SessionWrite]) throws -> [Result<Void, SessionError>] {
         var results = [Result<Void, SessionError>?](repeating: nil, count: writes.count)
-        var fast: [(index: Int, key: [UInt8], body: [UInt8], ttl: Int64?)] = []
+        var fast: [(index: Int, ttl: Int64?)] = []
         let now = clock.nowMillis()
         for i in RedisStoreCore.creatable(writes) {
-            let w = writes[i]
             do throws(SessionError) {
-                try validate(id: w.session.id)
-                try w.session.checkRepresentableAsJSON(store: displayName)
+                try validate(id: writes[i].session.id)
+                try writes[i].session.checkRepresentableAsJSON(store: displayName)
             } catch {
                 results[i] = .failure(error)
                 continue
             }
-            let ttl: Int64?
-            switch core.newKeyLifetime(w.expiry, now: now) {
-            case .millis(let ms): ttl = ms
-            case .none: ttl = nil
+            switch core.newKeyLifetime(writes[i].expiry, now: now) {
+            case .millis(let ms): fast.append((i, ms))
+            case .none: fast.append((i, nil))
             case .passed: continue
             }
-            fast.append((i, core.key(w.session.id), GoJSONEncoder.encode(w.session.data, style: w.session.escapeStyle), ttl))
         }
-        try core.pipelined(fast.count, format: { n, buffer in
-            let item = fast[n]
-            buffer.begin(item.ttl == nil ? 4 : 6)
-            buffer.argument("SET")
-            buffer.argument(item.key)
-            buffer.argument(item.body)
-            buffer.argument("NX")
-            if let ttl = item.ttl {
-                buffer.argument("PX")
-                buffer.argument(RedisStoreCore.number(ttl))
-            }
-        }, reply: { n, reply in
-            if reply.isStatus {
-                results[fast[n].index] = .success(())
-            } else if reply.isError {
-                results[fast[n].index] = .failure(core.replyError(String(decoding: reply.bytes, as: UTF8.self), key: fast[n].key))
-            }  // nil: the key exists; the general path says what it holds, or replaces it
-        })
+        var body: [UInt8] = []  // each session's JSON, in one reused buffer
+        body.reserveCapacity(1024)
+        let prefix = core.prefixBytes
+        try writes.withUnsafeBufferPointer { writes in
+            try core.pipelined(fast.count, format: { n, buffer in
+                let (i, ttl) = fast[n]
+                buffer.begin(ttl == nil ? 4 : 6)
+                buffer.argument("SET")
+                var id = writes[i].session.id
+                id.withUTF8 { buffer.argument(prefix, $0) }
+                if let text = writes[i].session.canonicalJSON {
+                    buffer.argument(text)  // already as Go writes it
+                } else {
+                    body.removeAll(keepingCapacity: true)
+                    GoJSONEncoder.write(writes[i].session.data, style: writes[i].session.escapeStyle, into: &body)
+                    buffer.argument(body)
+                }
+                buffer.argument("NX")
+                if let ttl {
+                    buffer.argument("PX")
+                    buffer.argument(RedisStoreCore.number(ttl))
+                }
+            }, reply: { n, reply in
+                let i = fast[n].index
+                if reply.isStatus {
+                    results[i] = .success(())
+                } else if reply.isError {
+                    results[i] = .failure(core.replyError(String(decoding: reply.bytes, as: UTF8.self), key: core.key(writes[i].session.id)))
+                }  // nil: the key exists; the general path says what it holds, or replaces it
+            })
+        }
         let rest = writes.indices.filter { results[$0] == nil }
         if rest.isEmpty { return results.map { $0! } }
         for (i, r) in zip(rest, try transactSave(rest.map { writes[$0] })) { results[i] = r }
@@ -260,7 +280,7 @@ public final class RedisKVStore: SessionStore {
                 } catch {
                     return .done(.failure(error))
                 }
-                let body = GoJSONEncoder.encode(w.session.data, style: w.session.escapeStyle)
+                let body = w.session.canonicalJSON.map(Array.init) ?? GoJSONEncoder.encode(w.session.data, style: w.session.escapeStyle)
                 written = body
                 if current == nil {
                     commands.append(RedisStoreCore.command("SET", key, body, Array("NX".utf8)))

@@ -129,10 +129,17 @@ enum PosixFile {
         /// The directory's descriptor, for `read(in:_:limit:)`; valid while the reader lives.
         var descriptor: Int32 { dirfd(dir) }
 
+        /// True once `next` has seen the end of the directory.
+        private(set) var atEnd = false
+
         /// Up to `max` entries that are regular files (or of unknown type); empty at the end.
         func next(_ max: Int) -> [String] {
             var names: [String] = []
-            while names.count < max, let ent = readdir(dir) {
+            while names.count < max {
+                guard let ent = readdir(dir) else {
+                    atEnd = true
+                    break
+                }
                 let type = ent.pointee.d_type
                 if type != UInt8(DT_REG) && type != UInt8(DT_UNKNOWN) { continue }
                 let name = withUnsafePointer(to: ent.pointee.d_name) {

@@ -15,8 +15,9 @@ struct HandOff<Value>: @unchecked Sendable {
 final class WorkerThread {
     private var thread: pthread_t
 
-    /// Starts `body` on a new thread.
-    init(_ body: @escaping @Sendable () -> Void) {
+    /// Starts `body` on a new thread; nil when the system has no thread to give (the caller
+    /// then does the work itself, or gives up).
+    init?(_ body: @escaping @Sendable () -> Void) {
         final class Box: @unchecked Sendable {
             let body: @Sendable () -> Void
             init(_ body: @escaping @Sendable () -> Void) { self.body = body }
@@ -32,7 +33,10 @@ final class WorkerThread {
             box.body()
             return nil
         }, box)
-        precondition(status == 0, "cannot start a thread: \(String(cString: strerror(status)))")
+        guard status == 0 else {
+            Unmanaged<Box>.fromOpaque(box).release()
+            return nil
+        }
         #if canImport(Glibc)
         self.thread = thread
         #else
