@@ -16,7 +16,7 @@ BASHDIR = $(DESTDIR)$(PREFIX)/share/bash-completion/completions
 ZSHDIR = $(DESTDIR)$(PREFIX)/share/zsh/site-functions
 FISHDIR = $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
 
-.PHONY: all deps build release demo test test-drills bench man completions install uninstall clean
+.PHONY: all deps build release demo test test-drills bench bench-migrate man completions install uninstall clean
 
 all: build
 
@@ -46,6 +46,10 @@ test-drills: deps
 
 bench: deps
 	@scripts/bench.sh
+
+# migrate of 1,000,000 sessions File -> Redis-KV and KV -> Hash against redis-cli --pipe.
+bench-migrate: deps
+	@scripts/bench-migrate.sh
 
 # Generated from the command tree (plus man/sections.mdoc) and committed; `make test` checks them.
 man completions: deps

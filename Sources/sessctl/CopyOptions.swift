@@ -32,13 +32,9 @@ struct CopyOptions: ParsableArguments {
     }
 }
 
-/// Opens a store named by an address given as an option value (`--from`, `--to`).
-func openStore(_ text: String, maxAge: String?) throws -> (StoreAddress, any SessionStore) {
-    let maxAgeMillis = try maxAge.map { text throws(SessionError) -> Int64 in
-        let ms = try Durations.parse(text)
-        if ms <= 0 { throw SessionError.invalidArgument("--max-age must be positive") }
-        return ms
-    }
-    let address = try StoreAddress.parse(text, environment: Environment.all, maxAgeMillis: maxAgeMillis)
-    return (address, try address.open())
+/// Opens a store given as an option value (`--from`, `--to`): an address or a store named in the
+/// config file, read-only as `StoreOptions` says (the variable, the shell, the config file).
+func openStore(_ given: String, maxAge: String?) throws -> (address: StoreAddress, store: any SessionStore) {
+    let (text, named) = try StoreOptions.resolve(given)
+    return try StoreOptions.open(text, named: named, maxAge: maxAge, readOnly: StoreOptions.readOnlyReason(named: named))
 }

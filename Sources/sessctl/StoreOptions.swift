@@ -36,8 +36,13 @@ struct StoreOptions: ParsableArguments {
     /// What makes the store read-only, if anything: the flag, the shell's flag, the variable
     /// (any value but empty, 0, false, no, off), or the named store's `read-only = true`.
     func readOnlyReason(named: StoreConfig.Entry? = nil) -> String? {
-        if readOnly { return "--read-only" }
-        if let why = StoreOptions.readOnlyForProcess { return why }
+        readOnly ? "--read-only" : Self.readOnlyReason(named: named)
+    }
+
+    /// What makes a store read-only apart from `--read-only`: the shell's flag, the variable,
+    /// or the named store's `read-only = true`.
+    static func readOnlyReason(named: StoreConfig.Entry?) -> String? {
+        if let why = readOnlyForProcess { return why }
         if let env = Environment.value("SESSCTL_READ_ONLY"),
            !["", "0", "false", "no", "off"].contains(env.lowercased()) {
             return "SESSCTL_READ_ONLY=\(env)"
@@ -47,18 +52,21 @@ struct StoreOptions: ParsableArguments {
     }
 
     /// The store in force: the option, else SESSCTL_STORE, else the config file's default, else
-    /// GoFrame's default directory. A value without `/` or `:` that names a store in the config
-    /// file stands for that store (the file is read only then).
+    /// GoFrame's default directory (see `resolve(_:)` for names).
     func resolve() throws(SessionError) -> (address: String, named: StoreConfig.Entry?) {
         let given = [store, Environment.value("SESSCTL_STORE")].compactMap { $0 }.first { !$0.isEmpty }
-        if let given, given.contains("/") || given.contains(":") { return (given, nil) }
+        if let given { return try Self.resolve(given) }
         let config = try StoreConfig.load(environment: Environment.all)
-        if let given {
-            if let entry = config.entry(named: given) { return (entry.address, entry) }
-            return (given, nil)
-        }
         if let entry = config.defaultEntry { return (entry.address, entry) }
         return (StoreAddress.defaultAddress(environment: Environment.all), nil)
+    }
+
+    /// A store given on the command line: an address, or a value without `/` or `:` that names a
+    /// store in the config file (the file is read only then).
+    static func resolve(_ given: String) throws(SessionError) -> (address: String, named: StoreConfig.Entry?) {
+        if given.contains("/") || given.contains(":") { return (given, nil) }
+        if let entry = try StoreConfig.load(environment: Environment.all).entry(named: given) { return (entry.address, entry) }
+        return (given, nil)
     }
 
     /// The address text in force (see `resolve`).
@@ -70,6 +78,14 @@ struct StoreOptions: ParsableArguments {
     func open() throws -> any SessionStore {
         Terminal.noColorFlag = noColor
         let (text, named) = try resolve()
+        return try Self.open(text, named: named, maxAge: maxAge, readOnly: readOnlyReason(named: named)).store
+    }
+
+    /// Opens the store at `text` (`named` when it came from the config file), with `maxAge`
+    /// given on the command line before the named store's, wrapped in a `ReadOnlyStore` when
+    /// `readOnly` says why.
+    static func open(_ text: String, named: StoreConfig.Entry?, maxAge: String?,
+                     readOnly: String?) throws -> (address: StoreAddress, store: any SessionStore) {
         let maxAgeMillis = try (maxAge ?? named?.maxAge).map { text throws(SessionError) -> Int64 in
             let ms = try Durations.parse(text)
             if ms <= 0 { throw SessionError.invalidArgument("--max-age must be positive") }
@@ -77,8 +93,7 @@ struct StoreOptions: ParsableArguments {
         }
         let address = try StoreAddress.parse(text, environment: Environment.all, maxAgeMillis: maxAgeMillis)
         let store = try address.open()
-        if let why = readOnlyReason(named: named) { return ReadOnlyStore(store, why: why) }
-        return store
+        return (address, readOnly.map { ReadOnlyStore(store, why: $0) } ?? store)
     }
 
     /// Options that name the store may come before the subcommand (`sessctl -s DIR list`):

@@ -38,11 +38,26 @@ final class NamedStoreTests: XCTestCase {
         }
 
         // A named store marked read-only refuses writes.
-        home.write("sessctl/config.toml", Array("[stores.ro]\naddress = \"\(store.path)\"\nread-only = true\n".utf8))
+        let copy = TempDirectory()
+        home.write("sessctl/config.toml", Array("""
+            [stores.ro]
+            address = "\(store.path)"
+            read-only = true
+            [stores.copy]
+            address = "\(copy.path)"
+            """.utf8))
         let refused = Sessctl.run(["expire", "-s", "ro", "1qbncq5nyf0dn0nrszi6yde1001t55av", "1h"], env: env)
         XCTAssertEqual(refused.status, 1)
         XCTAssertTrue(refused.stderr.contains("read-only"), refused.stderr)
         XCTAssertEqual(refused.stderr.split(separator: "\n").count, 1)
+
+        // migrate takes names too: from a read-only store (it only reads), not into one.
+        let migrated = Sessctl.run(["migrate", "--from", "ro", "--to", "copy"], env: env)
+        XCTAssertEqual(migrated.status, 0, migrated.stderr)
+        XCTAssertEqual(Sessctl.run(["count", "-s", "copy"], env: env).stdout, "11\n")
+        let into = Sessctl.run(["migrate", "--from", "copy", "--to", "ro", "--overwrite"], env: env)
+        XCTAssertEqual(into.status, 1)
+        XCTAssertEqual(into.stderr, "sessctl: file:\(store.path): read-only (store 'ro' is read-only in the config file): refusing to write; nothing was changed\n")
 
         // A malformed config is one line naming the file and the line; an explicit path does not read it.
         home.write("sessctl/config.toml", Array("[stores.a]\naddress = \"x\"\nport = 6379\n".utf8))

@@ -65,6 +65,18 @@ final class ReadOnlyTests: XCTestCase {
                     }
                 }
             }
+            // Copying into the store: refused before anything is read.
+            let other = store == kv ? dir.path : kv
+            let lines = Sessctl.run(["export", "-s", other]).stdout
+            for (args, env) in [(["import", "-s", store, "--overwrite", "--read-only"], [String: String]()),
+                                (["import", "-s", store, "--overwrite"], ["SESSCTL_READ_ONLY": "1"]),
+                                (["migrate", "--from", other, "--to", store, "--overwrite"], ["SESSCTL_READ_ONLY": "1"])] {
+                let r = Sessctl.run(args, env: env, input: lines)
+                XCTAssertEqual(r.status, 1, "\(args): \(r.stderr)")
+                XCTAssertEqual(r.stdout, "", "\(args)")
+                XCTAssertEqual(r.stderr, "sessctl: \(store == kv ? "redis://\(server.host):\(server.port)/0?prefix=gfsess:&layout=kv" : "file:" + dir.path): "
+                               + "read-only (\(env.isEmpty ? "--read-only" : "SESSCTL_READ_ONLY=1")): refusing to write; nothing was changed\n")
+            }
             XCTAssertEqual(try snapshot(store), before, "\(store) is untouched")
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: marker), "edit refuses before the editor runs")
@@ -91,6 +103,9 @@ final class ReadOnlyTests: XCTestCase {
             XCTAssertEqual(r.status, 0, "\(args): \(r.stderr)")
             XCTAssertFalse(r.stdout.isEmpty, "\(args)")
         }
+        let dryMigrate = Sessctl.run(["migrate", "--from", dir.path, "--to", kv, "--dry-run"], env: env)
+        XCTAssertEqual(dryMigrate.status, 0, dryMigrate.stderr)
+        XCTAssertTrue(dryMigrate.stdout.contains("would copy"), dryMigrate.stdout)
         // Variable values that mean "off".
         for off in ["0", "false", "no", "off", ""] {
             let r = Sessctl.run(["set", "-s", dir.path, id, "theme", "v\(off)"], env: ["SESSCTL_READ_ONLY": off])

@@ -43,6 +43,10 @@ public final class Migration {
     /// Throws `MigrationAborted` when a store fails part-way.
     public func run(from source: any SessionSource, deletingFrom sourceStore: (any SessionStore)? = nil) throws -> MigrationReport {
         precondition(!options.deleteSource || options.dryRun || sourceStore != nil, "deleteSource needs a handle on the source store")
+        // A store seen read-only refuses before anything is read, not at its first write.
+        if !options.dryRun {
+            for case let store as ReadOnlyStore in [target, sourceStore].compactMap({ $0 }) { throw store.refusal }
+        }
         let start = SystemTime.monotonicSeconds()
         var report = MigrationReport(dryRun: options.dryRun)
         let planner = MigrationPlanner(capabilities: target.capabilities, targetName: target.displayName,

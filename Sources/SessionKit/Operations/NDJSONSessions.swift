@@ -109,20 +109,18 @@ struct LineReader {
             buffer.removeFirst(start)
             start = 0
         }
-        let old = buffer.count
         var failure: Int32 = 0
-        var got = 0
-        buffer.append(contentsOf: repeatElement(0, count: Self.block))
-        buffer.withUnsafeMutableBufferPointer { b in
+        let block = [UInt8](unsafeUninitializedCapacity: Self.block) { b, count in
             while true {
-                let n = read(fd, b.baseAddress! + old, Self.block)
+                let n = read(fd, b.baseAddress!, Self.block)
                 if n < 0 && errno == EINTR { continue }
-                if n < 0 { failure = errno } else { got = n }
+                if n < 0 { failure = errno }
+                count = max(n, 0)
                 return
             }
         }
-        buffer.removeLast(Self.block - got)
+        buffer.append(contentsOf: block)
         if failure != 0 { throw PosixFile.Failure(errno: failure) }
-        if got == 0 { atEnd = true }
+        if block.isEmpty { atEnd = true }
     }
 }

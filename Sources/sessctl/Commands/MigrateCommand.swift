@@ -35,10 +35,10 @@ struct MigrateCommand: ParsableCommand {
             1 when nothing could be done or a store failed part-way; 130 when interrupted.
             """)
 
-    @Option(help: ArgumentHelp("The store to copy from (an address, as for -s).", valueName: "store"))
+    @Option(help: ArgumentHelp("The store to copy from: an address or a store named in the config file, as for -s.", valueName: "store"))
     var from: String
 
-    @Option(help: ArgumentHelp("The store to copy into (an address, as for -s).", valueName: "store"))
+    @Option(help: ArgumentHelp("The store to copy into: an address or a store named in the config file, as for -s.", valueName: "store"))
     var to: String
 
     @Option(name: .long, help: ArgumentHelp("The app's session max age, for File stores on either side (default 24h; same as ?ttl=).", valueName: "duration"))
