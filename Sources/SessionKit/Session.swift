@@ -76,6 +76,11 @@ public struct Session: Sendable {
     /// The typed view (`get -o typed`) of a Go session read from an export, which a Go-typed
     /// store applies when it writes the session, so every value keeps its Go type.
     public var typedImport: JSONObject?
+    /// Go layouts (SCS, redistore): the exact value the session was stored as, read from the
+    /// store or from an export line (`blob`). A store of the same layout writes these very
+    /// bytes while the session still holds what they hold (so a copy is byte-identical even
+    /// where a re-encoding would number gob types otherwise); an export writes them as `blob`.
+    public var storedBlob: StoredBlob?
 
     public init(id: String, data: JSONObject, expiry: Expiry, lastWrite: Int64? = nil, size: Int = 0,
                 escapeStyle: JSONEscapeStyle = .modern, revision: Revision? = nil,
@@ -138,6 +143,47 @@ public struct Session: Sendable {
         throw SessionError.unsupported(store: store,
             reason: "session \(SessionError.quote(id)): key \(SessionError.quote(key)) holds bytes that are not UTF-8 text, "
                 + "which JSON cannot carry (they would become U+FFFD); nothing was written")
+    }
+}
+
+/// The exact stored value of a Go-typed session (SCS, redistore), with the layout that stored it.
+public struct StoredBlob: Sendable {
+    /// The layout that stored it (`scs`, `redistore`; an export line's `layout`).
+    public var layout: String
+    /// redistore: the serializer that wrote it (`gob`, `json`), when known.
+    public var serializer: String?
+    public var bytes: [UInt8]
+    /// Where it was read (a store, `stdin: line 3`), for messages.
+    public var location: String
+    /// What the bytes hold, once a store of `layout` read them: while a session holds exactly
+    /// this (and, SCS, is written with this Deadline), that store writes `bytes` as they are.
+    /// nil for a blob from an export line that no store has read yet.
+    var holds: Holds?
+
+    struct Holds: Sendable {
+        var data: JSONObject
+        var values: GobSessionValues?
+        var deadline: GoTime?
+    }
+
+    public init(layout: String, serializer: String?, bytes: [UInt8], location: String) {
+        self.layout = layout
+        self.serializer = serializer
+        self.bytes = bytes
+        self.location = location
+    }
+
+    /// True once a store of its layout has read it.
+    public var isRead: Bool { holds != nil }
+
+    /// Whether `data` is still what the bytes hold (an export writes the blob only then).
+    public func holds(_ data: JSONObject) -> Bool { holds?.data == data }
+
+    /// The bytes to write for a session of `data`, gob `values` and SCS `deadline`, when they
+    /// are exactly what the bytes hold.
+    func verbatim(data: JSONObject, values: GobSessionValues?, deadline: GoTime?) -> [UInt8]? {
+        guard let holds, holds.deadline == deadline, holds.values?.entries == values?.entries, holds.data == data else { return nil }
+        return bytes
     }
 }
 

@@ -141,6 +141,20 @@ public protocol SessionStore: AnyObject {
     /// reading them (a directory listing, a scan of key names); nil when it cannot. For progress
     /// lines: it may count expired sessions and keys that turn out not to be sessions.
     func estimatedCount(matching pattern: String?) throws -> Int?
+
+    /// What the store makes of a session read from an export line before an import writes it
+    /// (a Go layout reads the line's `blob`, see `SessionNDJSON`); nil for a store that takes
+    /// lines as they are. It runs on the thread that reads the lines.
+    var exportLineReader: ExportLineReader? { get }
+}
+
+/// Prepares sessions read from export lines for one store; a line it cannot take throws,
+/// and fails alone.
+public struct ExportLineReader: Sendable {
+    public let prepare: @Sendable (inout Session) throws(SessionError) -> Void
+    public init(_ prepare: @escaping @Sendable (inout Session) throws(SessionError) -> Void) {
+        self.prepare = prepare
+    }
 }
 
 extension SessionStore {
@@ -203,6 +217,8 @@ extension SessionStore {
     public func dataAsStored(_ data: JSONObject) -> JSONObject { data }
 
     public func estimatedCount(matching pattern: String?) throws -> Int? { nil }
+
+    public var exportLineReader: ExportLineReader? { nil }
 
     public func setExpiry(_ id: String, _ expiry: Expiry) throws {
         if try !setExpiry([(id, expiry)])[0].get() { throw SessionError.notFound(store: displayName, id: id) }

@@ -223,6 +223,44 @@ final class RedisGoStoreTests: XCTestCase {
         }
     }
 
+    func testExportLinesCarryTheStoredBlobAndAStoreOfItsLayoutReadsIt() throws {
+        let s = try fixtureServer()
+        let gorilla = try store(s, .redistore(json: false)), scs = try store(s, .scs)
+        for e in GoFixtureSet.redistore.sessions {
+            let session = try gorilla.get(id(e, prefix: "session_"))
+            var line: [UInt8] = []
+            SessionNDJSON.append(session, layout: "redistore", to: &line)
+            let text = String(decoding: line, as: UTF8.self)
+            XCTAssertTrue(text.hasPrefix("{\"blob\":\"\(Base64.std(e.stored))\",\"data\":"), text)
+            XCTAssertTrue(text.contains(",\"serializer\":\"\(e.serializer)\",\"typed\":"), text)
+            var back = try SessionNDJSON.parse(Array(line.dropLast()), location: "test: line 1")
+            XCTAssertEqual(back.storedBlob?.bytes, e.stored)
+            XCTAssertEqual(back.storedBlob?.isRead, false)
+            // Another layout leaves it alone; its own reads it and takes its Go types.
+            try XCTUnwrap(scs.exportLineReader).prepare(&back)
+            XCTAssertNil(back.goTypes)
+            try XCTUnwrap(gorilla.exportLineReader).prepare(&back)
+            XCTAssertEqual(back.storedBlob?.isRead, true)
+            XCTAssertEqual(back.data, session.data)
+            XCTAssertEqual(try back.typedData(store: "t"), try session.typedData(store: "t"))
+        }
+        // A changed session no longer carries the bytes it was read from.
+        var changed = try scs.get(id(GoFixtureSet.scs.sessions[0], prefix: "scs:session:"))
+        try changed.setValue("n", to: .number("1"), typeName: nil, store: "t")
+        var line: [UInt8] = []
+        SessionNDJSON.append(changed, layout: "scs", to: &line)
+        XCTAssertFalse(String(decoding: line, as: UTF8.self).contains("\"blob\""))
+        // Malformed members fail the line.
+        for (member, says) in [(#""blob":"*","layout":"scs""#, #""blob" is not a base64 string"#),
+                               (#""blob":"AA==""#, #""blob" without the "layout" that stored it"#),
+                               (#""blob":"AA==","layout":"redistore","serializer":"xml""#, #""serializer" is not "gob" or "json""#)] {
+            let bad = Array(#"{"data":{},"expires_at":null,"id":"x","#.utf8) + Array(member.utf8) + [UInt8(ascii: "}")]
+            XCTAssertThrowsError(try SessionNDJSON.parse(bad, location: "stdin: line 9")) { e in
+                XCTAssertTrue("\(e)".hasPrefix("stdin: line 9: \(says) (session 'x')"), "\(e)")
+            }
+        }
+    }
+
     func testSessionsMoveOnlyBetweenStoresOfOneFramework() throws {
         let scs = StoreCapabilities(canPersist: false, keepsExpiredSessions: false, framework: .scs, hasDeadlines: true)
         let gorilla = StoreCapabilities(canPersist: true, keepsExpiredSessions: false, framework: .gorilla)

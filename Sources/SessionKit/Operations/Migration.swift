@@ -50,7 +50,8 @@ public final class Migration {
         let start = SystemTime.monotonicSeconds()
         var report = MigrationReport(dryRun: options.dryRun)
         let planner = MigrationPlanner(capabilities: target.capabilities, targetName: target.displayName,
-                                       mode: options.existing == .skip ? .create : .upsert, clock: clock)
+                                       mode: options.existing == .skip ? .create : .upsert, clock: clock,
+                                       lineReader: target.exportLineReader)
         let queue = BlockingQueue<Flow>(capacity: 2)
         let reader = HandOff(source)
         let pageSize = options.batchSize

@@ -28,6 +28,8 @@ struct MigrationPlanner: Sendable {
     let targetName: String
     let mode: WriteMode
     let clock: Clock
+    /// The target's reading of export lines (an import), if it has one.
+    var lineReader: ExportLineReader? = nil
 
     /// Takes the page apart (sessions are moved, not copied: a page holds thousands).
     func plan(_ page: consuming SessionPage) -> PlannedPage {
@@ -40,6 +42,14 @@ struct MigrationPlanner: Sendable {
             if session.expiry.isExpired(now: now) {
                 out.expired += 1
                 continue
+            }
+            if let blob = session.storedBlob, !blob.isRead, let lineReader {
+                do throws(SessionError) {
+                    try lineReader.prepare(&session)
+                } catch {
+                    out.failures.append(MigrationFailure(id: session.id, message: error.description))
+                    continue
+                }
             }
             if session.keyCount == 0 && !capabilities.canStoreEmptySessions {
                 out.empty += 1

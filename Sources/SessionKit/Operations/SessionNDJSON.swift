@@ -10,6 +10,14 @@
 /// - `layout`: the layout it was exported from (`file`, `kv`, `hash`).
 /// - `typed` (sessions of Go apps: SCS, gorilla redistore): every value with its Go type, as
 ///   `get -o typed` shows it; an import into a store of the same framework restores the types.
+/// - `blob` (sessions of Go apps): the base64 of the exact value stored (SCS: the gob blob with
+///   its Deadline; redistore: the gob or JSON value), and `serializer` (redistore: `gob` or
+///   `json`, what wrote the blob). An import into a store of the same `layout` reads the blob
+///   with that store's codec (a blob it cannot read fails that line, nothing written) and
+///   writes its bytes as they are, so every Go type survives; when `data` or `typed` was
+///   edited so they no longer say what the blob holds, the edit is laid over the blob's typed
+///   values as `set`/`edit` would do it (values keep their Go types; one that does not fit
+///   fails the line), and `data` and `typed` must then agree. Other layouts ignore the blob.
 /// - `raw` (only when needed): for hash fields whose bytes are not UTF-8 text, `{"key": "<base64
 ///   of the exact bytes>"}`; `data` then shows each bad byte as U+FFFD. An import into a hash
 ///   restores the bytes; an import into a JSON layout refuses that session.
@@ -19,7 +27,14 @@
 public enum SessionNDJSON {
     /// Appends the session's line, newline included.
     public static func append(_ session: Session, layout: String, to out: inout [UInt8]) {
-        ByteWriter.append("{\"data\":", to: &out)
+        out.append(UInt8(ascii: "{"))
+        let blob = storedBlob(of: session)
+        if let blob {
+            ByteWriter.append("\"blob\":", to: &out)
+            GoJSONEncoder.append(string: Base64.std(blob), to: &out)
+            out.append(UInt8(ascii: ","))
+        }
+        ByteWriter.append("\"data\":", to: &out)
         if let text = session.canonicalJSON {
             out.append(contentsOf: text)  // already as Go writes it
         } else {
@@ -44,11 +59,21 @@ public enum SessionNDJSON {
             ByteWriter.append(",\"raw\":", to: &out)
             GoJSONEncoder.write(raw, style: .modern, into: &out)
         }
+        if blob != nil, layout == "redistore", let goTypes = session.goTypes {
+            ByteWriter.append(",\"serializer\":", to: &out)
+            if case .json = goTypes { ByteWriter.append("\"json\"", to: &out) } else { ByteWriter.append("\"gob\"", to: &out) }
+        }
         if session.goTypes != nil, let typed = try? session.typedData(store: layout) {
             ByteWriter.append(",\"typed\":", to: &out)
             GoJSONEncoder.write(typed, style: .modern, into: &out)
         }
         ByteWriter.append("}\n", to: &out)
+    }
+
+    /// The exact value a Go-typed session was read from, while its data is still what was read.
+    private static func storedBlob(of session: Session) -> [UInt8]? {
+        guard session.goTypes != nil, let blob = session.storedBlob, blob.holds(session.data) else { return nil }
+        return blob.bytes
     }
 
     /// The session on one line (without its newline). The error's reason says what is wrong;
@@ -89,6 +114,17 @@ public enum SessionNDJSON {
         if let typed = object["typed"] {
             guard case .object(let view) = typed else { throw bad("\"typed\" is not an object" + at) }
             session.typedImport = view
+        }
+        if let blob = object["blob"] {
+            guard case .string(let text) = blob, let bytes = Base64.decodeStd(text) else { throw bad("\"blob\" is not a base64 string" + at) }
+            guard case .string(let layout)? = object["layout"] else { throw bad("\"blob\" without the \"layout\" that stored it" + at) }
+            var serializer: String?
+            switch object["serializer"] {
+            case nil, .null?: break
+            case .string(let s)? where s == "gob" || s == "json": serializer = s
+            default: throw bad("\"serializer\" is not \"gob\" or \"json\"" + at)
+            }
+            session.storedBlob = StoredBlob(layout: layout, serializer: serializer, bytes: bytes, location: location)
         }
         return session
     }

@@ -20,6 +20,7 @@ public final class ReadOnlyStore: SessionStore {
     public var capabilities: StoreCapabilities { base.capabilities }
     public var clock: Clock { base.clock }
     public var defaultLifetimeMillis: Int64 { base.defaultLifetimeMillis }
+    public var exportLineReader: ExportLineReader? { base.exportLineReader }
 
     public func validate(id: String) throws(SessionError) {
         try base.validate(id: id)

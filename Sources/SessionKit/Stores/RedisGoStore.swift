@@ -77,6 +77,10 @@ public final class RedisGoStore: SessionStore {
     }
 
     func decode(_ bytes: [UInt8]) -> Result<Contents, StoredBlobProblem> {
+        Self.decode(bytes, layout: layout)
+    }
+
+    static func decode(_ bytes: [UInt8], layout: Layout) -> Result<Contents, StoredBlobProblem> {
         do {
             switch layout {
             case .scs:
@@ -128,6 +132,10 @@ public final class RedisGoStore: SessionStore {
             .invalidArgument("\(displayName): session \(SessionError.quote(session.id)): \(e); nothing was written")
         }
         var values = try session.resolvedGobValues(store: displayName)
+        if let blob = session.storedBlob, blob.layout == layoutName,
+           let bytes = blob.verbatim(data: session.data, values: values, deadline: layout == .scs ? deadline : nil) {
+            return bytes  // a value of this layout, unchanged: its exact bytes
+        }
         if values == nil, session.goTypes == nil, let typed = session.typedImport {
             // An imported session: its exported typed view gives every value its Go type back.
             var typedSession = newSession(id: session.id, expiry: session.expiry)
@@ -162,6 +170,65 @@ public final class RedisGoStore: SessionStore {
         default:
             return false
         }
+    }
+
+    // MARK: Imports
+
+    public var exportLineReader: ExportLineReader? {
+        let layout = self.layout, name = layoutName
+        return ExportLineReader { (session: inout Session) throws(SessionError) in
+            try Self.adoptExported(&session, layout: layout, layoutName: name)
+        }
+    }
+
+    /// A session read from an export line whose `blob` this layout stored: the blob is read as a
+    /// load reads it (one this layout cannot read fails the line), and the session becomes what
+    /// it holds, with its Go types (and SCS's Deadline). When the line's `data` and `typed` still
+    /// say what the blob holds, the blob's bytes are what gets written. An edited `typed` is
+    /// applied to the blob's values as `edit` applies it; an edited `data` is laid over them as
+    /// `set` does (values keep their Go types); when both were edited they must agree.
+    static func adoptExported(_ session: inout Session, layout: Layout, layoutName: String) throws(SessionError) {
+        guard var blob = session.storedBlob, !blob.isRead, blob.layout == layoutName else { return }
+        let location = blob.location
+        let at = "session \(SessionError.quote(session.id))"
+        func refused(_ why: String) -> SessionError { .corrupt(location: location, reason: "\(at): \(why); nothing was written") }
+        let contents: Contents
+        switch decode(blob.bytes, layout: layout) {
+        case .failure(let p):
+            var reason = p.reason
+            if reason.hasSuffix("; left untouched") { reason.removeLast("; left untouched".count) }
+            throw refused("its \"blob\" is not a value layout=\(layoutName) reads: \(reason)")
+        case .success(let c):
+            contents = c
+        }
+        let serializer = contents.gobValues == nil ? "json" : "gob"
+        if let said = blob.serializer, said != serializer {
+            throw refused("its \"blob\" is \(serializer), not \(said) as its \"serializer\" says")
+        }
+        var stored = Session(id: session.id, data: contents.data, expiry: session.expiry, size: session.size,
+                             escapeStyle: contents.style, goTypes: contents.goTypes, deadline: contents.deadline)
+        let dataEdited = session.data != contents.data
+        var typedEdited = false
+        if let typed = session.typedImport {
+            typedEdited = typed != (try stored.typedData(store: location))
+        }
+        if typedEdited {
+            do {
+                try stored.replaceTyped(session.typedImport!, store: layoutName)
+            } catch {
+                throw refused("its edited \"typed\" does not fit: \(error)")
+            }
+            if dataEdited && stored.data != session.data {
+                throw refused("its \"data\" and its \"typed\" were both edited and say different things (edit one, or remove the other from the line)")
+            }
+        } else if dataEdited {
+            stored.data = session.data
+            _ = try stored.resolvedGobValues(store: location)  // a value that does not fit its Go type fails here
+        } else {
+            blob.holds = StoredBlob.Holds(data: contents.data, values: contents.gobValues, deadline: contents.deadline)
+            stored.storedBlob = blob
+        }
+        session = stored
     }
 
     // MARK: A key's state
@@ -256,8 +323,12 @@ public final class RedisGoStore: SessionStore {
                 switch decode(bytes) {
                 case .failure(let p): results[i] = .broken(corrupt(key, p))
                 case .success(let c):
-                    results[i] = .found(Session(id: ids[i], data: c.data, expiry: Self.expiry(ttl: ttl, deadline: c.deadline), size: bytes.count,
-                                                escapeStyle: c.style, revision: Revision(bytes, data: c.data), goTypes: c.goTypes, deadline: c.deadline))
+                    var session = Session(id: ids[i], data: c.data, expiry: Self.expiry(ttl: ttl, deadline: c.deadline), size: bytes.count,
+                                          escapeStyle: c.style, revision: Revision(bytes, data: c.data), goTypes: c.goTypes, deadline: c.deadline)
+                    var blob = StoredBlob(layout: layoutName, serializer: c.gobValues == nil ? "json" : "gob", bytes: bytes, location: displayName)
+                    blob.holds = StoredBlob.Holds(data: c.data, values: c.gobValues, deadline: c.deadline)
+                    session.storedBlob = blob
+                    results[i] = .found(session)
                 }
             }
         }
@@ -336,13 +407,16 @@ public final class RedisGoStore: SessionStore {
         switch (w.expiry, current) {
         case (.set(.never), _):
             throw SessionError.unsupported(store: displayName, reason: "an SCS session always has a deadline; it cannot live without an expiry")
-        case (.set(.at(let t)), _?):
-            deadline = GoTime(unixMillis: t)
-            ttl = t
-        case (.set(.at(let t)), nil):
-            // A session moved here keeps its own deadline; the TTL is the lifetime it had left.
-            deadline = w.session.deadline ?? GoTime(unixMillis: t)
-            ttl = min(t, deadline!.unixMillis)
+        case (.set(.at(let t)), let current):
+            if let own = w.session.deadline, current == nil || w.session.revision == nil {
+                // A session moved here (new, or replacing one with --overwrite) keeps its own
+                // deadline; the TTL is the lifetime it had left.
+                deadline = own
+                ttl = min(t, own.unixMillis)
+            } else {
+                deadline = GoTime(unixMillis: t)
+                ttl = t
+            }
         case (.keep, let current?):
             deadline = current.contents.deadline
         case (.keep, nil):
