@@ -17,6 +17,27 @@ public enum SessionFramework: String, Sendable, Equatable, CaseIterable {
     case gorilla = "gorilla/sessions"
 }
 
+extension SessionFramework {
+    /// The framework whose sessions a layout holds (by the layout names of store addresses and
+    /// export lines); nil for a name it does not know.
+    public init?(layout: String) {
+        switch layout {
+        case "file", "kv", "hash": self = .goframe
+        case "scs": self = .scs
+        case "redistore": self = .gorilla
+        default: return nil
+        }
+    }
+
+    /// Why sessions of this framework cannot go where `target`'s are kept, in one line; nil for
+    /// the same framework.
+    public func transferRefusal(to target: SessionFramework, from sourceName: String, to targetName: String) -> String? {
+        guard self != target else { return nil }
+        return "\(sourceName) holds \(rawValue) sessions and \(targetName) holds \(target.rawValue) sessions: "
+            + "an app of one framework cannot read the other's, so sessions do not move between them"
+    }
+}
+
 /// What a store can do beyond the common protocol.
 public struct StoreCapabilities: Sendable, Equatable {
     /// Sessions can live without an expiry (`persist`).
@@ -59,9 +80,7 @@ public struct StoreCapabilities: Sendable, Equatable {
     /// Why sessions of a store with these capabilities cannot go to one with `target`'s, in
     /// one line; nil when they can (the same framework, any layout of it).
     public func transferRefusal(to target: StoreCapabilities, from sourceName: String, to targetName: String) -> String? {
-        guard framework != target.framework else { return nil }
-        return "\(sourceName) holds \(framework.rawValue) sessions and \(targetName) holds \(target.framework.rawValue) sessions: "
-            + "an app of one framework cannot read the other's, so sessions do not move between them"
+        framework.transferRefusal(to: target.framework, from: sourceName, to: targetName)
     }
 }
 

@@ -276,4 +276,27 @@ final class GoExportImportCLITests: XCTestCase {
         XCTAssertNil(try stored(db: 1, "session_WRONGSERIALIZER"))
         XCTAssertEqual(try stored(db: 1, "session_JSONEDIT"), Array(#"{"user_id":43,"username":"bob"}"#.utf8))
     }
+
+    func testImportRefusesSessionsOfAnotherFramework() throws {
+        let scs = Sessctl.run(["export", "-s", address("scs", db: 0)]).stdout
+        let goframe = #"{"data":{"user_id":1},"expires_at":null,"id":"gf1","layout":"kv"}"# + "\n"
+        for (target, framework) in [(address("kv", db: 3), "GoFrame gsession"), (address("redistore", db: 3), "gorilla/sessions")] {
+            // The first session line is another framework's: nothing is imported, one line says why.
+            let refused = Sessctl.run(["import", "-s", target], input: scs)
+            XCTAssertEqual(refused.status, 1, refused.stderr)
+            XCTAssertEqual(refused.stdout, "")
+            XCTAssertEqual(refused.stderr.filter { $0 == "\n" }.count, 1, refused.stderr)
+            XCTAssertTrue(refused.stderr.hasPrefix("sessctl: stdin: line 1 (session '"), refused.stderr)
+            XCTAssertTrue(refused.stderr.contains(", layout scs) holds SCS sessions and redis://"), refused.stderr)
+            XCTAssertTrue(refused.stderr.contains(" holds \(framework) sessions: an app of one framework cannot read the other's"), refused.stderr)
+            XCTAssertTrue(refused.stderr.hasSuffix("; nothing was imported\n"), refused.stderr)
+            XCTAssertEqual(try keyCount(db: 3), 0)
+        }
+        // After a session of its own framework, a foreign line fails alone.
+        let mixed = Sessctl.run(["import", "-s", address("kv", db: 3)], input: goframe + scs.split(separator: "\n")[0] + "\n")
+        XCTAssertEqual(mixed.status, 4, mixed.stderr)
+        XCTAssertEqual(summary(mixed.stdout)["copied"], "1", mixed.stdout)
+        XCTAssertTrue(mixed.stderr.contains("stdin: line 2 (session '") && mixed.stderr.contains("holds SCS sessions"), mixed.stderr)
+        XCTAssertEqual(try keyCount(db: 3), 1)
+    }
 }

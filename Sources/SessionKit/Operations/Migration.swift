@@ -93,7 +93,11 @@ public final class Migration {
         queue.close()  // the reader stops at its next page
         producer.join()
         report.seconds = SystemTime.monotonicSeconds() - start
-        if let fatal { throw MigrationAborted(error: fatal, report: report) }
+        if let fatal {
+            // Nothing was read: the one line of the error says it all.
+            if report.scanned == 0 && report.copied == 0 { throw fatal }
+            throw MigrationAborted(error: fatal, report: report)
+        }
         return report
     }
 

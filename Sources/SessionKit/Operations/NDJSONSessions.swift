@@ -10,15 +10,19 @@ public final class NDJSONSessions: SessionSource {
     public let displayName: String
     private let fd: Int32
     private let pattern: String?
+    private let target: (name: String, framework: SessionFramework)?
 
     /// Lines longer than this (a session beyond the stores' own 64 MiB limit) fail alone.
     public static let maxLineBytes = 80 << 20
 
-    /// Reads `fd` (not closed here); `displayName` names it in messages (`stdin`, a path).
-    public init(fd: Int32, displayName: String, pattern: String? = nil) {
+    /// Reads `fd` (not closed here); `displayName` names it in messages (`stdin`, a path). With
+    /// `target` (the store imported into), a line whose `layout` belongs to another framework is
+    /// refused: alone when sessions came before it, else the whole reading stops with that line.
+    public init(fd: Int32, displayName: String, pattern: String? = nil, target: (name: String, framework: SessionFramework)? = nil) {
         self.fd = fd
         self.displayName = displayName
         self.pattern = pattern
+        self.target = target
     }
 
     public func sessionPages(pageSize: Int, _ visit: (SessionPage) throws -> ScanControl) throws {
@@ -26,6 +30,7 @@ public final class NDJSONSessions: SessionSource {
         var lineNumber = 0
         var page = SessionPage()
         var lines = 0
+        var accepted = 0  // sessions of the target's framework so far
         while true {
             let next: LineReader.Line?
             do {
@@ -42,12 +47,25 @@ public final class NDJSONSessions: SessionSource {
                 lines += 1
             case .bytes(let line):
                 if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0d }) { continue }
+                var refusal: String?
                 do throws(SessionError) {
-                    let session = try SessionNDJSON.parse(line, location: location)
+                    let (session, layout) = try SessionNDJSON.parseLine(line, location: location)
                     if let pattern, fnmatch(pattern, session.id, 0) != 0 { continue }
-                    page.sessions.append(session)
+                    if let target, let layout, let framework = SessionFramework(layout: layout) {
+                        refusal = framework.transferRefusal(to: target.framework,
+                                                            from: "\(location) (session \(SessionError.quote(session.id)), layout \(layout))",
+                                                            to: target.name)
+                    }
+                    if refusal == nil {
+                        accepted += 1
+                        page.sessions.append(session)
+                    }
                 } catch {
                     page.broken.append(BrokenSession(id: "", error: error))
+                }
+                if let refusal {
+                    if accepted == 0 { throw SessionError.invalidArgument(refusal + "; nothing was imported") }
+                    page.broken.append(BrokenSession(id: "", error: .invalidArgument(refusal)))
                 }
                 lines += 1
             }

@@ -79,6 +79,11 @@ public enum SessionNDJSON {
     /// The session on one line (without its newline). The error's reason says what is wrong;
     /// `location` names the line in it.
     public static func parse(_ line: [UInt8], location: String) throws(SessionError) -> Session {
+        try parseLine(line, location: location).session
+    }
+
+    /// The session on one line and the `layout` the line names, if any.
+    public static func parseLine(_ line: [UInt8], location: String) throws(SessionError) -> (session: Session, layout: String?) {
         func bad(_ reason: String) -> SessionError { .corrupt(location: location, reason: reason) }
         let parsed: (value: JSONValue, style: JSONEscapeStyle)
         do {
@@ -126,6 +131,7 @@ public enum SessionNDJSON {
             }
             session.storedBlob = StoredBlob(layout: layout, serializer: serializer, bytes: bytes, location: location)
         }
-        return session
+        guard case .string(let layout)? = object["layout"] else { return (session, nil) }
+        return (session, layout)
     }
 }

@@ -15,7 +15,9 @@ struct ImportCommand: ParsableCommand {
             store already has is skipped and counted (--skip-existing, the default) or replaced \
             (--overwrite), and a run that was interrupted finishes when run again on the same input. \
             `sessctl export -s A | sessctl import -s B` does what `sessctl migrate --from A --to B` does. \
-            A line that is not a session fails alone, named by its line number. Exit status as for migrate.
+            A line that is not a session fails alone, named by its line number. Sessions do not move between \
+            frameworks: when the first session line names a layout of another framework (an SCS export into a \
+            GoFrame store, say) nothing is imported, and a later such line fails alone. Exit status as for migrate.
             """)
 
     @OptionGroup var storeOptions: StoreOptions
@@ -40,7 +42,8 @@ struct ImportCommand: ParsableCommand {
             defer { if fd != 0 { close(fd) } }
             let migration = Migration(target: target, options: copy.migrationOptions())
             let runner = MigrationRunner("import", migration: migration, total: nil)
-            try runner.run(from: NDJSONSessions(fd: fd, displayName: name, pattern: copy.pattern), deletingFrom: nil)
+            try runner.run(from: NDJSONSessions(fd: fd, displayName: name, pattern: copy.pattern,
+                                                    target: (target.displayName, target.capabilities.framework)), deletingFrom: nil)
         }
     }
 }
