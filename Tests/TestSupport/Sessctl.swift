@@ -8,6 +8,15 @@ public struct SessctlRun {
     /// stdout exactly as written (`stdout` decodes it as UTF-8).
     public var stdoutBytes: [UInt8] = []
     public var stdoutLines: [String] { stdout.split(separator: "\n", omittingEmptySubsequences: true).map(String.init) }
+    /// The rows of a summary on stdout (`copied            12`): label to value.
+    public var summary: [String: String] {
+        var out: [String: String] = [:]
+        for line in stdout.split(separator: "\n") {
+            guard let r = line.range(of: "  ") else { continue }
+            out[String(line[..<r.lowerBound])] = line[r.upperBound...].trimmingCharacters(in: .whitespaces)
+        }
+        return out
+    }
 }
 
 public enum Sessctl {

@@ -70,15 +70,6 @@ final class GoExportImportCLITests: XCTestCase {
         String(e.key.dropFirst(layout == "scs" ? "scs:session:".count : "session_".count))
     }
 
-    /// The `copied  12` rows of a summary.
-    private func summary(_ stdout: String) -> [String: String] {
-        var out: [String: String] = [:]
-        for line in stdout.split(separator: "\n") {
-            guard let r = line.range(of: "  ") else { continue }
-            out[String(line[..<r.lowerBound])] = line[r.upperBound...].trimmingCharacters(in: .whitespaces)
-        }
-        return out
-    }
 
     private func object(_ line: String) throws -> JSONObject {
         try XCTUnwrap(try JSONParser.parse(Array(line.utf8)).objectValue, line)
@@ -117,12 +108,12 @@ final class GoExportImportCLITests: XCTestCase {
 
             let imported = Sessctl.run(["import", "-s", address(layout.name, db: 1), "--verify"], input: export.stdout)
             XCTAssertEqual(imported.status, 0, imported.stderr)
-            XCTAssertEqual(summary(imported.stdout)["copied"], String(n), imported.stdout)
-            XCTAssertEqual(summary(imported.stdout)["verified"], String(n), imported.stdout)
+            XCTAssertEqual(imported.summary["copied"], String(n), imported.stdout)
+            XCTAssertEqual(imported.summary["verified"], String(n), imported.stdout)
             let migrated = Sessctl.run(["migrate", "--from", address(layout.name, db: 0), "--to", address(layout.name, db: 2)])
             XCTAssertEqual(migrated.status, 4, "migrate: some failed: \(migrated.stderr)")
-            XCTAssertEqual(summary(migrated.stdout)["copied"], String(n), migrated.stdout)
-            XCTAssertEqual(summary(migrated.stdout)["failed"], String(layout.bad.count), migrated.stdout)
+            XCTAssertEqual(migrated.summary["copied"], String(n), migrated.stdout)
+            XCTAssertEqual(migrated.summary["failed"], String(layout.bad.count), migrated.stdout)
             for b in layout.bad { XCTAssertTrue(migrated.stderr.contains(b.says), "\(b.key): \(migrated.stderr)") }
 
             let now = SystemTime.nowMillis()
@@ -145,10 +136,10 @@ final class GoExportImportCLITests: XCTestCase {
             // Run again: everything is there; --overwrite writes the same bytes and lifetime again.
             let again = Sessctl.run(["import", "-s", address(layout.name, db: 1)], input: export.stdout)
             XCTAssertEqual(again.status, 0, again.stderr)
-            XCTAssertEqual(summary(again.stdout)["skipped existing"], String(n))
+            XCTAssertEqual(again.summary["skipped existing"], String(n))
             let over = Sessctl.run(["import", "-s", address(layout.name, db: 1), "--overwrite", "--verify"], input: export.stdout)
             XCTAssertEqual(over.status, 0, over.stderr)
-            XCTAssertEqual(summary(over.stdout)["copied"], String(n))
+            XCTAssertEqual(over.summary["copied"], String(n))
             let later = SystemTime.nowMillis()
             for e in layout.sessions {
                 XCTAssertEqual(try stored(db: 1, e.key), e.stored, "\(e.name) after --overwrite")
@@ -157,7 +148,7 @@ final class GoExportImportCLITests: XCTestCase {
             // A dry run counts and writes nothing.
             let dry = Sessctl.run(["import", "-s", address(layout.name, db: 5), "--dry-run"], input: export.stdout)
             XCTAssertEqual(dry.status, 0, dry.stderr)
-            XCTAssertEqual(summary(dry.stdout)["would copy"], String(n))
+            XCTAssertEqual(dry.summary["would copy"], String(n))
             XCTAssertEqual(try keyCount(db: 5), 0)
         }
         // redistore's serializer= picks the serializer of new sessions only: gob and JSON
@@ -228,8 +219,8 @@ final class GoExportImportCLITests: XCTestCase {
         ].joined(separator: "\n") + "\n"
         let r = Sessctl.run(["import", "-s", address("scs", db: 1), "--verify"], input: input)
         XCTAssertEqual(r.status, 4, r.stderr)
-        XCTAssertEqual(summary(r.stdout)["copied"], "4", r.stdout)
-        XCTAssertEqual(summary(r.stdout)["failed"], "4", r.stdout)
+        XCTAssertEqual(r.summary["copied"], "4", r.stdout)
+        XCTAssertEqual(r.summary["failed"], "4", r.stdout)
         XCTAssertTrue(r.stderr.contains("stdin: line 2: session 'misfit': userID: int takes a whole number, not 1.5; nothing was written"), r.stderr)
         XCTAssertTrue(r.stderr.contains("stdin: line 4: session 'both': its \"data\" and its \"typed\" were both edited and say different things"), r.stderr)
         XCTAssertTrue(r.stderr.contains("stdin: line 5: session 'cut': its \"blob\" is not a value layout=scs reads: truncated gob data"), r.stderr)
@@ -295,7 +286,7 @@ final class GoExportImportCLITests: XCTestCase {
         // After a session of its own framework, a foreign line fails alone.
         let mixed = Sessctl.run(["import", "-s", address("kv", db: 3)], input: goframe + scs.split(separator: "\n")[0] + "\n")
         XCTAssertEqual(mixed.status, 4, mixed.stderr)
-        XCTAssertEqual(summary(mixed.stdout)["copied"], "1", mixed.stdout)
+        XCTAssertEqual(mixed.summary["copied"], "1", mixed.stdout)
         XCTAssertTrue(mixed.stderr.contains("stdin: line 2 (session '") && mixed.stderr.contains("holds SCS sessions"), mixed.stderr)
         XCTAssertEqual(try keyCount(db: 3), 1)
     }

@@ -126,14 +126,6 @@ final class MigrateCLITests: XCTestCase {
         return false
     }
 
-    private func summary(_ stdout: String) -> [String: String] {
-        var out: [String: String] = [:]
-        for line in stdout.split(separator: "\n") {
-            guard let r = line.range(of: "  ") else { continue }
-            out[String(line[..<r.lowerBound])] = line[r.upperBound...].trimmingCharacters(in: .whitespaces)
-        }
-        return out
-    }
 
     // MARK: Test 2: interrupted, then run again
 
@@ -154,7 +146,7 @@ final class MigrateCLITests: XCTestCase {
 
         let r = Sessctl.run(["migrate", "--from", dir.path, "--to", target, "--verify"])
         XCTAssertEqual(r.status, 0, r.stderr)
-        let counts = summary(r.stdout)
+        let counts = r.summary
         XCTAssertEqual(counts["copied"], String(count - partial))
         XCTAssertEqual(counts["skipped existing"], String(partial))
         XCTAssertEqual(counts["verified"], String(count - partial))
@@ -182,7 +174,7 @@ final class MigrateCLITests: XCTestCase {
         let r = Sessctl.run(["migrate", "--from", dir.path, "--to", target])
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertEqual(keyCount(s), count)
-        XCTAssertEqual(Int(summary(r.stdout)["copied"] ?? "") ?? 0, count - Int(summary(r.stdout)["skipped existing"] ?? "0")!)
+        XCTAssertEqual(Int(r.summary["copied"] ?? "") ?? 0, count - Int(r.summary["skipped existing"] ?? "0")!)
     }
 
     func testTargetRedisStoppingPartWayThenRunAgainCopiesEverySessionOnce() throws {
@@ -209,7 +201,7 @@ final class MigrateCLITests: XCTestCase {
 
         let r = Sessctl.run(["migrate", "--from", address(source, prefix: "kv:"), "--to", target])
         XCTAssertEqual(r.status, 0, r.stderr)
-        XCTAssertEqual(summary(r.stdout)["skipped existing"], String(partial))
+        XCTAssertEqual(r.summary["skipped existing"], String(partial))
         let keys = try dump(t)
         XCTAssertEqual(keys.count, count)
         for i in 0..<count {
@@ -258,7 +250,7 @@ final class MigrateCLITests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertEqual(try dump(s), before, "the target is compared before and after")
         XCTAssertEqual(fileContents(dir), files)
-        let counts = summary(r.stdout)
+        let counts = r.summary
         XCTAssertNotNil(counts["dry run"], r.stdout)
         XCTAssertEqual(counts["would copy"], "49")
         XCTAssertEqual(counts["skipped existing"], "1")
@@ -273,8 +265,8 @@ final class MigrateCLITests: XCTestCase {
         XCTAssertEqual(r.status, 4, "some sessions failed: \(r.stderr)")
         XCTAssertTrue(r.stderr.contains(dir.path + "/broken.session: invalid JSON"), r.stderr)
         XCTAssertTrue(r.stderr.contains(dir.path + "/short.session: only 5 bytes"), r.stderr)
-        XCTAssertEqual(summary(r.stdout)["copied"], "20")
-        XCTAssertEqual(summary(r.stdout)["failed"], "2")
+        XCTAssertEqual(r.summary["copied"], "20")
+        XCTAssertEqual(r.summary["failed"], "2")
         XCTAssertEqual(keyCount(s), 20)
     }
 
@@ -330,8 +322,8 @@ final class MigrateCLITests: XCTestCase {
         let s = try server()
         let imported = Sessctl.run(["import", "-s", address(s, prefix: "gfsess:", db: 1), "--verify"], input: export.stdout)
         XCTAssertEqual(imported.status, 0, imported.stderr)
-        XCTAssertEqual(summary(imported.stdout)["copied"], String(live.count))
-        XCTAssertEqual(summary(imported.stdout)["verified"], String(live.count))
+        XCTAssertEqual(imported.summary["copied"], String(live.count))
+        XCTAssertEqual(imported.summary["verified"], String(live.count))
         let migrated = Sessctl.run(["migrate", "--from", dir.path, "--to", address(s, prefix: "gfsess:", db: 2)])
         XCTAssertEqual(migrated.status, 0, migrated.stderr)
         XCTAssertEqual(try dump(s, db: 1), try dump(s, db: 2), "export | import equals migrate")
@@ -342,7 +334,7 @@ final class MigrateCLITests: XCTestCase {
         }
         // Run again: everything is there.
         let again = Sessctl.run(["import", "-s", address(s, prefix: "gfsess:", db: 1)], input: export.stdout)
-        XCTAssertEqual(summary(again.stdout)["skipped existing"], String(live.count))
+        XCTAssertEqual(again.summary["skipped existing"], String(live.count))
     }
 
     func testImportFromAHashExportKeepsBinaryFieldsAndReportsBadLines() throws {

@@ -17,12 +17,7 @@ extension FileStore {
     /// threads read and decode them, and each page is visited here as soon as it is done (a scan
     /// has no order), so no thread waits for another to finish its share of a page.
     public func scanSessions(matching pattern: String?, pageSize: Int, _ visit: (SessionPage) throws -> ScanControl) throws {
-        let reader: PosixFile.DirectoryReader
-        do {
-            reader = try PosixFile.DirectoryReader(directory)
-        } catch {
-            throw SessionError.storeUnavailable(store: displayName, reason: "cannot list directory: \(error.message)")
-        }
+        let reader = try directoryReader()
         let dir = reader.descriptor
         let pageSize = max(pageSize, 1)
         let readers = Self.readerThreads

@@ -92,14 +92,18 @@ public final class FileStore: SessionStore, Sendable {
 
     // MARK: Reading
 
-    /// Reads every file whatever the `detail`: a file's expiry is in the file itself.
-    public func scan(matching pattern: String?, pageSize: Int, detail: ScanDetail, _ visit: (ScanPage) throws -> ScanControl) throws {
-        let reader: PosixFile.DirectoryReader
+    /// A listing of the store's directory.
+    func directoryReader() throws(SessionError) -> PosixFile.DirectoryReader {
         do {
-            reader = try PosixFile.DirectoryReader(directory)
+            return try PosixFile.DirectoryReader(directory)
         } catch {
             throw SessionError.storeUnavailable(store: displayName, reason: "cannot list directory: \(error.message)")
         }
+    }
+
+    /// Reads every file whatever the `detail`: a file's expiry is in the file itself.
+    public func scan(matching pattern: String?, pageSize: Int, detail: ScanDetail, _ visit: (ScanPage) throws -> ScanControl) throws {
+        let reader = try directoryReader()
         let ext = options.fileExtension
         while true {
             let names = reader.next(max(pageSize, 1))
