@@ -61,9 +61,12 @@ public struct Session: Sendable {
     /// The exact stored bytes of each key's value, for stores that keep every key apart as text
     /// (a Redis hash); empty elsewhere. `get ID KEY -o raw` prints them.
     public var rawValues: [String: [UInt8]]
+    /// The exact stored names of keys whose name is not UTF-8 text (a Redis hash), by the key as
+    /// `data` shows it (U+FFFD for each bad byte); a hash is written with these names.
+    public var rawNames: [String: [UInt8]] = [:]
     /// Keys whose stored name or value is not UTF-8 text, shown in `data` with U+FFFD for each bad
     /// byte. A JSON layout cannot hold those bytes, so it refuses the session while such a key
-    /// still has its stored value.
+    /// still has its stored value (or, for a name, while the key is there at all).
     public var undecodableKeys: [String]
     /// For sessions a Go app keeps with Go types (SCS, gorilla): the typed values as read.
     /// `data` is their JSON view and stays the thing commands change; a write builds the typed
@@ -131,7 +134,7 @@ public struct Session: Sendable {
     public var keysWithUndecodableValues: [String] {
         undecodableKeys.filter { key in
             guard let value = data[key] else { return false }
-            guard let raw = rawValues[key] else { return true }
+            guard rawNames[key] == nil, let raw = rawValues[key] else { return true }
             return HashFieldCodec.decode(raw).value == value
         }
     }

@@ -339,12 +339,12 @@ final class MigrateCLITests: XCTestCase {
 
     func testImportFromAHashExportKeepsBinaryFieldsAndReportsBadLines() throws {
         let s = try server()
-        _ = try s.cli(["EVAL", "redis.call('HSET', 'h:bin', 'raw', '\\255\\254A', 'text', 'héllo') redis.call('PEXPIRE', 'h:bin', 600000) return 1", "0"])
+        _ = try s.cli(["EVAL", "redis.call('HSET', 'h:bin', 'raw', '\\255\\254A', 'text', 'héllo', 'na\\255me', 'v') redis.call('PEXPIRE', 'h:bin', 600000) return 1", "0"])
         _ = try s.cli(["HSET", "h:plain", "user", "{\"id\":1}", "n", "42"])
         let export = Sessctl.run(["export", "-s", address(s, prefix: "h:", layout: "hash")])
         XCTAssertEqual(export.status, 0, export.stderr)
         let binLine = try XCTUnwrap(export.stdoutLines.first { $0.contains("\"id\":\"h:bin\"") || $0.contains("\"id\":\"bin\"") })
-        XCTAssertTrue(binLine.contains("\"raw\":{\"raw\":\"//5B\"}"), binLine)
+        XCTAssertTrue(binLine.contains("\"raw\":{\"na\u{FFFD}me\":\"dg==\",\"raw\":\"//5B\"},\"raw_names\":{\"na\u{FFFD}me\":\"bmH/bWU=\"}"), binLine)
         XCTAssertTrue(binLine.contains("\"layout\":\"hash\""), binLine)
 
         let input = export.stdout + "not json\n{\"id\":\"x\",\"data\":{},\"expires_at\":\"yesterday\"}\n"
@@ -355,11 +355,17 @@ final class MigrateCLITests: XCTestCase {
         XCTAssertEqual(try s.cli(["HGET", "copy:bin", "text"]), "héllo")
         XCTAssertEqual(try s.cli(["EVAL", "return redis.call('HGET', 'copy:bin', 'raw') == '\\255\\254A' and 'same' or 'different'", "0"]), "same")
         XCTAssertEqual(try s.cli(["PTTL", "copy:plain"]), "-1", "no expiry stays no expiry")
+        // Field names that are not UTF-8 keep their exact bytes, through import and through migrate.
+        let migrated = Sessctl.run(["migrate", "--from", address(s, prefix: "h:", layout: "hash"), "--to", address(s, prefix: "moved:", layout: "hash"), "--verify"])
+        XCTAssertEqual(migrated.status, 0, migrated.stderr)
+        for key in ["copy:bin", "moved:bin"] {
+            XCTAssertEqual(try s.cli(["EVAL", "return redis.call('HGET', KEYS[1], 'na\\255me') == 'v' and redis.call('HLEN', KEYS[1]) == 3 and 'same' or 'different'", "1", key]), "same", key)
+        }
 
         let dir = tempDir()
         let toFile = Sessctl.run(["import", "-s", dir.path], input: export.stdout)
         XCTAssertEqual(toFile.status, 4, toFile.stderr)
-        XCTAssertTrue(toFile.stderr.contains("'bin'") && toFile.stderr.contains("'raw'") && toFile.stderr.contains("UTF-8"), toFile.stderr)
+        XCTAssertTrue(toFile.stderr.contains("'bin'") && toFile.stderr.contains("'na\u{FFFD}me'") && toFile.stderr.contains("UTF-8"), toFile.stderr)
         XCTAssertEqual(dir.names(), ["plain.session"])
     }
 }

@@ -21,6 +21,8 @@
 /// - `raw` (only when needed): for hash fields whose bytes are not UTF-8 text, `{"key": "<base64
 ///   of the exact bytes>"}`; `data` then shows each bad byte as U+FFFD. An import into a hash
 ///   restores the bytes; an import into a JSON layout refuses that session.
+/// - `raw_names` (only when needed): likewise for hash field names that are not UTF-8 text, `{"key":
+///   "<base64 of the exact name>"}`.
 ///
 /// Reading accepts any whitespace between tokens, ignores members it does not know, and reads
 /// `expires_at` with any RFC 3339 offset and fraction.
@@ -52,12 +54,18 @@ public enum SessionNDJSON {
         GoJSONEncoder.append(string: session.id, to: &out)
         ByteWriter.append(",\"layout\":", to: &out)
         GoJSONEncoder.append(string: layout, to: &out)
-        let binary = session.keysWithUndecodableValues
-        if !binary.isEmpty {
-            var raw = JSONObject()
-            for key in binary { raw[key] = .string(Base64.std(session.rawValues[key] ?? [])) }
+        var raw = JSONObject(), rawNames = JSONObject()
+        for key in session.keysWithUndecodableValues {
+            if let bytes = session.rawValues[key], HashFieldCodec.decode(bytes).value == session.data[key] { raw[key] = .string(Base64.std(bytes)) }
+            if let name = session.rawNames[key] { rawNames[key] = .string(Base64.std(name)) }
+        }
+        if !raw.isEmpty {
             ByteWriter.append(",\"raw\":", to: &out)
             GoJSONEncoder.write(raw, style: .modern, into: &out)
+        }
+        if !rawNames.isEmpty {
+            ByteWriter.append(",\"raw_names\":", to: &out)
+            GoJSONEncoder.write(rawNames, style: .modern, into: &out)
         }
         if blob != nil, layout == "redistore", let goTypes = session.goTypes {
             ByteWriter.append(",\"serializer\":", to: &out)
@@ -113,9 +121,21 @@ public enum SessionNDJSON {
                 data[key] = HashFieldCodec.decode(bytes).value
             }
         }
-        let undecodable = rawValues.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        var rawNames: [String: [UInt8]] = [:]
+        if let names = object["raw_names"] {
+            guard case .object(let fields) = names else { throw bad("\"raw_names\" is not an object" + at) }
+            for (key, value) in fields {
+                guard case .string(let text) = value, let bytes = Base64.decodeStd(text) else { throw bad("\"raw_names\" of key \(SessionError.quote(key)) is not base64" + at) }
+                guard data[key] != nil, HashFieldCodec.decodeName(bytes).key == key else {
+                    throw bad("\"raw_names\" names key \(SessionError.quote(key)), which is not in \"data\" as that name shows" + at)
+                }
+                rawNames[key] = bytes
+            }
+        }
+        let undecodable = Set(rawValues.keys).union(rawNames.keys).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
         var session = Session(id: id, data: data, expiry: expiry, size: line.count, escapeStyle: parsed.style,
                               rawValues: rawValues, undecodableKeys: undecodable)
+        session.rawNames = rawNames
         if let typed = object["typed"] {
             guard case .object(let view) = typed else { throw bad("\"typed\" is not an object" + at) }
             session.typedImport = view

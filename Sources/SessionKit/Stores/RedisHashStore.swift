@@ -100,6 +100,7 @@ public final class RedisHashStore: SessionStore {
     private func session(id: String, fields: [Field], expiry: Expiry) -> Session {
         var data = JSONObject()
         var raw: [String: [UInt8]] = [:]
+        var rawNames: [String: [UInt8]] = [:]
         var undecodable: [String] = []
         var size = 0
         for f in fields {
@@ -107,12 +108,15 @@ public final class RedisHashStore: SessionStore {
             let (value, valueIsText) = HashFieldCodec.decode(f.value)
             data[key] = value
             raw[key] = f.value
+            if !nameIsText { rawNames[key] = f.name }
             if !nameIsText || !valueIsText { undecodable.append(key) }
             size += f.name.count + f.value.count
         }
         undecodable.sort { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-        return Session(id: id, data: data, expiry: expiry, size: size, revision: Revision(Self.revisionBytes(fields), data: data),
-                       rawValues: raw, undecodableKeys: undecodable)
+        var session = Session(id: id, data: data, expiry: expiry, size: size, revision: Revision(Self.revisionBytes(fields), data: data),
+                              rawValues: raw, undecodableKeys: undecodable)
+        session.rawNames = rawNames
+        return session
     }
 
     // MARK: Reading
@@ -248,8 +252,12 @@ public final class RedisHashStore: SessionStore {
     private static func dumpPayload(_ session: Session) -> [UInt8] {
         var payload = RedisDumpPayload(hashFields: session.data.count, capacity: session.size + 8 * session.data.count)
         for (key, value) in session.data {
-            var name = key
-            name.withUTF8 { payload.append($0) }
+            if let name = session.rawNames[key] {
+                payload.append(name)
+            } else {
+                var name = key
+                name.withUTF8 { payload.append($0) }
+            }
             if !session.rawValues.isEmpty, let raw = session.rawValues[key], HashFieldCodec.decode(raw).value == value {
                 payload.append(raw)
             } else {
@@ -321,7 +329,7 @@ public final class RedisHashStore: SessionStore {
             if let old = existing[name], Bytes.equal(old.value, bytes) || HashFieldCodec.decode(old.value).value == value {
                 continue  // unchanged: never touched
             }
-            set += [existing[name]?.name ?? Array(name.utf8), bytes]
+            set += [existing[name]?.name ?? session.rawNames[name] ?? Array(name.utf8), bytes]
         }
         var del = RedisStoreCore.command("HDEL", key)
         for (name, field) in existing where session.data[name] == nil { del.append(field.name) }

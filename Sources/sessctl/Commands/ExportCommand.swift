@@ -18,7 +18,8 @@ struct ExportCommand: ParsableCommand {
             from: file, kv, hash, scs or redistore. raw: present only for Redis-Hash fields whose bytes are not UTF-8 \
             text: an object mapping each such key to the base64 of its exact bytes (data then shows each \
             bad byte as U+FFFD); an import into a hash restores the bytes, an import into a JSON layout \
-            refuses that session. typed (SCS and redistore): every value with its Go type, as get -o \
+            refuses that session. raw_names: likewise for Redis-Hash field names that are not UTF-8 text, \
+            each key mapped to the base64 of its exact name. typed (SCS and redistore): every value with its Go type, as get -o \
             typed shows it. blob (SCS and redistore): the base64 of the exact value stored (SCS: the gob \
             blob with its Deadline; redistore: the gob or JSON value); serializer (redistore): gob or \
             json, what wrote blob. Readers should ignore members they do not know.
