@@ -39,7 +39,7 @@ struct BulkDelete {
 
     private func list(_ store: any SessionStore, _ worker: any SessionStore) throws {
         var printer = ListPrinter(format: .ids, now: store.clock.nowMillis())
-        let tally = try finder.run(scanning: store, loadingWith: worker, visit: { matches in
+        let tally = try finder.run(scanning: store, visit: { matches in
             for s in matches { printer.row(SessionInfo(s)) }
             printer.flush()
             return .proceed
@@ -55,7 +55,7 @@ struct BulkDelete {
     private func confirm(_ store: any SessionStore, _ worker: any SessionStore) throws -> Answer {
         var sample: [SessionInfo] = []
         var progress = ProgressLine()
-        let tally = try finder.run(scanning: store, loadingWith: worker, visit: { matches in
+        let tally = try finder.run(scanning: store, visit: { matches in
             for s in matches.prefix(5 - sample.count) { sample.append(SessionInfo(s)) }
             return .proceed
         }, afterPage: { tally in
@@ -84,7 +84,7 @@ struct BulkDelete {
         var total = BulkDeletion.Outcome()
         var failed = 0
         var progress = ProgressLine()
-        let tally = try finder.run(scanning: store, loadingWith: worker, visit: { matches in
+        let tally = try finder.run(scanning: store, visit: { matches in
             let outcome = try BulkDeletion.delete(matches, from: worker) { finder.selects($0, now: worker.clock.nowMillis()) }
             total.deleted += outcome.deleted
             total.vanished += outcome.vanished

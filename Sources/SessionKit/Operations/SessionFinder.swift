@@ -53,45 +53,25 @@ public struct SessionFinder: Sendable {
         selects(expiry: session.expiry, now: now) && filter.matches(session.data)
     }
 
-    /// Scans `store` and hands `visit` the matches of each page, loaded through `loader` (a second
-    /// handle on the same store: the scan may hold the first one's connection). `afterPage` sees
-    /// the tally after every page and may stop the run; so may `visit`.
+    /// Reads `store` page by page (each session once) and hands `visit` the matches of each page.
+    /// `afterPage` sees the tally after every page and may stop the run; so may `visit`. Neither
+    /// may call `store` itself (a scan may hold its connection): work goes through a second handle.
     @discardableResult
-    public func run(scanning store: any SessionStore, loadingWith loader: any SessionStore,
-                    visit: ([Session]) throws -> ScanControl,
+    public func run(scanning store: any SessionStore, visit: ([Session]) throws -> ScanControl,
                     afterPage: (Tally) -> ScanControl = { _ in .proceed }) throws -> Tally {
         var tally = Tally()
         let now = store.clock.nowMillis()
-        try store.scan(matching: pattern, pageSize: pageSize, detail: .ids) { page in
+        try store.scanSessions(matching: pattern, pageSize: pageSize) { page in
             tally.skipped += page.skipped.count
-            var ids: [String] = []
-            ids.reserveCapacity(page.sessions.count)
-            for info in page.sessions {
-                if info.problem != nil {
-                    tally.corrupt += 1
-                } else if let expiry = info.expiry, !selects(expiry: expiry, now: now) {
-                    tally.notSelected += 1  // known from the scan: no need to load it
-                } else {
-                    ids.append(info.id)
-                }
-            }
+            tally.corrupt += page.broken.count
             var matches: [Session] = []
-            for result in ids.isEmpty ? [] : try loader.load(ids) {
-                switch result {
-                case .found(let session):
-                    guard selects(expiry: session.expiry, now: now) else {
-                        tally.notSelected += 1
-                        continue
-                    }
-                    tally.checked += 1
-                    if filter.matches(session.data) { matches.append(session) }
-                case .missing:
-                    continue  // gone since the scan named it
-                case .broken(.notASession):
-                    tally.skipped += 1
-                case .broken:
-                    tally.corrupt += 1
+            for session in page.sessions {
+                guard selects(expiry: session.expiry, now: now) else {
+                    tally.notSelected += 1
+                    continue
                 }
+                tally.checked += 1
+                if filter.matches(session.data) { matches.append(session) }
             }
             tally.matched += matches.count
             if !matches.isEmpty, try visit(matches) == .stop { return .stop }

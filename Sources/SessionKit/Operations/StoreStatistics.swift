@@ -52,27 +52,16 @@ public struct StoreStatistics: Sendable {
         return scratch.count
     }
 
-    /// Reads every session of `store` (ids matching `pattern`), loading through `loader`, a second
-    /// handle on the same store. `afterPage` sees the figures so far and may stop the pass.
-    public static func gather(scanning store: any SessionStore, loadingWith loader: any SessionStore, pattern: String? = nil,
+    /// Reads every session of `store` (ids matching `pattern`) once. `afterPage` sees the figures
+    /// so far and may stop the pass.
+    public static func gather(scanning store: any SessionStore, pattern: String? = nil,
                               pageSize: Int = 500, largest: Int = 10,
                               afterPage: (StoreStatistics) -> ScanControl = { _ in .proceed }) throws -> StoreStatistics {
         var stats = StoreStatistics(now: store.clock.nowMillis(), largest: largest)
-        try store.scan(matching: pattern, pageSize: pageSize, detail: .full) { page in
+        try store.scanSessions(matching: pattern, pageSize: pageSize) { page in
             stats.skipped += page.skipped.count
-            var ids: [String] = []
-            ids.reserveCapacity(page.sessions.count)
-            for info in page.sessions {
-                if info.problem != nil { stats.corrupt += 1 } else { ids.append(info.id) }
-            }
-            for result in ids.isEmpty ? [] : try loader.load(ids) {
-                switch result {
-                case .found(let session): stats.add(session)
-                case .missing: continue  // gone since the scan named it
-                case .broken(.notASession): stats.skipped += 1
-                case .broken: stats.corrupt += 1
-                }
-            }
+            stats.corrupt += page.broken.count
+            for session in page.sessions { stats.add(session) }
             return afterPage(stats)
         }
         return stats

@@ -53,7 +53,6 @@ struct FindCommand: ParsableCommand {
         try reportingErrors {
             let filter = try SessionFilter(parsing: conditions)
             let store = try storeOptions.open()
-            let loader = try storeOptions.open()
             let finder = SessionFinder(filter: filter, pattern: pattern, selection: all ? .all : expired ? .expired : .live)
             let now = store.clock.nowMillis()
             var printer = ListPrinter(format: output, now: now, deadlines: store.capabilities.hasDeadlines)
@@ -61,7 +60,7 @@ struct FindCommand: ParsableCommand {
             var progress = ProgressLine(enabled: Terminal.stderrIsTTY && !Terminal.stdoutIsTTY)
             let limit = self.limit ?? Int.max
             var shown = 0
-            let tally = try finder.run(scanning: store, loadingWith: loader, visit: { matches in
+            let tally = try finder.run(scanning: store, visit: { matches in
                 for session in matches {
                     if shown >= limit { return .stop }
                     printer.row(SessionInfo(session))

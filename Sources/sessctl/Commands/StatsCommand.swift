@@ -35,9 +35,8 @@ struct StatsCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let store = try storeOptions.open()
-            let loader = try storeOptions.open()
             var progress = ProgressLine()
-            let stats = try StoreStatistics.gather(scanning: store, loadingWith: loader, pattern: pattern, largest: top, afterPage: { s in
+            let stats = try StoreStatistics.gather(scanning: store, pattern: pattern, largest: top, afterPage: { s in
                 progress.update("read \(s.sessions + s.corrupt) sessions")
                 return LineEditor.interruptRequested() ? .stop : .proceed
             })
