@@ -141,6 +141,12 @@ public protocol SessionStore: AnyObject {
     /// reading them (a directory listing, a scan of key names); nil when it cannot. For progress
     /// lines: it may count expired sessions and keys that turn out not to be sessions.
     func estimatedCount(matching pattern: String?) throws -> Int?
+
+    /// What the store's connection had to retry since it was opened (redirections followed,
+    /// failovers recovered from, writes of unknown outcome checked again), in one line for people,
+    /// e.g. `37 MOVED redirects, 1 failover`; nil when nothing was retried or the store has no
+    /// connection to retry on (File). Long operations report it at their end.
+    var retrySummary: String? { get }
 }
 
 extension SessionStore {
@@ -203,6 +209,8 @@ extension SessionStore {
     public func dataAsStored(_ data: JSONObject) -> JSONObject { data }
 
     public func estimatedCount(matching pattern: String?) throws -> Int? { nil }
+
+    public var retrySummary: String? { nil }
 
     public func setExpiry(_ id: String, _ expiry: Expiry) throws {
         if try !setExpiry([(id, expiry)])[0].get() { throw SessionError.notFound(store: displayName, id: id) }

@@ -31,6 +31,8 @@ public final class RedisHashStore: SessionStore {
         core = try RedisStoreCore(options: options, displayName: displayName, clock: clock)
     }
 
+    public var retrySummary: String? { core.router.stats.summary }
+
     public func reopened() throws(SessionError) -> any SessionStore {
         try RedisHashStore(options: core.options, displayName: core.displayName, clock: core.clock)
     }

@@ -24,6 +24,8 @@ public final class RedisKVStore: SessionStore {
         core = try RedisStoreCore(options: options, displayName: displayName, clock: clock)
     }
 
+    public var retrySummary: String? { core.router.stats.summary }
+
     public func reopened() throws(SessionError) -> any SessionStore {
         try RedisKVStore(options: core.options, displayName: core.displayName, clock: core.clock)
     }
