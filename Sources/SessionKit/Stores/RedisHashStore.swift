@@ -220,7 +220,7 @@ public final class RedisHashStore: SessionStore {
             }
         }
         var refused = false
-        try core.pipelined(fast.count, format: { n, buffer in
+        try core.pipelined(fast.count, key: { fast[$0].key }, format: { n, buffer in
             let item = fast[n]
             buffer.begin(4)
             buffer.argument("RESTORE")
