@@ -361,7 +361,7 @@ extension RedisRouter {
                 if rounds > Self.maxRounds {
                     throw RedisError(.server, "writes were redirected more than \(Self.maxRounds) times (\(attempt.lastProblem))")
                 }
-                try? topology.refresh(deadline: attempt.deadline)
+                refreshAfterMoved(rounds: rounds, &attempt)
             }
             if Monotonic.now() > attempt.deadline && !(fresh.isEmpty && waiting.isEmpty) {
                 throw RedisError(.server, "the cluster did not settle within \(options.timeout) ms: \(attempt.lastProblem)")

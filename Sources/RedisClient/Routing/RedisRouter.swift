@@ -113,6 +113,18 @@ public final class RedisRouter {
         try? topology.refresh(deadline: attempt.deadline)
     }
 
+    /// Reads the slot map again after a round of MOVED replies; from the third round on, after a
+    /// pause that doubles up to 200 ms. Right after a failover the nodes disagree for some tens
+    /// of milliseconds (the old master already redirects while another node still hands out the
+    /// old map), and rounds without a pause would use up `maxRounds` before they agree.
+    func refreshAfterMoved(rounds: Int, _ attempt: inout Attempt) {
+        if rounds > 2 {
+            Monotonic.sleep(milliseconds: attempt.pause)
+            attempt.pause = min(attempt.pause * 2, 200)
+        }
+        try? topology.refresh(deadline: attempt.deadline)
+    }
+
     // MARK: Reads
 
     /// Sends each key's commands to the node that holds the key and returns each key's replies.
@@ -241,7 +253,7 @@ public final class RedisRouter {
             if rounds > Self.maxRounds {
                 throw RedisError(.server, "commands were redirected more than \(Self.maxRounds) times (\(attempt.lastProblem)); is the cluster resharding in a loop?")
             }
-            if stats.moved > movedBefore { try? topology.refresh(deadline: attempt.deadline) }
+            if stats.moved > movedBefore { refreshAfterMoved(rounds: rounds, &attempt) }
             if mustWait { try backOff(&attempt) }
             if Monotonic.now() > attempt.deadline {
                 throw RedisError(.server, "commands did not find their node within \(options.timeout) ms (\(attempt.lastProblem))")
