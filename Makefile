@@ -16,7 +16,7 @@ BASHDIR = $(DESTDIR)$(PREFIX)/share/bash-completion/completions
 ZSHDIR = $(DESTDIR)$(PREFIX)/share/zsh/site-functions
 FISHDIR = $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
 
-.PHONY: all deps build release demo test test-drills bench bench-migrate man completions install uninstall clean
+.PHONY: all deps build release demo test bench bench-migrate man completions install uninstall clean
 
 all: build
 
@@ -38,11 +38,6 @@ test: deps
 	scripts/check-install.sh
 	scripts/fuzz-gob.sh 100000
 	$(SWIFT) test --skip-build --disable-swift-testing
-
-# Failover drills on the test cluster and Sentinel (timing-sensitive on a busy machine).
-test-drills: deps
-	$(SWIFT) build --build-tests
-	SESSCTL_FAILOVER_DRILLS=1 $(SWIFT) test --skip-build --disable-swift-testing --filter FailoverInTheMiddle
 
 bench: deps
 	@scripts/bench.sh

@@ -9,15 +9,20 @@
 # times, best of BENCH_RUNS (3):
 #   list -o ids, count            cluster vs one node (targets: 1.2x)
 #   list -o ids, count, ndjson    TLS vs plain TCP on the one node (targets: 1.3x)
-# and prints the figures and the ratios. (migrate File -> Cluster comes with the migrate command.)
+# then empties both and writes the same sessions as File sessions (GoFrame's layout, as
+# scripts/bench-migrate.sh does) and times, best of BENCH_RUNS into emptied targets:
+#   migrate File -> Cluster       vs migrate File -> one node (target: 1.5x)
+# and prints the figures and the ratios. Set BENCH_MIGRATE=0 to leave migrate out (the File
+# sessions take about 4 GB of disk, one inode each, in the temp directory).
 # Every server is a child of this script, stopped by its pid when it ends; no other Redis is touched.
 #
-# Environment: BENCH_SESSIONS (1000000), BENCH_RUNS (3), SWIFT (swift).
+# Environment: BENCH_SESSIONS (1000000), BENCH_RUNS (3), BENCH_MIGRATE (1), SWIFT (swift).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 sessions=${BENCH_SESSIONS:-1000000}
 runs=${BENCH_RUNS:-3}
+with_migrate=${BENCH_MIGRATE:-1}
 swift=${SWIFT:-swift}
 prefix="gfsess:"
 
@@ -179,3 +184,55 @@ row "count: cluster vs one node" one-count cluster-count 1.2
 row "list -o ids: TLS vs TCP" one-ids tls-ids 1.3
 row "count: TLS vs TCP" one-count tls-count 1.3
 row "list -o ndjson: TLS vs TCP" one-ndjson tls-ndjson 1.3
+
+[ "$with_migrate" = 1 ] || exit 0
+
+# ---- migrate File -> Cluster vs File -> one node
+flush_all() {
+    redis-cli -p "$single" FLUSHALL >/dev/null
+    for p in "${nodes[@]}"; do redis-cli -p "$p" FLUSHALL >/dev/null; done
+}
+flush_all
+now_ms=$(date +%s%3N)
+echo
+echo "bench: writing $sessions File sessions"
+mkdir -p "$work/files"
+# The same sessions as above (and as scripts/bench-migrate.sh writes): ~200 bytes of JSON, 1h..24h left.
+perl -e '
+    my ($dir, $n, $now) = @ARGV;
+    for my $i (0 .. $n - 1) {
+        my $body = sprintf(q({"cart":[{"price":19.99,"qty":%d,"sku":"A-%d"}],"csrf":"c%031d","last_page":"/account/settings/profile","login_at":%d,"roles":["user","editor"],"user_id":%d,"username":"user%d"}),
+            $i % 9 + 1, $i % 1000, $i, 1795240858 + $i % 86400, 100000 + $i, $i);
+        my $left = 3600000 + ($i * 7919) % 82800000;
+        open(my $f, ">", sprintf("%s/1qbncq5nyf0dn0n%017d.session", $dir, $i)) or die "$!";
+        binmode $f;
+        print $f pack("q<", $now - 86400000 + $left), $body;
+        close $f;
+    }' "$work/files" "$sessions" "$now_ms"
+echo "bench: reading the files once so every run finds them in the page cache"
+find "$work/files" -type f -exec cat {} + >/dev/null
+
+# check_migrate STORE: the run copied every session and failed none, and the store holds them all.
+check_migrate() {
+    grep -q "^copied  *$sessions$" "$work/out.txt" && grep -q "^failed  *0$" "$work/out.txt" \
+        || { echo "bench: migrate to ${1%%\?*} did not copy every session:" >&2; cat "$work/out.txt" "$work/err.txt" >&2; exit 1; }
+    [ "$("$sessctl" count -s "$1")" = "$sessions" ] || { echo "bench: ${1%%\?*} does not hold $sessions sessions after migrate" >&2; exit 1; }
+}
+mnames=(one-migrate cluster-migrate)
+declare -A mtarget=([one-migrate]="$one" [cluster-migrate]="$cluster")
+echo "bench: migrate, best of $runs rounds into emptied targets"
+for _ in $(seq 1 "$runs"); do
+    for name in "${mnames[@]}"; do
+        flush_all
+        start=$EPOCHREALTIME
+        "$sessctl" migrate --from "$work/files" --to "${mtarget[$name]}" >"$work/out.txt" 2>"$work/err.txt" \
+            || { cat "$work/err.txt" >&2; exit 1; }
+        end=$EPOCHREALTIME
+        check_migrate "${mtarget[$name]}"
+        t=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f", b - a }')
+        echo "bench:   $name: ${t}s (load average $(cut -d' ' -f1 /proc/loadavg))"
+        best[$name]=$(awk -v t="$t" -v f="${best[$name]:-}" 'BEGIN { if (f == "" || t < f) f = t; printf "%.3f", f }')
+    done
+done
+printf '\n%-34s %10s %10s %8s %8s\n' "$sessions File sessions" "base (s)" "this (s)" "ratio" "target"
+row "migrate File -> cluster vs one" one-migrate cluster-migrate 1.5

@@ -165,6 +165,12 @@ public protocol SessionStore: AnyObject {
     /// (a Go layout reads the line's `blob`, see `SessionNDJSON`); nil for a store that takes
     /// lines as they are. It runs on the thread that reads the lines.
     var exportLineReader: ExportLineReader? { get }
+
+    /// What the store's connection had to retry since it was opened (redirections followed,
+    /// failovers recovered from, writes of unknown outcome checked again), in one line for people,
+    /// e.g. `37 MOVED redirects, 1 failover`; nil when nothing was retried or the store has no
+    /// connection to retry on (File). Long operations report it at their end.
+    var retrySummary: String? { get }
 }
 
 /// Prepares sessions read from export lines for one store; a line it cannot take throws,
@@ -238,6 +244,8 @@ extension SessionStore {
     public func estimatedCount(matching pattern: String?) throws -> Int? { nil }
 
     public var exportLineReader: ExportLineReader? { nil }
+
+    public var retrySummary: String? { nil }
 
     public func setExpiry(_ id: String, _ expiry: Expiry) throws {
         if try !setExpiry([(id, expiry)])[0].get() { throw SessionError.notFound(store: displayName, id: id) }

@@ -2,8 +2,8 @@ import ArgumentParser
 import SessionKit
 
 /// Runs a `Migration` for `migrate` and `import`: failures on stderr as they happen, a progress
-/// line on a terminal, Ctrl-C to stop after the batch in hand, then the summary on stdout and the
-/// exit status (0; 4 when some sessions failed; 1 when nothing could be done or a store failed;
+/// line on a terminal, Ctrl-C to stop after the batch in hand, then the summary on stdout (and on
+/// stderr what the connections had to retry: redirections, failovers) and the exit status (0; 4 when some sessions failed; 1 when nothing could be done or a store failed;
 /// 130 when interrupted).
 struct MigrationRunner {
     /// Failures printed one per line; beyond this only their number.
@@ -40,12 +40,12 @@ struct MigrationRunner {
             report = try migration.run(from: source, deletingFrom: sourceStore)
         } catch let aborted as MigrationAborted {
             progress.clear()
-            printSummary(aborted.report, failures: failures)
+            printSummary(aborted.report, failures: failures, source: source, deletingFrom: sourceStore)
             Terminal.warn("\(aborted.error.description); stopped: run the same command again to finish")
             throw ExitCode(1)
         }
         progress.clear()
-        printSummary(report, failures: failures)
+        printSummary(report, failures: failures, source: source, deletingFrom: sourceStore)
         if report.interrupted {
             Terminal.warn("interrupted: run the same command again to finish")
             throw ExitCode(130)
@@ -56,7 +56,7 @@ struct MigrationRunner {
         }
     }
 
-    private func printSummary(_ r: MigrationReport, failures: Int) {
+    private func printSummary(_ r: MigrationReport, failures: Int, source: any SessionSource, deletingFrom sourceStore: (any SessionStore)?) {
         if failures > Self.maxFailureLines {
             Terminal.warn("\(failures - Self.maxFailureLines) more failures not shown")
         }
@@ -70,7 +70,22 @@ struct MigrationRunner {
         if r.skippedKeys > 0 {
             Terminal.warn("\(r.skippedKeys) key\(r.skippedKeys == 1 ? "" : "s") in the source that \(r.skippedKeys == 1 ? "is" : "are") not a session skipped, left untouched")
         }
+        for line in Self.retryLines(source: source.retrySummary, deletions: sourceStore?.retrySummary,
+                                    target: migration.target.retrySummary, sourceName: source.displayName,
+                                    targetName: migration.target.displayName) {
+            Terminal.warn(line)
+        }
         Terminal.write(Self.summary(r))
+    }
+
+    /// `retried (target NAME): 37 MOVED redirects, 1 failover`, one line per store connection
+    /// that had to retry anything; none when nothing was retried.
+    static func retryLines(source: String?, deletions: String?, target: String?, sourceName: String, targetName: String) -> [String] {
+        var lines: [String] = []
+        if let source { lines.append("retried (source \(sourceName)): \(source)") }
+        if let deletions { lines.append("retried (source \(sourceName), removing copied sessions): \(deletions)") }
+        if let target { lines.append("retried (target \(targetName)): \(target)") }
+        return lines
     }
 
     /// `copied 12`, `skipped existing 3`, ... one count a line, aligned; a dry run says so first.

@@ -14,8 +14,10 @@ import XCTest
 /// - `pki`: the throwaway CA and certificates they use.
 ///
 /// Everything starts in parallel (about 2.5 s, most of it the cluster's and the sentinels' own
-/// fixed delays). Tests share it: give each test its own key prefix, and run destructive drills
-/// (failover, reshard) so that the deployment is healthy again when they end.
+/// fixed delays). Tests share it: give each test its own key prefix, and leave the deployment
+/// healthy when they end (a reshard moves slots back). Never fail it over: on a loaded machine a
+/// cluster may not settle in time for the next test. Failover drills start a `TestCluster` or
+/// `TestSentinel` of their own (about 3 s) and stop it in `tearDown`.
 public final class RedisDeployments: @unchecked Sendable {
     public let pki: TestPKI
     public let cluster: TestCluster
@@ -134,28 +136,37 @@ public final class TestCluster {
     public let nodes: [RedisServer]
     /// Each node's TLS port, in the order of `nodes`.
     public let tlsPorts: [Int]
-    private let pki: TestPKI
+    private let pki: TestPKI?
 
-    init(pki: TestPKI) throws {
+    /// Starts the nodes and creates the cluster. With a PKI every node also has a TLS port, and the
+    /// cluster bus and replication run over TLS; without one the cluster is plain TCP (`tlsPorts`
+    /// are then the plain ports). `nodeTimeout` is `cluster-node-timeout` in milliseconds.
+    public init(pki: TestPKI?, nodeTimeout: Int = 1000) throws {
         self.pki = pki
         var nodes: [RedisServer] = []
         var tlsPorts: [Int] = []
         do {
             for _ in 0..<6 {
-                let tlsPort = try RedisServer.freePort()
                 let busPort = try RedisServer.freePort()
-                let node = try RedisServer(extraArgs: [
-                    "--tls-port", String(tlsPort), "--cluster-enabled", "yes", "--cluster-port", String(busPort),
-                    "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "1000", "--repl-diskless-sync-delay", "0",
-                    "--shutdown-on-sigterm", "nosave now", "--tls-cluster", "yes", "--tls-replication", "yes",
-                    "--tls-auth-clients", "optional",
-                ] + pki.serverArguments)
+                var args = [
+                    "--cluster-enabled", "yes", "--cluster-port", String(busPort),
+                    "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", String(nodeTimeout), "--repl-diskless-sync-delay", "0",
+                    "--shutdown-on-sigterm", "nosave now",
+                ]
+                var tlsPort: Int?
+                if let pki {
+                    let port = try RedisServer.freePort()
+                    tlsPort = port
+                    args += ["--tls-port", String(port), "--tls-cluster", "yes", "--tls-replication", "yes",
+                             "--tls-auth-clients", "optional"] + pki.serverArguments
+                }
+                let node = try RedisServer(extraArgs: args)
                 nodes.append(node)
-                tlsPorts.append(tlsPort)
+                tlsPorts.append(tlsPort ?? node.port)
             }
             self.nodes = nodes
             self.tlsPorts = tlsPorts
-            try nodes[0].redisCli(pki.cliArguments + ["--cluster", "create"] + tlsPorts.map { "127.0.0.1:\($0)" }
+            try nodes[0].redisCli((pki?.cliArguments ?? []) + ["--cluster", "create"] + tlsPorts.map { "127.0.0.1:\($0)" }
                                   + ["--cluster-replicas", "1", "--cluster-yes"], timeout: 30)
             try waitHealthy()
         } catch {
@@ -316,7 +327,7 @@ public final class TestCluster {
 
     /// `redis-cli --cluster reshard` of `slots` slots from one master to another, over TLS.
     public func reshard(slots: Int, from source: RedisServer, to target: RedisServer) throws {
-        try nodes[0].redisCli(pki.cliArguments + ["--cluster", "reshard", "127.0.0.1:\(tlsPort(of: source))",
+        try nodes[0].redisCli((pki?.cliArguments ?? []) + ["--cluster", "reshard", "127.0.0.1:\(tlsPort(of: source))",
             "--cluster-from", try id(of: source), "--cluster-to", try id(of: target), "--cluster-slots", String(slots),
             "--cluster-yes", "--cluster-pipeline", "100"], timeout: 120)
     }
@@ -330,7 +341,9 @@ public final class TestSentinel {
     public let sentinels: [RedisServer]
     private let directory: String
 
-    init(pki: TestPKI?, replica: Bool, sentinels count: Int) throws {
+    /// Starts the data nodes, then the sentinels once the replica is linked, and waits until every
+    /// sentinel knows the replica and the others. `downAfter` is `down-after-milliseconds`.
+    public init(pki: TestPKI?, replica: Bool, sentinels count: Int, downAfter: Int = 1000) throws {
         directory = NSTemporaryDirectory() + "sessctl-sentinel-" + UUID().uuidString.prefix(8)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let common = ["--repl-diskless-sync-delay", "0", "--shutdown-on-sigterm", "nosave now"]
@@ -352,7 +365,7 @@ public final class TestSentinel {
                 let conf = "\(directory)/sentinel-\(i).conf"
                 try """
                     sentinel monitor \(masterName) 127.0.0.1 \(primary.port) \(count == 1 ? 1 : 2)
-                    sentinel down-after-milliseconds \(masterName) 1000
+                    sentinel down-after-milliseconds \(masterName) \(downAfter)
                     sentinel failover-timeout \(masterName) 10000
 
                     """.write(toFile: conf, atomically: true, encoding: .utf8)

@@ -7,6 +7,14 @@ public struct SessctlRun {
     public let stderr: String
     /// stdout exactly as written (`stdout` decodes it as UTF-8).
     public var stdoutBytes: [UInt8] = []
+
+    public init(status: Int32, stdout: String, stderr: String, stdoutBytes: [UInt8] = []) {
+        self.status = status
+        self.stdout = stdout
+        self.stderr = stderr
+        self.stdoutBytes = stdoutBytes
+    }
+
     public var stdoutLines: [String] { stdout.split(separator: "\n", omittingEmptySubsequences: true).map(String.init) }
     /// The rows of a summary on stdout (`copied            12`): label to value.
     public var summary: [String: String] {

@@ -56,3 +56,28 @@ public struct RedisRouterStats: Sendable, Equatable {
 
     public init() {}
 }
+
+extension RedisRouterStats {
+    /// True when the router only sent commands: nothing was redirected, waited out or retried.
+    public var isEmpty: Bool { self == RedisRouterStats() }
+
+    /// What the router had to retry, in one line for people, e.g.
+    /// `37 MOVED redirects, 1 failover (2 transactions of unknown outcome checked again)`; nil when nothing was retried.
+    public var summary: String? {
+        func count(_ n: Int, _ one: String, _ many: String) -> String { "\(n) \(n == 1 ? one : many)" }
+        var parts: [String] = []
+        if moved > 0 { parts.append(count(moved, "MOVED redirect", "MOVED redirects")) }
+        if asked > 0 { parts.append(count(asked, "ASK redirect", "ASK redirects")) }
+        if retried > 0 { parts.append(count(retried, "TRYAGAIN/CLUSTERDOWN wait", "TRYAGAIN/CLUSTERDOWN waits")) }
+        if failovers > 0 { parts.append(count(failovers, "failover", "failovers")) }
+        // Outside a cluster or Sentinel a lost connection is opened again to the same server.
+        let plainReconnects = reconnected - failovers
+        if plainReconnects > 0 { parts.append(count(plainReconnects, "reconnection", "reconnections")) }
+        var line = parts.joined(separator: ", ")
+        if uncertain > 0 {
+            let checked = count(uncertain, "transaction", "transactions") + " of unknown outcome checked again"
+            line = line.isEmpty ? checked : "\(line) (\(checked))"
+        }
+        return line.isEmpty ? nil : line
+    }
+}

@@ -198,7 +198,11 @@ extension RedisRouter {
                     l.sentCommit = (unit, writes, confirm)
                     l.commit = nil
                     l.unwatch = false
-                } else if l.unwatch {
+                } else if l.unwatch || l.sentRead != nil {
+                    // Every WATCH follows an EXEC or an UNWATCH in its flight: keys left watched
+                    // by an earlier call (whose last unit needed no write) would pile up on the
+                    // connection, each WATCH then costs the server a walk of them all, and a
+                    // change to one of them would abort a later EXEC for nothing.
                     buffer.command([Array("UNWATCH".utf8)])
                     l.unwatch = false
                     l.sentUnwatch = true
@@ -357,7 +361,7 @@ extension RedisRouter {
                 if rounds > Self.maxRounds {
                     throw RedisError(.server, "writes were redirected more than \(Self.maxRounds) times (\(attempt.lastProblem))")
                 }
-                try? topology.refresh(deadline: attempt.deadline)
+                refreshAfterMoved(rounds: rounds, &attempt)
             }
             if Monotonic.now() > attempt.deadline && !(fresh.isEmpty && waiting.isEmpty) {
                 throw RedisError(.server, "the cluster did not settle within \(options.timeout) ms: \(attempt.lastProblem)")

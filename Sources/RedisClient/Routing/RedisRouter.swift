@@ -113,6 +113,18 @@ public final class RedisRouter {
         try? topology.refresh(deadline: attempt.deadline)
     }
 
+    /// Reads the slot map again after a round of MOVED replies; from the third round on, after a
+    /// pause that doubles up to 200 ms. Right after a failover the nodes disagree for some tens
+    /// of milliseconds (the old master already redirects while another node still hands out the
+    /// old map), and rounds without a pause would use up `maxRounds` before they agree.
+    func refreshAfterMoved(rounds: Int, _ attempt: inout Attempt) {
+        if rounds > 2 {
+            Monotonic.sleep(milliseconds: attempt.pause)
+            attempt.pause = min(attempt.pause * 2, 200)
+        }
+        try? topology.refresh(deadline: attempt.deadline)
+    }
+
     // MARK: Reads
 
     /// Sends each key's commands to the node that holds the key and returns each key's replies.
@@ -241,12 +253,73 @@ public final class RedisRouter {
             if rounds > Self.maxRounds {
                 throw RedisError(.server, "commands were redirected more than \(Self.maxRounds) times (\(attempt.lastProblem)); is the cluster resharding in a loop?")
             }
-            if stats.moved > movedBefore { try? topology.refresh(deadline: attempt.deadline) }
+            if stats.moved > movedBefore { refreshAfterMoved(rounds: rounds, &attempt) }
             if mustWait { try backOff(&attempt) }
             if Monotonic.now() > attempt.deadline {
                 throw RedisError(.server, "commands did not find their node within \(options.timeout) ms (\(attempt.lastProblem))")
             }
             pending = retry
         }
+    }
+}
+
+extension RedisRouter {
+    /// Sends one command per item to the master that holds `keys[i]`, formatted in place by
+    /// `format(i, &buffer)`; every node gets its whole flight before any reply is read, so the
+    /// masters of a cluster work at once. Each reply that is not an error goes to `reply`.
+    ///
+    /// No rule is followed here: an item whose reply is an error (MOVED, ASK, TRYAGAIN,
+    /// CLUSTERDOWN, READONLY, or any other), whose slot has no master, or whose node failed is
+    /// left alone, and its index is returned for the caller to send through `transact`, which
+    /// follows the rules (and finds out what happened to a write whose connection failed). So
+    /// it suits commands that change nothing when they fail, such as `SET ... NX`.
+    public func sendOnce(keys: [[UInt8]], format: (Int, inout RedisCommandBuffer) -> Void,
+                         reply: (Int, RedisReplyView) -> Void) -> [Int] {
+        var left: [Int] = []
+        var flights: [(node: RedisNode, items: [Int])] = []
+        var flightOf: [ObjectIdentifier: Int] = [:]
+        for i in keys.indices {
+            guard let node = try? topology.node(forSlot: slot(keys[i])) else {
+                left.append(i)
+                continue
+            }
+            if let f = flightOf[ObjectIdentifier(node)] {
+                flights[f].items.append(i)
+            } else {
+                flightOf[ObjectIdentifier(node)] = flights.count
+                flights.append((node, [i]))
+            }
+        }
+        var sent: [(node: RedisNode, connection: RedisConnection, items: [Int])] = []
+        for flight in flights {
+            do {
+                let connection = try flight.node.connection()
+                var buffer = RedisCommandBuffer(capacity: 128 * flight.items.count)
+                for i in flight.items { format(i, &buffer) }
+                try connection.send(buffer)
+                sent.append((flight.node, connection, flight.items))
+            } catch {
+                flight.node.drop()
+                left += flight.items
+            }
+        }
+        for flight in sent {
+            var done = 0
+            while done < flight.items.count {
+                let n = min(1_000, flight.items.count - done)
+                guard let replies = try? flight.connection.receiveRaw(n) else {
+                    // What the rest did is unknown: the caller reads them back.
+                    flight.node.drop()
+                    left += flight.items[done...]
+                    break
+                }
+                for j in 0..<n {
+                    let i = flight.items[done + j]
+                    if replies[j].isError { left.append(i) } else { reply(i, replies[j]) }
+                }
+                done += n
+            }
+        }
+        return left
     }
 }

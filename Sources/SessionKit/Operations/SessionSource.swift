@@ -5,6 +5,13 @@ public protocol SessionSource {
 
     /// Visits the sessions a page at a time, as `SessionStore.scanSessions` does.
     func sessionPages(pageSize: Int, _ visit: (SessionPage) throws -> ScanControl) throws
+
+    /// What reading it had to retry, as `SessionStore.retrySummary` says; nil for none.
+    var retrySummary: String? { get }
+}
+
+extension SessionSource {
+    public var retrySummary: String? { nil }
 }
 
 /// The sessions of a store whose ids match a glob (all when nil).
@@ -18,6 +25,8 @@ public struct StoreSessions: SessionSource {
     }
 
     public var displayName: String { store.displayName }
+
+    public var retrySummary: String? { store.retrySummary }
 
     public func sessionPages(pageSize: Int, _ visit: (SessionPage) throws -> ScanControl) throws {
         try store.scanSessions(matching: pattern, pageSize: pageSize, visit)

@@ -46,6 +46,8 @@ public final class ReadOnlyStore: SessionStore {
 
     public func estimatedCount(matching pattern: String?) throws -> Int? { try base.estimatedCount(matching: pattern) }
 
+    public var retrySummary: String? { base.retrySummary }
+
     public func load(_ ids: [String]) throws -> [LoadResult] {
         try base.load(ids)
     }

@@ -302,6 +302,8 @@ public final class RedisGoStore: SessionStore {
         }
     }
 
+    public var retrySummary: String? { core.router.stats.summary }
+
     public func reopened() throws(SessionError) -> any SessionStore {
         try RedisGoStore(options: core.options, layout: layout, displayName: core.displayName, clock: core.clock)
     }

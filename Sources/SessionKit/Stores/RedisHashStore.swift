@@ -31,6 +31,8 @@ public final class RedisHashStore: SessionStore {
         core = try RedisStoreCore(options: options, displayName: displayName, clock: clock)
     }
 
+    public var retrySummary: String? { core.router.stats.summary }
+
     public func reopened() throws(SessionError) -> any SessionStore {
         try RedisHashStore(options: core.options, displayName: core.displayName, clock: core.clock)
     }
@@ -222,7 +224,7 @@ public final class RedisHashStore: SessionStore {
             }
         }
         var refused = false
-        try core.pipelined(fast.count, format: { n, buffer in
+        try core.pipelined(fast.count, key: { fast[$0].key }, format: { n, buffer in
             let item = fast[n]
             buffer.begin(4)
             buffer.argument("RESTORE")

@@ -24,6 +24,8 @@ public final class RedisKVStore: SessionStore {
         core = try RedisStoreCore(options: options, displayName: displayName, clock: clock)
     }
 
+    public var retrySummary: String? { core.router.stats.summary }
+
     public func reopened() throws(SessionError) -> any SessionStore {
         try RedisKVStore(options: core.options, displayName: core.displayName, clock: core.clock)
     }
@@ -207,7 +209,7 @@ public final class RedisKVStore: SessionStore {
         body.reserveCapacity(1024)
         let prefix = core.prefixBytes
         try writes.withUnsafeBufferPointer { writes in
-            try core.pipelined(fast.count, format: { n, buffer in
+            try core.pipelined(fast.count, key: { core.key(writes[fast[$0].index].session.id) }, format: { n, buffer in
                 let (i, ttl) = fast[n]
                 buffer.begin(ttl == nil ? 4 : 6)
                 buffer.argument("SET")

@@ -11,13 +11,22 @@ extension RedisStoreCore {
     /// Sends `count` commands, `format(i, &buffer)` appending exactly one command for item `i`,
     /// then hands each reply, in order, to `reply`.
     ///
-    /// Only on one server: these writes bypass the router's rules (they are not resent after a
-    /// redirect or a failover, whose outcome is unknown), so on a cluster or through Sentinel
-    /// nothing is sent and no reply is handed over: every item takes the general path
-    /// (`transact`), which routes each key and settles uncertain writes.
-    func pipelined(_ count: Int, format: (Int, inout RedisCommandBuffer) -> Void,
+    /// These writes bypass the router's rules (they are not resent after a redirect or a
+    /// failover, whose outcome is unknown). On one server a failure ends the batch. In a cluster
+    /// each command goes to its slot's master (`key(i)`), all masters at once, and an item whose
+    /// reply is an error (a redirect, CLUSTERDOWN) or whose node failed gets no reply: it takes
+    /// the general path (`transact`), which follows the rules and reads back what an interrupted
+    /// write did; so the commands must change nothing when they fail (`SET ... NX`). Through
+    /// Sentinel nothing is sent and every item takes the general path, whose writes wait for the
+    /// replica (a write the old master took just before a failover would be lost).
+    func pipelined(_ count: Int, key: (Int) -> [UInt8], format: (Int, inout RedisCommandBuffer) -> Void,
                    reply: (Int, RedisReplyView) -> Void) throws(SessionError) {
-        guard count > 0, options.deployment == .server else { return }
+        guard count > 0 else { return }
+        if case .cluster = options.deployment {
+            _ = router.sendOnce(keys: (0..<count).map(key), format: format, reply: reply)
+            return
+        }
+        guard options.deployment == .server else { return }
         let connection = try run { try router.connection(forKey: []) }
         var buffer = RedisCommandBuffer(capacity: Self.sendChunkBytes + (16 << 10))
         for i in 0..<count {
