@@ -16,7 +16,7 @@ BASHDIR = $(DESTDIR)$(PREFIX)/share/bash-completion/completions
 ZSHDIR = $(DESTDIR)$(PREFIX)/share/zsh/site-functions
 FISHDIR = $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
 
-.PHONY: all deps build release demo test bench bench-migrate man completions install uninstall clean
+.PHONY: all deps build release demo test bench bench-migrate bench-cluster man completions install uninstall clean
 
 all: build
 
@@ -45,6 +45,10 @@ bench: deps
 # migrate of 1,000,000 sessions File -> Redis-KV and KV -> Hash against redis-cli --pipe.
 bench-migrate: deps
 	@scripts/bench-migrate.sh
+
+# A 3-master cluster against one node (list, count, migrate), TLS against plain TCP.
+bench-cluster: deps
+	@scripts/bench-cluster.sh
 
 # Generated from the command tree (plus man/sections.mdoc) and committed; `make test` checks them.
 man completions: deps

@@ -3,8 +3,8 @@ import SessionKit
 
 /// Runs a `Migration` for `migrate` and `import`: failures on stderr as they happen, a progress
 /// line on a terminal, Ctrl-C to stop after the batch in hand, then the summary on stdout (and on
-/// stderr what the connections had to retry: redirections, failovers) and the exit status (0; 4 when some sessions failed; 1 when nothing could be done or a store failed;
-/// 130 when interrupted).
+/// stderr what the connections had to retry: redirections, failovers) and the exit status (0; 4
+/// when some sessions failed; 1 when nothing could be done or a store failed; 130 when interrupted).
 struct MigrationRunner {
     /// Failures printed one per line; beyond this only their number.
     static let maxFailureLines = 1000
