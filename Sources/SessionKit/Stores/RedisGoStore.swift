@@ -260,45 +260,31 @@ public final class RedisGoStore: SessionStore {
     // MARK: Reading
 
     public func scan(matching pattern: String?, pageSize: Int, detail: ScanDetail, _ visit: (ScanPage) throws -> ScanControl) throws {
-        let layout = RedisStoreCore.ScanLayout(redisType: "string", metadata: { buffer, keys in
-            for i in 0..<keys.count {
-                buffer.begin(2)
-                buffer.argument("GET")
-                buffer.argument(keys[i].bytes)
-                buffer.begin(2)
-                buffer.argument("PTTL")
-                buffer.argument(keys[i].bytes)
-            }
-        }, commands: { key in
-            [RedisStoreCore.command("GET", key), RedisStoreCore.command("PTTL", key)]
-        }, classify: { [self] id, n, _, replies, base, now, _ in
-            let value = replies[base + 2 * n]
-            if value.isError {
-                return value.bytes.starts(with: "WRONGTYPE".utf8) ? .wrongType : .failed(String(decoding: value.bytes, as: UTF8.self))
-            }
-            guard value.isBulk, let ttl = replies[base + 2 * n + 1].integer, let expiry = RedisStoreCore.expiry(pttl: .integer(ttl), now: now) else { return .gone }
+        try core.scan(pattern: pattern, pageSize: pageSize, detail: detail, layout: scanLayout) { try visit($0.scanPage) }
+    }
+
+    public func scanSessions(matching pattern: String?, pageSize: Int, _ visit: (SessionPage) throws -> ScanControl) throws {
+        try core.scan(pattern: pattern, pageSize: pageSize, detail: .full, withData: true, layout: scanLayout) { try visit($0.sessionPage) }
+    }
+
+    public func estimatedCount(matching pattern: String?) throws -> Int? {
+        try core.estimatedCount(matching: pattern, layout: scanLayout)
+    }
+
+    /// GET and PTTL per key.
+    private var scanLayout: RedisStoreCore.ScanLayout {
+        RedisStoreCore.readAndTTL(redisType: "string", read: "GET") { [self] id, value, expiry, withData in
+            guard value.isBulk else { return .gone }
             let bytes = Array(value.bytes)
+            if withData {
+                switch session(id: id, key: core.key(id), bytes: bytes, ttl: expiry) {
+                case .success(let s): return .loaded(s)
+                case .failure(let e): return .broken(e)
+                }
+            }
             let s = summary(bytes)
             return .session(SessionInfo(id: id, size: bytes.count, keyCount: s.keys, expiry: Self.expiry(ttl: expiry, deadline: s.deadline),
                                         lastWrite: nil, problem: s.problem, deadline: s.deadline?.unixMillis))
-        })
-        try core.scan(pattern: pattern, pageSize: pageSize, detail: detail, layout: layout) { try visit($0.scanPage) }
-    }
-
-    /// Whole sessions page by page: a scan of this handle, each page loaded through a second one
-    /// (the scan keeps its next page in flight on this connection).
-    public func scanSessions(matching pattern: String?, pageSize: Int, _ visit: (SessionPage) throws -> ScanControl) throws {
-        let other = try reopened()
-        try scan(matching: pattern, pageSize: pageSize, detail: .full) { page in
-            var out = SessionPage(sessions: [], broken: [], skipped: page.skipped)
-            for (info, loaded) in zip(page.sessions, try other.load(page.sessions.map(\.id))) {
-                switch loaded {
-                case .found(let s): out.sessions.append(s)
-                case .missing: continue
-                case .broken(let e): out.broken.append(BrokenSession(id: info.id, error: e))
-                }
-            }
-            return try visit(out)
         }
     }
 
@@ -322,19 +308,28 @@ public final class RedisGoStore: SessionStore {
             case .success(.notSession(let reason)):
                 results[i] = .broken(.notASession(store: displayName, key: RedisStoreCore.text(key), reason: reason))
             case .success(.stored(let bytes, let ttl)):
-                switch decode(bytes) {
-                case .failure(let p): results[i] = .broken(corrupt(key, p))
-                case .success(let c):
-                    var session = Session(id: ids[i], data: c.data, expiry: Self.expiry(ttl: ttl, deadline: c.deadline), size: bytes.count,
-                                          escapeStyle: c.style, revision: Revision(bytes, data: c.data), goTypes: c.goTypes, deadline: c.deadline)
-                    var blob = StoredBlob(layout: layoutName, serializer: c.gobValues == nil ? "json" : "gob", bytes: bytes, location: displayName)
-                    blob.holds = StoredBlob.Holds(data: c.data, values: c.gobValues, deadline: c.deadline)
-                    session.storedBlob = blob
-                    results[i] = .found(session)
+                switch session(id: ids[i], key: key, bytes: bytes, ttl: ttl) {
+                case .success(let s): results[i] = .found(s)
+                case .failure(let e): results[i] = .broken(e)
                 }
             }
         }
         return results.map { $0! }
+    }
+
+    /// The session stored at `key` as `bytes` with the Redis TTL `ttl`, with its exact bytes kept.
+    private func session(id: String, key: [UInt8], bytes: [UInt8], ttl: Expiry) -> Result<Session, SessionError> {
+        switch decode(bytes) {
+        case .failure(let p):
+            return .failure(corrupt(key, p))
+        case .success(let c):
+            var session = Session(id: id, data: c.data, expiry: Self.expiry(ttl: ttl, deadline: c.deadline), size: bytes.count,
+                                  escapeStyle: c.style, revision: Revision(bytes, data: c.data), goTypes: c.goTypes, deadline: c.deadline)
+            var blob = StoredBlob(layout: layoutName, serializer: c.gobValues == nil ? "json" : "gob", bytes: bytes, location: displayName)
+            blob.holds = StoredBlob.Holds(data: c.data, values: c.gobValues, deadline: c.deadline)
+            session.storedBlob = blob
+            return .success(session)
+        }
     }
 
     // MARK: Writing

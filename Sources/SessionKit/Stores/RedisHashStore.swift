@@ -133,23 +133,8 @@ public final class RedisHashStore: SessionStore {
 
     /// HGETALL and PTTL per key.
     private var scanLayout: RedisStoreCore.ScanLayout {
-        RedisStoreCore.ScanLayout(redisType: "hash", metadata: { buffer, keys in
-            for i in 0..<keys.count {
-                buffer.begin(2)
-                buffer.argument("HGETALL")
-                buffer.argument(keys[i].bytes)
-                buffer.begin(2)
-                buffer.argument("PTTL")
-                buffer.argument(keys[i].bytes)
-            }
-        }, commands: { key in
-            [RedisStoreCore.command("HGETALL", key), RedisStoreCore.command("PTTL", key)]
-        }, classify: { [self] id, n, _, replies, base, now, withData in
-            let fields = replies[base + 2 * n]
-            if fields.isError {
-                return fields.bytes.starts(with: "WRONGTYPE".utf8) ? .wrongType : .failed(String(decoding: fields.bytes, as: UTF8.self))
-            }
-            guard fields.count > 0, let ttl = replies[base + 2 * n + 1].integer, let expiry = RedisStoreCore.expiry(pttl: .integer(ttl), now: now) else { return .gone }
+        RedisStoreCore.readAndTTL(redisType: "hash", read: "HGETALL") { [self] id, fields, expiry, withData in
+            guard fields.count > 0 else { return .gone }
             if withData {
                 var list: [Field] = []
                 list.reserveCapacity(fields.count / 2)
@@ -163,18 +148,11 @@ public final class RedisHashStore: SessionStore {
             var size = 0
             for i in 0..<fields.count { size += fields[i].bytes.count }
             return .session(SessionInfo(id: id, size: size, keyCount: fields.count / 2, expiry: expiry, lastWrite: nil))
-        })
+       }
     }
 
-    /// With a prefix, the keys under it (names only, as `count` does); without one, nil.
     public func estimatedCount(matching pattern: String?) throws -> Int? {
-        guard !core.prefixBytes.isEmpty else { return nil }
-        var count = 0
-        try scan(matching: pattern, pageSize: 1000, detail: .ids) { page in
-            count += page.sessions.count
-            return .proceed
-        }
-        return count
+        try core.estimatedCount(matching: pattern, layout: scanLayout)
     }
 
     public func load(_ ids: [String]) throws -> [LoadResult] {

@@ -109,23 +109,8 @@ public final class RedisKVStore: SessionStore {
     /// GET and PTTL per key. (Whatever command touches a key first pays most of the cost; one
     /// MGET per page was measured slower, and STRLEN is hardly cheaper than GET.)
     private var scanLayout: RedisStoreCore.ScanLayout {
-        RedisStoreCore.ScanLayout(redisType: "string", metadata: { buffer, keys in
-            for i in 0..<keys.count {
-                buffer.begin(2)
-                buffer.argument("GET")
-                buffer.argument(keys[i].bytes)
-                buffer.begin(2)
-                buffer.argument("PTTL")
-                buffer.argument(keys[i].bytes)
-            }
-        }, commands: { key in
-            [RedisStoreCore.command("GET", key), RedisStoreCore.command("PTTL", key)]
-        }, classify: { [self] id, n, _, replies, base, now, withData in
-            let value = replies[base + 2 * n]
-            if value.isError {
-                return value.bytes.starts(with: "WRONGTYPE".utf8) ? .wrongType : .failed(String(decoding: value.bytes, as: UTF8.self))
-            }
-            guard value.isBulk, let ttl = replies[base + 2 * n + 1].integer, let expiry = RedisStoreCore.expiry(pttl: .integer(ttl), now: now) else { return .gone }
+        RedisStoreCore.readAndTTL(redisType: "string", read: "GET") { [self] id, value, expiry, withData in
+            guard value.isBulk else { return .gone }
             if withData {
                 let bytes = Array(value.bytes)
                 if case .notAnObject = Self.shape(bytes) { return .skipped("a string that is not a JSON object") }
@@ -144,18 +129,11 @@ public final class RedisKVStore: SessionStore {
                 return .session(SessionInfo(id: id, size: bytes.count, keyCount: nil, expiry: expiry, lastWrite: nil,
                                             problem: "invalid JSON at byte \(e.offset) of the value: \(e.reason)"))
             }
-        })
+       }
     }
 
-    /// With a prefix, the keys under it (names only, as `count` does); without one, nil.
     public func estimatedCount(matching pattern: String?) throws -> Int? {
-        guard !core.prefixBytes.isEmpty else { return nil }
-        var count = 0
-        try scan(matching: pattern, pageSize: 1000, detail: .ids) { page in
-            count += page.sessions.count
-            return .proceed
-        }
-        return count
+        try core.estimatedCount(matching: pattern, layout: scanLayout)
     }
 
     public func load(_ ids: [String]) throws -> [LoadResult] {

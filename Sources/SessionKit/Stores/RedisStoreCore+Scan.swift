@@ -31,6 +31,44 @@ extension RedisStoreCore {
         let classify: (_ id: String, _ n: Int, _ count: Int, _ replies: RedisRawReplies, _ base: Int, _ now: Int64, _ withData: Bool) -> ScanEntry
     }
 
+    /// How a store whose keys are read with one command each (`GET`, `HGETALL`) plus `PTTL`
+    /// scans: an error reply ends the scan (WRONGTYPE: a key of another type), a key whose PTTL
+    /// says it is gone is gone, and `entry` makes the rest of the value read and its expiry.
+    static func readAndTTL(redisType: String, read: StaticString,
+                           entry: @escaping (_ id: String, _ value: RedisReplyView, _ expiry: Expiry, _ withData: Bool) -> ScanEntry) -> ScanLayout {
+        ScanLayout(redisType: redisType, metadata: { buffer, keys in
+            for i in 0..<keys.count {
+                buffer.begin(2)
+                buffer.argument(read)
+                buffer.argument(keys[i].bytes)
+                buffer.begin(2)
+                buffer.argument("PTTL")
+                buffer.argument(keys[i].bytes)
+            }
+        }, commands: { key in
+            [command("\(read)", key), command("PTTL", key)]
+        }, classify: { id, n, _, replies, base, now, withData in
+            let value = replies[base + 2 * n]
+            if value.isError {
+                return value.bytes.starts(with: "WRONGTYPE".utf8) ? .wrongType : .failed(String(decoding: value.bytes, as: UTF8.self))
+            }
+            guard let ttl = replies[base + 2 * n + 1].integer, let expiry = expiry(pttl: .integer(ttl), now: now) else { return .gone }
+            return entry(id, value, expiry, withData)
+        })
+    }
+
+    /// With a prefix, the keys under it matching `pattern` (names only, as `count` does); nil
+    /// without one (the keys would be the whole database's).
+    func estimatedCount(matching pattern: String?, layout: ScanLayout) throws -> Int? {
+        guard !prefixBytes.isEmpty else { return nil }
+        var count = 0
+        try scan(pattern: pattern, pageSize: 1000, detail: .ids, layout: layout) { page in
+            count += page.infos.count
+            return .proceed
+        }
+        return count
+    }
+
     /// One page as the shared loop collects it: infos for `scan`, sessions for `scanSessions`.
     struct CorePage {
         var infos: [SessionInfo] = []
