@@ -233,11 +233,7 @@ public final class RedisGoStore: SessionStore {
 
     // MARK: A key's state
 
-    private enum State {
-        case missing
-        case notSession(String)
-        case stored([UInt8], Expiry)
-    }
+    private typealias State = RedisStoreCore.KeyState<[UInt8]>
 
     private static func readCommands(_ key: [UInt8]) -> [[[UInt8]]] {
         [RedisStoreCore.command("TYPE", key), RedisStoreCore.command("GET", key), RedisStoreCore.command("PTTL", key)]
@@ -295,26 +291,9 @@ public final class RedisGoStore: SessionStore {
     }
 
     public func load(_ ids: [String]) throws -> [LoadResult] {
-        var results = [LoadResult?](repeating: nil, count: ids.count)
-        let valid = core.validIndices(ids) { i, error in results[i] = .broken(error) }
-        let keys = valid.map { core.key(ids[$0]) }
-        let replies = try core.read(keys, Self.readCommands)
-        let now = clock.nowMillis()
-        for (n, i) in valid.enumerated() {
-            let key = keys[n]
-            switch state(replies[n], key: key, now: now) {
-            case .failure(let e): results[i] = .broken(e)
-            case .success(.missing): results[i] = .missing
-            case .success(.notSession(let reason)):
-                results[i] = .broken(.notASession(store: displayName, key: RedisStoreCore.text(key), reason: reason))
-            case .success(.stored(let bytes, let ttl)):
-                switch session(id: ids[i], key: key, bytes: bytes, ttl: ttl) {
-                case .success(let s): results[i] = .found(s)
-                case .failure(let e): results[i] = .broken(e)
-                }
-            }
+        try core.load(ids, read: Self.readCommands, state: state) { id, key, bytes, ttl in
+            session(id: id, key: key, bytes: bytes, ttl: ttl)
         }
-        return results.map { $0! }
     }
 
     /// The session stored at `key` as `bytes` with the Redis TTL `ttl`, with its exact bytes kept.

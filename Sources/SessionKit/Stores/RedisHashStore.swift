@@ -53,11 +53,7 @@ public final class RedisHashStore: SessionStore {
         var value: [UInt8]
     }
 
-    private enum State {
-        case missing
-        case notSession(String)
-        case stored([Field], Expiry)
-    }
+    private typealias State = RedisStoreCore.KeyState<[Field]>
 
     private static func readCommands(_ key: [UInt8]) -> [[[UInt8]]] {
         [RedisStoreCore.command("TYPE", key), RedisStoreCore.command("HGETALL", key), RedisStoreCore.command("PTTL", key)]
@@ -156,22 +152,9 @@ public final class RedisHashStore: SessionStore {
     }
 
     public func load(_ ids: [String]) throws -> [LoadResult] {
-        var results = [LoadResult?](repeating: nil, count: ids.count)
-        let valid = core.validIndices(ids) { i, error in results[i] = .broken(error) }
-        let keys = valid.map { core.key(ids[$0]) }
-        let replies = try core.read(keys, Self.readCommands)
-        let now = clock.nowMillis()
-        for (n, i) in valid.enumerated() {
-            switch state(replies[n], key: keys[n], now: now) {
-            case .failure(let e): results[i] = .broken(e)
-            case .success(.missing): results[i] = .missing
-            case .success(.notSession(let reason)):
-                results[i] = .broken(.notASession(store: displayName, key: RedisStoreCore.text(keys[n]), reason: reason))
-            case .success(.stored(let fields, let expiry)):
-                results[i] = .found(session(id: ids[i], fields: fields, expiry: expiry))
-            }
+        try core.load(ids, read: Self.readCommands, state: state) { id, _, fields, expiry in
+            .success(session(id: id, fields: fields, expiry: expiry))
         }
-        return results.map { $0! }
     }
 
     // MARK: Writing

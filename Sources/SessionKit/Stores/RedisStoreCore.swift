@@ -235,6 +235,40 @@ final class RedisStoreCore {
         return valid
     }
 
+    /// What a session key holds, as a layout reads it: nothing, something that is not one of its
+    /// sessions (and why), or its stored form with the key's expiry.
+    enum KeyState<Stored> {
+        case missing
+        case notSession(String)
+        case stored(Stored, Expiry)
+    }
+
+    /// `load` of a layout: each valid id's key read with `read`, its replies turned into a
+    /// `state`, and a stored one into its `session`.
+    func load<Stored>(_ ids: [String], read: ([UInt8]) -> [[[UInt8]]],
+                      state: (ArraySlice<RedisReply>, [UInt8], Int64) -> Result<KeyState<Stored>, SessionError>,
+                      session: (_ id: String, _ key: [UInt8], Stored, Expiry) -> Result<Session, SessionError>) throws(SessionError) -> [LoadResult] {
+        var results = [LoadResult?](repeating: nil, count: ids.count)
+        let valid = validIndices(ids) { i, error in results[i] = .broken(error) }
+        let keys = valid.map { key(ids[$0]) }
+        let replies = try self.read(keys, read)
+        let now = clock.nowMillis()
+        for (n, i) in valid.enumerated() {
+            switch state(replies[n], keys[n], now) {
+            case .failure(let e): results[i] = .broken(e)
+            case .success(.missing): results[i] = .missing
+            case .success(.notSession(let reason)):
+                results[i] = .broken(.notASession(store: displayName, key: Self.text(keys[n]), reason: reason))
+            case .success(.stored(let stored, let expiry)):
+                switch session(ids[i], keys[n], stored, expiry) {
+                case .success(let s): results[i] = .found(s)
+                case .failure(let e): results[i] = .broken(e)
+                }
+            }
+        }
+        return results.map { $0! }
+    }
+
     /// `transact` over session ids, each checked first, with each key's replies turned into the
     /// layout's `state` before `decide` (which gets the item's index in `ids`).
     func batch<State, Out>(
