@@ -155,6 +155,13 @@ final class BulkDeleteTests: XCTestCase {
         dir.write("1qbncq5nyf0dn0nrszirtnac000tp60h.session.bak", old + Array("{}".utf8))
         dir.write(".hidden.session", old + Array("{}".utf8))
         mkdir(dir.file("folder.session"), 0o755)
+        // Temp files of killed sessctl writes: the one older than an hour goes, the fresh one
+        // (a write that may still be running) and a look-alike that is not a file stay.
+        dir.write(".sessctl-4242-1-77.tmp", old + Array("{}".utf8))
+        var aged = [timeval(tv_sec: time(nil) - 7200, tv_usec: 0), timeval(tv_sec: time(nil) - 7200, tv_usec: 0)]
+        XCTAssertEqual(utimes(dir.file(".sessctl-4242-1-77.tmp"), &aged), 0)
+        dir.write(".sessctl-4242-2-78.tmp", old + Array("{}".utf8))
+        mkdir(dir.file(".sessctl-4242-3-79.tmp"), 0o755)
         let expired = Fixtures.sessions(backend: "file").filter { $0.expired == true && !$0.encrypted }.map(\.id).sorted()
         XCTAssertEqual(expired.count, 2)
         let before = dir.names()
@@ -168,11 +175,13 @@ final class BulkDeleteTests: XCTestCase {
         XCTAssertEqual(dry.status, 0, dry.stderr)
         XCTAssertEqual(dry.stdoutLines.sorted(), expired)
         XCTAssertTrue(dry.stderr.contains("would delete 2 expired sessions"), dry.stderr)
+        XCTAssertTrue(dry.stderr.contains("dry run: would remove 1 leftover temp file of interrupted sessctl writes"), dry.stderr)
         XCTAssertEqual(dir.names(), before)
 
         let purge = Sessctl.run(["purge", "-s", dir.path, "--expired", "--yes"])
         XCTAssertEqual(purge.status, 0, purge.stderr)
-        XCTAssertEqual(dir.names(), before.filter { !expired.map { "\($0).session" }.contains($0) })
+        XCTAssertEqual(dir.names(), before.filter { !expired.map { "\($0).session" }.contains($0) && $0 != ".sessctl-4242-1-77.tmp" })
+        XCTAssertTrue(purge.stderr.contains("removed 1 leftover temp file of interrupted sessctl writes"), purge.stderr)
         XCTAssertTrue(purge.stderr.contains("corrupt"), "the corrupt ones are mentioned: \(purge.stderr)")
 
         XCTAssertEqual(Sessctl.run(["purge", "-s", dir.path]).status, 64, "say what to purge")

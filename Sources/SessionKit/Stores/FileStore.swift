@@ -361,6 +361,30 @@ public final class FileStore: SessionStore, Sendable {
         return "\(directory)/.sessctl-\(getpid())-\(FileStore.tempCounter)-\(UInt32.random(in: 0...UInt32.max)).tmp"
     }
 
+    /// The temp files a sessctl write left behind when it was killed before it could remove
+    /// them (`.sessctl-*.tmp`), last changed more than an hour ago (no write takes that long);
+    /// never a session. With `remove`, each is removed; the names either way.
+    public func leftoverTempFiles(remove: Bool) throws -> [String] {
+        let reader = try directoryReader()
+        let dir = reader.descriptor
+        let cutoff = clock.nowMillis() / 1000 - 3600
+        var found: [String] = []
+        while true {
+            let names = reader.next(4096)
+            if names.isEmpty { break }
+            for name in names where name.hasPrefix(".sessctl-") && name.hasSuffix(".tmp") {
+                var st = stat()
+                guard fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == 0, (st.st_mode & S_IFMT) == S_IFREG,
+                      Int64(st.st_mtim.tv_sec) < cutoff else { continue }
+                if remove && unlinkat(dir, name, 0) != 0 && errno != ENOENT {
+                    throw SessionError.io(location: "\(directory)/\(name)", reason: "cannot remove: \(String(cString: strerror(errno)))")
+                }
+                found.append(name)
+            }
+        }
+        return found.sorted()
+    }
+
     /// The mode and owner a new session file gets, as GoFrame creates it: 0777 less the umask;
     /// owned by the directory's owner when we are root.
     func newFileOwnership() -> (mode: mode_t, uid: uid_t, gid: gid_t) {
