@@ -71,17 +71,7 @@ start_server() {
 now_ms=$(date +%s%3N)
 echo "bench: writing $sessions File sessions"
 mkdir -p "$work/files"
-perl -e '
-    my ($dir, $n, $now) = @ARGV;
-    for my $i (0 .. $n - 1) {
-        my $body = sprintf(q({"cart":[{"price":19.99,"qty":%d,"sku":"A-%d"}],"csrf":"c%031d","last_page":"/account/settings/profile","login_at":%d,"roles":["user","editor"],"user_id":%d,"username":"user%d"}),
-            $i % 9 + 1, $i % 1000, $i, 1795240858 + $i % 86400, 100000 + $i, $i);
-        my $left = 3600000 + ($i * 7919) % 82800000;
-        open(my $f, ">", sprintf("%s/1qbncq5nyf0dn0n%017d.session", $dir, $i)) or die "$!";
-        binmode $f;
-        print $f pack("q<", $now - 86400000 + $left), $body;
-        close $f;
-    }' "$work/files" "$sessions" "$now_ms"
+perl scripts/write-file-sessions.pl "$work/files" "$sessions" "$now_ms"
 
 # The same sessions as RESP: KV (SET key json PX ttl) and Hash (HSET key fields..., PEXPIRE key ttl).
 cat > "$work/resp.awk" <<'AWK'
