@@ -156,8 +156,7 @@ public final class RedisRouter {
         var attempt = Attempt(timeout: options.timeout)
         var rounds = 0
         while !pending.isEmpty {
-            var flights: [(node: RedisNode, items: [Int])] = []
-            var flightOf: [ObjectIdentifier: Int] = [:]
+            var flights = NodeFlights()
             var retry: [Int] = []
             var mustWait = false
             for i in pending {
@@ -169,12 +168,7 @@ public final class RedisRouter {
                     attempt.lastProblem = "a hash slot is not served by any master"
                     continue
                 }
-                if let f = flightOf[ObjectIdentifier(node)] {
-                    flights[f].items.append(i)
-                } else {
-                    flightOf[ObjectIdentifier(node)] = flights.count
-                    flights.append((node, [i]))
-                }
+                flights.add(i, to: node)
             }
             var sent: [(node: RedisNode, connection: RedisConnection, items: [Int], count: Int)] = []
             var failed: [(RedisNode, RedisError, [Int])] = []
@@ -276,19 +270,13 @@ extension RedisRouter {
     public func sendOnce(keys: [[UInt8]], format: (Int, inout RedisCommandBuffer) -> Void,
                          reply: (Int, RedisReplyView) -> Void) -> [Int] {
         var left: [Int] = []
-        var flights: [(node: RedisNode, items: [Int])] = []
-        var flightOf: [ObjectIdentifier: Int] = [:]
+        var flights = NodeFlights()
         for i in keys.indices {
             guard let node = try? topology.node(forSlot: slot(keys[i])) else {
                 left.append(i)
                 continue
             }
-            if let f = flightOf[ObjectIdentifier(node)] {
-                flights[f].items.append(i)
-            } else {
-                flightOf[ObjectIdentifier(node)] = flights.count
-                flights.append((node, [i]))
-            }
+            flights.add(i, to: node)
         }
         var sent: [(node: RedisNode, connection: RedisConnection, items: [Int])] = []
         for flight in flights {
@@ -322,4 +310,21 @@ extension RedisRouter {
         }
         return left
     }
+}
+
+/// Items grouped by the node they go to, nodes in the order they first came up.
+struct NodeFlights: Sequence {
+    private var flights: [(node: RedisNode, items: [Int])] = []
+    private var index: [ObjectIdentifier: Int] = [:]
+
+    mutating func add(_ item: Int, to node: RedisNode) {
+        if let f = index[ObjectIdentifier(node)] {
+            flights[f].items.append(item)
+        } else {
+            index[ObjectIdentifier(node)] = flights.count
+            flights.append((node, [item]))
+        }
+    }
+
+    func makeIterator() -> IndexingIterator<[(node: RedisNode, items: [Int])]> { flights.makeIterator() }
 }
