@@ -417,29 +417,11 @@ public final class RedisGoStore: SessionStore {
     }
 
     public func delete(_ ids: [String]) throws -> [Result<Bool, SessionError>] {
-        try batch(ids) { _, key, state, _ in
-            switch state {
-            case .missing: return .done(.success(false))
-            case .notSession(let reason): return core.notSession(key, reason)
-            case .stored:
-                return core.deleteStep(key)
-            }
-        }
+        try core.delete(ids, read: Self.readCommands, state: state)
     }
 
-    /// DEL under WATCH/MULTI/EXEC of each key still holding what was read.
     public func delete(unchanged sessions: [(id: String, revision: Revision)]) throws -> [Result<Bool, SessionError>] {
-        try batch(sessions.map(\.id)) { i, key, state, _ in
-            switch state {
-            case .missing: return .done(.success(false))
-            case .notSession(let reason): return core.notSession(key, reason)
-            case .stored(let bytes, _):
-                guard Bytes.equal(bytes, sessions[i].revision.bytes) else {
-                    return .done(.failure(.conflict(store: displayName, id: sessions[i].id)))
-                }
-                return core.deleteStep(key)
-            }
-        }
+        try core.delete(unchanged: sessions, read: Self.readCommands, state: state, revision: { $0 })
     }
 
     /// redistore: the TTL. SCS: the Deadline in the value and the TTL together.

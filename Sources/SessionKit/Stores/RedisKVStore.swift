@@ -270,43 +270,15 @@ public final class RedisKVStore: SessionStore {
     }
 
     public func delete(_ ids: [String]) throws -> [Result<Bool, SessionError>] {
-        try batch(ids) { _, key, state, _ in
-            switch state {
-            case .missing: return .done(.success(false))
-            case .notSession(let reason): return core.notSession(key, reason)
-            case .stored:
-                return core.deleteStep(key) { replies in
-                    if case .success(.missing) = self.state(replies, key: key, now: self.clock.nowMillis()) { return true }
-                    return false
-                }
-            }
-        }
+        try core.delete(ids, read: Self.readCommands, state: state)
     }
 
-    /// DEL under WATCH/MULTI/EXEC of each key still holding what was read.
     public func delete(unchanged sessions: [(id: String, revision: Revision)]) throws -> [Result<Bool, SessionError>] {
-        try batch(sessions.map(\.id)) { i, key, state, _ in
-            switch state {
-            case .missing: return .done(.success(false))
-            case .notSession(let reason): return core.notSession(key, reason)
-            case .stored(let bytes, _):
-                guard Bytes.equal(bytes, sessions[i].revision.bytes) else {
-                    return .done(.failure(.conflict(store: displayName, id: sessions[i].id)))
-                }
-                return core.deleteStep(key)
-            }
-        }
+        try core.delete(unchanged: sessions, read: Self.readCommands, state: state, revision: { $0 })
     }
 
     public func setExpiry(_ changes: [(id: String, expiry: Expiry)]) throws -> [Result<Bool, SessionError>] {
-        try batch(changes.map(\.id)) { i, key, state, now in
-            switch state {
-            case .missing: return .done(.success(false))
-            case .notSession(let reason): return core.notSession(key, reason)
-            case .stored(_, let expiry):
-                return core.expiryStep(core.expiryCommands(.set(changes[i].expiry), key: key, current: expiry, now: now), key: key)
-            }
-        }
+        try core.setExpiry(changes, read: Self.readCommands, state: state)
     }
 
     private func batch<Out>(

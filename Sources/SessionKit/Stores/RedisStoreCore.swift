@@ -269,6 +269,56 @@ final class RedisStoreCore {
         return results.map { $0! }
     }
 
+    /// `delete` of a layout: DEL of each id's key that holds one of its sessions, under
+    /// WATCH/MULTI/EXEC; after an outcome that is unknown, a key read back as gone was deleted.
+    func delete<Stored>(_ ids: [String], read: ([UInt8]) -> [[[UInt8]]],
+                        state: @escaping (ArraySlice<RedisReply>, [UInt8], Int64) -> Result<KeyState<Stored>, SessionError>)
+        throws(SessionError) -> [Result<Bool, SessionError>] {
+        try batch(ids, read: read, state: state) { _, key, current, _ in
+            switch current {
+            case .missing: return .done(.success(false))
+            case .notSession(let reason): return notSession(key, reason)
+            case .stored:
+                return deleteStep(key) { [self] replies in
+                    if case .success(.missing) = state(replies, key, clock.nowMillis()) { return true }
+                    return false
+                }
+            }
+        }
+    }
+
+    /// `delete(unchanged:)` of a layout: as `delete`, each key only while `revision` of what it
+    /// stores is still the session's revision (else a conflict).
+    func delete<Stored>(unchanged sessions: [(id: String, revision: Revision)], read: ([UInt8]) -> [[[UInt8]]],
+                        state: @escaping (ArraySlice<RedisReply>, [UInt8], Int64) -> Result<KeyState<Stored>, SessionError>,
+                        revision: (Stored) -> [UInt8]) throws(SessionError) -> [Result<Bool, SessionError>] {
+        try batch(sessions.map(\.id), read: read, state: state) { i, key, current, _ in
+            switch current {
+            case .missing: return .done(.success(false))
+            case .notSession(let reason): return notSession(key, reason)
+            case .stored(let stored, _):
+                guard Bytes.equal(revision(stored), sessions[i].revision.bytes) else {
+                    return .done(.failure(.conflict(store: displayName, id: sessions[i].id)))
+                }
+                return deleteStep(key)
+            }
+        }
+    }
+
+    /// `setExpiry` of a layout whose lifetime is the key's TTL alone.
+    func setExpiry<Stored>(_ changes: [(id: String, expiry: Expiry)], read: ([UInt8]) -> [[[UInt8]]],
+                           state: (ArraySlice<RedisReply>, [UInt8], Int64) -> Result<KeyState<Stored>, SessionError>)
+        throws(SessionError) -> [Result<Bool, SessionError>] {
+        try batch(changes.map(\.id), read: read, state: state) { i, key, current, now in
+            switch current {
+            case .missing: return .done(.success(false))
+            case .notSession(let reason): return notSession(key, reason)
+            case .stored(_, let expiry):
+                return expiryStep(expiryCommands(.set(changes[i].expiry), key: key, current: expiry, now: now), key: key)
+            }
+        }
+    }
+
     /// `transact` over session ids, each checked first, with each key's replies turned into the
     /// layout's `state` before `decide` (which gets the item's index in `ids`).
     func batch<State, Out>(
