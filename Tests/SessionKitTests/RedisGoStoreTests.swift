@@ -20,12 +20,15 @@ final class RedisGoStoreTests: XCTestCase {
         return s
     }
 
-    /// A server holding the SCS and redistore fixtures in db 0.
+    /// The fixture sets as `fixtureServer()` loaded them.
+    private var scsSet = GoFixtureSet.scs, gorillaSet = GoFixtureSet.redistore
+
+    /// A server holding the SCS and redistore fixtures in db 0, loaded relative to now.
     private func fixtureServer() throws -> RedisServer {
         let s = try startServer()
-        try s.pipe(file: GoFixtureSet.scs.directory + "/sessions.resp")
-        try s.pipe(file: GoFixtureSet.redistore.directory + "/gob.resp")
-        try s.pipe(file: GoFixtureSet.redistore.directory + "/json.resp")
+        let earlier = GoFixtureSet.madeEarlierMillis(forTest: name)
+        scsSet = try GoFixtureSet.scs.madeEarlier(byMillis: earlier).load(into: s)
+        gorillaSet = try GoFixtureSet.redistore.madeEarlier(byMillis: earlier).load(into: s)
         return s
     }
 
@@ -67,7 +70,7 @@ final class RedisGoStoreTests: XCTestCase {
         let s = try fixtureServer()
         let scs = try store(s, .scs), gorilla = try store(s, .redistore(json: false))
         let now = scs.clock.nowMillis()
-        for e in GoFixtureSet.scs.sessions {
+        for e in scsSet.sessions {
             let session = try scs.get(id(e, prefix: "scs:session:"))
             guard case .object(let values)? = e.raw["values"] else { return XCTFail() }
             for (key, v) in values {
@@ -81,7 +84,7 @@ final class RedisGoStoreTests: XCTestCase {
             XCTAssertEqual(Double(left), Double(min(e.pttlMillis, deadline - now)), accuracy: 60_000, e.name)
             XCTAssertEqual(session.size, e.stored.count)
         }
-        for e in GoFixtureSet.redistore.sessions {
+        for e in gorillaSet.sessions {
             let session = try gorilla.get(id(e, prefix: "session_"))
             guard case .array(let entries)? = e.raw["values"] else { return XCTFail() }
             XCTAssertEqual(session.data.count, entries.count)
@@ -100,14 +103,14 @@ final class RedisGoStoreTests: XCTestCase {
             return .proceed
         }
         XCTAssertEqual(infos.count, 11)
-        for e in GoFixtureSet.scs.sessions {
+        for e in scsSet.sessions {
             let info = try XCTUnwrap(infos[id(e, prefix: "scs:session:")])
             XCTAssertEqual(info.keyCount, e.raw["values"]?.objectValue?.count)
             XCTAssertNil(info.problem)
             XCTAssertEqual(info.deadline, GoTime(rfc3339: e.raw["deadline"]!.stringValue!)!.unixMillis)
         }
         // SCS's HashTokenInStore: the cookie token hashes to the store key.
-        let hashed = try XCTUnwrap(GoFixtureSet.scs.sessions.first { $0.name == "hashed-token" })
+        let hashed = try XCTUnwrap(scsSet.sessions.first { $0.name == "hashed-token" })
         XCTAssertEqual(SCSTokens.storeKey(forToken: hashed.raw["token"]!.stringValue!), hashed.raw["store_key_token"]?.stringValue)
         XCTAssertEqual(id(hashed, prefix: "scs:session:"), hashed.raw["store_key_token"]?.stringValue)
     }
@@ -116,7 +119,7 @@ final class RedisGoStoreTests: XCTestCase {
     func testSavingAnUnchangedSessionLeavesTheLibrarysBytes() throws {
         let s = try fixtureServer()
         let c = try raw(s)
-        for (set, layout, prefix) in [(GoFixtureSet.scs, RedisGoStore.Layout.scs, "scs:session:"), (.redistore, .redistore(json: false), "session_")] {
+        for (set, layout, prefix) in [(scsSet, RedisGoStore.Layout.scs, "scs:session:"), (gorillaSet, .redistore(json: false), "session_")] {
             let st = try store(s, layout)
             for e in set.sessions {
                 let session = try st.get(id(e, prefix: prefix))
@@ -131,7 +134,7 @@ final class RedisGoStoreTests: XCTestCase {
     func testForeignAndCutValuesAreShownAndNeverRewritten() throws {
         let s = try fixtureServer()
         let c = try raw(s)
-        let login = try XCTUnwrap(GoFixtureSet.scs.sessions.first { $0.name == "login" })
+        let login = try XCTUnwrap(scsSet.sessions.first { $0.name == "login" })
         let cut = Array(login.stored.prefix(120))
         let foreign = Array(#"{"deadline":"2026-11-22T06:17:28Z","values":{"userID":1}}"#.utf8)
         _ = try c.command([Array("SET".utf8), Array("scs:session:cut".utf8), cut, Array("PX".utf8), Array("600000".utf8)])
@@ -168,7 +171,7 @@ final class RedisGoStoreTests: XCTestCase {
         let s = try fixtureServer()
         let c = try raw(s)
         let st = try store(s, .scs)
-        let idle = try XCTUnwrap(GoFixtureSet.scs.sessions.first { $0.name == "idle-timeout" })
+        let idle = try XCTUnwrap(scsSet.sessions.first { $0.name == "idle-timeout" })
         let sid = id(idle, prefix: "scs:session:")
         let before = try st.get(sid)
         let now = st.clock.nowMillis()
@@ -201,7 +204,7 @@ final class RedisGoStoreTests: XCTestCase {
         try scs.save(SessionWrite(session, mode: .create, expiry: .set(session.expiry)))
         let blob = try XCTUnwrap(try get(c, "scs:session:new"))
         // The three definitions SCS writes first, with the ids a fresh Go process gives them.
-        XCTAssertEqual(Array(blob.prefix(96)), Array(GoFixtureSet.scs.sessions[0].stored.prefix(96)))
+        XCTAssertEqual(Array(blob.prefix(96)), Array(scsSet.sessions[0].stored.prefix(96)))
         let decoded = try SCSCodec.decode(blob).get()
         XCTAssertEqual(try decoded.values.plainData(), JSONObject([("name", .string("ann")), ("userID", .number("7"))]))
         XCTAssertEqual(Double(decoded.deadline!.unixMillis - scs.clock.nowMillis()), 3_600_000, accuracy: 5_000)
@@ -226,7 +229,7 @@ final class RedisGoStoreTests: XCTestCase {
     func testExportLinesCarryTheStoredBlobAndAStoreOfItsLayoutReadsIt() throws {
         let s = try fixtureServer()
         let gorilla = try store(s, .redistore(json: false)), scs = try store(s, .scs)
-        for e in GoFixtureSet.redistore.sessions {
+        for e in gorillaSet.sessions {
             let session = try gorilla.get(id(e, prefix: "session_"))
             var line: [UInt8] = []
             SessionNDJSON.append(session, layout: "redistore", to: &line)
@@ -245,7 +248,7 @@ final class RedisGoStoreTests: XCTestCase {
             XCTAssertEqual(try back.typedData(store: "t"), try session.typedData(store: "t"))
         }
         // A changed session no longer carries the bytes it was read from.
-        var changed = try scs.get(id(GoFixtureSet.scs.sessions[0], prefix: "scs:session:"))
+        var changed = try scs.get(id(scsSet.sessions[0], prefix: "scs:session:"))
         try changed.setValue("n", to: .number("1"), typeName: nil, store: "t")
         var line: [UInt8] = []
         SessionNDJSON.append(changed, layout: "scs", to: &line)
@@ -272,7 +275,7 @@ final class RedisGoStoreTests: XCTestCase {
         XCTAssertNotNil(goframe.transferRefusal(to: scs, from: "a", to: "b"))
         // A session carried to the wrong store fails with a clear line, and nothing is written.
         let s = try fixtureServer()
-        let fromSCS = try store(s, .scs).get(id(GoFixtureSet.scs.sessions[0], prefix: "scs:session:"))
+        let fromSCS = try store(s, .scs).get(id(scsSet.sessions[0], prefix: "scs:session:"))
         var moved = fromSCS
         moved.id = "moved"
         XCTAssertThrowsError(try store(s, .redistore(json: false)).save(SessionWrite(moved, mode: .create))) { e in
@@ -284,6 +287,28 @@ final class RedisGoStoreTests: XCTestCase {
         let copied = try other.get("moved")
         XCTAssertEqual(copied.deadline, fromSCS.deadline)
         XCTAssertEqual(copied.data, fromSCS.data)
-        XCTAssertEqual(try get(try raw(s), "copy:moved"), GoFixtureSet.scs.sessions[0].stored)
+        XCTAssertEqual(try get(try raw(s), "copy:moved"), scsSet.sessions[0].stored)
+    }
+
+    // MARK: The same on a set made three years earlier (nothing depends on today's date)
+
+    func testEveryFixtureSessionLoadsAsTheLibraryReadsItOnFixturesMadeThreeYearsEarlier() throws {
+        try testEveryFixtureSessionLoadsAsTheLibraryReadsIt()
+    }
+
+    func testSavingAnUnchangedSessionLeavesTheLibrarysBytesOnFixturesMadeThreeYearsEarlier() throws {
+        try testSavingAnUnchangedSessionLeavesTheLibrarysBytes()
+    }
+
+    func testSCSExpiryRewritesTheDeadlineAndTheTTLOnFixturesMadeThreeYearsEarlier() throws {
+        try testSCSExpiryRewritesTheDeadlineAndTheTTL()
+    }
+
+    func testExportLinesCarryTheStoredBlobAndAStoreOfItsLayoutReadsItOnFixturesMadeThreeYearsEarlier() throws {
+        try testExportLinesCarryTheStoredBlobAndAStoreOfItsLayoutReadsIt()
+    }
+
+    func testSessionsMoveOnlyBetweenStoresOfOneFrameworkOnFixturesMadeThreeYearsEarlier() throws {
+        try testSessionsMoveOnlyBetweenStoresOfOneFramework()
     }
 }

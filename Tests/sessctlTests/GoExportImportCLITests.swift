@@ -19,21 +19,23 @@ final class GoExportImportCLITests: XCTestCase {
     }
 
     private var layouts: [Layout] = []
+    /// The fixture sets as loaded, relative to now.
+    private var scsSet = GoFixtureSet.scs, gorillaSet = GoFixtureSet.redistore
 
     override func setUpWithError() throws {
         server = try RedisServer()
-        try server.pipe(file: GoFixtureSet.scs.directory + "/sessions.resp")
-        try server.pipe(file: GoFixtureSet.redistore.directory + "/gob.resp")
-        try server.pipe(file: GoFixtureSet.redistore.directory + "/json.resp")
-        let login = try XCTUnwrap(GoFixtureSet.scs.sessions.first { $0.name == "login" })
-        let flashes = try XCTUnwrap(GoFixtureSet.redistore.sessions.first { $0.name == "flashes" })
+        let earlier = GoFixtureSet.madeEarlierMillis(forTest: name)
+        scsSet = try GoFixtureSet.scs.madeEarlier(byMillis: earlier).load(into: server)
+        gorillaSet = try GoFixtureSet.redistore.madeEarlier(byMillis: earlier).load(into: server)
+        let login = try XCTUnwrap(scsSet.sessions.first { $0.name == "login" })
+        let flashes = try XCTUnwrap(gorillaSet.sessions.first { $0.name == "flashes" })
         layouts = [
-            Layout(name: "scs", sessions: GoFixtureSet.scs.sessions, bad: [
+            Layout(name: "scs", sessions: scsSet.sessions, bad: [
                 ("scs:session:cut", Array(login.stored.prefix(150)), "truncated gob data"),
                 ("scs:session:json", Array(#"{"deadline":"2026-11-22T06:17:28Z","values":{"userID":1001}}"#.utf8), "foreign value: JSON text"),
                 ("scs:session:gorilla", flashes.stored, "foreign value: a gob stream of map[interface {}]interface {}"),
             ]),
-            Layout(name: "redistore", sessions: GoFixtureSet.redistore.sessions, bad: [
+            Layout(name: "redistore", sessions: gorillaSet.sessions, bad: [
                 ("session_cut", Array(flashes.stored.dropLast(3)), "truncated gob data"),
                 ("session_cookie", Array("MTc5NTI0MTg0OHxEdi1CQkFFQ180SUFBUkFCRUFBQUJQLUNBQUE9fA==".utf8), "foreign value: not a gob stream"),
             ]),
@@ -157,7 +159,7 @@ final class GoExportImportCLITests: XCTestCase {
         let imported = Sessctl.run(["import", "-s", address("redistore", db: 3, "&serializer=json")], input: export.stdout)
         XCTAssertEqual(imported.status, 0, imported.stderr)
         _ = Sessctl.run(["migrate", "--from", address("redistore", db: 0), "--to", address("redistore", db: 4, "&serializer=json")])
-        for e in GoFixtureSet.redistore.sessions {
+        for e in gorillaSet.sessions {
             XCTAssertEqual(try stored(db: 3, e.key), e.stored, e.name)
             XCTAssertEqual(try stored(db: 4, e.key), e.stored, e.name)
         }
@@ -173,7 +175,7 @@ final class GoExportImportCLITests: XCTestCase {
             lines[o["id"]!.stringValue!] = o
         }
         func line(_ name: String) throws -> JSONObject {
-            let e = try XCTUnwrap(GoFixtureSet.scs.sessions.first { $0.name == name })
+            let e = try XCTUnwrap(scsSet.sessions.first { $0.name == name })
             return try XCTUnwrap(lines[id(e, "scs")], name)
         }
         func renamed(_ o: JSONObject, _ newID: String, _ change: (inout JSONObject) -> Void = { _ in }) -> String {
@@ -252,7 +254,7 @@ final class GoExportImportCLITests: XCTestCase {
         // redistore: the blob is written as it is (even JSON with spaces a re-encoding would
         // drop), and it must be what the line's serializer says.
         let gorilla = Sessctl.run(["export", "-s", address("redistore", db: 0)])
-        let json = try XCTUnwrap(GoFixtureSet.redistore.sessions.first { $0.name == "json-login" })
+        let json = try XCTUnwrap(gorillaSet.sessions.first { $0.name == "json-login" })
         let jsonLine = try XCTUnwrap(try gorilla.stdoutLines.map(object).first { $0["id"]?.stringValue == id(json, "redistore") })
         let spaced = Array(#"{ "user_id": 42, "username": "bob" }"#.utf8)
         let gInput = [
@@ -289,5 +291,15 @@ final class GoExportImportCLITests: XCTestCase {
         XCTAssertEqual(mixed.summary["copied"], "1", mixed.stdout)
         XCTAssertTrue(mixed.stderr.contains("stdin: line 2 (session '") && mixed.stderr.contains("holds SCS sessions"), mixed.stderr)
         XCTAssertEqual(try keyCount(db: 3), 1)
+    }
+
+    // MARK: The same on sets made three years earlier (nothing depends on today's date)
+
+    func testExportImportOfEveryGoFixtureKeepsItsBytesAndEqualsMigrateOnFixturesMadeThreeYearsEarlier() throws {
+        try testExportImportOfEveryGoFixtureKeepsItsBytesAndEqualsMigrate()
+    }
+
+    func testEditedLinesAreLaidOverTheBlobAndBadBlobsFailAloneOnFixturesMadeThreeYearsEarlier() throws {
+        try testEditedLinesAreLaidOverTheBlobAndBadBlobsFailAlone()
     }
 }

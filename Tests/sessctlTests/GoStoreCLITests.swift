@@ -9,12 +9,14 @@ import XCTest
 final class GoStoreCLITests: XCTestCase {
     private var server: RedisServer!
     private var scripts: TempDirectory!
+    /// The fixture sets as loaded, relative to now.
+    private var scsSet = GoFixtureSet.scs, gorillaSet = GoFixtureSet.redistore
 
     override func setUpWithError() throws {
         server = try RedisServer()
-        try server.pipe(file: GoFixtureSet.scs.directory + "/sessions.resp")
-        try server.pipe(file: GoFixtureSet.redistore.directory + "/gob.resp")
-        try server.pipe(file: GoFixtureSet.redistore.directory + "/json.resp")
+        let earlier = GoFixtureSet.madeEarlierMillis(forTest: name)
+        scsSet = try GoFixtureSet.scs.madeEarlier(byMillis: earlier).load(into: server)
+        gorillaSet = try GoFixtureSet.redistore.madeEarlier(byMillis: earlier).load(into: server)
         scripts = TempDirectory()
     }
 
@@ -46,7 +48,7 @@ final class GoStoreCLITests: XCTestCase {
     private func pttl(_ key: String) throws -> Int64 { try connection().command("PTTL", key).int! }
 
     private func scsID(_ name: String) -> (id: String, session: GoFixtureSet.Session) {
-        let s = GoFixtureSet.scs.sessions.first { $0.name == name }!
+        let s = scsSet.sessions.first { $0.name == name }!
         return (String(s.key.dropFirst("scs:session:".count)), s)
     }
 
@@ -69,7 +71,7 @@ final class GoStoreCLITests: XCTestCase {
             rows[o["id"]!.stringValue!] = o
         }
         XCTAssertEqual(rows.count, 11)
-        for e in GoFixtureSet.scs.sessions {
+        for e in scsSet.sessions {
             let id = String(e.key.dropFirst("scs:session:".count))
             let plain = sessctl("get", "-s", scs, id), typed = sessctl("get", "-s", scs, id, "-o", "typed")
             XCTAssertEqual(plain.status, 0, plain.stderr)
@@ -90,7 +92,7 @@ final class GoStoreCLITests: XCTestCase {
             guard case .number(let ttl)? = row["ttl_seconds"] else { return XCTFail(e.name) }
             XCTAssertEqual(Double(ttl)!, Double(min(e.pttlMillis, deadline.unixMillis - now)) / 1000, accuracy: 60, e.name)
         }
-        for e in GoFixtureSet.redistore.sessions {
+        for e in gorillaSet.sessions {
             let id = String(e.key.dropFirst("session_".count))
             let shown = try object(sessctl("get", "-s", gorilla, id).stdout)
             let shownTyped = try object(sessctl("get", "-s", gorilla, id, "-o", "typed").stdout)
@@ -124,7 +126,7 @@ final class GoStoreCLITests: XCTestCase {
     func testCutAndForeignEntriesAreOneClearLineEachAndNeverRewritten() throws {
         let c = try connection()
         let login = scsID("login").session
-        let flashes = try XCTUnwrap(GoFixtureSet.redistore.sessions.first { $0.name == "flashes" })
+        let flashes = try XCTUnwrap(gorillaSet.sessions.first { $0.name == "flashes" })
         let entries: [(store: String, key: String, id: String, bytes: [UInt8], says: String)] = [
             (scs, "scs:session:cut", "cut", Array(login.stored.prefix(150)), "truncated gob data"),
             (scs, "scs:session:json", "json", Array(#"{"deadline":"2026-11-22T06:17:28Z","values":{"userID":1001}}"#.utf8), "foreign value: JSON text, not an SCS session"),
@@ -231,7 +233,7 @@ final class GoStoreCLITests: XCTestCase {
         XCTAssertEqual(try stored(e.key), before)
         // A JSON session is edited as Go reads it (numbers are float64), and what was not
         // changed keeps its text, 9007199254740993 included.
-        let big = try XCTUnwrap(GoFixtureSet.redistore.sessions.first { $0.name == "json-escapes-bigint" })
+        let big = try XCTUnwrap(gorillaSet.sessions.first { $0.name == "json-escapes-bigint" })
         scripts.write("json.sh", Array(#"""
             #!/bin/sh
             for f; do :; done
@@ -245,8 +247,8 @@ final class GoStoreCLITests: XCTestCase {
     }
 
     func testRedistoreSessionsAreFoundAndEditedLikeAnyOther() throws {
-        let login = try XCTUnwrap(GoFixtureSet.redistore.sessions.first { $0.name == "login" })
-        let jsonLogin = try XCTUnwrap(GoFixtureSet.redistore.sessions.first { $0.name == "json-login" })
+        let login = try XCTUnwrap(gorillaSet.sessions.first { $0.name == "login" })
+        let jsonLogin = try XCTUnwrap(gorillaSet.sessions.first { $0.name == "json-login" })
         let id = String(login.key.dropFirst(8)), jsonID = String(jsonLogin.key.dropFirst(8))
         // find --where reads gob and JSON values alike.
         let found = sessctl("find", "-s", gorilla, "--where", "user_id=42", "-o", "ids")
@@ -272,5 +274,23 @@ final class GoStoreCLITests: XCTestCase {
         XCTAssertEqual(try object(sessctl("get", "-s", gorilla, "NEW", "-o", "typed").stdout)["step"],
                        .object(JSONObject([("type", .string("int")), ("value", .number("2"))])))
         XCTAssertEqual(Double(try pttl("session_NEW")), 2_592_000_000, accuracy: 5_000)
+    }
+
+    // MARK: The same on sets made three years earlier (nothing depends on today's date)
+
+    func testPlainAndTypedGetOfEveryFixtureSessionEqualWhatTheLibraryReadsOnFixturesMadeThreeYearsEarlier() throws {
+        try testPlainAndTypedGetOfEveryFixtureSessionEqualWhatTheLibraryReads()
+    }
+
+    func testSetExpireAndDelKeyOnAnSCSSessionWriteWhatSCSReadsOnFixturesMadeThreeYearsEarlier() throws {
+        try testSetExpireAndDelKeyOnAnSCSSessionWriteWhatSCSReads()
+    }
+
+    func testEditWorksOnTypedJSONOnFixturesMadeThreeYearsEarlier() throws {
+        try testEditWorksOnTypedJSON()
+    }
+
+    func testRedistoreSessionsAreFoundAndEditedLikeAnyOtherOnFixturesMadeThreeYearsEarlier() throws {
+        try testRedistoreSessionsAreFoundAndEditedLikeAnyOther()
     }
 }
