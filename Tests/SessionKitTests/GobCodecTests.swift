@@ -367,4 +367,52 @@ final class GobCodecTests: XCTestCase {
         var view = GobJSONView(types: doc.types, budget: 100_000)
         XCTAssertThrowsError(try view.plain(doc.root, type: doc.rootType)) { e in XCTAssertEqual((e as? GobError)?.kind, .limit) }
     }
+
+    /// Go's view of nil: gob sends no nil pointer, empty slice or nil map in a struct, always sends
+    /// a struct value, and decodes an empty slice as nil; `encoding/json` prints nil as `null`.
+    func testNilPointersSlicesAndMapsShowAsNull() throws {
+        var types = GobTypeTable()
+        let (values, geo, strings, stringMap, place) = (65, 66, 67, 68, 69)
+        types.define(values, .map(name: "", key: GobBuiltin.string, elem: GobBuiltin.interface))
+        types.define(geo, .structure(name: "GeoPoint", fields: [GobFieldType(name: "Lat", type: GobBuiltin.float), GobFieldType(name: "Lng", type: GobBuiltin.float)]))
+        types.define(strings, .slice(name: "", elem: GobBuiltin.string))
+        types.define(stringMap, .map(name: "", key: GobBuiltin.string, elem: GobBuiltin.string))
+        types.define(place, .structure(name: "Place", fields: [
+            GobFieldType(name: "Name", type: GobBuiltin.string), GobFieldType(name: "Geo", type: geo), GobFieldType(name: "Tags", type: strings),
+            GobFieldType(name: "Meta", type: stringMap), GobFieldType(name: "Raw", type: GobBuiltin.bytes), GobFieldType(name: "Count", type: GobBuiltin.int),
+        ]))
+        func entry(_ key: String, _ name: String, _ type: GobTypeID, _ value: GobValue) -> GobMapEntry {
+            GobMapEntry(key: .string(Array(key.utf8)), value: .interface(GobInterfaceValue(name: name, type: type, value: value)))
+        }
+        let session = try GobSessionValues(types: types, mapType: values, entries: [
+            entry("home", "main.Place", place, .structure([GobFieldValue(index: 0, value: .string(Array("home".utf8)))])),
+            entry("work", "main.Place", place, .structure([GobFieldValue(index: 1, value: .structure([GobFieldValue(index: 0, value: .float(Double(48.1).bitPattern))]))])),
+            entry("tags", "[]string", strings, .list([])),
+            entry("raw", "[]uint8", GobBuiltin.bytes, .bytes([])),
+            entry("meta", "map[string]string", stringMap, .map([])),
+        ])
+        let expected = #"{"home":{"Count":0,"Geo":null,"Meta":null,"Name":"home","Raw":null,"Tags":null},"meta":{},"raw":null,"tags":null,"#
+            + #""work":{"Count":0,"Geo":{"Lat":48.1,"Lng":0},"Meta":null,"Name":"","Raw":null,"Tags":null}}"#
+        let plain = try session.plainData()
+        XCTAssertEqual(String(decoding: GoJSONEncoder.encode(plain), as: UTF8.self), expected)
+        let typed = try session.typedData()
+        XCTAssertEqual(typed["tags"], .object(JSONObject([("type", .string("[]string")), ("value", .null)])))
+        XCTAssertEqual(typed["home"]?.objectValue?["value"]?.objectValue?["Geo"], .object(JSONObject([("type", .string("GeoPoint")), ("value", .null)])))
+        // Unchanged, the session re-encodes to the same bytes, from plain and from typed JSON.
+        let blob = try SCSCodec.encode(session, deadline: GoTime(unixMillis: 1_000))
+        let back = try SCSCodec.decode(blob).get()
+        XCTAssertEqual(try back.values.plainData(), plain)
+        XCTAssertEqual(try SCSCodec.encode(try back.values.merged(with: plain), deadline: back.deadline), blob)
+        XCTAssertEqual(try SCSCodec.encode(try back.values.replacing(withTyped: typed), deadline: back.deadline), blob)
+        // null written over a pointer that was set makes it nil again: the field is not sent.
+        var edited = plain
+        var work = try XCTUnwrap(edited["work"]?.objectValue)
+        work["Geo"] = .null
+        edited["work"] = .object(work)
+        let nilled = try back.values.merged(with: edited)
+        let workValue = try XCTUnwrap(nilled.entries.first { $0.name == "work" }?.value)
+        guard case .interface(let iv?) = workValue else { return XCTFail("\(workValue)") }
+        XCTAssertEqual(iv.value, .structure([]), "no field sent: Name is empty and Geo nil")
+        XCTAssertEqual(try SCSCodec.decode(try SCSCodec.encode(nilled, deadline: back.deadline)).get().values.plainData(), edited)
+    }
 }

@@ -1,8 +1,9 @@
 /// Gob values as JSON, two ways:
 /// - `plain`: as Go's `encoding/json` would print the value (what `get` shows): integers exact,
 ///   floats shortest, `[]byte` as base64, `time.Time` as RFC 3339 with nanoseconds and offset,
-///   structs as objects with every field (zero values for fields not sent), maps with
-///   non-string keys keyed by the key as `%v` prints it.
+///   structs as objects with every field (zero values for fields not sent; `null` for nil
+///   pointers, slices and maps, as Go decodes them), maps with non-string keys keyed by the key
+///   as `%v` prints it.
 /// - `typed`: every value as `{"type": T, "value": V}`, nested values the same way. T is the
 ///   name an interface value was registered under (`int64`, `example.com/shop/models.User`),
 ///   else Go's spelling of the wire type (`int`, `[]string`: gob sends `int64` and `int`
@@ -31,6 +32,8 @@ public struct GobJSONView {
         switch (kind, value) {
         case (.interface, .interface(nil)): return .null
         case (.interface, .interface(let iv?)): return try plain(iv.value, iv.type, name: iv.name)
+        case (.slice, .list([])), (.bytes, .bytes([])):
+            return .null  // gob decodes an empty slice as nil, and encoding/json prints nil as null
         case (.array(let elem, _), .list(let items)), (.slice(let elem), .list(let items)):
             var out: [JSONValue] = []
             out.reserveCapacity(items.count)
@@ -51,8 +54,7 @@ public struct GobJSONView {
                     members.append((f.name, try plain(s.value, f.type, name: nil)))
                     sent = next.next()
                 } else {
-                    var open: [GobTypeID] = [type]
-                    members.append((f.name, try zeroPlain(f.type, open: &open)))
+                    members.append((f.name, try zeroPlain(f.type)))
                 }
             }
             return .object(Self.object(members))
@@ -84,27 +86,17 @@ public struct GobJSONView {
         }
     }
 
-    /// The JSON of a struct field that was not sent: Go's zero value (`null` for nil slices,
-    /// maps and interfaces; a struct of zero fields, `null` when a struct contains itself).
-    private mutating func zeroPlain(_ type: GobTypeID, open: inout [GobTypeID]) throws(GobError) -> JSONValue {
+    /// The JSON of a struct field that was not sent: Go's zero value as `encoding/json` prints it
+    /// after gob decoded it. Gob always sends a struct or an array, so one that is missing was a
+    /// nil pointer: `null`, like nil slices, maps and interfaces. A zero `time.Time` is not sent.
+    private mutating func zeroPlain(_ type: GobTypeID) throws(GobError) -> JSONValue {
         try spend()
         guard let kind = types.kind(type) else { throw Self.mismatch(type) }
         switch kind {
-        case .bytes, .slice, .map, .interface: return .null
+        case .bytes, .slice, .map, .interface, .structure, .array: return .null
         case .opaque(let wire):
             if case .gobEncoder("Time") = wire { return .string(GoTime.zero.rfc3339) }
             return .null
-        case .array(let elem, let length):
-            var out: [JSONValue] = []
-            for _ in 0..<length { out.append(try zeroPlain(elem, open: &open)) }
-            return .array(out)
-        case .structure(let fields):
-            if open.contains(type) { return .null }
-            open.append(type)
-            defer { open.removeLast() }
-            var members: [(String, JSONValue)] = []
-            for f in fields { members.append((f.name, try zeroPlain(f.type, open: &open))) }
-            return .object(Self.object(members))
         default:
             return try scalarJSON(Self.zeroScalar(kind), kind: kind, type: type, name: nil)
         }
@@ -142,6 +134,8 @@ public struct GobJSONView {
         switch (kind, value) {
         case (.interface, .interface(nil)): return Self.node(Self.nilTypeName, .null)
         case (.interface, .interface(let iv?)): return try typed(iv.value, iv.type, name: iv.name)
+        case (.slice, .list([])), (.bytes, .bytes([])):
+            return Self.node(spelled, .null)
         case (.array(let elem, _), .list(let items)), (.slice(let elem), .list(let items)):
             var out: [JSONValue] = []
             out.reserveCapacity(items.count)
@@ -167,8 +161,7 @@ public struct GobJSONView {
                     members.append((f.name, try typed(s.value, f.type, name: nil)))
                     sent = next.next()
                 } else {
-                    var open: [GobTypeID] = [type]
-                    members.append((f.name, try zeroTyped(f.type, open: &open)))
+                    members.append((f.name, try zeroTyped(f.type)))
                 }
             }
             return Self.node(spelled, .object(Self.object(members)))
@@ -177,26 +170,10 @@ public struct GobJSONView {
         }
     }
 
-    private mutating func zeroTyped(_ type: GobTypeID, open: inout [GobTypeID]) throws(GobError) -> JSONValue {
+    private mutating func zeroTyped(_ type: GobTypeID) throws(GobError) -> JSONValue {
+        guard types.kind(type) == .interface else { return Self.node(types.spelling(type), try zeroPlain(type)) }
         try spend()
-        guard let kind = types.kind(type) else { throw Self.mismatch(type) }
-        let spelled = types.spelling(type)
-        switch kind {
-        case .interface: return Self.node(Self.nilTypeName, .null)
-        case .array(let elem, let length):
-            var out: [JSONValue] = []
-            for _ in 0..<length { out.append(try zeroTyped(elem, open: &open)) }
-            return Self.node(spelled, .array(out))
-        case .structure(let fields):
-            if open.contains(type) { return Self.node(spelled, .null) }
-            open.append(type)
-            defer { open.removeLast() }
-            var members: [(String, JSONValue)] = []
-            for f in fields { members.append((f.name, try zeroTyped(f.type, open: &open))) }
-            return Self.node(spelled, .object(Self.object(members)))
-        default:
-            return Self.node(spelled, try zeroPlain(type, open: &open))
-        }
+        return Self.node(Self.nilTypeName, .null)
     }
 
     // MARK: %v

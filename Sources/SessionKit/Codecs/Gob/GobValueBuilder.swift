@@ -253,7 +253,9 @@ public struct GobValueBuilder {
             for (i, f) in fields.enumerated() {
                 guard let member = o[f.name] else { continue }  // left out: the zero value
                 let before = old.first { $0.index == i }?.value
-                if before == nil, try isZeroView(member, f.type) { continue }
+                // A zero value (null for a nil pointer, slice or map) is not sent, as Go's encoder
+                // does, unless the field was sent and still shows the same (its bytes stay).
+                if try isZeroView(member, f.type), try before.map({ b throws(GobError) in try view(b, f.type, name: nil) != member }) ?? true { continue }
                 out.append(GobFieldValue(index: i, value: try build(member, type: f.type, like: before, path: path.isEmpty ? f.name : path + "." + f.name)))
             }
             return .structure(out)
