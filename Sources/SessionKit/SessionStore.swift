@@ -56,16 +56,16 @@ public struct StoreCapabilities: Sendable, Equatable {
     /// Values may hold bytes that are not UTF-8 text (a Redis hash keeps each field's exact bytes);
     /// a store that keeps JSON text refuses a session holding such bytes.
     public var keepsBinaryValues: Bool
-    /// The longest lifetime a session can be given from now, when the store has one (File: the
-    /// app's max age, as a session expires its max age after its last write); nil for none.
-    public var maxLifetimeMillis: Int64?
+    /// The lifetime a session without an expiry gets when it is written into a store that cannot
+    /// keep one (File: the app's max age, from now); nil for none.
+    public var newSessionLifetimeMillis: Int64?
     /// A session is stored as Go's JSON text of its data, so `Session.canonicalJSON` is written as
     /// it is (File, Redis-KV); other stores need the data itself.
     public var storesJSONText: Bool
 
     public init(canPersist: Bool, keepsExpiredSessions: Bool, keepsValueTypes: Bool = true, canStoreEmptySessions: Bool = true,
                 framework: SessionFramework = .goframe, hasDeadlines: Bool = false,
-                keepsBinaryValues: Bool = false, maxLifetimeMillis: Int64? = nil, storesJSONText: Bool = false) {
+                keepsBinaryValues: Bool = false, newSessionLifetimeMillis: Int64? = nil, storesJSONText: Bool = false) {
         self.canPersist = canPersist
         self.keepsExpiredSessions = keepsExpiredSessions
         self.keepsValueTypes = keepsValueTypes
@@ -73,7 +73,7 @@ public struct StoreCapabilities: Sendable, Equatable {
         self.framework = framework
         self.hasDeadlines = hasDeadlines
         self.keepsBinaryValues = keepsBinaryValues
-        self.maxLifetimeMillis = maxLifetimeMillis
+        self.newSessionLifetimeMillis = newSessionLifetimeMillis
         self.storesJSONText = storesJSONText
     }
 

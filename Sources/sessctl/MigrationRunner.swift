@@ -61,7 +61,7 @@ struct MigrationRunner {
             Terminal.warn("\(failures - Self.maxFailureLines) more failures not shown")
         }
         if r.lifetimeCapped > 0 {
-            Terminal.warn("\(r.lifetimeCapped) session\(r.lifetimeCapped == 1 ? "" : "s") had no expiry, or more time left than the target's max age: "
+            Terminal.warn("\(r.lifetimeCapped) session\(r.lifetimeCapped == 1 ? "" : "s") had no expiry, which the target cannot keep: "
                 + "\(r.lifetimeCapped == 1 ? "it gets" : "they get") the target's full max age from now")
         }
         if r.emptySkipped > 0 {

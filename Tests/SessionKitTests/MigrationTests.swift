@@ -178,12 +178,34 @@ final class MigrationTests: XCTestCase {
             XCTAssertEqual(Double(try pttl(c1, "gfsess:" + e.id)), Double(ttls[e.id]!), accuracy: 1000, "\(e.id): the same expiry instant")
         }
 
-        // With GoFrame's 24h max age the 30-day session cannot keep its instant: it gets "now".
+        // With GoFrame's 24h max age the 30-day session keeps its instant too: its timestamp lies
+        // 29 days in the future. Only a session with no expiry at all gets "now" (and a warning).
+        _ = try c0.command("SET", "gfsess:forever", #"{"n":1}"#)
         let short = tempDir()
-        let (capped, _) = try migrate(try kv(s), try file(short))
-        XCTAssertEqual(capped.lifetimeCapped, 1)
-        let rememberMe = try XCTUnwrap(short.read("1qbncq5nyf0dn0nrszjyb9br00kmrly4.session"))
-        XCTAssertEqual(Double(try XCTUnwrap(GSessionFileCodec.readTimestamp(rememberMe))), Double(SystemTime.nowMillis()), accuracy: 2000)
+        let (toShort, f3) = try migrate(try kv(s), try file(short))
+        XCTAssertEqual(f3, [])
+        XCTAssertEqual(toShort.lifetimeCapped, 1)
+        let now = SystemTime.nowMillis()
+        for e in sessions {
+            let ts = try XCTUnwrap(GSessionFileCodec.readTimestamp(try XCTUnwrap(short.read(e.id + ".session"))))
+            XCTAssertEqual(Double(ts + 86_400_000 - now), Double(ttls[e.id]!), accuracy: 2000, "\(e.id): the same expiry instant")
+        }
+        let rememberMe = try XCTUnwrap(GSessionFileCodec.readTimestamp(try XCTUnwrap(short.read("1qbncq5nyf0dn0nrszjyb9br00kmrly4.session"))))
+        XCTAssertGreaterThan(rememberMe, now + 28 * 86_400_000, "a header in the future")
+        let forever = try XCTUnwrap(GSessionFileCodec.readTimestamp(try XCTUnwrap(short.read("forever.session"))))
+        XCTAssertEqual(Double(forever), Double(now), accuracy: 2000)
+        // File (24h) -> KV -> File keeps every header within a second, the future ones included.
+        let (_, f4) = try migrate(try file(short), try kv(s, db: 2))
+        XCTAssertEqual(f4, [])
+        let again = tempDir()
+        let (roundTrip, f5) = try migrate(try kv(s, db: 2), try file(again))
+        XCTAssertEqual(f5, [])
+        XCTAssertEqual(roundTrip.lifetimeCapped, 0)
+        for name in short.names() {
+            let before = try XCTUnwrap(GSessionFileCodec.readTimestamp(try XCTUnwrap(short.read(name))))
+            let after = try XCTUnwrap(GSessionFileCodec.readTimestamp(try XCTUnwrap(again.read(name))), name)
+            XCTAssertEqual(Double(after), Double(before), accuracy: 1000, name)
+        }
     }
 
     /// What GoFrame's Hash storage writes for a value (its Redis adapter and go-redis): strings

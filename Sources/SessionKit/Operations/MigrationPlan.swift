@@ -74,18 +74,13 @@ struct MigrationPlanner: Sendable {
         return out
     }
 
-    /// The same instant where the target can hold it. No expiry, or more time left than the
-    /// target allows (a File store's max age), becomes the longest lifetime it allows, from now.
+    /// The same instant, always (a File store writes the timestamp that expires then, even one
+    /// in the future). No expiry, where the target cannot keep a session without one, becomes
+    /// the lifetime a new session gets there (a File store's max age), from now.
     func targetExpiry(_ expiry: Expiry, now: Int64) -> (Expiry, capped: Bool) {
-        switch expiry {
-        case .at(let t):
-            if let longest = capabilities.maxLifetimeMillis, t - now > longest { return (.at(now + longest), true) }
-            return (.at(t), false)
-        case .never:
-            if capabilities.canPersist { return (.never, false) }
-            if let longest = capabilities.maxLifetimeMillis { return (.at(now + longest), true) }
-            return (.never, false)
-        }
+        guard expiry == .never, !capabilities.canPersist, let lifetime = capabilities.newSessionLifetimeMillis else { return (expiry, false) }
+        let (t, overflow) = now.addingReportingOverflow(lifetime)
+        return (.at(overflow ? .max : t), true)
     }
 }
 

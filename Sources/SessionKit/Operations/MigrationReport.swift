@@ -47,8 +47,8 @@ public struct MigrationReport: Sendable, Equatable {
     public var deleted = 0
     /// Verified copies left in the source because the source session changed meanwhile.
     public var keptInSource = 0
-    /// Copies whose lifetime was cut to what the target can hold (no expiry, or more left than
-    /// a File store's max age: the timestamp is "now").
+    /// Copies of sessions without an expiry that got one, as the target cannot keep a session
+    /// without (a File store: the timestamp "now").
     public var lifetimeCapped = 0
     /// Keys in the source that are not sessions, left alone.
     public var skippedKeys = 0

@@ -32,7 +32,7 @@ public final class FileStore: SessionStore, Sendable {
     public let displayName: String
     public let clock: Clock
     public var capabilities: StoreCapabilities {
-        StoreCapabilities(canPersist: false, keepsExpiredSessions: true, maxLifetimeMillis: options.maxAgeMillis, storesJSONText: true)
+        StoreCapabilities(canPersist: false, keepsExpiredSessions: true, newSessionLifetimeMillis: options.maxAgeMillis, storesJSONText: true)
     }
     public var defaultLifetimeMillis: Int64 { options.maxAgeMillis }
     public var layoutName: String { "file" }

@@ -12,9 +12,9 @@ struct MigrateCommand: ParsableCommand {
             Works between any two stores (File, Redis-KV, Redis-Hash), e.g. \
             sessctl migrate --from /tmp/gsessions/default --to 'redis://127.0.0.1:6379/0?prefix=gfsess:'. \
             Each session keeps its id, its data and the instant it expires: File to Redis gets the TTL (timestamp \
-            + max age - now); Redis to File gets the timestamp that expires at the same instant \
-            (a session with no expiry, or more time left than the File store's max age, gets the timestamp \
-            now, and is counted in a warning); Redis to Redis keeps the remaining TTL, and no expiry stays \
+            + max age - now); Redis to File gets the timestamp that expires at the same instant, even one \
+            in the future when more time is left than the max age (a session with no expiry at all gets the \
+            timestamp now, and is counted in a warning); Redis to Redis keeps the remaining TTL, and no expiry stays \
             no expiry. Expired sessions are counted, not copied. Between layouts: a Redis-Hash field becomes \
             a string unless its text is a JSON object or array; writing into a hash follows GoFrame's \
             encoding (strings raw, numbers as their text, true/false as 1/0, null as empty, objects and \
