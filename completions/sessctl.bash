@@ -248,7 +248,7 @@ _sessctl_set() {
     non_repeating_flags=(--no-color --read-only --hashed-tokens --string --create --version -h --help)
     repeating_options=()
     non_repeating_options=(-s --store --max-age --ttl --type)
-    __sessctl_offer_flags_options 3
+    __sessctl_offer_flags_options -1
 
     # Offer option value completions
     case "${prev}" in

@@ -27,7 +27,7 @@ function __sessctl_parse_tokens -S
         case 'get'
             __sessctl_parse_subcommand 2 's/store=' 'max-age=' 'no-color' 'read-only' 'hashed-tokens' 'o/output=' 'version' 'h/help'
         case 'set'
-            __sessctl_parse_subcommand 3 's/store=' 'max-age=' 'no-color' 'read-only' 'hashed-tokens' 'string' 'ttl=' 'create' 'type=' 'version' 'h/help'
+            __sessctl_parse_subcommand -r 3 's/store=' 'max-age=' 'no-color' 'read-only' 'hashed-tokens' 'string' 'ttl=' 'create' 'type=' 'version' 'h/help'
         case 'del'
             __sessctl_parse_subcommand -r 1 's/store=' 'max-age=' 'no-color' 'read-only' 'hashed-tokens' 'key=+' 'where=+' 'all' 'y/yes' 'dry-run' 'version' 'h/help'
         case 'edit'

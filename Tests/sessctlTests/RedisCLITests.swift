@@ -311,4 +311,37 @@ final class RedisCLITests: XCTestCase {
         p.waitUntilExit()
         return String(decoding: data, as: UTF8.self)
     }
+
+    // MARK: Values that begin with '-'
+
+    /// `set ID count -42` sets -42, as `redis-cli SET k -42` does, on every layout; options still
+    /// come before or after it, and `--` still ends the options.
+    func testValuesThatBeginWithADashAreValues() throws {
+        let dir = TempDirectory()
+        for store in [kv, hash, "file:" + dir.path] {
+            XCTAssertEqual(sessctl("set", "-s", store, "dash", "seed", "1", "--create").status, 0, store)
+            for (key, value) in [("count", "-42"), ("note", "-x"), ("exp", "-1.5e3"), ("long", "--verbose"), ("neg", "-0")] {
+                let r = sessctl("set", "-s", store, "dash", key, value)
+                XCTAssertEqual(r.status, 0, "\(store) \(key): \(r.stderr)")
+            }
+            XCTAssertEqual(sessctl("set", "--string", "-s", store, "dash", "s", "-7", "--ttl", "2h").status, 0, store)
+            XCTAssertEqual(sessctl("set", "-s", store, "dash", "opt", "--", "--ttl").status, 0, store)
+            let data = try object(sessctl("get", "-s", store, "dash").stdout)
+            XCTAssertEqual(data["count"], store == hash ? .string("-42") : .number("-42"), "a hash keeps text: \(store)")
+            XCTAssertEqual(sessctl("get", "-s", store, "dash", "count", "-o", "raw").stdout, "-42", store)
+            XCTAssertEqual(data["note"], .string("-x"), store)
+            XCTAssertEqual(data["long"], .string("--verbose"), store)
+            XCTAssertEqual(data["s"], .string("-7"), store)
+            XCTAssertEqual(data["opt"], .string("--ttl"), store)
+            XCTAssertEqual(sessctl("get", "-s", store, "dash", "exp", "-o", "raw").stdout, "-1.5e3", store)
+            let ttl = try XCTUnwrap(Double(sessctl("ttl", "-s", store, "dash").stdout.trimmingCharacters(in: .whitespacesAndNewlines)), store)
+            XCTAssertEqual(ttl, 7200, accuracy: 60, "--ttl after the value still applies: \(store)")
+            // Two values, or none, are usage errors; a mistyped option is not silently a value.
+            for args in [["dash", "k", "a", "b"], ["dash", "k"], ["dash", "k", "v", "--tll", "5m"]] {
+                let r = Sessctl.run(["set", "-s", store] + args)
+                XCTAssertEqual(r.status, 64, "\(args): \(r.stderr)")
+            }
+            XCTAssertEqual(try object(sessctl("get", "-s", store, "dash").stdout), data, "nothing written by a refused set")
+        }
+    }
 }

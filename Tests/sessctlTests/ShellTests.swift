@@ -78,7 +78,8 @@ final class ShellTests: XCTestCase {
         try term.type("get nobody")
         try term.press("Enter")
         try term.waitFor { $0.contains("no session 'nobody'") }
-        try term.type("use file:/tmp/x?crypto-key=topsecretkey1234")
+        let missing = dir.file("../no-such-dir-\(getpid())")  // never /tmp/x: anyone may have made that
+        try term.type("use file:\(missing)?crypto-key=topsecretkey1234")
         try term.press("Enter")
         try term.waitFor { $0.contains("directory does not exist") }
         try term.type("count")

@@ -5,6 +5,7 @@ struct SetCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "set",
         abstract: "Set one key of a session.",
+        usage: "sessctl set [<options>] <id> <key> <value>",
         discussion: "VALUE is taken as JSON when it parses (42, true, {\"a\":1}, \"text\"), else as a string. The session keeps its remaining lifetime unless --ttl is given, and the write is refused if the session changed while it was being written. In SCS and gorilla sessions (Go gob) a key keeps its Go type: a value that does not fit it (300 for a uint8, 1.5 for an int) is refused; a new key is a Go string unless --type names another type.")
 
     @OptionGroup var storeOptions: StoreOptions
@@ -15,8 +16,20 @@ struct SetCommand: ParsableCommand {
     @Argument(help: "The key to set.")
     var key: String
 
-    @Argument(help: "The value: JSON if it parses, else a string.")
-    var value: String
+    /// One word, which may begin with `-` (`set ID count -42`, as `redis-cli SET k -42`): taken
+    /// from what is not an option of this command, so options can still come anywhere.
+    @Argument(parsing: .allUnrecognized, help: ArgumentHelp("The value: JSON if it parses, else a string. It may begin with '-' (-42, -x).", valueName: "value"))
+    var values: [String] = []
+
+    /// The value; a `--` before it (`set ID k -- --ttl`) is the usual end of options.
+    var value: String { values.count == 2 ? values[1] : values[0] }
+
+    func validate() throws {
+        guard values.count == 1 || (values.count == 2 && values[0] == "--") else {
+            throw ValidationError(values.isEmpty ? "Missing expected argument '<value>'"
+                                                 : "set takes one value, not \(values.count) (\(values.map { "'\($0)'" }.joined(separator: " "))); quote a value with spaces, or put -- before a value that is an option's name")
+        }
+    }
 
     @Flag(help: "Store VALUE as a string even if it parses as JSON.")
     var string = false
