@@ -35,7 +35,7 @@ public final class Tmux {
 
     /// Waits up to `seconds` for `predicate` to hold on the screen; returns the last screen.
     @discardableResult
-    public func waitFor(_ seconds: Double = 5, _ predicate: (String) -> Bool) throws -> String {
+    public func waitFor(_ seconds: Double = 20, _ predicate: (String) -> Bool) throws -> String {
         let deadline = Date().addingTimeInterval(seconds)
         var last = ""
         while Date() < deadline {

@@ -73,8 +73,12 @@ final class ShellTests: XCTestCase {
         try term.waitFor { $0.contains("\"Grüße\"") }
 
         // Ctrl-C abandons the line and the shell stays; an error is one line and the shell stays.
+        // (Each step waits for the screen: the terminal sends SIGINT at once, ahead of keys the
+        // shell has not read yet, which a person's typing never outruns.)
         try term.type("list half-typed")
+        try term.waitFor { $0.contains(prompt + "list half-typed") }
         try term.press("C-c")
+        try term.waitFor { screen in screen.split(separator: "\n").last.map { String($0) == shown } ?? false }
         try term.type("get nobody")
         try term.press("Enter")
         try term.waitFor { $0.contains("no session 'nobody'") }
