@@ -27,7 +27,7 @@ final class FileStoreSafetyTests: XCTestCase {
     func testTwoWritersOnOneSessionNeverBothSucceedWhenOneWasOverwritten() throws {
         let dir = TempDirectory()
         dir.write("s.session", session(#"{"a":0,"b":0}"#))
-        let rounds = 250
+        let rounds = 200
         var conflicts = 0
         let start = SystemTime.monotonicSeconds()
         for round in 1...rounds {
@@ -55,6 +55,22 @@ final class FileStoreSafetyTests: XCTestCase {
         // Rounds where the second writer read before the first renamed are what this is about.
         XCTAssertGreaterThan(conflicts, 0, "the writers never overlapped: nothing was tested")
         XCTAssertEqual(dir.names(), ["s.session"], "no lock or temp file is left behind")
+    }
+
+    func testALockHeldByAnotherProcessIsWaitedForThenAnErrorNeverAHang() throws {
+        let dir = TempDirectory()
+        let before = session(#"{"a":1}"#)
+        dir.write("s.session", before)
+        let fd = open(dir.file("s.session"), O_RDONLY)
+        XCTAssertEqual(flock(fd, LOCK_EX), 0)
+        let start = SystemTime.monotonicSeconds()
+        let r = Sessctl.run(["set", "-s", dir.path, "s", "a", "2"], deadline: 60)
+        XCTAssertEqual(r.status, 1, r.stderr)
+        XCTAssertEqual(r.stderr, "sessctl: \(dir.path)/s.session: another process has held the file's lock for over 10s; nothing was written\n")
+        XCTAssertGreaterThanOrEqual(SystemTime.monotonicSeconds() - start, 10, "it waited")
+        XCTAssertEqual(dir.read("s.session"), before)
+        close(fd)
+        XCTAssertEqual(Sessctl.run(["set", "-s", dir.path, "s", "a", "2"]).status, 0)
     }
 
     // MARK: Links

@@ -134,13 +134,13 @@ enum PosixFile {
     /// that can read the file and keeps its lock) for up to `lockPatienceSeconds`.
     private static func waitForLock(_ fd: Int32) -> Failure? {
         let deadline = SystemTime.monotonicSeconds() + lockPatienceSeconds
-        var pause: UInt32 = 500  // microseconds, doubled up to 20 ms
+        var pause: UInt32 = 500  // microseconds, doubled up to 10 ms
         while flock(fd, LOCK_EX | LOCK_NB) != 0 {
             let e = errno
             if e == EINTR { continue }
             if e != EWOULDBLOCK || SystemTime.monotonicSeconds() > deadline { return Failure(errno: e) }
             usleep(pause)
-            pause = min(pause * 2, 20_000)
+            pause = min(pause * 2, 10_000)
         }
         return nil
     }
