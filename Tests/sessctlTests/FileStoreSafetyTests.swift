@@ -73,6 +73,16 @@ final class FileStoreSafetyTests: XCTestCase {
         XCTAssertEqual(Sessctl.run(["set", "-s", dir.path, "s", "a", "2"]).status, 0)
     }
 
+    func testDelOfOneIDRemovesAFileTooLargeToReadUnderTheLock() throws {
+        let dir = TempDirectory()
+        dir.write("big.session", session("{}"))
+        XCTAssertEqual(truncate(dir.file("big.session"), 65 << 20), 0)  // sparse: past the 64 MiB read limit
+        XCTAssertEqual(Sessctl.run(["get", "-s", dir.path, "big"]).status, 1)
+        let r = Sessctl.run(["del", "-s", dir.path, "big"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(dir.names(), [])
+    }
+
     // MARK: Links
 
     func testLinksAreRefusedOnEveryPathAndNeitherLinkNorTargetChanges() throws {

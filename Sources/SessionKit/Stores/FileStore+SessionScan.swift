@@ -106,7 +106,7 @@ extension FileStore {
                 continue
             }
             let name = entry.file.name
-            let bytes = entry.file.notRegular.map { .failure(PosixFile.Failure(errno: EINVAL, notRegular: $0)) }
+            let bytes = entry.file.notRegular.map { .failure(PosixFile.Failure.notRegular($0)) }
                 ?? PosixFile.readRegular(name, in: dir, limit: FileStore.maxFileSize)
             switch decode(id: entry.id, read: bytes, path: { self.directory + "/" + name }) {
             case .found(let s): page.sessions.append(s)

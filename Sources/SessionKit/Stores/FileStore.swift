@@ -144,7 +144,7 @@ public final class FileStore: SessionStore, Sendable {
         } catch {
             return SessionInfo(id: id, size: 0, keyCount: nil, expiry: nil, lastWrite: nil, problem: "the file name is not a valid session id: \(error)")
         }
-        let result = notRegular.map { ReadResult.broken(Broken(error: readError(PosixFile.Failure(errno: EINVAL, notRegular: $0), at: p))) }
+        let result = notRegular.map { ReadResult.broken(Broken(error: readError(.notRegular($0), at: p))) }
         switch result ?? read(id: id, path: p) {
         case .found(let s): return SessionInfo(s)
         case .missing: return SessionInfo(id: id, size: 0, keyCount: nil, expiry: nil, lastWrite: nil, problem: "vanished while listing")
@@ -308,7 +308,7 @@ public final class FileStore: SessionStore, Sendable {
             Result { () throws(SessionError) -> Bool in
                 try validate(id: id)
                 let p = path(for: id)
-                guard let held = try lock(p) else { return false }
+                guard let held = try lock(p, reading: false) else { return false }  // a corrupt or huge file goes too
                 defer { withExtendedLifetime(held) {} }  // locked until the file is gone
                 try removeFile(p)
                 PosixFile.fsyncDirectory(directory)
@@ -359,10 +359,10 @@ public final class FileStore: SessionStore, Sendable {
         }
     }
 
-    /// The session file at `p` held for a write (see `PosixFile.LockedFile`), or nil when there
-    /// is none. Refuses what is not a regular file.
-    func lock(_ p: String) throws(SessionError) -> PosixFile.LockedFile? {
-        switch PosixFile.lock(p, limit: FileStore.maxFileSize) {
+    /// The session file at `p` held for a write (see `PosixFile.LockedFile`), read unless not
+    /// `reading`, or nil when there is none. Refuses what is not a regular file.
+    func lock(_ p: String, reading: Bool = true) throws(SessionError) -> PosixFile.LockedFile? {
+        switch PosixFile.lock(p, limit: reading ? FileStore.maxFileSize : nil) {
         case .success(let held): return held
         case .failure(let f) where f.errno == ENOENT: return nil
         case .failure(let f): throw readError(f, at: p)

@@ -12,6 +12,9 @@ enum PosixFile {
         /// that is why it was refused.
         var notRegular: String? = nil
         var message: String { notRegular.map { "is \($0), not a regular file" } ?? String(cString: strerror(errno)) }
+
+        /// The refusal of something that is `kind` ("a FIFO"), not a regular file.
+        static func notRegular(_ kind: String) -> Failure { Failure(errno: EINVAL, notRegular: kind) }
     }
 
     /// What a file of this mode is, unless it is a regular file.
@@ -36,7 +39,7 @@ enum PosixFile {
         defer { close(fd) }
         var st = stat()
         guard fstat(fd, &st) == 0 else { return .failure(Failure(errno: errno)) }
-        if (st.st_mode & S_IFMT) == S_IFDIR { return .failure(Failure(errno: EISDIR, notRegular: "a directory")) }
+        if (st.st_mode & S_IFMT) == S_IFDIR { return .failure(Failure(errno: EISDIR)) }
         return read(fd: fd, size: Int(st.st_size), regular: (st.st_mode & S_IFMT) == S_IFREG, limit: limit)
     }
 
@@ -57,7 +60,7 @@ enum PosixFile {
         }
         if let kind = kind(st.st_mode) {
             close(fd)
-            return .failure(Failure(errno: EINVAL, notRegular: kind))
+            return .failure(.notRegular(kind))
         }
         return .success((fd, st))
     }
@@ -77,8 +80,8 @@ enum PosixFile {
 
     /// A session file that a writer holds: opened as `openRegular` does, locked with
     /// `flock(LOCK_EX)` (sessctl's writers take it; GoFrame takes none), still the file its path
-    /// names once locked, and its contents and status read under the lock. The lock lasts until
-    /// the value goes away.
+    /// names once locked, and its status and (when asked for) contents read under the lock. The
+    /// lock lasts until the value goes away.
     final class LockedFile {
         let fd: Int32
         let stat: stat
@@ -94,9 +97,10 @@ enum PosixFile {
     /// How long `lock` waits for another writer (a lock held longer is not a write in progress).
     static let lockPatienceSeconds = 10.0
 
-    /// Locks the regular file at `path` (see `LockedFile`); ENOENT when there is none, EWOULDBLOCK
-    /// when another process held its lock for `lockPatienceSeconds`.
-    static func lock(_ path: String, limit: Int) -> Result<LockedFile, Failure> {
+    /// Locks the regular file at `path` (see `LockedFile`) and reads it unless `limit` is nil;
+    /// ENOENT when there is none, EWOULDBLOCK when another process held its lock for
+    /// `lockPatienceSeconds`.
+    static func lock(_ path: String, limit: Int?) -> Result<LockedFile, Failure> {
         while true {
             let fd: Int32
             switch openRegular(path) {
@@ -121,6 +125,7 @@ enum PosixFile {
                 if e == ENOENT { return .failure(Failure(errno: ENOENT)) }
                 continue
             }
+            guard let limit else { return .success(LockedFile(fd: fd, stat: held, bytes: [])) }
             switch read(fd: fd, size: Int(held.st_size), regular: true, limit: limit) {
             case .success(let bytes): return .success(LockedFile(fd: fd, stat: held, bytes: bytes))
             case .failure(let f):
