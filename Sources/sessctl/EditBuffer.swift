@@ -24,7 +24,7 @@ private let removeBufferAndNote: @convention(c) (Int32) -> Void = { _ in
 /// A private temp file (mode 0600) that holds a session for the user's editor, and running that
 /// editor: `$VISUAL`, else `$EDITOR`, else `vi`, split into words and run without a shell, with
 /// the file as its last argument. The file is removed by `remove()` (also on deinit), and by
-/// signal handlers if the command is killed or interrupted meanwhile.
+/// signal handlers if the command is killed or interrupted meanwhile, unless `keep()` left it.
 final class EditBuffer {
     let path: String
     private var previous: [(Int32, sigaction)] = []
@@ -154,8 +154,15 @@ final class EditBuffer {
     /// Removes the file and gives the signals back to whoever had them.
     func remove() {
         guard !removed else { return }
-        removed = true
         unlink(path)
+        keep()
+    }
+
+    /// Leaves the file where it is (the user's work, when it could not be written) and gives the
+    /// signals back to whoever had them.
+    func keep() {
+        guard !removed else { return }
+        removed = true
         restore(previous)
         previous = []
         let p = bufferPathForSignals

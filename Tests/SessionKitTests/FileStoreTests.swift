@@ -289,4 +289,18 @@ extension FileStoreTests {
         XCTAssertEqual(st.st_gid, 4322)
         XCTAssertEqual(try store.get("s").data["b"], .bool(true))
     }
+
+    func testTempFilesHaveNamesNoSessionCanHave() throws {
+        let dir = TempDirectory()
+        for ext in ["", ".session", ".tmp"] {
+            let store = try FileStore(directory: dir.path, options: .init(fileExtension: ext))
+            let name = String(store.tempPath().dropFirst(dir.path.count + 1))
+            XCTAssertTrue(store.isTempFileName(name), name)
+            XCTAssertThrowsError(try store.validate(id: ext.isEmpty ? name : String(name.dropLast(ext.count))), "\(name) with ext '\(ext)'")
+            XCTAssertNil(store.sessionID(fromFileName: name, ext: ext), "scans skip it")
+            // A name as older versions gave their temp files is one only where no session can have it.
+            XCTAssertEqual(store.isTempFileName(".sessctl-1-2-3.tmp"), ext == ".session", "ext '\(ext)'")
+            XCTAssertFalse(store.isTempFileName("..sessctl-1-2-3.session"))
+        }
+    }
 }

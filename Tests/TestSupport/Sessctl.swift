@@ -38,7 +38,10 @@ public enum Sessctl {
     }()
 
     /// Runs `sessctl args` with a clean environment (plus `env`), stdin from `input` or /dev/null.
-    public static func run(_ args: [String], env: [String: String] = [:], input: String? = nil, cwd: String? = nil) -> SessctlRun {
+    /// With `deadline` (seconds), a run still going then is killed (status SIGKILL), so a hang
+    /// fails the test instead of hanging the suite.
+    public static func run(_ args: [String], env: [String: String] = [:], input: String? = nil, cwd: String? = nil,
+                           deadline: Double? = nil) -> SessctlRun {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: binary)
         p.arguments = args
@@ -56,6 +59,9 @@ public enum Sessctl {
         } catch {
             return SessctlRun(status: -1, stdout: "", stderr: "cannot run \(binary): \(error)")
         }
+        let watchdog = DispatchWorkItem { if p.isRunning { kill(p.processIdentifier, SIGKILL) } }
+        if let deadline { DispatchQueue.global().asyncAfter(deadline: .now() + deadline, execute: watchdog) }
+        defer { watchdog.cancel() }
         if let input {
             inPipe.fileHandleForWriting.write(Data(input.utf8))
             try? inPipe.fileHandleForWriting.close()

@@ -187,6 +187,29 @@ final class BulkDeleteTests: XCTestCase {
         XCTAssertEqual(Sessctl.run(["purge", "-s", dir.path]).status, 64, "say what to purge")
     }
 
+    func testPurgeNeverTakesALiveSessionForATempFileInAStoreWithoutExtension() throws {
+        let dir = TempDirectory()
+        let now = SystemTime.nowMillis()
+        let live = GSessionFileCodec.header(now) + Array(#"{"user":"alice"}"#.utf8)
+        // A session whose client-chosen id looks like an old sessctl temp file, not written for
+        // two hours (the app touches only sessions in use); beside it a genuine leftover of a
+        // killed write, named as sessctl names them now, and an expired session.
+        dir.write(".sessctl-9-9-9.tmp", live)
+        dir.write("..sessctl-4242-1-77.tmp", live)
+        dir.write("old", GSessionFileCodec.header(now - 3 * 86_400_000) + Array("{}".utf8))
+        for name in [".sessctl-9-9-9.tmp", "..sessctl-4242-1-77.tmp"] {
+            var aged = [timeval(tv_sec: time(nil) - 7200, tv_usec: 0), timeval(tv_sec: time(nil) - 7200, tv_usec: 0)]
+            XCTAssertEqual(utimes(dir.file(name), &aged), 0)
+        }
+        let store = "file:\(dir.path)?ext="
+        let purge = Sessctl.run(["purge", "-s", store, "--expired", "--yes"])
+        XCTAssertEqual(purge.status, 0, purge.stderr)
+        XCTAssertTrue(purge.stderr.contains("removed 1 leftover temp file of interrupted sessctl writes"), purge.stderr)
+        XCTAssertEqual(dir.names(), [".sessctl-9-9-9.tmp"], "the expired session and the leftover went; the live session stayed")
+        XCTAssertEqual(dir.read(".sessctl-9-9-9.tmp"), live)
+        XCTAssertEqual(Sessctl.run(["get", "-s", store, ".sessctl-9-9-9.tmp", "user"]).stdout, "\"alice\"\n")
+    }
+
     func testPurgeOnRedisExplainsAndChangesNothing() throws {
         let server = try redis()
         try server.pipe(file: Fixtures.gsession + "/redis-kv.resp")

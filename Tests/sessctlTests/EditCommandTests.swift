@@ -118,16 +118,53 @@ final class EditCommandTests: XCTestCase {
         XCTAssertTrue(missing.stderr.contains("cannot run the editor"), missing.stderr)
     }
 
-    func testAChangeByAnotherWriterDuringTheEditIsAConflictAndTheirChangeStays() throws {
+    /// The edit buffer a failed write kept, named at the end of its one-line error; checked to
+    /// hold `edited`, then removed (tearDown checks that nothing else is left).
+    private func assertKeptBuffer(_ r: SessctlRun, holds edited: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        XCTAssertEqual(r.stderr.filter { $0 == "\n" }.count, 1, r.stderr, file: file, line: line)
+        let range = try XCTUnwrap(r.stderr.range(of: "; your edit is kept in "), r.stderr, file: file, line: line)
+        let path = String(r.stderr[range.upperBound...].dropLast())
+        XCTAssertEqual(tmp.names().map { tmp.file($0) }, [path], file: file, line: line)
+        let kept = try String(contentsOfFile: path, encoding: .utf8)
+        XCTAssertTrue(kept.contains(edited), kept, file: file, line: line)
+        XCTAssertEqual(unlink(path), 0)
+    }
+
+    func testAChangeByAnotherWriterDuringTheEditIsAConflictTheirChangeStaysAndTheEditIsKept() throws {
         let r = edit(dir.path, id, editor: editor("""
             sed -i 's/"alice"/"mallory"/' "$f"
             '\(Sessctl.binary)' set -s '\(dir.path)' \(id) theme dark
             """))
         XCTAssertEqual(r.status, 1)
         XCTAssertTrue(r.stderr.contains("changed while it was being edited; nothing was written"), r.stderr)
+        try assertKeptBuffer(r, holds: "\"mallory\"")
         let now = try object(Sessctl.run(["get", "-s", dir.path, id]).stdout)
         XCTAssertEqual(now["theme"], .string("dark"), "the other writer's change stays")
         XCTAssertEqual(now["username"], .string("alice"), "the edit was not applied")
+    }
+
+    func testASessionDeletedOrReplacedByALinkDuringTheEditKeepsTheEdit() throws {
+        let gone = edit(dir.path, id, editor: editor("""
+            sed -i 's/"alice"/"mallory"/' "$f"
+            rm '\(dir.file("\(id).session"))'
+            """))
+        XCTAssertEqual(gone.status, 3)
+        XCTAssertTrue(gone.stderr.contains("was deleted while it was being edited; nothing was written"), gone.stderr)
+        try assertKeptBuffer(gone, holds: "\"mallory\"")
+        XCTAssertNil(dir.read("\(id).session"))
+
+        // A failure root meets too: the session file became a link.
+        let other = "1qbncq5nyf0dn0nrszibygy200wgk0jv"
+        let target = scripts.file("target")
+        let linked = edit(dir.path, other, editor: editor("""
+            sed -i 's/"cart"/"basket"/' "$f"
+            mv '\(dir.file("\(other).session"))' '\(target)'
+            ln -s '\(target)' '\(dir.file("\(other).session"))'
+            """))
+        XCTAssertEqual(linked.status, 1)
+        XCTAssertTrue(linked.stderr.contains("\(other).session: is a symbolic link, not a regular file"), linked.stderr)
+        try assertKeptBuffer(linked, holds: "\"basket\"")
+        XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: dir.file("\(other).session")), target)
     }
 
     func testMissingSessionIsStatus3AndNoEditorRuns() {
@@ -167,6 +204,7 @@ final class EditCommandTests: XCTestCase {
             """))
         XCTAssertEqual(conflict.status, 1)
         XCTAssertTrue(conflict.stderr.contains("changed while it was being edited; nothing was written"), conflict.stderr)
+        try assertKeptBuffer(conflict, holds: "\"mallory\"")
         XCTAssertEqual(try server.cli(["GET", key]), other, "the other writer's data stays")
 
         let invalid = edit(store, kvID, editor: editor("echo '{\"a\":' > \"$f\""))

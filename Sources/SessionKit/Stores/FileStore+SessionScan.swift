@@ -9,8 +9,6 @@ extension FileStore {
     /// Threads that read and decode the files of a page together (the files of a store are many
     /// and small: the time goes to system calls and parsing, which spread over the cores).
     static let readerThreads = max(1, min(4, sysconf(Int32(_SC_NPROCESSORS_ONLN))))
-    /// Files up to this size are read with one `read` and no `fstat`.
-    static let smallFileBytes = 64 << 10
 
     /// Reads each file once, through the directory's descriptor. With more than one core, one
     /// thread lists the directory and hands out its names a page at a time, `readerThreads`
@@ -22,7 +20,7 @@ extension FileStore {
         let pageSize = max(pageSize, 1)
         let readers = Self.readerThreads
         if readers > 1 {
-            typealias Entries = [(name: String, id: String)]
+            typealias Entries = [SessionFileEntry]
             let work = BlockingQueue<Entries>(capacity: readers * 2)
             let done = BlockingQueue<SessionPage?>(capacity: readers * 2)  // nil: a reader has finished
             let decoders = (0..<readers).compactMap { _ in
@@ -68,41 +66,49 @@ extension FileStore {
     private func scanSerially(_ reader: PosixFile.DirectoryReader, pattern: String?, pageSize: Int,
                               _ visit: (SessionPage) throws -> ScanControl) throws {
         while true {
-            let names = reader.next(pageSize)
-            if names.isEmpty { return }
-            let page = read(entries(names, matching: pattern)[...], in: reader.descriptor)
+            let listed = reader.next(pageSize)
+            if listed.isEmpty { return }
+            let page = read(entries(listed, matching: pattern)[...], in: reader.descriptor)
             if page.sessions.isEmpty && page.broken.isEmpty { continue }
             if try visit(page) == .stop { return }
         }
     }
 
-    /// The names that are session files whose id matches `pattern`, with their ids.
-    private func entries(_ names: [String], matching pattern: String?) -> [(name: String, id: String)] {
-        var entries: [(name: String, id: String)] = []
-        entries.reserveCapacity(names.count)
-        for name in names {
-            guard let id = sessionID(fromFileName: name, ext: options.fileExtension) else { continue }
+    /// A directory entry named as a session file, with its id.
+    struct SessionFileEntry {
+        let file: PosixFile.DirectoryReader.Entry
+        let id: String
+    }
+
+    /// The entries named as session files whose id matches `pattern`.
+    private func entries(_ listed: [PosixFile.DirectoryReader.Entry], matching pattern: String?) -> [SessionFileEntry] {
+        var entries: [SessionFileEntry] = []
+        entries.reserveCapacity(listed.count)
+        for file in listed {
+            guard let id = sessionID(fromFileName: file.name, ext: options.fileExtension) else { continue }
             if let pattern, fnmatch(pattern, id, 0) != 0 { continue }
-            entries.append((name, id))
+            entries.append(SessionFileEntry(file: file, id: id))
         }
         return entries
     }
 
-    private func read(_ entries: ArraySlice<(name: String, id: String)>, in dir: Int32) -> SessionPage {
-        let scratch = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: Self.smallFileBytes)
-        defer { scratch.deallocate() }
+    /// Reads and decodes each entry; one that the directory says is not a regular file is
+    /// reported without being opened.
+    private func read(_ entries: ArraySlice<SessionFileEntry>, in dir: Int32) -> SessionPage {
         var page = SessionPage()
         page.sessions.reserveCapacity(entries.count)
         for entry in entries {
             do throws(SessionError) {
                 try validate(id: entry.id)
             } catch {
-                page.broken.append(BrokenSession(id: entry.id, error: .corrupt(location: directory + "/" + entry.name,
+                page.broken.append(BrokenSession(id: entry.id, error: .corrupt(location: directory + "/" + entry.file.name,
                     reason: "the file name is not a valid session id: \(error)")))
                 continue
             }
-            let bytes = PosixFile.read(in: dir, entry.name, limit: FileStore.maxFileSize, scratch: scratch)
-            switch decode(id: entry.id, read: bytes, path: { self.directory + "/" + entry.name }) {
+            let name = entry.file.name
+            let bytes = entry.file.notRegular.map { .failure(PosixFile.Failure.notRegular($0)) }
+                ?? PosixFile.readRegular(name, in: dir, limit: FileStore.maxFileSize)
+            switch decode(id: entry.id, read: bytes, path: { self.directory + "/" + name }) {
             case .found(let s): page.sessions.append(s)
             case .missing: break  // removed since the directory was read
             case .broken(let b): page.broken.append(BrokenSession(id: entry.id, error: b.error))
@@ -116,9 +122,9 @@ extension FileStore {
         guard let reader = try? PosixFile.DirectoryReader(directory) else { return nil }
         var count = 0
         while true {
-            let names = reader.next(4096)
-            if names.isEmpty { return count }
-            for name in names {
+            let listed = reader.next(4096)
+            if listed.isEmpty { return count }
+            for name in listed.map(\.name) {
                 guard let id = sessionID(fromFileName: name, ext: options.fileExtension) else { continue }
                 if let pattern, fnmatch(pattern, id, 0) != 0 { continue }
                 count += 1

@@ -6,8 +6,12 @@ import Darwin
 
 /// GoFrame's `StorageFile`: one file `<dir>/<id><ext>` per session, byte-compatible with what
 /// gsession reads and writes. Expiry is the file's own timestamp plus the app's max age (which
-/// GoFrame does not store). Reading never modifies the store; every write goes to a temp file in
-/// the same directory that is fsynced and renamed over the old file, keeping its mode and owner.
+/// GoFrame does not store). A session file is a regular file in the directory: links and special
+/// files are refused on every path, never followed or opened for reading first. Reading never
+/// modifies the store; every write goes to a temp file in the same directory that is fsynced and
+/// renamed over the old file, keeping its mode and owner. sessctl's writers of one session take
+/// turns (a lock on its file, held from the read to the rename); GoFrame takes no lock, so each
+/// write also checks just before the rename that the app did not change the file meanwhile.
 public final class FileStore: SessionStore, Sendable {
     public struct Options: Sendable {
         /// The app's session max age (`SessionMaxAge`, 24h by default in ghttp).
@@ -106,13 +110,13 @@ public final class FileStore: SessionStore, Sendable {
         let reader = try directoryReader()
         let ext = options.fileExtension
         while true {
-            let names = reader.next(max(pageSize, 1))
-            if names.isEmpty { return }
+            let entries = reader.next(max(pageSize, 1))
+            if entries.isEmpty { return }
             var page = ScanPage()
-            for name in names {
-                guard let id = sessionID(fromFileName: name, ext: ext) else { continue }
+            for entry in entries {
+                guard let id = sessionID(fromFileName: entry.name, ext: ext) else { continue }
                 if let pattern, fnmatch(pattern, id, 0) != 0 { continue }
-                page.sessions.append(info(id: id))
+                page.sessions.append(info(id: id, notRegular: entry.notRegular))
             }
             if try visit(page) == .stop { return }
         }
@@ -120,25 +124,35 @@ public final class FileStore: SessionStore, Sendable {
 
     func sessionID(fromFileName name: String, ext: String) -> String? {
         if name.utf8.first == UInt8(ascii: ".") { return nil }  // hidden files, and our own temp files
+        return fileID(name, ext: ext)
+    }
+
+    /// The id a file of this name holds if it is a session file, hidden or not.
+    private func fileID(_ name: String, ext: String) -> String? {
         if ext.isEmpty { return name }
         let n = name.utf8.count, e = ext.utf8.count
         guard n > e, name.utf8.reversed().starts(with: ext.utf8.reversed()) else { return nil }
         return String(Substring(name.utf8.dropLast(e)))
     }
 
-    private func info(id: String) -> SessionInfo {
+    /// What `list` shows of a file; `notRegular` says what it is when the directory said it is
+    /// not a regular file (then it is not opened at all).
+    private func info(id: String, notRegular: String?) -> SessionInfo {
         let p = path(for: id)
         do {
             try validate(id: id)
         } catch {
             return SessionInfo(id: id, size: 0, keyCount: nil, expiry: nil, lastWrite: nil, problem: "the file name is not a valid session id: \(error)")
         }
-        switch read(id: id, path: p) {
+        let result = notRegular.map { ReadResult.broken(Broken(error: readError(.notRegular($0), at: p))) }
+        switch result ?? read(id: id, path: p) {
         case .found(let s): return SessionInfo(s)
         case .missing: return SessionInfo(id: id, size: 0, keyCount: nil, expiry: nil, lastWrite: nil, problem: "vanished while listing")
         case .broken(let e):
             var info = SessionInfo(id: id, size: 0, keyCount: nil, expiry: nil, lastWrite: nil, problem: e.reasonOnly)
-            if let st = PosixFile.lstatInfo(p) { info.size = max(Int(st.st_size) - GSessionFileCodec.headerSize, 0) }
+            if let st = PosixFile.lstatInfo(p), PosixFile.kind(st.st_mode) == nil {
+                info.size = max(Int(st.st_size) - GSessionFileCodec.headerSize, 0)
+            }
             if case .corruptWithTimestamp(let ts) = e.extra {
                 info.lastWrite = ts
                 info.expiry = .at(ts &+ options.maxAgeMillis)
@@ -180,7 +194,21 @@ public final class FileStore: SessionStore, Sendable {
     }
 
     private func read(id: String, path p: String) -> ReadResult {
-        decode(id: id, read: PosixFile.read(p, limit: FileStore.maxFileSize), path: { p })
+        decode(id: id, read: PosixFile.readRegular(p, limit: FileStore.maxFileSize), path: { p })
+    }
+
+    /// The error for a failure to read (or lock) the session file at `path`.
+    func readError(_ f: PosixFile.Failure, at path: String) -> SessionError {
+        if let kind = f.notRegular {
+            return .io(location: path, reason: "is \(kind), not a regular file (a session file is a regular file); left alone")
+        }
+        switch f.errno {
+        case EFBIG: return .corrupt(location: path, reason: "larger than \(FileStore.maxFileSize >> 20) MiB, not read")
+        case EWOULDBLOCK:
+            return .io(location: path, reason: "another process has held the file's lock for over \(Int(PosixFile.lockPatienceSeconds))s; nothing was written")
+        case ENOLCK, EOPNOTSUPP: return .io(location: path, reason: "cannot lock the file: \(f.message); nothing was written")
+        default: return .io(location: path, reason: "cannot read: \(f.message)")
+        }
     }
 
     /// The session in the bytes read for `id`; `path` names the file in messages.
@@ -189,11 +217,7 @@ public final class FileStore: SessionStore, Sendable {
         switch read {
         case .success(let b): bytes = b
         case .failure(let f) where f.errno == ENOENT: return .missing
-        case .failure(let f) where f.errno == EFBIG:
-            return .broken(Broken(error: .corrupt(location: path(), reason: "larger than \(FileStore.maxFileSize >> 20) MiB, not read")))
-        case .failure(let f) where f.errno == EISDIR:
-            return .broken(Broken(error: .corrupt(location: path(), reason: "is a directory, not a session file")))
-        case .failure(let f): return .broken(Broken(error: .io(location: path(), reason: "cannot read: \(f.message)")))
+        case .failure(let f): return .broken(Broken(error: readError(f, at: path())))
         }
         let header = GSessionFileCodec.headerSize
         if options.cipher == nil, bytes.count > header, let canonical = GoJSONCanonical.check(bytes[header...]) {
@@ -235,19 +259,15 @@ public final class FileStore: SessionStore, Sendable {
         try validate(id: id)
         try w.session.checkRepresentableAsJSON(store: displayName)
         let p = path(for: id)
+        let held = try lock(p)
         var current: (bytes: [UInt8], data: JSONObject?)?
-        switch PosixFile.read(p, limit: FileStore.maxFileSize) {
-        case .success(let b):
+        if let b = held?.bytes {
             // What was read a moment ago need not be decoded again.
             if let rev = w.session.revision, Bytes.equal(rev.bytes, b), let data = rev.data {
                 current = (b, data)
             } else {
                 current = (b, try? GSessionFileCodec.decode(b, cipher: options.cipher).get().data)
             }
-        case .failure(let f) where f.errno == ENOENT:
-            current = nil
-        case .failure(let f):
-            throw SessionError.io(location: p, reason: "cannot read: \(f.message)")
         }
         switch w.mode {
         case .create:
@@ -273,8 +293,7 @@ public final class FileStore: SessionStore, Sendable {
         } else {
             body = self.body(for: w.session)
         }
-        try writeAtomically(path: p, id: id, bytes: GSessionFileCodec.encode(timestamp: timestamp, body: body),
-                            createOnly: current == nil, expected: current?.bytes)
+        try writeAtomically(path: p, id: id, bytes: GSessionFileCodec.encode(timestamp: timestamp, body: body), replacing: held)
     }
 
     /// The stored body for a session: its JSON (the text it was read as, when that is already
@@ -289,13 +308,11 @@ public final class FileStore: SessionStore, Sendable {
             Result { () throws(SessionError) -> Bool in
                 try validate(id: id)
                 let p = path(for: id)
-                if unlink(p) == 0 {
-                    PosixFile.fsyncDirectory(directory)
-                    return true
-                }
-                let e = errno
-                if e == ENOENT { return false }
-                throw SessionError.io(location: p, reason: "cannot delete: \(String(cString: strerror(e)))")
+                guard let held = try lock(p, reading: false) else { return false }  // a corrupt or huge file goes too
+                defer { withExtendedLifetime(held) {} }  // locked until the file is gone
+                try removeFile(p)
+                PosixFile.fsyncDirectory(directory)
+                return true
             }
         }
     }
@@ -309,19 +326,12 @@ public final class FileStore: SessionStore, Sendable {
             Result { () throws(SessionError) -> Bool in
                 try validate(id: item.id)
                 let p = path(for: item.id)
-                switch PosixFile.read(p, limit: FileStore.maxFileSize) {
-                case .success(let bytes) where Bytes.equal(bytes, item.revision.bytes): break
-                case .success: throw SessionError.conflict(store: displayName, id: item.id)
-                case .failure(let f) where f.errno == ENOENT: return false
-                case .failure(let f): throw SessionError.io(location: p, reason: "cannot read: \(f.message)")
-                }
-                if unlink(p) == 0 {
-                    removed = true
-                    return true
-                }
-                let e = errno
-                if e == ENOENT { return false }
-                throw SessionError.io(location: p, reason: "cannot delete: \(String(cString: strerror(e)))")
+                guard let held = try lock(p) else { return false }
+                defer { withExtendedLifetime(held) {} }  // locked until the file is gone
+                guard Bytes.equal(held.bytes, item.revision.bytes) else { throw SessionError.conflict(store: displayName, id: item.id) }
+                try removeFile(p)
+                removed = true
+                return true
             }
         }
     }
@@ -335,44 +345,66 @@ public final class FileStore: SessionStore, Sendable {
                         reason: "a file session cannot live without an expiry: GoFrame expires it at its timestamp plus the max age")
                 }
                 let p = path(for: change.id)
-                let bytes: [UInt8]
-                switch PosixFile.read(p, limit: FileStore.maxFileSize) {
-                case .success(let b): bytes = b
-                case .failure(let f) where f.errno == ENOENT: return false
-                case .failure(let f): throw SessionError.io(location: p, reason: "cannot read: \(f.message)")
-                }
+                guard let held = try lock(p) else { return false }
+                let bytes = held.bytes
                 if case .failure(let f) = GSessionFileCodec.decode(bytes, cipher: options.cipher) {
                     throw SessionError.corrupt(location: p, reason: f.reason)
                 }
                 let updated = GSessionFileCodec.header(instant &- options.maxAgeMillis) + bytes[GSessionFileCodec.headerSize...]
                 if !Bytes.equal(updated, bytes) {
-                    try writeAtomically(path: p, id: change.id, bytes: updated, createOnly: false, expected: bytes)
+                    try writeAtomically(path: p, id: change.id, bytes: updated, replacing: held)
                 }
                 return true
             }
         }
     }
 
+    /// The session file at `p` held for a write (see `PosixFile.LockedFile`), read unless not
+    /// `reading`, or nil when there is none. Refuses what is not a regular file.
+    func lock(_ p: String, reading: Bool = true) throws(SessionError) -> PosixFile.LockedFile? {
+        switch PosixFile.lock(p, limit: reading ? FileStore.maxFileSize : nil) {
+        case .success(let held): return held
+        case .failure(let f) where f.errno == ENOENT: return nil
+        case .failure(let f): throw readError(f, at: p)
+        }
+    }
+
+    private func removeFile(_ p: String) throws(SessionError) {
+        if unlink(p) != 0 && errno != ENOENT {
+            throw SessionError.io(location: p, reason: "cannot delete: \(String(cString: strerror(errno)))")
+        }
+    }
+
     nonisolated(unsafe) private static var tempCounter = 0
 
-    /// A fresh temp file name in the directory (hidden, so scans skip it).
+    /// A fresh temp file name in the directory. It starts with `..`, which no session id can
+    /// (whatever the extension, the id would contain `..` or be `.`), so no temp file is ever
+    /// taken for a session, and scans skip it as hidden.
     func tempPath() -> String {
         FileStore.tempCounter += 1
-        return "\(directory)/.sessctl-\(getpid())-\(FileStore.tempCounter)-\(UInt32.random(in: 0...UInt32.max)).tmp"
+        return "\(directory)/..sessctl-\(getpid())-\(FileStore.tempCounter)-\(UInt32.random(in: 0...UInt32.max)).tmp"
+    }
+
+    /// Whether `name` is a temp file of a sessctl write: `..sessctl-*.tmp` (or `.sessctl-*.tmp`,
+    /// as older versions named them) and a name no session of this store can have.
+    func isTempFileName(_ name: String) -> Bool {
+        guard name.hasPrefix(".sessctl-") || name.hasPrefix("..sessctl-"), name.hasSuffix(".tmp") else { return false }
+        guard let id = fileID(name, ext: options.fileExtension) else { return true }
+        return (try? validate(id: id)) == nil
     }
 
     /// The temp files a sessctl write left behind when it was killed before it could remove
-    /// them (`.sessctl-*.tmp`), last changed more than an hour ago (no write takes that long);
-    /// never a session. With `remove`, each is removed; the names either way.
+    /// them (see `isTempFileName`), regular files last changed more than an hour ago (no write
+    /// takes that long). With `remove`, each is removed; the names either way.
     public func leftoverTempFiles(remove: Bool) throws -> [String] {
         let reader = try directoryReader()
         let dir = reader.descriptor
         let cutoff = clock.nowMillis() / 1000 - 3600
         var found: [String] = []
         while true {
-            let names = reader.next(4096)
-            if names.isEmpty { break }
-            for name in names where name.hasPrefix(".sessctl-") && name.hasSuffix(".tmp") {
+            let entries = reader.next(4096)
+            if entries.isEmpty { break }
+            for name in entries.map(\.name) where isTempFileName(name) {
                 var st = stat()
                 guard fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == 0, (st.st_mode & S_IFMT) == S_IFREG,
                       Int64(st.st_mtim.tv_sec) < cutoff else { continue }
@@ -389,7 +421,8 @@ public final class FileStore: SessionStore, Sendable {
     /// owned by the directory's owner when we are root.
     func newFileOwnership() -> (mode: mode_t, uid: uid_t, gid: gid_t) {
         let mode = 0o777 & ~PosixFile.umaskValue
-        if geteuid() == 0, let d = PosixFile.lstatInfo(directory) { return (mode, d.st_uid, d.st_gid) }
+        var d = stat()
+        if geteuid() == 0, stat(directory, &d) == 0 { return (mode, d.st_uid, d.st_gid) }
         return (mode, geteuid(), getegid())
     }
 
@@ -424,38 +457,32 @@ public final class FileStore: SessionStore, Sendable {
         return (temp, -1)
     }
 
-    /// Writes `bytes` to a temp file beside `path`, fsyncs it, gives it the old file's mode and
-    /// owner (or GoFrame's for a new file), and renames it into place. With `createOnly` it never
-    /// replaces a file that appeared meanwhile; with `expected` it refuses when the file no
-    /// longer holds those bytes.
-    private func writeAtomically(path p: String, id: String, bytes: [UInt8], createOnly: Bool, expected: [UInt8]?) throws(SessionError) {
-        let mode: mode_t, uid: uid_t, gid: gid_t
-        if let st = PosixFile.lstatInfo(p) {
-            (mode, uid, gid) = (st.st_mode & 0o7777, st.st_uid, st.st_gid)
-        } else {
-            (mode, uid, gid) = newFileOwnership()
-        }
+    /// Writes `bytes` to a temp file beside `path`, fsyncs it, gives it the mode and owner of
+    /// the file it replaces (`old`, held since it was read) or GoFrame's for a new file, and puts
+    /// it in place. A new file never replaces one that appeared meanwhile; a replacement is
+    /// refused when the file no longer holds what was read (the app, which takes no lock, wrote).
+    private func writeAtomically(path p: String, id: String, bytes: [UInt8], replacing old: PosixFile.LockedFile?) throws(SessionError) {
+        defer { withExtendedLifetime(old) {} }  // locked until the new file is in place
+        let (mode, uid, gid) = old.map { ($0.stat.st_mode & 0o7777, $0.stat.st_uid, $0.stat.st_gid) } ?? newFileOwnership()
         let temp = try writeTemp(bytes, for: p, mode: mode, uid: uid, gid: gid, sync: true)
         var ok = false
         defer { if !ok { unlink(temp) } }
         func fail(_ what: String, _ e: Int32) -> SessionError {
             .io(location: p, reason: "\(what): \(String(cString: strerror(e)))")
         }
-        if let expected {
-            switch PosixFile.read(p, limit: FileStore.maxFileSize) {
-            case .success(let now) where Bytes.equal(now, expected): break
+        if let old {
+            switch PosixFile.readRegular(p, limit: FileStore.maxFileSize) {
+            case .success(let now) where Bytes.equal(now, old.bytes): break
             default: throw SessionError.conflict(store: displayName, id: id)
             }
-        }
-        if createOnly {
+            if rename(temp, p) != 0 { throw fail("cannot replace", errno) }
+        } else {
             guard link(temp, p) == 0 else {
                 let e = errno
                 if e == EEXIST { throw SessionError.alreadyExists(store: displayName, id: id) }
                 throw fail("cannot create", e)
             }
             unlink(temp)
-        } else if rename(temp, p) != 0 {
-            throw fail("cannot replace", errno)
         }
         ok = true
         PosixFile.fsyncDirectory(directory)

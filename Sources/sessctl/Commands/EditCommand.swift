@@ -11,8 +11,9 @@ struct EditCommand: ParsableCommand {
             argument. When the editor exits, the JSON is checked: on an error sessctl says where, and on a \
             terminal offers to re-open the editor or abandon (elsewhere it abandons). The session is written \
             back only if it did not change meanwhile: otherwise a conflict error, and the other change stays. \
-            The remaining lifetime is kept; a buffer left unchanged writes nothing. The temp file is removed \
-            in every case. Exit status 3 when there is no such session.
+            The remaining lifetime is kept; a buffer left unchanged writes nothing. The temp file is removed, \
+            except when the write fails: then the error names it, so the edit is not lost. Exit status 3 when \
+            there is no such session.
 
             SCS and gorilla sessions (Go gob) are edited as typed JSON, every value as {"type": ..., "value": ...} \
             (as get -o typed prints it): values keep their Go types unless you change "type", and a value that \
@@ -74,9 +75,14 @@ struct EditCommand: ParsableCommand {
             try stopIfEditInterrupted(buffer)
             do {
                 try store.save(SessionWrite(updated, mode: .update, expiry: .keep))
-            } catch let error as SessionError where error.isNotFound {
-                Terminal.warn("\(store.displayName): session \(SessionError.quote(id)) was deleted while it was being edited; nothing was written")
-                throw ExitCode(3)
+            } catch let error as SessionError {
+                // The edit is the user's work: it stays, and they are told where.
+                buffer.keep()
+                let what = error.isNotFound
+                    ? "\(store.displayName): session \(SessionError.quote(id)) was deleted while it was being edited; nothing was written"
+                    : error.description
+                Terminal.warn("\(what); your edit is kept in \(buffer.path)")
+                throw ExitCode(error.isNotFound ? 3 : 1)
             }
         }
     }

@@ -9,7 +9,7 @@ struct PurgeCommand: ParsableCommand {
             purge --expired does what GoFrame's hourly sweep does, even while the app is down: it removes \
             every session file whose timestamp plus the max age (--max-age, ?ttl=, default 24h) lies in the \
             past. Corrupt files and files that are not sessions are never removed; temp files that a killed sessctl \
-            write left behind (.sessctl-*.tmp, over an hour old) are. Each file is checked again \
+            write left behind (..sessctl-*.tmp, over an hour old, never a name a session can have) are. Each file is checked again \
             just before it goes, so a session the app revived meanwhile stays. On a terminal it shows the count \
             and a sample and asks; elsewhere it needs --yes. --dry-run lists the ids instead.
 
@@ -47,7 +47,7 @@ struct PurgeCommand: ParsableCommand {
                            command: "purge --expired", noun: "expired session").run()
             // What killed writes of sessctl's own left behind goes too: it is never a session.
             if let files = store as? FileStore, case let left = try files.leftoverTempFiles(remove: !dryRun), !left.isEmpty {
-                let what = "\(left.count) leftover temp file\(left.count == 1 ? "" : "s") of interrupted sessctl writes (.sessctl-*.tmp, over an hour old)"
+                let what = "\(left.count) leftover temp file\(left.count == 1 ? "" : "s") of interrupted sessctl writes (..sessctl-*.tmp, over an hour old)"
                 Terminal.warn(dryRun ? "dry run: would remove \(what)" : "removed \(what)")
             }
         }
