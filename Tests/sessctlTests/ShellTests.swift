@@ -103,4 +103,46 @@ final class ShellTests: XCTestCase {
         try term.press("Up")
         try term.waitFor { $0.contains(prompt + "count") }
     }
+
+    func testHistoryNeverHoldsAPasswordTypedInUse() throws {
+        let history = dir.file("../shell-history-secret-\(getpid())")
+        defer { unlink(history) }
+        let term = try Tmux([Sessctl.binary, "shell", "-s", dir.path], env: ["SESSCTL_HISTFILE": history])
+        try term.waitFor { $0.contains("sessctl file:") }
+        // Each `use` fails (nothing listens, or the address is bad): one error line each.
+        func errorLines(_ screen: String) -> Int { screen.split(separator: "\n").filter { $0.hasPrefix("sessctl: ") }.count }
+        for (n, password) in TrickyPasswords.all.enumerated() {
+            // Quoted, as a password with a space in it must be at a shell prompt.
+            try term.type("use 'redis://user:\(password)@127.0.0.1:1/0?timeout=2s'")
+            try term.press("Enter")
+            try term.waitFor { errorLines($0) > n }
+        }
+        try term.type("use redis://user:\(TrickyPasswords.all[0])@127.0.0.1:1/0")
+        try term.press("Enter")
+        try term.waitFor { errorLines($0) > TrickyPasswords.all.count }
+        XCTAssertFalse(TrickyPasswords.shown(in: try term.screen().split(separator: "\n").filter { !$0.contains("> use ") }.joined()),
+                       "no error line shows the password")
+        try term.press("C-d")
+        try term.waitFor { _ in (try? term.exited()) ?? false }
+        let saved = try String(contentsOfFile: history, encoding: .utf8).replacingOccurrences(of: "\\040", with: " ")
+        XCTAssertFalse(TrickyPasswords.shown(in: saved), saved)
+        XCTAssertTrue(saved.contains("use redis://user:***@127.0.0.1:1/0?timeout=2s"), saved)
+        XCTAssertTrue(saved.contains("use redis://user:***@127.0.0.1:1/0"), saved)
+    }
+
+    func testCommandsWithoutAStoreOptionWorkAfterUse() {
+        let copy = TempDirectory()
+        let home = TempDirectory()
+        let script = """
+            use \(dir.path)
+            stores
+            migrate --from \(dir.path) --to \(copy.path)
+            count -s \(copy.path)
+            """
+        let r = Sessctl.run(["shell"], env: ["XDG_CONFIG_HOME": home.path], input: script)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertFalse(r.stderr.contains("Unknown option"), r.stderr)
+        XCTAssertEqual(r.summary["copied"], "11", r.stdout)
+        XCTAssertEqual(r.stdoutLines.last, "11")
+    }
 }

@@ -57,8 +57,8 @@ struct MigrateCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let (sourceAddress, source) = try openStore(from, maxAge: maxAge)
-            let (targetAddress, target) = try openStore(to, maxAge: maxAge)
+            let (sourceAddress, source) = try openStore(from, givenBy: "--from", maxAge: maxAge)
+            let (targetAddress, target) = try openStore(to, givenBy: "--to", maxAge: maxAge)
             if sourceAddress.overlaps(targetAddress) {
                 throw SessionError.invalidArgument("\(source.displayName) and \(target.displayName) hold the same sessions "
                     + "(the same directory, or the same Redis database with one prefix starting with the other): "
