@@ -217,4 +217,28 @@ final class BulkDeleteTests: XCTestCase {
         XCTAssertEqual(dir.names().filter { $0.hasPrefix("1qbncq5nyf0dn0nrszi") && ($0.contains("rtnac") || $0.contains("spx1d")) },
                        ["1qbncq5nyf0dn0nrszispx1d00q6qw1q.session"])
     }
+
+    func testAnInterruptedDelWhereSaysHowManyItDeleted() throws {
+        let count = 4000
+        for signal in [SIGINT, SIGTERM] {
+            let dir = TempDirectory()
+            let now = SystemTime.nowMillis()
+            for i in 0..<count {
+                // Plain writes: thousands of them must be quick.
+                let bytes = GSessionFileCodec.header(now) + Array("{\"user\":{\"id\":1001},\"n\":\(i)}".utf8)
+                let fd = open(dir.file("s\(i).session"), O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+                XCTAssertEqual(bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }, bytes.count)
+                close(fd)
+            }
+            let running = try RunningSessctl(["del", "-s", dir.path, "--where", "user.id=1001", "--yes"])
+            // Pages are 500 sessions: more than two pages left means it cannot finish first.
+            XCTAssertTrue(running.signal(signal) { (1_001...count - 1).contains(dir.names().count) }, "part-way")
+            let r = running.finish()
+            let left = dir.names().count
+            XCTAssertEqual(r.status, 130, r.stderr)
+            XCTAssertGreaterThan(left, 0)
+            XCTAssertTrue(r.stderr.hasSuffix("sessctl: interrupted: \(count - left) sessions deleted before the interruption; "
+                + "run the same command again to delete the rest\n"), r.stderr)
+        }
+    }
 }

@@ -55,16 +55,15 @@ struct ExportCommand: ParsableCommand {
             let store = try storeOptions.open()
             let export = SessionExport(store: store, pattern: pattern, batchSize: batch)
             let progress = TransferProgress("export", total: Terminal.stderrIsTTY ? SessionCountEstimate(store, pattern: pattern) : nil)
-            export.onFailure = { failure in
-                progress.clear()
-                Terminal.warn(failure.message)
-            }
+            let failures = FailureLog(beforePrinting: progress.clear)
+            export.onFailure = { failures.record(id: $0.id, message: $0.message) }
             export.onProgress = { r in progress.update(done: r.exported + r.expired + r.failed, scanned: r.exported + r.expired + r.failed, seconds: r.seconds) }
             LineEditor.catchInterrupts()
             export.shouldStop = { LineEditor.interruptRequested() }
             let report = try export.run { Terminal.writeBytes($0) }
             Terminal.flush()
             progress.clear()
+            failures.finish()
             var line = "exported \(report.exported) session\(report.exported == 1 ? "" : "s") (\(report.bytes) bytes) in \(MigrationRunner.formatSeconds(report.seconds)) s"
             if report.expired > 0 { line += "; \(report.expired) expired, not exported" }
             if report.failed > 0 { line += "; \(report.failed) could not be read" }

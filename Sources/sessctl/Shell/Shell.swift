@@ -35,6 +35,7 @@ final class Shell {
                 if trimmed.isEmpty { continue }
                 editor.remember(History.masked(trimmed))
                 if case .exit = execute(line) { return }
+                if LineEditor.terminationRequested() { return }
             }
         }
     }
@@ -52,6 +53,7 @@ final class Shell {
             case .failed: allSucceeded = false
             case .succeeded: break
             }
+            if LineEditor.terminationRequested() { return false }
         }
         return allSucceeded
     }
