@@ -124,6 +124,16 @@ final class RedisCLITests: XCTestCase {
         // On a terminal, list says so at the end.
         let tty = try runOnTerminal(["list", "-s", kv])
         XCTAssertTrue(tty.contains("2 non-session keys skipped, left untouched (e.g. 'gfsess:"), tty)
+        // Piped too, on stderr, as --help says; count says so without --verbose (which counts them on stdout).
+        let note = "sessctl: 2 non-session keys skipped, left untouched (e.g. 'gfsess:"
+        let piped = sessctl("list", "-s", kv, "-o", "ndjson")
+        XCTAssertTrue(piped.stderr.hasPrefix(note), piped.stderr)
+        XCTAssertEqual(piped.stdoutLines.count, 11)
+        let plain = sessctl("count", "-s", "redis://\(server.host):\(server.port)")
+        XCTAssertEqual(plain.stdout, "12\n")
+        XCTAssertTrue(plain.stderr.hasPrefix("sessctl: 17 non-session keys skipped, left untouched (e.g. "), plain.stderr)
+        XCTAssertEqual(plain.stderr.split(separator: "\n").count, 1, plain.stderr)
+        XCTAssertEqual(count.stderr, "", "--verbose counts them on stdout")
         XCTAssertEqual(try server.cli(["LLEN", "gfsess:queue"]), "1")
     }
 

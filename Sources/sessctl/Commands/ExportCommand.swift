@@ -34,8 +34,7 @@ struct ExportCommand: ParsableCommand {
 
             Expired sessions are not exported (they are counted). Sessions that cannot be read are \
             reported on stderr and skipped. A summary goes to stderr. `sessctl import` reads the lines \
-            back; `export | import` between two stores does what migrate does. Exit status 0; 4 when \
-            some sessions could not be read; 1 when nothing could be exported.
+            back; `export | import` between two stores does what migrate does. Exit status: see sessctl --help.
             """)
 
     @OptionGroup var storeOptions: StoreOptions
