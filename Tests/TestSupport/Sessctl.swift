@@ -83,17 +83,18 @@ private final class DataBox: @unchecked Sendable {
     var data = Data()
 }
 
-/// A `sessctl` started in the background (clean environment, stdin /dev/null), its output going
-/// to files, to be signalled at a chosen moment of its work.
+/// A `sessctl` started in the background (clean environment), its output going to files, to be
+/// signalled at a chosen moment of its work.
 public final class RunningSessctl {
     public let process = Process()
     private let output = TempDirectory("sessctl-running")
 
-    public init(_ args: [String], env: [String: String] = [:]) throws {
+    /// Starts `sessctl args`, its standard input the file `stdin` (else /dev/null).
+    public init(_ args: [String], env: [String: String] = [:], stdin: String? = nil) throws {
         process.executableURL = URL(fileURLWithPath: Sessctl.binary)
         process.arguments = args
         process.environment = Sessctl.environment(env)
-        process.standardInput = FileHandle.nullDevice
+        process.standardInput = stdin.flatMap { FileHandle(forReadingAtPath: $0) } ?? FileHandle.nullDevice
         FileManager.default.createFile(atPath: output.file("out"), contents: nil)
         FileManager.default.createFile(atPath: output.file("err"), contents: nil)
         process.standardOutput = FileHandle(forWritingAtPath: output.file("out"))

@@ -304,6 +304,11 @@ final class RedisCLITests: XCTestCase {
         assertOneLineError(sessctl("count", "-s", "redis://h:99999"), contains: "invalid port")
         assertOneLineError(sessctl("count", "-s", "redis://h/x"), contains: "database number")
         assertOneLineError(sessctl("count", "-s", "redis://h?layout=list"), contains: "kv or hash")
+        // An option given twice: which one would win is anyone's guess, so neither does.
+        let twice = sessctl("del", "-s", "\(kv)&prefix=gfhash:", "--where", "user_id=1001", "--yes")
+        XCTAssertEqual(twice.stderr, "sessctl: bad store address '\(kv)&prefix=gfhash:': prefix= is given twice\n")
+        XCTAssertEqual(twice.status, 1)
+        assertOneLineError(sessctl("count", "-s", "\(kv)&ttl=1h&max-age=2h"), contains: "ttl= and max-age= are the same option")
     }
 
     /// Runs sessctl with stdout and stderr on a terminal (`script`), returning what it showed.

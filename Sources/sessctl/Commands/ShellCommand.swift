@@ -26,7 +26,8 @@ struct ShellCommand: ParsableCommand {
         if isatty(0) == 1 {
             shell.runInteractive()
         } else if !shell.runScript() {
-            throw ExitCode(1)
+            throw ExitCode(LineEditor.terminationRequested() ? 130 : 1)
         }
+        if LineEditor.terminationRequested() { throw ExitCode(130) }
     }
 }

@@ -93,7 +93,7 @@ final class Shell {
             return .failed
         }
         var args = StoreOptions.hoistGlobalOptions(words, subcommands: Sessctl.configuration.subcommands)
-        args.insert(contentsOf: injectedOptions(args), at: min(1, args.count))
+        args.insert(contentsOf: injectedOptions(args), at: 1)
         do {
             var command = try Sessctl.parseAsRoot(args)
             try command.run()
