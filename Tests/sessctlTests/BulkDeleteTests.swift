@@ -223,13 +223,7 @@ final class BulkDeleteTests: XCTestCase {
         for signal in [SIGINT, SIGTERM] {
             let dir = TempDirectory()
             let now = SystemTime.nowMillis()
-            for i in 0..<count {
-                // Plain writes: thousands of them must be quick.
-                let bytes = GSessionFileCodec.header(now) + Array("{\"user\":{\"id\":1001},\"n\":\(i)}".utf8)
-                let fd = open(dir.file("s\(i).session"), O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-                XCTAssertEqual(bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }, bytes.count)
-                close(fd)
-            }
+            Fixtures.writeFileSessions(count, to: dir, timestamp: { _ in now }, body: { "{\"user\":{\"id\":1001},\"n\":\($0)}" })
             let running = try RunningSessctl(["del", "-s", dir.path, "--where", "user.id=1001", "--yes"])
             // Pages are 500 sessions: more than two pages left means it cannot finish first.
             XCTAssertTrue(running.signal(signal) { (1_001...count - 1).contains(dir.names().count) }, "part-way")

@@ -43,13 +43,7 @@ final class MigrateCLITests: XCTestCase {
         let dir = tempDir()
         let now = SystemTime.nowMillis()
         let pad = padding > 0 ? ",\"pad\":\"" + String(repeating: "x", count: padding) + "\"}" : "}"
-        for i in 0..<count {
-            // Plain writes (no temp file, no sync): thousands of them must be quick.
-            let bytes = GSessionFileCodec.header(now - Int64(i % 1000) * 1000) + Array((body(i).dropLast() + pad).utf8)
-            let fd = open(dir.file("s\(i).session"), O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-            XCTAssertEqual(bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }, bytes.count)
-            close(fd)
-        }
+        Fixtures.writeFileSessions(count, to: dir, timestamp: { now - Int64($0 % 1000) * 1000 }, body: { body($0).dropLast() + pad })
         return dir
     }
 

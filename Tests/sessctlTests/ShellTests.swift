@@ -149,12 +149,7 @@ final class ShellTests: XCTestCase {
     func testSIGTERMDuringAMigrateEndsTheScriptAfterTheSummary() throws {
         let source = TempDirectory(), target = TempDirectory()
         let now = SystemTime.nowMillis()
-        for i in 0..<3000 {
-            let bytes = GSessionFileCodec.header(now) + Array("{\"n\":\(i)}".utf8)
-            let fd = open(source.file("s\(i).session"), O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-            XCTAssertEqual(bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }, bytes.count)
-            close(fd)
-        }
+        Fixtures.writeFileSessions(3000, to: source, timestamp: { _ in now }, body: { "{\"n\":\($0)}" })
         let script = TempDirectory()
         script.write("lines", Array("migrate --from \(source.path) --to \(target.path) --batch 100\ncount -s \(target.path)\n".utf8))
         let running = try RunningSessctl(["shell"], stdin: script.file("lines"))
