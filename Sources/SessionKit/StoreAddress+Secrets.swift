@@ -9,7 +9,8 @@
 extension StoreAddress {
     static let secretOptions: Set<Substring> = ["crypto-key", "password", "sentinel-password"]
 
-    /// Every option either kind of store knows, so a secret's value knows where it ends.
+    /// Every option either kind of store knows (the parsers' own lists: keep them in step), so a
+    /// secret's value knows where it ends.
     static let knownOptions: Set<Substring> = [
         "ttl", "max-age", "encrypted", "crypto-key", "ext",
         "prefix", "layout", "serializer", "timeout", "db", "tls", "ssl", "ca", "cacert", "ca-cert", "cert", "key",
@@ -20,7 +21,8 @@ extension StoreAddress {
         "file", "memory", "redis", "rediss", "redis+unix", "redis+cluster", "rediss+cluster", "redis+sentinel", "rediss+sentinel",
     ]
 
-    /// The address with any password (`user:pass@`) and secret options replaced by `***`.
+    /// The address with any password (`user:pass@`) and secret options replaced by `***`. It
+    /// hides more than the password when an unescaped `@` follows it (in an option value).
     public static func redacted(_ text: String) -> String {
         var hidden = secretOptionValues(in: text)
         if let password = passwordRange(in: text) { hidden.append(password) }
