@@ -102,6 +102,18 @@ final class StoreAddressTests: XCTestCase {
         XCTAssertEqual(StoreAddress.redacted("file:/d?crypto-key=0123456789&bcdef&ttl=1h"), "file:/d?crypto-key=***&ttl=1h")
     }
 
+    func testEveryOptionAParserKnowsEndsASecret() {
+        for text in ["file:/d?bogus=1", "redis+sentinel://s/m?bogus=1"] {
+            XCTAssertThrowsError(try StoreAddress.parse(text)) { e in
+                guard let list = "\(e)".split(separator: "(known: ").last?.dropLast() else { return XCTFail("\(e)") }
+                for name in list.split(separator: ", ") {
+                    XCTAssertTrue(StoreAddress.knownOptions.contains(name), "\(name)")
+                    XCTAssertEqual(StoreAddress.queryItems("crypto-key=k&\(name)=1").map(\.name), ["crypto-key", name])
+                }
+            }
+        }
+    }
+
     func testAnOptionGivenTwiceIsRefused() {
         for (text, expected) in [
             ("redis://h?prefix=a:&prefix=b:", "prefix= is given twice"), ("redis://h?ttl=1h&max-age=2h", "ttl= and max-age= are the same option"),
