@@ -34,6 +34,23 @@ static inline void sessctl_install_sigint(void) {
     sigaction(SIGINT, &sa, NULL);
 }
 
+/* SIGTERM during a long command: the same stop as Ctrl-C (the command ends after the batch in
+   hand, with its summary), and remembered, so that the shell ends too. */
+static volatile sig_atomic_t sessctl_sigterm_seen = 0;
+
+static inline void sessctl_on_sigterm(int sig) { (void)sig; sessctl_sigterm_seen = 1; sessctl_sigint_seen = 1; }
+
+static inline void sessctl_install_sigterm(void) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = sessctl_on_sigterm;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = 0;
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+static inline int sessctl_sigterm_pending(void) { return sessctl_sigterm_seen; }
+
 static inline int sessctl_sigint_pending(void) { return sessctl_sigint_seen; }
 static inline int sessctl_take_sigint(void) { int seen = sessctl_sigint_seen; sessctl_sigint_seen = 0; return seen; }
 #endif

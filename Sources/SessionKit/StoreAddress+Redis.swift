@@ -78,14 +78,9 @@ extension StoreAddress {
         }
         guard text.dropFirst(scheme.count).hasPrefix("://") else { throw bad("write it as \(example)") }
         var rest = Substring(text.dropFirst(scheme.count + 3))
-        var query: Substring = ""
-        if let q = rest.firstIndex(of: "?") {
-            query = rest[rest.index(after: q)...]
-            rest = rest[..<q]
-        }
-
         var username: String?
         var password: String?
+        // The credentials end at the last '@' (see StoreAddress+Secrets.swift).
         if let at = rest.lastIndex(of: "@") {
             let userinfo = rest[..<at]
             rest = rest[rest.index(after: at)...]
@@ -97,8 +92,14 @@ extension StoreAddress {
         if password == nil, let fromEnvironment = environment[redisPasswordVariable], !fromEnvironment.isEmpty {
             password = fromEnvironment
         }
-        if username != nil && password == nil {
+        if let username, password == nil {
+            if username.contains("?") { throw bad("write an '@' in an option value as %40") }
             throw bad("a user needs a password: add it to the address or set \(redisPasswordVariable)")
+        }
+        var query: Substring = ""
+        if let q = rest.firstIndex(of: "?") {
+            query = rest[rest.index(after: q)...]
+            rest = rest[..<q]
         }
 
         // Where: endpoints, and the path after them.
@@ -152,10 +153,9 @@ extension StoreAddress {
             if value.hasPrefix("~/"), let home = environment["HOME"] { return home + value.dropFirst(1) }
             return value
         }
-        for item in query.split(separator: "&", omittingEmptySubsequences: true) {
-            let parts = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let name = String(parts[0])
-            let value = try percentDecode(parts.count > 1 ? String(parts[1]) : "", in: text)
+        for item in try queryOptions(query, bad: bad) {
+            let name = item.name
+            let value = try percentDecode(String(item.value), in: text)
             switch name {
             case "prefix":
                 prefix = value

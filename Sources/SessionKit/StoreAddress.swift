@@ -26,13 +26,15 @@ public struct StoreAddress: Sendable {
     /// Parses an address. `maxAgeMillis`, when given (the `--max-age` option), overrides `ttl=`.
     public static func parse(_ text: String, environment: [String: String] = [:], maxAgeMillis: Int64? = nil) throws(SessionError) -> StoreAddress {
         func bad(_ reason: String) -> SessionError { .badAddress(address: redacted(text), reason: reason) }
+        // A fragment of a file address may be part of a password typed into a broken Redis address.
+        func quoted(_ fragment: some StringProtocol) -> String { "'" + (redacted(text) == text ? String(fragment) : "***") + "'" }
         if text.isEmpty { throw bad("it is empty") }
         let scheme = schemeOf(text)
         switch scheme {
         case nil, "file":
             break
         case "memory":
-            throw SessionError.unsupported(store: text,
+            throw SessionError.unsupported(store: redacted(text),
                 reason: "GoFrame's StorageMemory lives inside the app process; no tool outside it can read those sessions")
         case "redis", "rediss", "redis+unix", "redis+cluster", "rediss+cluster", "redis+sentinel", "rediss+sentinel":
             return try parseRedis(text, scheme: scheme!, environment: environment, maxAgeMillis: maxAgeMillis)
@@ -50,7 +52,7 @@ public struct StoreAddress: Sendable {
         if scheme == "file" && path.hasPrefix("//") {
             let afterSlashes = path.dropFirst(2)
             let host = afterSlashes.prefix { $0 != "/" }
-            guard host.isEmpty || host == "localhost" else { throw bad("a file address cannot name a host ('\(host)')") }
+            guard host.isEmpty || host == "localhost" else { throw bad("a file address cannot name a host (\(quoted(host)))") }
             path = String(afterSlashes.dropFirst(host.count))
         }
         path = try percentDecode(path, in: text)
@@ -60,10 +62,9 @@ public struct StoreAddress: Sendable {
         var options = FileStore.Options()
         var encrypted = false
         var key: [UInt8]? = nil
-        for item in query.split(separator: "&", omittingEmptySubsequences: true) {
-            let parts = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let name = String(parts[0])
-            let value = try percentDecode(parts.count > 1 ? String(parts[1]) : "", in: text)
+        for item in try queryOptions(query, bad: bad) {
+            let name = item.name
+            let value = try percentDecode(String(item.value), in: text)
             switch name {
             case "ttl", "max-age":
                 options.maxAgeMillis = try Durations.parse(value)
@@ -77,7 +78,7 @@ public struct StoreAddress: Sendable {
                 if value.contains("/") { throw bad("ext= cannot contain '/'") }
                 options.fileExtension = value
             default:
-                throw bad("unknown option '\(name)' for a file store (known: ttl, encrypted, crypto-key, ext)")
+                throw bad("unknown option \(quoted(name)) for a file store (known: ttl, encrypted, crypto-key, ext)")
             }
         }
         if let maxAgeMillis { options.maxAgeMillis = maxAgeMillis }
@@ -88,7 +89,7 @@ public struct StoreAddress: Sendable {
                 throw bad(error.description)
             }
         }
-        var shown = "file:\(path)"
+        var shown = redacted("file:\(path)")
         if options.cipher != nil { shown += key == nil ? " (encrypted)" : " (encrypted, own key)" }
         return StoreAddress(kind: .file(directory: path, options: options), displayName: shown)
     }
@@ -117,33 +118,26 @@ public struct StoreAddress: Sendable {
         return s.lowercased()
     }
 
-    /// The address with any password (`user:pass@`) and secret options replaced by `***`.
-    public static func redacted(_ text: String) -> String {
-        var out = text
-        // The userinfo ends at the last '@' before the query, so a password with '@' or '/' in it
-        // is hidden whole.
-        if let schemeEnd = out.firstRange(of: "://") {
-            let queryStart = out[schemeEnd.upperBound...].firstIndex(of: "?") ?? out.endIndex
-            if let at = out[schemeEnd.upperBound..<queryStart].lastIndex(of: "@") {
-                hidePassword(in: &out, from: schemeEnd.upperBound, to: at)
+    /// Option names that mean the same option.
+    private static let optionAliases: [String: String] = [
+        "max-age": "ttl", "ssl": "tls", "cacert": "ca", "ca-cert": "ca", "sentinel-username": "sentinel-user",
+    ]
+
+    /// The query's `name=value` options (see `queryItems`), refusing an option given twice, under
+    /// one name or two: which of two values would win is anyone's guess.
+    static func queryOptions(_ query: Substring, bad: (String) -> SessionError) throws(SessionError) -> [(name: String, value: Substring)] {
+        var seen: [String: String] = [:]
+        var out: [(name: String, value: Substring)] = []
+        for item in queryItems(query) {
+            let name = String(item.name)
+            let canonical = optionAliases[name] ?? name
+            if let first = seen[canonical] {
+                throw bad(first == name ? "\(name)= is given twice" : "\(first)= and \(name)= are the same option: give it once")
             }
-        }
-        for secret in ["crypto-key=", "password=", "sentinel-password="] {
-            var searchFrom = out.startIndex
-            while let r = out[searchFrom...].firstRange(of: secret) {
-                let end = out[r.upperBound...].firstIndex(of: "&") ?? out.endIndex
-                out.replaceSubrange(r.upperBound..<end, with: "***")
-                searchFrom = r.upperBound
-            }
+            seen[canonical] = name
+            out.append((name, item.value))
         }
         return out
-    }
-
-    private static func hidePassword(in out: inout String, from start: String.Index, to at: String.Index) {
-        let userinfo = out[start..<at]
-        if let colon = userinfo.firstIndex(of: ":") {
-            out.replaceSubrange(out.index(after: colon)..<at, with: "***")
-        }
     }
 
     static func parseBool(_ s: String) -> Bool? {

@@ -80,31 +80,38 @@ struct BulkDelete {
         return Confirmation.ask("Delete \(tally.matched == 1 ? "it" : "them")?") ? .accepted : .declined
     }
 
+    /// Deletes page by page; Ctrl-C or SIGTERM stops after the page in hand and says how many
+    /// sessions were deleted before (exit status 130).
     private func delete(_ store: any SessionStore, _ worker: any SessionStore) throws {
+        LineEditor.catchInterrupts()
         var total = BulkDeletion.Outcome()
-        var failed = 0
         var progress = ProgressLine()
+        let failures = FailureLog(beforePrinting: { progress.clear() })
         let tally = try finder.run(scanning: store, visit: { matches in
             let outcome = try BulkDeletion.delete(matches, from: worker) { finder.selects($0, now: worker.clock.nowMillis()) }
             total.deleted += outcome.deleted
             total.vanished += outcome.vanished
             total.spared += outcome.spared
-            failed += outcome.failures.count
-            progress.clear()
-            for failure in outcome.failures { Terminal.warn(failure.error.description) }
+            for failure in outcome.failures { failures.record(id: failure.id, message: failure.error.description) }
             return .proceed
         }, afterPage: { tally in
             progress.update("checked \(tally.checked) sessions, deleted \(total.deleted)")
             return LineEditor.interruptRequested() ? .stop : .proceed
         })
         progress.clear()
-        if Terminal.stdoutIsTTY { Terminal.write("deleted \(counted(total.deleted, "session"))") }
+        failures.finish()
+        let interrupted = LineEditor.interruptRequested()
+        if Terminal.stdoutIsTTY && !interrupted { Terminal.write("deleted \(counted(total.deleted, "session"))") }
         if total.spared > 0 {
             Terminal.warn("note: \(counted(total.spared, "session")) changed meanwhile and no longer qualified; left alone")
         }
         noteCorrupt(tally)
-        try stopIfInterrupted()
-        if failed > 0 { throw ExitCode(total.deleted > 0 ? 4 : 1) }
+        if interrupted {
+            Terminal.warn("interrupted: \(counted(total.deleted, "session")) deleted before the interruption; "
+                + "run the same command again to delete the rest")
+            throw ExitCode(130)
+        }
+        if failures.count > 0 { throw ExitCode(total.deleted > 0 ? 4 : 1) }
     }
 
     private func noteCorrupt(_ tally: SessionFinder.Tally) {

@@ -1,14 +1,12 @@
 import ArgumentParser
 import SessionKit
 
-/// Runs a `Migration` for `migrate` and `import`: failures on stderr as they happen, a progress
-/// line on a terminal, Ctrl-C to stop after the batch in hand, then the summary on stdout (and on
-/// stderr what the connections had to retry: redirections, failovers) and the exit status (0; 4
-/// when some sessions failed; 1 when nothing could be done or a store failed; 130 when interrupted).
+/// Runs a `Migration` for `migrate` and `import`: failures on stderr as they happen (one line per
+/// reason, see `FailureLog`), a progress line on a terminal, Ctrl-C or SIGTERM to stop after the
+/// batch in hand, then the summary on stdout (and on stderr what the connections had to retry:
+/// redirections, failovers) and the exit status (0; 4 when some sessions failed; 1 when nothing
+/// could be done or a store failed; 130 when interrupted).
 struct MigrationRunner {
-    /// Failures printed one per line; beyond this only their number.
-    static let maxFailureLines = 1000
-
     let label: String
     let migration: Migration
     let progress: TransferProgress
@@ -20,15 +18,9 @@ struct MigrationRunner {
     }
 
     func run(from source: any SessionSource, deletingFrom sourceStore: (any SessionStore)?) throws {
-        var failures = 0
         let progress = self.progress
-        migration.onFailure = { failure in
-            failures += 1
-            if failures <= Self.maxFailureLines {
-                progress.clear()
-                Terminal.warn(failure.message)
-            }
-        }
+        let failures = FailureLog(beforePrinting: progress.clear)
+        migration.onFailure = { failures.record(id: $0.id, message: $0.message) }
         migration.onProgress = { report in
             progress.update(done: report.done, scanned: report.scanned, seconds: report.seconds)
         }
@@ -56,10 +48,8 @@ struct MigrationRunner {
         }
     }
 
-    private func printSummary(_ r: MigrationReport, failures: Int, source: any SessionSource, deletingFrom sourceStore: (any SessionStore)?) {
-        if failures > Self.maxFailureLines {
-            Terminal.warn("\(failures - Self.maxFailureLines) more failures not shown")
-        }
+    private func printSummary(_ r: MigrationReport, failures: FailureLog, source: any SessionSource, deletingFrom sourceStore: (any SessionStore)?) {
+        failures.finish()
         if r.lifetimeCapped > 0 {
             Terminal.warn("\(r.lifetimeCapped) session\(r.lifetimeCapped == 1 ? "" : "s") had no expiry, which the target cannot keep: "
                 + "\(r.lifetimeCapped == 1 ? "it gets" : "they get") the target's full max age from now")

@@ -19,7 +19,13 @@ struct Sessctl: ParsableCommand {
             --read-only (or SESSCTL_READ_ONLY=1) refuses every write. Bulk deletes (del --where, purge) ask on \
             a terminal and need --yes elsewhere; --dry-run shows what they would do.
 
-            Exit status: 0 success, 1 error, 3 session not found, 4 some sessions of a bulk operation failed.
+            Exit status, of every command: 0 success; 1 error (a bad or unreachable store, a store that failed \
+            part-way, a refused write or confirmation: nothing, or not everything, was done); 3 not found \
+            (get, set, del, edit, expire, ttl or persist of a session or key that is not there); 4 partial \
+            failure (some sessions of a bulk operation failed and others were done: del of several ids, \
+            del --where, purge, migrate, import, export); 64 usage error (an unknown option, a missing or \
+            invalid argument); 130 interrupted (Ctrl-C, or SIGTERM during a long command, which stops after \
+            the batch in hand and says what was done; run it again to finish).
             """,
         version: "0.1.0",
         subcommands: [

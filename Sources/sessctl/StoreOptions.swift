@@ -52,21 +52,42 @@ struct StoreOptions: ParsableArguments {
     }
 
     /// The store in force: the option, else SESSCTL_STORE, else the config file's default, else
-    /// GoFrame's default directory (see `resolve(_:)` for names).
+    /// GoFrame's default directory (see `resolve(_:givenBy:)` for names).
     func resolve() throws(SessionError) -> (address: String, named: StoreConfig.Entry?) {
-        let given = [store, Environment.value("SESSCTL_STORE")].compactMap { $0 }.first { !$0.isEmpty }
-        if let given { return try Self.resolve(given) }
-        let config = try StoreConfig.load(environment: Environment.all)
+        if let store { return try Self.resolve(store, givenBy: "-s/--store") }
+        if let variable = Environment.value("SESSCTL_STORE") { return try Self.resolve(variable, givenBy: "SESSCTL_STORE") }
+        let config = try Self.loadConfig()
         if let entry = config.defaultEntry { return (entry.address, entry) }
         return (StoreAddress.defaultAddress(environment: Environment.all), nil)
     }
 
-    /// A store given on the command line: an address, or a value without `/` or `:` that names a
-    /// store in the config file (the file is read only then).
-    static func resolve(_ given: String) throws(SessionError) -> (address: String, named: StoreConfig.Entry?) {
+    /// A store given by `givenBy` (an option or variable): an address, or a value without `/` or
+    /// `:` that names a store in the config file (the file is read only then). Empty is an error,
+    /// never the default store: `-s "$UNSET"` must not quietly act on the default store.
+    static func resolve(_ given: String, givenBy: String) throws(SessionError) -> (address: String, named: StoreConfig.Entry?) {
+        if given.isEmpty {
+            let problem = switch givenBy {
+            case "SESSCTL_STORE": "SESSCTL_STORE is set but empty: name a store in it, or unset it to use the default store"
+            case "-s/--store": "-s/--store is empty: name a store, or leave the option out to use the default store"
+            default: "\(givenBy) is empty: name a store"
+            }
+            throw SessionError.invalidArgument(problem + "; nothing was done")
+        }
         if given.contains("/") || given.contains(":") { return (given, nil) }
-        if let entry = try StoreConfig.load(environment: Environment.all).entry(named: given) { return (entry.address, entry) }
+        if let entry = try loadConfig().entry(named: given) { return (entry.address, entry) }
         return (given, nil)
+    }
+
+    nonisolated(unsafe) private static var exposureWarned = false
+
+    /// The config file, with a warning (once) when other users could change the passwords in it.
+    static func loadConfig() throws(SessionError) -> StoreConfig {
+        let config = try StoreConfig.load(environment: Environment.all)
+        if let exposure = config.exposure, !exposureWarned {
+            exposureWarned = true
+            Terminal.warn("warning: \(exposure)")
+        }
+        return config
     }
 
     /// The address text in force (see `resolve`).

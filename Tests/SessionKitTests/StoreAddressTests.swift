@@ -1,5 +1,6 @@
 import XCTest
 import RedisClient
+import TestSupport
 @testable import SessionKit
 
 final class StoreAddressTests: XCTestCase {
@@ -59,6 +60,68 @@ final class StoreAddressTests: XCTestCase {
         XCTAssertFalse(address.displayName.contains("0123456789abcdef"))
         XCTAssertThrowsError(try StoreAddress.parse("file:/d?crypto-key=secretsecret&bogus=1")) { e in
             XCTAssertFalse(String(describing: e).contains("secretsecret"))
+        }
+    }
+
+    func testPasswordsWithURLSpecialCharactersAreHiddenWhetherOrNotTheAddressParses() {
+        for password in TrickyPasswords.all {
+            let addresses = [
+                "redis://u:\(password)@h:1/0?prefix=p:", "redis://:\(password)@h", "rediss://u:\(password)@h:notaport",
+                "redis://u:\(password)@[::1", "redis://u:\(password)@h?colour=red", "redis://u:\(password)@h?prefix=a&prefix=b",
+                "redis://u:\(password)@h/0?prefix=x@y", "redis:/u:\(password)@h", "redis//u:\(password)@h", "u:\(password)@h",
+                "ftp://u:\(password)@h", "memory://u:\(password)@h", "file://u:\(password)@h/d", "redis+unix://u:\(password)@",
+                "redis+sentinel://s/m?sentinel-password=\(password)&bogus", "redis+sentinel://s/m?sentinel-password=\(password)&prefix=p",
+                "file:/d?crypto-key=\(password)", "file:/d?crypto-key=\(password)&ttl=1h&ttl=2h", "redis://h?password=\(password)",
+            ]
+            for text in addresses {
+                XCTAssertFalse(TrickyPasswords.shown(in: StoreAddress.redacted(text)), StoreAddress.redacted(text))
+                do {
+                    let shown = try StoreAddress.parse(text).displayName
+                    XCTAssertFalse(TrickyPasswords.shown(in: shown), "\(text) shown as \(shown)")
+                } catch {
+                    XCTAssertFalse(TrickyPasswords.shown(in: "\(error)"), "\(text): \(error)")
+                }
+            }
+        }
+    }
+
+    func testPasswordsNeedNoEscapingAndSecretsRunToTheNextOption() throws {
+        for password in ["pa?ss", "pa#ss", "p@ss", "pa/ss", "pa:ss", "pa ss", "pa&ss=1", "pässwörd"] {
+            let (o, _, shown) = try redisParts("redis://u:\(password)@h:7/2?prefix=p:")
+            XCTAssertEqual(o.connection.password, password)
+            XCTAssertEqual(o.connection.endpoint, .tcp(host: "h", port: 7))
+            XCTAssertEqual(o.prefix, "p:")
+            XCTAssertEqual(shown, "redis://u:***@h:7/2?prefix=p:&layout=kv")
+        }
+        XCTAssertEqual(try redisParts("redis://u:p@h/0?prefix=x%40y").0.prefix, "x@y", "an @ in an option is written %40")
+        XCTAssertThrowsError(try StoreAddress.parse("redis://h/0?prefix=x@y")) { XCTAssertTrue("\($0)".contains("%40"), "\($0)") }
+        let (sentinel, _, _) = try redisParts("redis+sentinel://s/m?sentinel-password=a&b=c&prefix=p")
+        XCTAssertEqual(sentinel.deployment, .sentinel(RedisSentinelSettings(sentinels: [.tcp(host: "s", port: 26379)], masterName: "m", password: "a&b=c")))
+        XCTAssertEqual(sentinel.prefix, "p")
+        XCTAssertEqual(try fileParts("file:/d?crypto-key=0123456789&bcdef&ttl=1h").1.cipher?.key, Array("0123456789&bcdef".utf8))
+        XCTAssertEqual(StoreAddress.redacted("file:/d?crypto-key=0123456789&bcdef&ttl=1h"), "file:/d?crypto-key=***&ttl=1h")
+    }
+
+    func testEveryOptionAParserKnowsEndsASecret() {
+        for text in ["file:/d?bogus=1", "redis+sentinel://s/m?bogus=1"] {
+            XCTAssertThrowsError(try StoreAddress.parse(text)) { e in
+                guard let list = "\(e)".split(separator: "(known: ").last?.dropLast() else { return XCTFail("\(e)") }
+                for name in list.split(separator: ", ") {
+                    XCTAssertTrue(StoreAddress.knownOptions.contains(name), "\(name)")
+                    XCTAssertEqual(StoreAddress.queryItems("crypto-key=k&\(name)=1").map(\.name), ["crypto-key", name])
+                }
+            }
+        }
+    }
+
+    func testAnOptionGivenTwiceIsRefused() {
+        for (text, expected) in [
+            ("redis://h?prefix=a:&prefix=b:", "prefix= is given twice"), ("redis://h?ttl=1h&max-age=2h", "ttl= and max-age= are the same option"),
+            ("file:/d?ext=&ext=.s", "ext= is given twice"), ("rediss://h?ca=/a&cacert=/b", "ca= and cacert="),
+        ] {
+            XCTAssertThrowsError(try StoreAddress.parse(text), text) { e in
+                XCTAssertTrue("\(e)".contains(expected), "\(text): \(e)")
+            }
         }
     }
 
@@ -167,7 +230,7 @@ final class StoreAddressTests: XCTestCase {
                 }
             }
         }
-        XCTAssertEqual(StoreAddress.redacted("redis://u:p@ss/w@h:1/0?prefix=x@y"), "redis://u:***@h:1/0?prefix=x@y")
+        XCTAssertEqual(StoreAddress.redacted("redis://u:p@ss/w@h:1/0?prefix=x%40y"), "redis://u:***@h:1/0?prefix=x%40y")
         XCTAssertEqual(StoreAddress.redacted("redis+sentinel://s:1/m?sentinel-password=pw&prefix=p"), "redis+sentinel://s:1/m?sentinel-password=***&prefix=p")
     }
 

@@ -48,6 +48,18 @@ public enum Fixtures {
 
     public static func sessions(backend: String) -> [Expected] { sessions.filter { $0.backend == backend } }
 
+    /// Writes `count` File sessions `s0.session`, `s1.session`, ... into `dir`, session `i`
+    /// holding the JSON object `body(i)` last written at `timestamp(i)`: plain writes (no temp
+    /// file, no sync), so that thousands of them are quick.
+    public static func writeFileSessions(_ count: Int, to dir: TempDirectory, timestamp: (Int) -> Int64, body: (Int) -> String) {
+        for i in 0..<count {
+            let bytes = GSessionFileCodec.header(timestamp(i)) + Array(body(i).utf8)
+            let fd = open(dir.file("s\(i).session"), O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+            precondition(fd >= 0 && bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) } == bytes.count, "cannot write \(dir.path)")
+            close(fd)
+        }
+    }
+
     /// Copies a fixture directory (`file` or `file-crypto`) into `dir` through `FixtureClock`:
     /// every 8-byte header moves by `now - reference_now_ms`, so each session has the remaining
     /// lifetime it had when the set was made. Returns the shift in milliseconds.

@@ -37,6 +37,13 @@ public enum Sessctl {
         return dir.appendingPathComponent("sessctl").path
     }()
 
+    /// A clean environment, plus `env`.
+    static func environment(_ env: [String: String]) -> [String: String] {
+        var environment = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "HOME": NSTemporaryDirectory(), "TMPDIR": "/nonexistent-tmp"]
+        for (k, v) in env { environment[k] = v }
+        return environment
+    }
+
     /// Runs `sessctl args` with a clean environment (plus `env`), stdin from `input` or /dev/null.
     /// With `deadline` (seconds), a run still going then is killed (status SIGKILL), so a hang
     /// fails the test instead of hanging the suite.
@@ -45,9 +52,7 @@ public enum Sessctl {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: binary)
         p.arguments = args
-        var environment = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "HOME": NSTemporaryDirectory(), "TMPDIR": "/nonexistent-tmp"]
-        for (k, v) in env { environment[k] = v }
-        p.environment = environment
+        p.environment = environment(env)
         if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd) }
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
@@ -82,4 +87,65 @@ public enum Sessctl {
 
 private final class DataBox: @unchecked Sendable {
     var data = Data()
+}
+
+/// A `sessctl` started in the background (clean environment), its output going to files, to be
+/// signalled at a chosen moment of its work.
+public final class RunningSessctl {
+    public let process = Process()
+    private let output = TempDirectory("sessctl-running")
+
+    /// Starts `sessctl args`, its standard input the file `stdin` (else /dev/null).
+    public init(_ args: [String], env: [String: String] = [:], stdin: String? = nil) throws {
+        process.executableURL = URL(fileURLWithPath: Sessctl.binary)
+        process.arguments = args
+        process.environment = Sessctl.environment(env)
+        process.standardInput = stdin.flatMap { FileHandle(forReadingAtPath: $0) } ?? FileHandle.nullDevice
+        FileManager.default.createFile(atPath: output.file("out"), contents: nil)
+        FileManager.default.createFile(atPath: output.file("err"), contents: nil)
+        process.standardOutput = FileHandle(forWritingAtPath: output.file("out"))
+        process.standardError = FileHandle(forWritingAtPath: output.file("err"))
+        try process.run()
+    }
+
+    /// Sends `signal` at a moment when `ready` holds. Once it seems to, `ready` is checked again
+    /// with the process stopped (SIGSTOP), so its work cannot run past that moment before the
+    /// signal comes: a `ready` that also says "not finished" makes the signal arrive mid-work,
+    /// however loaded the machine. False when the process ended first, `ready` no longer held
+    /// when checked again, or 60 s passed.
+    public func signal(_ signal: Int32, when ready: () -> Bool) -> Bool {
+        let pid = process.processIdentifier
+        let deadline = Date().addingTimeInterval(60)
+        while !ready() {
+            guard Date() < deadline, process.isRunning else { return false }
+            usleep(2000)
+        }
+        kill(pid, SIGSTOP)
+        defer { kill(pid, SIGCONT) }
+        guard waitUntilStopped(pid, deadline: deadline), ready() else { return false }
+        kill(pid, signal)
+        return true
+    }
+
+    /// Waits for the end: the exit status and what it printed.
+    public func finish() -> SessctlRun {
+        process.waitUntilExit()
+        let out = output.read("out") ?? [], err = output.read("err") ?? []
+        return SessctlRun(status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self),
+                          stderr: String(decoding: err, as: UTF8.self), stdoutBytes: out)
+    }
+
+    /// True once /proc says the process is stopped (state T); false if it ended.
+    private func waitUntilStopped(_ pid: Int32, deadline: Date) -> Bool {
+        while Date() < deadline {
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { return false }
+            // After "pid (comm) " comes the state letter.
+            let state = stat[close...].dropFirst(2).first
+            if state == "T" || state == "t" { return true }
+            if state == "Z" || state == "X" { return false }
+            usleep(500)
+        }
+        return false
+    }
 }

@@ -38,17 +38,12 @@ final class MigrateCLITests: XCTestCase {
     /// The body of session `i` of the generated stores: canonical Go JSON, so KV holds it as is.
     private func body(_ i: Int) -> String { "{\"n\":\(i),\"user\":\"u\(i)\"}" }
 
-    /// `count` File sessions with an hour or more to live.
-    private func fileStore(_ count: Int) -> TempDirectory {
+    /// `count` File sessions with an hour or more to live (each `padding` bytes bigger).
+    private func fileStore(_ count: Int, padding: Int = 0) -> TempDirectory {
         let dir = tempDir()
         let now = SystemTime.nowMillis()
-        for i in 0..<count {
-            // Plain writes (no temp file, no sync): thousands of them must be quick.
-            let bytes = GSessionFileCodec.header(now - Int64(i % 1000) * 1000) + Array(body(i).utf8)
-            let fd = open(dir.file("s\(i).session"), O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-            XCTAssertEqual(bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }, bytes.count)
-            close(fd)
-        }
+        let pad = padding > 0 ? ",\"pad\":\"" + String(repeating: "x", count: padding) + "\"}" : "}"
+        Fixtures.writeFileSessions(count, to: dir, timestamp: { now - Int64($0 % 1000) * 1000 }, body: { body($0).dropLast() + pad })
         return dir
     }
 
@@ -234,6 +229,51 @@ final class MigrateCLITests: XCTestCase {
         keys = try dump(s)
         XCTAssertEqual(keys.count, count, "the source is empty, the target full")
         for i in 0..<count { XCTAssertEqual(keys["h:s\(i)"], "hash ttl n=\(i)&user=u\(i)") }
+    }
+
+    func testSIGTERMStopsAfterTheBatchInHandWithASummaryAndNoTempFiles() throws {
+        let count = 3000
+        let source = fileStore(count)
+        let target = tempDir()
+        func copied() -> Int { target.names().filter { $0.hasSuffix(".session") }.count }
+        let args = ["migrate", "--from", source.path, "--to", target.path, "--batch", "100"]
+        let running = try RunningSessctl(args)
+        XCTAssertTrue(running.signal(SIGTERM) { (200...count - 300).contains(copied()) }, "the migration must be part-way when SIGTERM comes")
+        let r = running.finish()
+        XCTAssertEqual(r.status, 130, "as for Ctrl-C: \(r.stderr)")
+        XCTAssertEqual(target.names().filter { $0.hasPrefix(".sessctl-") }, [], "no temp file left behind")
+        XCTAssertEqual(r.summary["copied"], String(copied()), r.stdout)
+        XCTAssertLessThan(copied(), count)
+        XCTAssertTrue(r.stderr.contains("interrupted: run the same command again to finish"), r.stderr)
+
+        let again = Sessctl.run(args)
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertEqual(copied(), count)
+    }
+
+    func testAFullRedisIsOneLinePerReasonNotOnePerSession() throws {
+        let source = fileStore(4000, padding: 1000)
+        let s = try RedisServer(extraArgs: ["--maxmemory", "2mb", "--maxmemory-policy", "noeviction"])
+        servers.append(s)
+        let target = address(s, prefix: "gfsess:")
+        let migrated = Sessctl.run(["migrate", "--from", source.path, "--to", target])
+        XCTAssertEqual(migrated.status, 4, migrated.stderr)
+        let failed = Int(migrated.summary["failed"] ?? "") ?? 0
+        XCTAssertGreaterThan(failed, 1000, "Redis is full long before 4 MB of sessions: \(migrated.stdout)")
+        let lines = migrated.stderr.split(separator: "\n")
+        XCTAssertEqual(lines.count, 2, migrated.stderr)
+        XCTAssertTrue(lines.first?.contains("OOM command not allowed") ?? false, migrated.stderr)
+        XCTAssertTrue(lines.last?.hasPrefix("sessctl: \(failed - 1) more sessions ('s") ?? false, migrated.stderr)
+
+        // import: the same reason (a full Redis refuses even SET NX of a key it has), one summary.
+        let export = tempDir().file("all.ndjson")
+        let exported = Sessctl.run(["export", "-s", source.path])
+        XCTAssertEqual(exported.status, 0, exported.stderr)
+        XCTAssertTrue(FileManager.default.createFile(atPath: export, contents: Data(exported.stdoutBytes)))
+        let imported = Sessctl.run(["import", "-s", target, export])
+        XCTAssertEqual(imported.status, 1, "nothing could be written: \(imported.stderr)")
+        XCTAssertEqual(imported.summary["failed"], "4000", imported.stdout)
+        XCTAssertEqual(imported.stderr.split(separator: "\n").count, 2, imported.stderr)
     }
 
     // MARK: Test 3: dry run, broken sessions

@@ -66,4 +66,36 @@ final class NamedStoreTests: XCTestCase {
         XCTAssertEqual(broken.stderr, "sessctl: \(home.path)/sessctl/config.toml:3: expected a quoted string or true/false\n")
         XCTAssertEqual(Sessctl.run(["count", "-s", store.path], env: env).stdout, "11\n")
     }
+
+    func testAnEmptyStoreNameIsAnErrorNotTheDefaultStore() throws {
+        let store = TempDirectory()
+        Fixtures.copyFileStore("file", to: store, now: SystemTime.nowMillis())
+        let before = store.names()
+        let home = TempDirectory()
+        mkdir(home.path + "/sessctl", 0o755)
+        home.write("sessctl/config.toml", Array("default = \"main\"\n[stores.main]\naddress = \"\(store.path)\"\n".utf8))
+        let env = ["XDG_CONFIG_HOME": home.path]
+        XCTAssertEqual(Sessctl.run(["count"], env: env).stdout, "11\n", "the default store holds the sessions")
+        let deleting = ["del", "--where", "user_id=1001", "--yes"]
+        let cases: [(args: [String], env: [String: String], message: String)] = [
+            (["-s", ""] + deleting, env, "-s/--store is empty"),
+            (deleting + ["--store", ""], env, "-s/--store is empty"),
+            (deleting, env.merging(["SESSCTL_STORE": ""]) { $1 }, "SESSCTL_STORE is set but empty"),
+            (["shell"], env.merging(["SESSCTL_STORE": ""]) { $1 }, "SESSCTL_STORE is set but empty"),
+            (["migrate", "--from", "", "--to", "main", "--overwrite"], env, "--from is empty"),
+            (["migrate", "--from", "main", "--to", "", "--delete-source", "--yes"], env, "--to is empty"),
+        ]
+        for (args, env, message) in cases {
+            let r = Sessctl.run(args, env: env, input: "del --where user_id=1001 --yes\n")
+            XCTAssertEqual(r.status, 1, "\(args)")
+            XCTAssertEqual(r.stderr, "sessctl: \(message): " + r.stderr.dropFirst("sessctl: \(message): ".count), "\(args)")
+            XCTAssertTrue(r.stderr.hasSuffix("nothing was done\n"), r.stderr)
+            XCTAssertEqual(r.stdout, "")
+            XCTAssertEqual(store.names(), before, "\(args): nothing deleted")
+        }
+        let shell = Sessctl.run(["shell"], env: env, input: "use ''\ncount\n")
+        XCTAssertEqual(shell.status, 1)
+        XCTAssertTrue(shell.stderr.contains("-s/--store is empty"), shell.stderr)
+        XCTAssertEqual(shell.stdout, "11\n", "the shell stays on its store")
+    }
 }

@@ -124,6 +124,16 @@ final class RedisCLITests: XCTestCase {
         // On a terminal, list says so at the end.
         let tty = try runOnTerminal(["list", "-s", kv])
         XCTAssertTrue(tty.contains("2 non-session keys skipped, left untouched (e.g. 'gfsess:"), tty)
+        // Piped too, on stderr, as --help says; count says so without --verbose (which counts them on stdout).
+        let note = "sessctl: 2 non-session keys skipped, left untouched (e.g. 'gfsess:"
+        let piped = sessctl("list", "-s", kv, "-o", "ndjson")
+        XCTAssertTrue(piped.stderr.hasPrefix(note), piped.stderr)
+        XCTAssertEqual(piped.stdoutLines.count, 11)
+        let plain = sessctl("count", "-s", "redis://\(server.host):\(server.port)")
+        XCTAssertEqual(plain.stdout, "12\n")
+        XCTAssertTrue(plain.stderr.hasPrefix("sessctl: 17 non-session keys skipped, left untouched (e.g. "), plain.stderr)
+        XCTAssertEqual(plain.stderr.split(separator: "\n").count, 1, plain.stderr)
+        XCTAssertEqual(count.stderr, "", "--verbose counts them on stdout")
         XCTAssertEqual(try server.cli(["LLEN", "gfsess:queue"]), "1")
     }
 
@@ -294,6 +304,11 @@ final class RedisCLITests: XCTestCase {
         assertOneLineError(sessctl("count", "-s", "redis://h:99999"), contains: "invalid port")
         assertOneLineError(sessctl("count", "-s", "redis://h/x"), contains: "database number")
         assertOneLineError(sessctl("count", "-s", "redis://h?layout=list"), contains: "kv or hash")
+        // An option given twice: which one would win is anyone's guess, so neither does.
+        let twice = sessctl("del", "-s", "\(kv)&prefix=gfhash:", "--where", "user_id=1001", "--yes")
+        XCTAssertEqual(twice.stderr, "sessctl: bad store address '\(kv)&prefix=gfhash:': prefix= is given twice\n")
+        XCTAssertEqual(twice.status, 1)
+        assertOneLineError(sessctl("count", "-s", "\(kv)&ttl=1h&max-age=2h"), contains: "ttl= and max-age= are the same option")
     }
 
     /// Runs sessctl with stdout and stderr on a terminal (`script`), returning what it showed.

@@ -108,4 +108,62 @@ final class ShellTests: XCTestCase {
         try term.press("Up")
         try term.waitFor { $0.contains(prompt + "count") }
     }
+
+    func testHistoryNeverHoldsAPasswordTypedInUse() throws {
+        let history = dir.file("../shell-history-secret-\(getpid())")
+        defer { unlink(history) }
+        let term = try Tmux([Sessctl.binary, "shell", "-s", dir.path], env: ["SESSCTL_HISTFILE": history])
+        try term.waitFor { $0.contains("sessctl file:") }
+        // Each `use` fails (nothing listens, or the address is bad): one error line each.
+        func errorLines(_ screen: String) -> Int { screen.split(separator: "\n").filter { $0.hasPrefix("sessctl: ") }.count }
+        for (n, password) in TrickyPasswords.all.enumerated() {
+            // Quoted, as a password with a space in it must be at a shell prompt.
+            try term.type("use 'redis://user:\(password)@127.0.0.1:1/0?timeout=2s'")
+            try term.press("Enter")
+            try term.waitFor { errorLines($0) > n }
+        }
+        try term.type("use redis://user:\(TrickyPasswords.all[0])@127.0.0.1:1/0")
+        try term.press("Enter")
+        try term.waitFor { errorLines($0) > TrickyPasswords.all.count }
+        let errors = try term.screen().split(separator: "\n").filter { $0.hasPrefix("sessctl: ") }.joined(separator: "\n")
+        XCTAssertFalse(TrickyPasswords.shown(in: errors), "no error line shows the password: \(errors)")
+        try term.press("C-d")
+        try term.waitFor { _ in (try? term.exited()) ?? false }
+        let saved = try String(contentsOfFile: history, encoding: .utf8).replacingOccurrences(of: "\\040", with: " ")
+        XCTAssertFalse(TrickyPasswords.shown(in: saved), saved)
+        XCTAssertTrue(saved.contains("use redis://user:***@127.0.0.1:1/0?timeout=2s"), saved)
+        XCTAssertTrue(saved.contains("use redis://user:***@127.0.0.1:1/0"), saved)
+    }
+
+    func testCommandsWithoutAStoreOptionWorkAfterUse() {
+        let copy = TempDirectory()
+        let home = TempDirectory()
+        let script = """
+            use \(dir.path)
+            stores
+            migrate --from \(dir.path) --to \(copy.path)
+            count -s \(copy.path)
+            """
+        let r = Sessctl.run(["shell"], env: ["XDG_CONFIG_HOME": home.path], input: script)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertFalse(r.stderr.contains("Unknown option"), r.stderr)
+        XCTAssertEqual(r.summary["copied"], "11", r.stdout)
+        XCTAssertEqual(r.stdoutLines.last, "11")
+    }
+
+    func testSIGTERMDuringAMigrateEndsTheScriptAfterTheSummary() throws {
+        let source = TempDirectory(), target = TempDirectory()
+        let now = SystemTime.nowMillis()
+        Fixtures.writeFileSessions(3000, to: source, timestamp: { _ in now }, body: { "{\"n\":\($0)}" })
+        let script = TempDirectory()
+        script.write("lines", Array("migrate --from \(source.path) --to \(target.path) --batch 100\ncount -s \(target.path)\n".utf8))
+        let running = try RunningSessctl(["shell"], stdin: script.file("lines"))
+        func copied() -> Int { target.names().filter { $0.hasSuffix(".session") }.count }
+        XCTAssertTrue(running.signal(SIGTERM) { (200...2_700).contains(copied()) }, "part-way")
+        let r = running.finish()
+        XCTAssertEqual(r.status, 130, r.stderr)
+        XCTAssertEqual(r.summary["copied"], String(copied()), r.stdout)
+        XCTAssertEqual(r.stdoutLines.last?.hasPrefix("seconds"), true, "the script stops: no count after it: \(r.stdout)")
+        XCTAssertEqual(target.names().filter { $0.hasPrefix(".sessctl-") }, [])
+    }
 }

@@ -31,6 +31,8 @@ public struct StoreConfig: Sendable {
     public var path: String?
     public var defaultName: String?
     public var entries: [Entry]
+    /// Set when the file holds a password or key and other users could change it (see `exposure(of:)`).
+    public var exposure: String?
 
     public init(path: String? = nil, defaultName: String? = nil, entries: [Entry] = []) {
         self.path = path
@@ -55,12 +57,32 @@ public struct StoreConfig: Sendable {
         guard let path = path(environment: environment) else { return StoreConfig() }
         switch PosixFile.read(path, limit: 1 << 20) {
         case .success(let bytes):
-            return try parse(String(decoding: bytes, as: UTF8.self), path: path)
+            var config = try parse(String(decoding: bytes, as: UTF8.self), path: path)
+            if config.entries.contains(where: { StoreAddress.redacted($0.address) != $0.address }) {
+                config.exposure = exposure(of: path)
+            }
+            return config
         case .failure(let f) where f.errno == ENOENT:
             return StoreConfig(path: path)
         case .failure(let f):
             throw SessionError.io(location: path, reason: "cannot read: \(f.message)")
         }
+    }
+
+    /// What lets other users change the file, as ssh checks its own: write permission for the
+    /// group or others, or an owner other than the user running sessctl (or root).
+    static func exposure(of path: String) -> String? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        var problems: [String] = []
+        if info.st_mode & 0o022 != 0 {
+            problems.append("is writable by \(info.st_mode & 0o020 != 0 ? "its group" : "others") (mode \(String(info.st_mode & 0o777, radix: 8)); chmod go-w it)")
+        }
+        if info.st_uid != geteuid() && info.st_uid != 0 {
+            problems.append("belongs to another user (uid \(info.st_uid))")
+        }
+        guard !problems.isEmpty else { return nil }
+        return "\(path) holds passwords but \(problems.joined(separator: " and ")): whoever can change it can send them elsewhere"
     }
 
     public static func parse(_ text: String, path: String) throws(SessionError) -> StoreConfig {

@@ -5,7 +5,7 @@ struct CountCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "count",
         abstract: "Print the number of live sessions.",
-        discussion: "Alone on a line, so $(sessctl count) works. On a Redis store with a prefix the count is every key under the prefix (the app owns it), as fast as SCAN itself. --verbose reads each key instead and adds expired, corrupt and skipped counts (skipped: keys that are not sessions, such as Redis keys of another type, or strings that are not JSON objects).")
+        discussion: "Alone on a line, so $(sessctl count) works. On a Redis store with a prefix the count is every key under the prefix (the app owns it), as fast as SCAN itself. --verbose reads each key instead and adds expired, corrupt and skipped counts (skipped: keys that are not sessions, such as Redis keys of another type, or strings that are not JSON objects). Without --verbose, the keys found not to be sessions are skipped and noted in one line on stderr, never in the output.")
 
     @OptionGroup var storeOptions: StoreOptions
 
@@ -20,10 +20,12 @@ struct CountCommand: ParsableCommand {
             let store = try storeOptions.open()
             let now = store.clock.nowMillis()
             var live = 0, expired = 0, corrupt = 0, skipped = 0
+            var firstSkipped: SkippedKey?
             // Without --verbose only the live sessions matter: a store may count them from key
             // types alone (Redis with a prefix), which is close to the cost of SCAN itself.
             try store.scan(matching: pattern, pageSize: 1000, detail: verbose ? .full : .ids) { page in
                 skipped += page.skipped.count
+                if firstSkipped == nil { firstSkipped = page.skipped.first }
                 for info in page.sessions {
                     if info.problem != nil {
                         corrupt += 1
@@ -39,6 +41,8 @@ struct CountCommand: ParsableCommand {
             Terminal.write(String(live))
             if verbose {
                 Terminal.write("expired \(expired)\ncorrupt \(corrupt)\nskipped \(skipped)")
+            } else if let firstSkipped {
+                Terminal.warn(ListCommand.skippedNote(skipped, example: firstSkipped))
             }
         }
     }

@@ -7,7 +7,7 @@ struct DelCommand: ParsableCommand {
         abstract: "Delete sessions, or keys inside one session.",
         discussion: """
             `del ID...` removes whole sessions (logging their users out). `del ID --key K...` removes keys from \
-            one session and keeps its lifetime. Exit status 3 when a session or key was not there.
+            one session and keeps its lifetime. Exit status: see sessctl --help.
 
             `del --where EXPR...` deletes every session whose data matches, as `find --where` finds them \
             (e.g. --where user.id=1001 logs a user out everywhere). On a terminal it shows the count and a \

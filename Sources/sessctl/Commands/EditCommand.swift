@@ -12,8 +12,8 @@ struct EditCommand: ParsableCommand {
             terminal offers to re-open the editor or abandon (elsewhere it abandons). The session is written \
             back only if it did not change meanwhile: otherwise a conflict error, and the other change stays. \
             The remaining lifetime is kept; a buffer left unchanged writes nothing. The temp file is removed, \
-            except when the write fails: then the error names it, so the edit is not lost. Exit status 3 when \
-            there is no such session.
+            except when the write fails: then the error names it, so the edit is not lost. Exit status: see \
+            sessctl --help.
 
             SCS and gorilla sessions (Go gob) are edited as typed JSON, every value as {"type": ..., "value": ...} \
             (as get -o typed prints it): values keep their Go types unless you change "type", and a value that \

@@ -34,8 +34,7 @@ struct ExportCommand: ParsableCommand {
 
             Expired sessions are not exported (they are counted). Sessions that cannot be read are \
             reported on stderr and skipped. A summary goes to stderr. `sessctl import` reads the lines \
-            back; `export | import` between two stores does what migrate does. Exit status 0; 4 when \
-            some sessions could not be read; 1 when nothing could be exported.
+            back; `export | import` between two stores does what migrate does. Exit status: see sessctl --help.
             """)
 
     @OptionGroup var storeOptions: StoreOptions
@@ -55,16 +54,15 @@ struct ExportCommand: ParsableCommand {
             let store = try storeOptions.open()
             let export = SessionExport(store: store, pattern: pattern, batchSize: batch)
             let progress = TransferProgress("export", total: Terminal.stderrIsTTY ? SessionCountEstimate(store, pattern: pattern) : nil)
-            export.onFailure = { failure in
-                progress.clear()
-                Terminal.warn(failure.message)
-            }
+            let failures = FailureLog(beforePrinting: progress.clear)
+            export.onFailure = { failures.record(id: $0.id, message: $0.message) }
             export.onProgress = { r in progress.update(done: r.exported + r.expired + r.failed, scanned: r.exported + r.expired + r.failed, seconds: r.seconds) }
             LineEditor.catchInterrupts()
             export.shouldStop = { LineEditor.interruptRequested() }
             let report = try export.run { Terminal.writeBytes($0) }
             Terminal.flush()
             progress.clear()
+            failures.finish()
             var line = "exported \(report.exported) session\(report.exported == 1 ? "" : "s") (\(report.bytes) bytes) in \(MigrationRunner.formatSeconds(report.seconds)) s"
             if report.expired > 0 { line += "; \(report.expired) expired, not exported" }
             if report.failed > 0 { line += "; \(report.failed) could not be read" }

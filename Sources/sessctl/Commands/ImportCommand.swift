@@ -17,7 +17,7 @@ struct ImportCommand: ParsableCommand {
             `sessctl export -s A | sessctl import -s B` does what `sessctl migrate --from A --to B` does. \
             A line that is not a session fails alone, named by its line number. Sessions do not move between \
             frameworks: when the first session line names a layout of another framework (an SCS export into a \
-            GoFrame store, say) nothing is imported, and a later such line fails alone. Exit status as for migrate.
+            GoFrame store, say) nothing is imported, and a later such line fails alone. Exit status: see sessctl --help.
             """)
 
     @OptionGroup var storeOptions: StoreOptions

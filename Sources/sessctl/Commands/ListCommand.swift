@@ -86,7 +86,7 @@ struct ListCommand: ParsableCommand {
                 if broken > 0 { note += ", \(broken) corrupt" }
                 Terminal.warn(note)
             }
-            if skipped > 0 && Terminal.stderrIsTTY, let first = firstSkipped {
+            if skipped > 0, let first = firstSkipped {
                 Terminal.warn(ListCommand.skippedNote(skipped, example: first))
             }
         }

@@ -34,8 +34,7 @@ struct MigrateCommand: ParsableCommand {
             expired, failed, bytes, seconds) to stdout. When a Redis connection had to retry (MOVED or ASK \
             redirections in a cluster, a failover, a lost connection, transactions of unknown outcome \
             checked again), one line per store on stderr says what, e.g. \
-            retried (target redis+cluster://...): 37 MOVED redirects, 1 failover. Exit status 0; 4 when some sessions failed; \
-            1 when nothing could be done or a store failed part-way; 130 when interrupted.
+            retried (target redis+cluster://...): 37 MOVED redirects, 1 failover. Exit status: see sessctl --help.
             """)
 
     @Option(help: ArgumentHelp("The store to copy from: an address or a store named in the config file, as for -s.", valueName: "store"))
@@ -57,8 +56,8 @@ struct MigrateCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let (sourceAddress, source) = try openStore(from, maxAge: maxAge)
-            let (targetAddress, target) = try openStore(to, maxAge: maxAge)
+            let (sourceAddress, source) = try openStore(from, givenBy: "--from", maxAge: maxAge)
+            let (targetAddress, target) = try openStore(to, givenBy: "--to", maxAge: maxAge)
             if sourceAddress.overlaps(targetAddress) {
                 throw SessionError.invalidArgument("\(source.displayName) and \(target.displayName) hold the same sessions "
                     + "(the same directory, or the same Redis database with one prefix starting with the other): "

@@ -24,11 +24,13 @@ enum History {
         return dir + "/history"
     }
 
-    /// The line with every password or key in a store address replaced by `***`.
+    /// The line with every password or key in a store address replaced by `***`: word by word
+    /// as the shell splits it (a quoted password may hold spaces), the whole line at once when
+    /// it does not split.
     static func masked(_ line: String) -> String {
-        line.split(separator: " ", omittingEmptySubsequences: false)
-            .map { StoreAddress.redacted(String($0)) }
-            .joined(separator: " ")
+        guard let words = try? ShellWords.split(line) else { return StoreAddress.redacted(line) }
+        let redacted = words.map(StoreAddress.redacted)
+        return redacted == words ? line : redacted.map(ShellWords.quoted).joined(separator: " ")
     }
 
     private static func makeDirectories(_ path: String) {

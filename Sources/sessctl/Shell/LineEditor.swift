@@ -33,6 +33,7 @@ final class LineEditor {
     func read(prompt: String) -> Input {
         _ = sessctl_take_sigint()
         guard let cLine = readline(prompt) else {
+            if Self.terminationRequested() { return .endOfInput }
             if sessctl_take_sigint() != 0 {
                 fputs("\n", stdout)
                 return .interrupted
@@ -52,13 +53,19 @@ final class LineEditor {
         _ = write_history(historyPath)
     }
 
-    /// True when Ctrl-C was pressed since the prompt; long commands poll it.
+    /// True when Ctrl-C was pressed since the prompt, or SIGTERM came; long commands poll it.
     static func interruptRequested() -> Bool { sessctl_sigint_pending() != 0 }
 
-    /// Makes Ctrl-C set the flag `interruptRequested` reads instead of ending the program, for a
-    /// long command that stops cleanly. (Called here: the flag is a static in the shim header,
-    /// one copy per file that uses it.)
-    static func catchInterrupts() { sessctl_install_sigint() }
+    /// True once SIGTERM came while a long command caught it: the shell ends too.
+    static func terminationRequested() -> Bool { sessctl_sigterm_pending() != 0 }
+
+    /// Makes Ctrl-C and SIGTERM set the flag `interruptRequested` reads instead of ending the
+    /// program, for a long command that stops cleanly (after the batch in hand, with what it
+    /// did). (Called here: the flag is a static in the shim header, one copy per file that uses it.)
+    static func catchInterrupts() {
+        sessctl_install_sigint()
+        sessctl_install_sigterm()
+    }
 
     private static func complete(_ text: UnsafePointer<CChar>?, _ start: Int32) -> UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? {
         sessctl_rl_completion_over()  // never fall back to file names

@@ -35,6 +35,7 @@ final class Shell {
                 if trimmed.isEmpty { continue }
                 editor.remember(History.masked(trimmed))
                 if case .exit = execute(line) { return }
+                if LineEditor.terminationRequested() { return }
             }
         }
     }
@@ -52,6 +53,7 @@ final class Shell {
             case .failed: allSucceeded = false
             case .succeeded: break
             }
+            if LineEditor.terminationRequested() { return false }
         }
         return allSucceeded
     }
@@ -91,13 +93,7 @@ final class Shell {
             return .failed
         }
         var args = StoreOptions.hoistGlobalOptions(words, subcommands: Sessctl.configuration.subcommands)
-        let hasStore = args.contains { $0 == "-s" || $0 == "--store" || $0.hasPrefix("--store=") || ($0.hasPrefix("-s") && !$0.hasPrefix("--")) }
-        var injected: [String] = []
-        if !hasStore, let storeText { injected += ["--store", storeText] }
-        if !args.contains(where: { $0.hasPrefix("--max-age") }), let maxAge { injected += ["--max-age", maxAge] }
-        if !injected.isEmpty, names.contains(args[0]) {
-            args.insert(contentsOf: injected, at: 1)
-        }
+        args.insert(contentsOf: injectedOptions(args), at: 1)
         do {
             var command = try Sessctl.parseAsRoot(args)
             try command.run()
@@ -112,6 +108,18 @@ final class Shell {
             if !message.isEmpty { Terminal.warn(message.split(separator: "\n").first.map(String.init) ?? message) }
             return .failed
         }
+    }
+
+    /// The shell's store and max age, for a command that takes them (not `stores`; `migrate`
+    /// names its stores itself) and was not given its own.
+    private func injectedOptions(_ args: [String]) -> [String] {
+        guard let command = CommandCatalog.shared.command(args[0]) else { return [] }
+        func takes(_ option: String) -> Bool { command.options.contains { $0.names.contains(option) } }
+        let hasStore = args.contains { $0 == "-s" || $0 == "--store" || $0.hasPrefix("--store=") || ($0.hasPrefix("-s") && !$0.hasPrefix("--")) }
+        var injected: [String] = []
+        if !hasStore, takes("--store"), let storeText { injected += ["--store", storeText] }
+        if !args.contains(where: { $0.hasPrefix("--max-age") }), takes("--max-age"), let maxAge { injected += ["--max-age", maxAge] }
+        return injected
     }
 
     private func help(_ name: String?) -> Outcome {

@@ -12,6 +12,12 @@ enum ShellWords {
         return words
     }
 
+    /// The word as `split` reads it back: as it is when it holds nothing special, else in single quotes.
+    static func quoted(_ word: String) -> String {
+        if !word.isEmpty, !word.contains(where: { " \t'\"\\".contains($0) }) { return word }
+        return "'" + word.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''") + "'"
+    }
+
     /// The words of a partial line (for completion); an open quote is closed at the end.
     static func splitLeniently(_ line: String) -> [String] { scan(line).words }
 
