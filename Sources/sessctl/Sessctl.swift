@@ -21,7 +21,7 @@ struct Sessctl: ParsableCommand {
 
             Exit status: 0 success, 1 error, 3 session not found, 4 some sessions of a bulk operation failed.
             """,
-        version: "0.1.0",
+        version: "\(BuildInfo.version) (commit \(BuildInfo.commit))",
         subcommands: [
             ListCommand.self, GetCommand.self, SetCommand.self, DelCommand.self, EditCommand.self,
             ExpireCommand.self, TTLCommand.self, PersistCommand.self, CountCommand.self,
