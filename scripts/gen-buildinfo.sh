@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Writes BuildInfo.swift (the version and commit from scripts/version.sh) into OUTDIR, touching it
 # only when they changed so an unchanged tree does not recompile. Run by the BuildInfo build
-# plugin before every build, so debug, test and release builds all carry them.
+# plugin (Plugins/BuildInfo) whenever git or the sources change, so every build carries them.
 # Usage: scripts/gen-buildinfo.sh OUTDIR
 set -euo pipefail
 here=$(dirname "$0")
@@ -16,4 +16,5 @@ enum BuildInfo {
     static let commit = "$("$here/version.sh" --commit)"
 }
 SWIFT
+chmod 644 "$tmp"
 cmp -s "$tmp" "$out" || mv "$tmp" "$out"
