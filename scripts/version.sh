@@ -7,12 +7,15 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 git=(git -C "$root" --no-optional-locks)
+# Only this repository's git counts, not one the sources were unpacked inside.
+in_git() { [ "$("${git[@]}" rev-parse --show-toplevel 2>/dev/null)" = "$root" ]; }
 
 if [ "${1:-}" = --commit ]; then
-    commit=$("${git[@]}" rev-parse --short=12 HEAD 2>/dev/null) || { echo unknown; exit 0; }
+    in_git || { echo unknown; exit 0; }
+    commit=$("${git[@]}" rev-parse --short=12 HEAD)
     [ -z "$("${git[@]}" status --porcelain --untracked-files=no 2>/dev/null)" ] || commit+=+dirty
     echo "$commit"
-elif tag=$("${git[@]}" describe --tags --match 'v[0-9]*' 2>/dev/null); then
+elif in_git && tag=$("${git[@]}" describe --tags --match 'v[0-9]*' 2>/dev/null); then
     # v1.2.0 -> 1.2.0; v1.2.0-3-gabc1234 -> 1.2.0+3.gabc1234 (sorts after 1.2.0 for dpkg too)
     tag=${tag#v}
     echo "$tag" | sed -E 's/-([0-9]+)-(g[0-9a-f]+)$/+\1.\2/' | tr - "~"   # v1.3.0-rc1 -> 1.3.0~rc1 (sorts before 1.3.0)
