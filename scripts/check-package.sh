@@ -138,8 +138,10 @@ redis-cli -p "$port" set "$session" '{"user":{"id":1001},"theme":"dark"}' EX 360
 
 # 1. The .deb.
 before=$(listing)
-in_root apt-get install -y -qq "/tmp/${deb##*/}" >"$work/apt.log" 2>&1 \
+packages_before=$(in_root dpkg-query -W -f='${Package}\n' | sort)
+in_root sh -c 'cd /tmp && apt-get install -y -qq ./sessctl_*.deb' >"$work/apt.log" 2>&1 \
     || { cat "$work/apt.log" >&2; fail "apt install of the .deb failed"; }
+pulled_in=$(comm -13 <(echo "$packages_before") <(in_root dpkg-query -W -f='${Package}\n' | sort) | grep -vx sessctl | xargs)
 ! in_root ldd /usr/bin/sessctl | grep 'not found' || fail "the installed sessctl misses libraries"
 check_version sessctl
 check_redis_read sessctl
@@ -157,10 +159,11 @@ startup_ms=$(in_root bash -c 'start=$(date +%s%N); for i in $(seq 20); do sessct
 installed_kb=$(in_root dpkg-query -W -f='${Installed-Size}' sessctl)
 in_root apt-get remove -y -qq sessctl >>"$work/apt.log" 2>&1 || fail "apt remove sessctl failed"
 in_root apt-get autoremove -y -qq --purge >>"$work/apt.log" 2>&1 || fail "apt autoremove failed"
-! in_root dpkg-query -W -f='${Status}\n' sessctl 2>/dev/null | grep -q installed || fail "sessctl is still known to dpkg"
+! in_root dpkg-query -W -f='${Status}\n' sessctl 2>/dev/null | grep -qE ' (installed|config-files)$' \
+    || fail "sessctl is still installed or has config files"
 leftovers=$(diff <(echo "$before") <(listing) || true)
 [ -z "$leftovers" ] || fail "apt remove sessctl (and autoremove) left these changes: $leftovers"
-echo "check-package: the .deb installs, works (version, man, bash completion, Redis) and removes cleanly"
+echo "check-package: the .deb installs (apt pulled in: $pulled_in), works (version, man, bash completion, Redis) and removes cleanly"
 
 # 2. The tarball, with the packages its README names (the .deb's libraries are gone again).
 in_root tar -C /opt -xzf "/tmp/${tarball##*/}"

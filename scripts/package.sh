@@ -6,7 +6,8 @@
 #         changelog.Debian.gz; Depends from what the binary links (dpkg-shlibdeps).
 #   dist  sessctl-<version>-linux-x86_64.tar.gz: bin/, share/ (man page, completions), README.md, LICENSE.
 # Both then rewrite dist/SHA256SUMS over every .deb and .tar.gz in dist/.
-# The version is scripts/version.sh's; file times are the commit's, so rebuilding gives the same bytes.
+# The version is scripts/version.sh's; files are dated at the commit and owned by root, so packaging
+# the same build again gives the same bytes.
 # Usage: scripts/package.sh deb|dist
 set -euo pipefail
 cd "$(dirname "$0")/.."
