@@ -26,14 +26,16 @@ fail() { echo "check-package: $*" >&2; exit 1; }
 [ "$(id -u)" -eq 0 ] || fail "needs root (debootstrap, chroot)"
 [ -f "$deb" ] && [ -f "$tarball" ] || fail "run 'make deb dist' first ($deb, $tarball)"
 
+# What is mounted under directory $1 (ours, or debootstrap's if it was interrupted), deepest first.
+mounts_under() { findmnt -rn -o TARGET | grep "^$1/" | sort -r || true; }
+
 cleanup() {
     [ -z "$redis_pid" ] || { kill "$redis_pid" 2>/dev/null; wait "$redis_pid" 2>/dev/null || true; }
-    for dir in "$root/proc" "$work/new-root/proc"; do
-        if mountpoint -q "$dir"; then umount "$dir"; fi
-    done
-    # Never remove a root that still has something mounted in it.
+    local dir mount
     for dir in "$root" "$work/new-root"; do
-        if [ -d "$dir" ] && ! mountpoint -q "$dir/proc"; then rm -rf "$dir"; fi
+        for mount in $(mounts_under "$dir"); do umount "$mount" || umount -l "$mount"; done
+        # Never remove a root that still has something mounted in it.
+        if [ -z "$(mounts_under "$dir")" ]; then rm -rf "$dir"; else echo "check-package: $dir is still mounted" >&2; fi
     done
 }
 trap cleanup EXIT
