@@ -41,7 +41,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# Runs a command in root $1 (default: $root) with a clean environment and /proc mounted.
+# Runs a command in $root with a clean environment.
 in_root() {
     env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive \
         chroot "$root" "$@"
@@ -85,16 +85,16 @@ listing() {
 
 # A redis-server on the host on a free loopback port, holding one gsession Redis-KV session.
 start_redis() {
-    local attempt deadline
-    for attempt in 1 2 3 4 5; do
+    local deadline
+    for _ in 1 2 3 4 5; do
         port=$((20000 + RANDOM % 40000))
         redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$work" \
             --logfile "$work/redis.log" &
         redis_pid=$!
         deadline=$((SECONDS + 10))
         while kill -0 "$redis_pid" 2>/dev/null && [ $SECONDS -lt $deadline ]; do
-            # PONG from our server, not another one that holds the port.
-            if redis-cli -p "$port" info server 2>/dev/null | grep -q "^process_id:$redis_pid"; then
+            # Our server answers, not another one that holds the port.
+            if redis-cli -p "$port" info server 2>/dev/null | tr -d '\r' | grep -qx "process_id:$redis_pid"; then
                 return 0
             fi
             sleep 0.1
