@@ -6,6 +6,8 @@ SWIFT ?= swift
 # Build: hiredis, libedit, OpenSSL's libcrypto, pkg-config. Tests: redis-server and redis-cli, tmux,
 # man, zsh and fish to load the completion scripts, and the openssl command for the TLS tests' certificates.
 DEBIAN_PACKAGES = pkg-config libhiredis-dev libedit-dev libssl-dev redis-server redis-tools tmux man-db zsh fish openssl
+# Packaging: strip (binutils) and dpkg-shlibdeps (dpkg-dev); checking the packages: debootstrap, lintian.
+PACKAGE_TOOLS = binutils dpkg-dev debootstrap lintian
 
 # The date stamped into the man page, so regenerating it is reproducible.
 MAN_DATE = 2026-11-21
@@ -13,15 +15,21 @@ MAN_DATE = 2026-11-21
 BINDIR = $(DESTDIR)$(PREFIX)/bin
 MANDIR = $(DESTDIR)$(PREFIX)/share/man/man1
 BASHDIR = $(DESTDIR)$(PREFIX)/share/bash-completion/completions
-ZSHDIR = $(DESTDIR)$(PREFIX)/share/zsh/site-functions
+# Debian's zsh looks in share/zsh/vendor-completions too (the .deb puts it there).
+ZSH_FUNCTIONS ?= share/zsh/site-functions
+ZSHDIR = $(DESTDIR)$(PREFIX)/$(ZSH_FUNCTIONS)
 FISHDIR = $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
 
-.PHONY: all deps build release demo test bench bench-migrate bench-cluster man completions install uninstall clean
+.PHONY: all deps package-deps build release demo test bench bench-migrate bench-cluster man completions install uninstall \
+	deb dist check-package clean
 
 all: build
 
 deps:
 	@scripts/install-deps.sh $(DEBIAN_PACKAGES)
+
+package-deps: deps
+	@scripts/install-deps.sh $(PACKAGE_TOOLS)
 
 build: deps
 	$(SWIFT) build
@@ -62,10 +70,22 @@ install: release
 	install -m 644 completions/_sessctl $(ZSHDIR)/_sessctl
 	install -m 644 completions/sessctl.fish $(FISHDIR)/sessctl.fish
 
+# Release artifacts in dist/ (see scripts/package.sh): the .deb, and the tarball for machines
+# without dpkg; each rewrites dist/SHA256SUMS.
+deb: package-deps
+	@scripts/package.sh deb
+
+dist: package-deps
+	@scripts/package.sh dist
+
+# Both in a minimal Debian 12 root without Swift (debootstrap; needs root). CI runs it after test.
+check-package: deb dist
+	scripts/check-package.sh
+
 # Removes what install put there, and the directories it made if they are left empty.
 uninstall:
 	rm -f $(BINDIR)/sessctl $(MANDIR)/sessctl.1 $(BASHDIR)/sessctl $(ZSHDIR)/_sessctl $(FISHDIR)/sessctl.fish
 	-rmdir -p --ignore-fail-on-non-empty $(BINDIR) $(MANDIR) $(BASHDIR) $(ZSHDIR) $(FISHDIR) 2>/dev/null
 
 clean:
-	rm -rf .build demo
+	rm -rf .build demo dist

@@ -32,8 +32,12 @@ let package = Package(
                 "SessionKit",
                 "CEditLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            plugins: ["BuildInfo"]
         ),
+
+        // Stamps the version and commit (scripts/version.sh) into every build of the tool.
+        .plugin(name: "BuildInfo", capability: .buildTool()),
 
         // Helpers shared by the test targets: temp dirs, fixtures, a private redis-server, running the binary.
         .target(name: "TestSupport", dependencies: ["SessionKit", "RedisClient"], path: "Tests/TestSupport"),

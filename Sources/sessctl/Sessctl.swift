@@ -27,7 +27,7 @@ struct Sessctl: ParsableCommand {
             invalid argument); 130 interrupted (Ctrl-C, or SIGTERM during a long command, which stops after \
             the batch in hand and says what was done; run it again to finish).
             """,
-        version: "0.1.0",
+        version: "\(BuildInfo.version) (commit \(BuildInfo.commit))",
         subcommands: [
             ListCommand.self, GetCommand.self, SetCommand.self, DelCommand.self, EditCommand.self,
             ExpireCommand.self, TTLCommand.self, PersistCommand.self, CountCommand.self,
