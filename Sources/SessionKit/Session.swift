@@ -7,9 +7,9 @@ public enum Expiry: Sendable, Equatable {
     /// The session expires at this instant, in Unix milliseconds.
     case at(Int64)
 
-    /// Milliseconds left at `now`, negative once expired; nil for `.never`.
+    /// Milliseconds left at `now`, negative once expired (clamped to `Int64`'s range); nil for `.never`.
     public func remaining(now: Int64) -> Int64? {
-        if case .at(let t) = self { return t - now }
+        if case .at(let t) = self { return t.subtractingClamped(now) }
         return nil
     }
 

@@ -167,7 +167,7 @@ extension StoreAddress {
                 serializer = value.lowercased()
             case "timeout":
                 let ms = try Durations.parse(value)
-                guard ms > 0, ms <= Int64(Int32.max) else { throw bad("timeout must be positive") }
+                guard ms > 0, ms <= Int64(Int32.max) else { throw bad("timeout must be positive and at most \(Durations.format(millis: Int64(Int32.max)))") }
                 timeout = Int(ms)
             case "ttl", "max-age":
                 let ms = try Durations.parse(value)

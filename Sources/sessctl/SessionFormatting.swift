@@ -16,7 +16,7 @@ enum SessionFormatting {
     static func lifetime(_ expiry: Expiry?, now: Int64) -> String {
         guard let expiry else { return "?" }
         guard let left = expiry.remaining(now: now) else { return "no expiry" }
-        if left < 0 { return "expired \(Durations.format(millis: -left)) ago" }
+        if left < 0 { return "expired \(Durations.format(millis: Int64(0).subtractingClamped(left))) ago" }
         return Durations.format(millis: left)
     }
 
@@ -29,7 +29,7 @@ enum SessionFormatting {
         switch info.expiry {
         case .at(let t)?:
             o["expires_at"] = .string(Durations.rfc3339(millis: t))
-            o["ttl_seconds"] = .number(String(secondsLeft(t - now)))
+            o["ttl_seconds"] = .number(String(secondsLeft(t.subtractingClamped(now))))
             o["expired"] = .bool(t < now)
         case .never?:
             o["expires_at"] = .null
@@ -85,7 +85,7 @@ enum SessionFormatting {
         number(Int64(info.size))
         raw(",\"ttl_seconds\":")
         switch info.expiry {
-        case .at(let t)?: number(secondsLeft(t - now))
+        case .at(let t)?: number(secondsLeft(t.subtractingClamped(now)))
         case .never?: raw("-1")
         case nil: raw("null")
         }
@@ -94,7 +94,7 @@ enum SessionFormatting {
 
     /// Whole seconds left, rounded up like Redis' TTL while positive; 0 once expired.
     static func secondsLeft(_ ms: Int64) -> Int64 {
-        ms <= 0 ? 0 : (ms + 999) / 1000
+        ms <= 0 ? 0 : ms / 1000 + (ms % 1000 == 0 ? 0 : 1)
     }
 
     /// The JSON for a value in compact Go form (for scripts) or indented (for people).

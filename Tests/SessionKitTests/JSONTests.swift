@@ -83,7 +83,7 @@ final class JSONTests: XCTestCase {
         let ok = String(repeating: "[", count: 400) + String(repeating: "]", count: 400)
         XCTAssertNoThrow(try parse(ok))
         XCTAssertThrowsError(try JSONParser.parse(Array("[1,2,3]".utf8), limits: .init(maxBytes: 4))) { e in
-            XCTAssertTrue((e as! JSONParseError).reason.contains("larger than the limit"))
+            XCTAssertTrue((e as! JSONParseError).reason.contains("over sessctl's limit of 4 bytes"))
         }
     }
 

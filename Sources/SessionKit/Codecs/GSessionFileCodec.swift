@@ -17,6 +17,7 @@ public enum GSessionFileCodec {
             return .failure(.init("only \(bytes.count) bytes, no session body (GoFrame treats a file of 8 bytes or less as no session)"))
         }
         let timestamp = readTimestamp(bytes)!
+        if let why = implausibility(of: timestamp) { return .failure(.init(why)) }
         var plain: [UInt8]?
         if let cipher {
             guard let decrypted = cipher.decrypt(Array(bytes[headerSize...])) else {
@@ -37,8 +38,8 @@ public enum GSessionFileCodec {
         switch result {
         case .success(let p): parsed = p
         case .failure(let error):
-            var reason = "invalid JSON at byte \(error.offset) of the body: \(error.reason)"
-            if cipher == nil, bytes[headerSize] != UInt8(ascii: "{") {
+            var reason = error.describing("the body")
+            if cipher == nil, !error.tooLarge, bytes[headerSize] != UInt8(ascii: "{") {
                 reason += " (an encrypted store? add ?encrypted=true)"
             }
             return .failure(.init(reason, timestamp: timestamp))
@@ -80,6 +81,20 @@ public enum GSessionFileCodec {
     public static func header(_ timestamp: Int64) -> [UInt8] {
         let u = UInt64(bitPattern: timestamp)
         return (0..<8).map { UInt8(truncatingIfNeeded: u >> (8 * UInt64($0))) }
+    }
+
+    /// Why a header's timestamp is no time an app wrote (outside the years 0001-9999); nil for a
+    /// plausible one. Such a session has no expiry sessctl could tell, so nothing treats it as expired.
+    public static func implausibility(of timestamp: Int64) -> String? {
+        guard !Durations.plausibleInstants.contains(timestamp) else { return nil }
+        return "the header's timestamp (\(timestamp) ms) lies outside the years 0001-9999: no time GoFrame wrote, so its expiry is unknown"
+    }
+
+    /// The header timestamp that makes a session expire at `instant` under `maxAge`; nil when
+    /// that is no plausible time (`implausibility(of:)`), which a read would refuse.
+    public static func timestamp(expiringAt instant: Int64, maxAge: Int64) -> Int64? {
+        let (timestamp, overflow) = instant.subtractingReportingOverflow(maxAge)
+        return !overflow && implausibility(of: timestamp) == nil ? timestamp : nil
     }
 
     public static func readTimestamp(_ bytes: [UInt8]) -> Int64? {

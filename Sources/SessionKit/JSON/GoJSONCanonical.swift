@@ -16,10 +16,11 @@ import Darwin
 /// nothing else escaped and nothing of these raw), and it does not mix both escape styles.
 /// Numbers are kept as written, so any valid literal is canonical.
 public enum GoJSONCanonical {
-    /// The member count and escape style of a canonical JSON object; nil for anything else.
-    public static func check(_ buf: UnsafeBufferPointer<UInt8>, maxDepth: Int = 500) -> (members: Int, style: JSONEscapeStyle)? {
-        var s = Scanner(buf: buf, maxDepth: maxDepth)
-        guard buf.count > 1, buf[0] == UInt8(ascii: "{"), let members = s.object(depth: 1), s.pos == buf.count,
+    /// The member count and escape style of a canonical JSON object; nil for anything else,
+    /// including text beyond `JSONParser`'s limits (which it would refuse).
+    public static func check(_ buf: UnsafeBufferPointer<UInt8>, limits: JSONParser.Limits = JSONParser.Limits()) -> (members: Int, style: JSONEscapeStyle)? {
+        var s = Scanner(buf: buf, maxDepth: limits.maxDepth)
+        guard buf.count > 1, buf.count <= limits.maxBytes, buf[0] == UInt8(ascii: "{"), let members = s.object(depth: 1), s.pos == buf.count,
               !(s.sawLegacy && s.sawModern) else { return nil }
         return (members, s.sawLegacy ? .legacy : .modern)
     }

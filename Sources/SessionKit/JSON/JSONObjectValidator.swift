@@ -11,14 +11,16 @@ public enum JSONObjectValidator {
         case invalid(JSONParseError)
     }
 
-    public static func check(_ bytes: [UInt8], maxDepth: Int = 500) -> Verdict {
-        bytes.withUnsafeBufferPointer { check($0, maxDepth: maxDepth) }
+    public static func check(_ bytes: [UInt8], limits: JSONParser.Limits = JSONParser.Limits()) -> Verdict {
+        bytes.withUnsafeBufferPointer { check($0, limits: limits) }
     }
 
-    public static func check(_ buf: UnsafeBufferPointer<UInt8>, maxDepth: Int = 500) -> Verdict {
-        var v = Scanner(buf: buf, maxDepth: maxDepth)
+    /// Text beyond `limits` is invalid, as `JSONParser` would find it.
+    public static func check(_ buf: UnsafeBufferPointer<UInt8>, limits: JSONParser.Limits = JSONParser.Limits()) -> Verdict {
+        var v = Scanner(buf: buf, maxDepth: limits.maxDepth)
         v.skipSpace()
         guard v.pos < buf.count, buf[v.pos] == UInt8(ascii: "{") else { return .notAnObject }
+        if let why = limits.sizeRefusal(buf.count) { return .invalid(JSONParseError(offset: limits.maxBytes, reason: why, tooLarge: true)) }
         do throws(JSONParseError) {
             let members = try v.object(depth: 1)
             v.skipSpace()

@@ -2,8 +2,21 @@
 public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertible {
     public let offset: Int
     public let reason: String
+    /// The text is beyond the size limit (`reason` says so), not read at all.
+    public var tooLarge = false
 
-    public var description: String { "invalid JSON at byte \(offset): \(reason)" }
+    public init(offset: Int, reason: String, tooLarge: Bool = false) {
+        self.offset = offset
+        self.reason = reason
+        self.tooLarge = tooLarge
+    }
+
+    public var description: String { tooLarge ? reason : "invalid JSON at byte \(offset): \(reason)" }
+
+    /// The error in a message about `part` (`the value`, `the body`).
+    public func describing(_ part: String) -> String {
+        tooLarge ? reason : "invalid JSON at byte \(offset) of \(part): \(reason)"
+    }
 }
 
 /// Which escapes a JSON text used for U+0008 and U+000C: Go 1.22 and later write `\b` and `\f`,
@@ -46,9 +59,7 @@ public struct JSONParser {
 
     /// `parseDocument` of bytes in place (part of a larger buffer, say).
     public static func parseDocument(_ buf: UnsafeBufferPointer<UInt8>, limits: Limits = Limits()) throws(JSONParseError) -> (value: JSONValue, style: JSONEscapeStyle) {
-        if buf.count > limits.maxBytes {
-            throw JSONParseError(offset: limits.maxBytes, reason: "larger than the limit of \(limits.maxBytes) bytes")
-        }
+        if let why = limits.sizeRefusal(buf.count) { throw JSONParseError(offset: limits.maxBytes, reason: why, tooLarge: true) }
         var p = JSONParser(buf, limits: limits)
         p.skipSpace()
         let v = try p.value(depth: 0)

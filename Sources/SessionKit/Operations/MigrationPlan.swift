@@ -108,7 +108,7 @@ enum ReadBack {
             switch (expiry, s.expiry) {
             case (.never, .never):
                 return .same
-            case (.at(let want), .at(let got)) where abs(got - want) <= 1000 || (existing && got > want):
+            case (.at(let want), .at(let got)) where got.subtractingClamped(want).magnitude <= 1000 || (existing && got > want):
                 return .same
             case (.at, .never) where existing:
                 return .same

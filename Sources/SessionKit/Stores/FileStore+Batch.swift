@@ -39,10 +39,10 @@ extension FileStore {
                 let timestamp: Int64
                 switch w.expiry {
                 case .keep, .set(.never): timestamp = now
-                case .set(.at(let t)): timestamp = t &- options.maxAgeMillis
+                case .set(.at(let t)): timestamp = try fileTimestamp(expiringAt: t, id: id)
                 }
                 let bytes = GSessionFileCodec.encode(timestamp: timestamp,
-                    body: body(for: w.session))
+                    body: try body(for: w.session))
                 let temp = try writeTemp(bytes, for: p, mode: owner.mode, uid: owner.uid, gid: owner.gid, sync: false, keepOpen: true)
                 temps.append((i, temp.path, p, temp.fd))
             } catch {

@@ -28,8 +28,9 @@ public final class FileStore: SessionStore, Sendable {
         }
     }
 
-    /// Files larger than this are reported as broken instead of being read.
-    public static let maxFileSize = 64 << 20
+    /// Files larger than this are reported as broken instead of being read: the header, the
+    /// largest JSON the parser reads, and AES padding.
+    public static let maxFileSize = GSessionFileCodec.headerSize + JSONParser.Limits().maxBytes + 16
 
     public let directory: String
     public let options: Options
@@ -155,7 +156,7 @@ public final class FileStore: SessionStore, Sendable {
             }
             if case .corruptWithTimestamp(let ts) = e.extra {
                 info.lastWrite = ts
-                info.expiry = .at(ts &+ options.maxAgeMillis)
+                info.expiry = .at(ts.addingClamped(options.maxAgeMillis))
             }
             return info
         }
@@ -220,16 +221,17 @@ public final class FileStore: SessionStore, Sendable {
         case .failure(let f): return .broken(Broken(error: readError(f, at: path())))
         }
         let header = GSessionFileCodec.headerSize
-        if options.cipher == nil, bytes.count > header, let canonical = GoJSONCanonical.check(bytes[header...]) {
+        if options.cipher == nil, bytes.count > header, GSessionFileCodec.implausibility(of: GSessionFileCodec.readTimestamp(bytes)!) == nil,
+           let canonical = GoJSONCanonical.check(bytes[header...]) {
             // As GoFrame writes it: kept as text, parsed only if someone looks.
             let timestamp = GSessionFileCodec.readTimestamp(bytes)!
             return .found(Session(id: id, canonicalJSON: bytes[header...], members: canonical.members, style: canonical.style,
-                                  expiry: .at(timestamp &+ options.maxAgeMillis), lastWrite: timestamp,
+                                  expiry: .at(timestamp.addingClamped(options.maxAgeMillis)), lastWrite: timestamp,
                                   size: bytes.count - header, revision: Revision(bytes)))
         }
         switch GSessionFileCodec.decode(bytes, cipher: options.cipher) {
         case .success(let d):
-            return .found(Session(id: id, data: d.data, expiry: .at(d.timestamp &+ options.maxAgeMillis), lastWrite: d.timestamp,
+            return .found(Session(id: id, data: d.data, expiry: .at(d.timestamp.addingClamped(options.maxAgeMillis)), lastWrite: d.timestamp,
                                   size: bytes.count - GSessionFileCodec.headerSize, escapeStyle: d.style, revision: Revision(bytes, data: d.data)))
         case .failure(let f):
             return .broken(Broken(error: .corrupt(location: path(), reason: f.reason), extra: f.timestamp.map { .corruptWithTimestamp($0) } ?? .none))
@@ -282,7 +284,7 @@ public final class FileStore: SessionStore, Sendable {
         let timestamp: Int64
         switch w.expiry {
         case .keep: timestamp = current.flatMap { $0.data == nil ? nil : GSessionFileCodec.readTimestamp($0.bytes) } ?? now
-        case .set(.at(let t)): timestamp = t &- options.maxAgeMillis
+        case .set(.at(let t)): timestamp = try fileTimestamp(expiringAt: t, id: id)
         case .set(.never): timestamp = now
         }
         // Unchanged data keeps its stored bytes exactly (struct field order, escapes, ciphertext).
@@ -291,16 +293,9 @@ public final class FileStore: SessionStore, Sendable {
             if GSessionFileCodec.readTimestamp(current.bytes) == timestamp { return }
             body = Array(current.bytes[GSessionFileCodec.headerSize...])
         } else {
-            body = self.body(for: w.session)
+            body = try self.body(for: w.session)
         }
         try writeAtomically(path: p, id: id, bytes: GSessionFileCodec.encode(timestamp: timestamp, body: body), replacing: held)
-    }
-
-    /// The stored body for a session: its JSON (the text it was read as, when that is already
-    /// Go's), encrypted when the store is.
-    func body(for session: Session) -> [UInt8] {
-        let json = session.canonicalJSON.map(Array.init) ?? GoJSONEncoder.encode(session.data, style: session.escapeStyle)
-        return options.cipher?.encrypt(json) ?? json
     }
 
     public func delete(_ ids: [String]) throws -> [Result<Bool, SessionError>] {
@@ -350,7 +345,7 @@ public final class FileStore: SessionStore, Sendable {
                 if case .failure(let f) = GSessionFileCodec.decode(bytes, cipher: options.cipher) {
                     throw SessionError.corrupt(location: p, reason: f.reason)
                 }
-                let updated = GSessionFileCodec.header(instant &- options.maxAgeMillis) + bytes[GSessionFileCodec.headerSize...]
+                let updated = GSessionFileCodec.header(try fileTimestamp(expiringAt: instant, id: change.id)) + bytes[GSessionFileCodec.headerSize...]
                 if !Bytes.equal(updated, bytes) {
                     try writeAtomically(path: p, id: change.id, bytes: updated, replacing: held)
                 }

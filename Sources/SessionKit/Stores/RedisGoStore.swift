@@ -396,7 +396,7 @@ public final class RedisGoStore: SessionStore {
         case (.keep, let current?):
             deadline = current.contents.deadline
         case (.keep, nil):
-            deadline = w.session.deadline ?? GoTime(unixMillis: now &+ defaultLifetimeMillis)
+            deadline = w.session.deadline ?? GoTime(unixMillis: now.addingClamped(defaultLifetimeMillis))
             ttl = deadline!.unixMillis
         }
         if let current, ttl == nil, try unchanged(w.session, from: current.contents) { return [] }
@@ -411,7 +411,7 @@ public final class RedisGoStore: SessionStore {
         }
         if let ttl {
             // SCS's PEXPIREAT: a deadline already past removes the key.
-            commands.append(RedisStoreCore.command("PEXPIRE", key, RedisStoreCore.number(max(ttl &- now, 0))))
+            commands.append(RedisStoreCore.command("PEXPIRE", key, RedisStoreCore.number(max(ttl.subtractingClamped(now), 0))))
         }
         return commands
     }
@@ -446,7 +446,7 @@ public final class RedisGoStore: SessionStore {
                     }
                     do {
                         let body = try SCSCodec.encode(values, deadline: GoTime(unixMillis: t))
-                        commands = [RedisStoreCore.command("SET", key, body), RedisStoreCore.command("PEXPIRE", key, RedisStoreCore.number(max(t &- now, 0)))]
+                        commands = [RedisStoreCore.command("SET", key, body), RedisStoreCore.command("PEXPIRE", key, RedisStoreCore.number(max(t.subtractingClamped(now), 0)))]
                     } catch {
                         return .done(.failure(.invalidArgument("\(displayName): session \(SessionError.quote(changes[i].id)): \(error); nothing was written")))
                     }

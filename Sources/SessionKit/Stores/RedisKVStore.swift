@@ -73,7 +73,7 @@ public final class RedisKVStore: SessionStore {
             }
             return .success((object, style))
         } catch {
-            return .failure(.corrupt(location: core.location(key), reason: "invalid JSON at byte \(error.offset) of the value: \(error.reason)"))
+            return .failure(.corrupt(location: core.location(key), reason: error.describing("the value")))
         }
     }
 
@@ -123,7 +123,7 @@ public final class RedisKVStore: SessionStore {
                 return .skipped("a string that is not a JSON object")
             case .invalid(let e):
                 return .session(SessionInfo(id: id, size: bytes.count, keyCount: nil, expiry: expiry, lastWrite: nil,
-                                            problem: "invalid JSON at byte \(e.offset) of the value: \(e.reason)"))
+                                            problem: e.describing("the value")))
             }
        }
     }
@@ -152,6 +152,7 @@ public final class RedisKVStore: SessionStore {
             do throws(SessionError) {
                 try validate(id: writes[i].session.id)
                 try writes[i].session.checkRepresentableAsJSON(store: displayName)
+                try writes[i].session.checkReadable(store: displayName)
             } catch {
                 results[i] = .failure(error)
                 continue
@@ -234,12 +235,13 @@ public final class RedisKVStore: SessionStore {
             if let current, let old = current.data, old == w.session.data {
                 // Unchanged data keeps its stored bytes: only the lifetime may change.
             } else {
+                let body = w.session.canonicalJSON.map(Array.init) ?? GoJSONEncoder.encode(w.session.data, style: w.session.escapeStyle)
                 do throws(SessionError) {
                     try w.session.checkRepresentableAsJSON(store: displayName)
+                    try w.session.checkReadable(store: displayName, json: body)
                 } catch {
                     return .done(.failure(error))
                 }
-                let body = w.session.canonicalJSON.map(Array.init) ?? GoJSONEncoder.encode(w.session.data, style: w.session.escapeStyle)
                 written = body
                 if current == nil {
                     commands.append(RedisStoreCore.command("SET", key, body, Array("NX".utf8)))

@@ -87,7 +87,7 @@ final class RedisStoreCore {
         guard case .integer(let ms) = reply else { return nil }
         if ms == -1 { return .never }
         if ms < 0 { return nil }
-        return .at(now &+ ms)
+        return .at(now.addingClamped(ms))
     }
 
     /// Turns a failure to talk to Redis into the store's one-line error.
@@ -379,7 +379,7 @@ final class RedisStoreCore {
             return current == nil || current == .never ? [] : [Self.command("PERSIST", key)]
         case .set(.at(let t)):
             // PEXPIRE with no time left removes the key: the session ends now.
-            return [Self.command("PEXPIRE", key, Self.number(max(t &- now, 0)))]
+            return [Self.command("PEXPIRE", key, Self.number(max(t.subtractingClamped(now), 0)))]
         }
     }
 

@@ -6,8 +6,28 @@ import Darwin
 
 /// Reading and writing lifetimes and instants the way an operator types and reads them.
 public enum Durations {
+    /// The longest lifetime sessctl takes: Go's longest `time.Duration` (2^63-1 ns, 106751d23h,
+    /// about 292 years), which GoFrame keeps its max age in. Any instant a session lives to from
+    /// now stays far inside `Int64` milliseconds.
+    public static let longestMillis: Int64 = Int64.max / 1_000_000
+
+    /// The instants a stored timestamp may name: the years 0001 to 9999 (RFC 3339's), in Unix
+    /// milliseconds. Anything outside is no time an app wrote.
+    public static let plausibleInstants: ClosedRange<Int64> = -62_135_596_800_000...253_402_300_799_999
+
     /// Parses `90`, `90s`, `30m`, `1h30m`, `7d`, `250ms` into milliseconds. A bare number is seconds.
+    /// Longer than `longestMillis` is refused.
     public static func parse(_ text: String) throws(SessionError) -> Int64 {
+        let millis = try parseUnbounded(text)
+        guard millis <= longestMillis else { throw tooLong(text) }
+        return millis
+    }
+
+    private static func tooLong(_ text: String) -> SessionError {
+        .invalidArgument("duration '\(text)' is too long: the longest is \(format(millis: longestMillis)) (Go's time.Duration, about 292 years)")
+    }
+
+    private static func parseUnbounded(_ text: String) throws(SessionError) -> Int64 {
         let s = text.trimmingSpaces()
         func bad() -> SessionError {
             .invalidArgument("invalid duration '\(text)': use a number of seconds or units like 90s, 30m, 1h30m, 7d")
@@ -22,7 +42,7 @@ public enum Durations {
             while let c = chars.first, c >= UInt8(ascii: "0"), c <= UInt8(ascii: "9") {
                 let (m, o1) = digits.multipliedReportingOverflow(by: 10)
                 let (a, o2) = m.addingReportingOverflow(Int64(c - UInt8(ascii: "0")))
-                if o1 || o2 { throw bad() }
+                if o1 || o2 { throw tooLong(text) }
                 digits = a
                 sawDigit = true
                 chars.removeFirst()
@@ -44,7 +64,7 @@ public enum Durations {
             default: throw bad()
             }
             let (sum, o) = total.addingReportingOverflow(try multiply(digits, factor, text))
-            if o { throw bad() }
+            if o { throw tooLong(text) }
             total = sum
         }
         return total
@@ -52,14 +72,14 @@ public enum Durations {
 
     private static func multiply(_ a: Int64, _ b: Int64, _ text: String) throws(SessionError) -> Int64 {
         let (r, o) = a.multipliedReportingOverflow(by: b)
-        if o { throw SessionError.invalidArgument("duration '\(text)' is too long") }
+        if o { throw tooLong(text) }
         return r
     }
 
     /// A short human form with the two largest units: `2d3h`, `23h59m`, `59m12s`, `12s`.
     public static func format(millis: Int64) -> String {
         let negative = millis < 0
-        var s = (negative ? -millis : millis) / 1000
+        var s = Int64(millis.magnitude / 1000)
         if s == 0 { return negative ? "-0s" : (millis == 0 ? "0s" : "<1s") }
         let units: [(Int64, String)] = [(86_400, "d"), (3_600, "h"), (60, "m"), (1, "s")]
         var parts: [String] = []
@@ -82,10 +102,8 @@ public enum Durations {
 
     /// Appends `rfc3339(millis:)` without building strings: listings write one per session.
     public static func appendRFC3339(millis: Int64, to out: inout [UInt8]) {
-        let secs = millis >= 0 ? millis / 1000 : (millis - 999) / 1000
-        let ms = millis - secs * 1000
-        let days = secs >= 0 ? secs / 86_400 : (secs - 86_399) / 86_400
-        let secondOfDay = secs - days * 86_400
+        let (secs, ms) = floorDivide(millis, 1000)
+        let (days, secondOfDay) = floorDivide(secs, 86_400)
         // Civil date from days since 1970-01-01 (proleptic Gregorian; H. Hinnant's algorithm).
         let z = days + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097
@@ -191,13 +209,19 @@ public enum Durations {
     }
 
     private static func utc(_ millis: Int64) -> (String, Int64) {
-        var secs = time_t(millis >= 0 ? millis / 1000 : (millis - 999) / 1000)
-        let ms = millis - Int64(secs) * 1000
+        let (s, ms) = floorDivide(millis, 1000)
+        var secs = time_t(s)
         var t = tm()
         gmtime_r(&secs, &t)
         let date = "\(pad(Int(t.tm_year) + 1900, 4))-\(pad(Int(t.tm_mon) + 1, 2))-\(pad(Int(t.tm_mday), 2)) "
             + "\(pad(Int(t.tm_hour), 2)):\(pad(Int(t.tm_min), 2)):\(pad(Int(t.tm_sec), 2))"
         return (date, ms)
+    }
+
+    /// `a / b` rounded down and what remains (never negative), for any `a` and a positive `b`.
+    private static func floorDivide(_ a: Int64, _ b: Int64) -> (quotient: Int64, remainder: Int64) {
+        let (q, r) = a.quotientAndRemainder(dividingBy: b)
+        return r < 0 ? (q - 1, r + b) : (q, r)
     }
 
     private static func pad(_ n: Int, _ width: Int) -> String {

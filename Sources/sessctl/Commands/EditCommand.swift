@@ -33,7 +33,7 @@ struct EditCommand: ParsableCommand {
             let session = try store.get(id)
             let now = store.clock.nowMillis()
             if let left = session.expiry.remaining(now: now), left < 0 {
-                Terminal.warn("note: session '\(id)' expired \(Durations.format(millis: -left)) ago and stays expired")
+                Terminal.warn("note: session '\(id)' expired \(Durations.format(millis: Int64(0).subtractingClamped(left))) ago and stays expired")
             }
             for k in session.undecodableKeys {
                 Terminal.warn("warning: key \(SessionError.quote(k)) is not UTF-8 text and shows with U+FFFD; left as it is, it keeps its exact bytes")

@@ -19,7 +19,7 @@ struct ExpireCommand: ParsableCommand {
         try reportingErrors {
             let store = try storeOptions.open()
             let millis = try Durations.parse(duration)
-            try store.setExpiry(try storeOptions.sessionID(id, in: store), .at(store.clock.nowMillis() + millis))
+            try store.setExpiry(try storeOptions.sessionID(id, in: store), .at(store.clock.nowMillis().addingClamped(millis)))
         }
     }
 }
@@ -44,12 +44,12 @@ struct TTLCommand: ParsableCommand {
             case .never:
                 Terminal.write(Terminal.stdoutIsTTY ? "no expiry" : "-1")
             case .at(let t):
-                if t < now { Terminal.warn("note: session '\(id)' expired \(Durations.format(millis: now - t)) ago") }
+                if t < now { Terminal.warn("note: session '\(id)' expired \(Durations.format(millis: now.subtractingClamped(t))) ago") }
                 if Terminal.stdoutIsTTY {
                     let deadline = session.deadline.map { "; deadline \($0.rfc3339)" } ?? ""
                     Terminal.write("\(SessionFormatting.lifetime(session.expiry, now: now)) (at \(Durations.rfc3339(millis: t))\(deadline))")
                 } else {
-                    Terminal.write(String(SessionFormatting.secondsLeft(t - now)))
+                    Terminal.write(String(SessionFormatting.secondsLeft(t.subtractingClamped(now))))
                 }
             }
         }

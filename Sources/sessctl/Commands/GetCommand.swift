@@ -31,7 +31,7 @@ struct GetCommand: ParsableCommand {
             let session = try store.get(id)
             let now = store.clock.nowMillis()
             if let left = session.expiry.remaining(now: now), left < 0 {
-                Terminal.warn("note: session '\(id)' expired \(Durations.format(millis: -left)) ago; the app no longer sees it")
+                Terminal.warn("note: session '\(id)' expired \(Durations.format(millis: Int64(0).subtractingClamped(left))) ago; the app no longer sees it")
             }
             let typed = output == .typed ? try session.typedData(store: store.displayName) : nil
             let value: JSONValue

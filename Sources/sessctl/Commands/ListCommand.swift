@@ -100,7 +100,7 @@ struct ListCommand: ParsableCommand {
     static func less(_ a: SessionInfo, _ b: SessionInfo, by key: SortKey, now: Int64) -> Bool {
         func remaining(_ i: SessionInfo) -> Int64 {
             switch i.expiry {
-            case .at(let t)?: return t - now
+            case .at(let t)?: return t.subtractingClamped(now)
             case .never?: return Int64.max
             case nil: return Int64.min
             }

@@ -50,11 +50,11 @@ struct SetCommand: ParsableCommand {
             let newValue: JSONValue = string ? .string(value) : ((try? JSONParser.parse(Array(value.utf8))) ?? .string(value))
             let ttlMillis = try ttl.map { try Durations.parse($0) }
             let now = store.clock.nowMillis()
-            let expiry: ExpiryUpdate = ttlMillis.map { .set(.at(now + $0)) } ?? .keep
+            let expiry: ExpiryUpdate = ttlMillis.map { .set(.at(now.addingClamped($0))) } ?? .keep
             switch try store.load(id) {
             case .found(var session):
                 if ttlMillis == nil, let left = session.expiry.remaining(now: now), left < 0 {
-                    Terminal.warn("note: session '\(id)' expired \(Durations.format(millis: -left)) ago and stays expired (use --ttl to revive it)")
+                    Terminal.warn("note: session '\(id)' expired \(Durations.format(millis: Int64(0).subtractingClamped(left))) ago and stays expired (use --ttl to revive it)")
                 }
                 noteDefaultedString(try session.setValue(key, to: newValue, typeName: typeName, store: store.displayName))
                 try store.save(SessionWrite(session, mode: .update, expiry: expiry))
@@ -63,7 +63,7 @@ struct SetCommand: ParsableCommand {
                     Terminal.warn("\(store.displayName): no session \(SessionError.quote(id)) (use --create to create it)")
                     throw ExitCode(3)
                 }
-                var session = store.newSession(id: id, expiry: .at(now + store.defaultLifetimeMillis))
+                var session = store.newSession(id: id, expiry: .at(now.addingClamped(store.defaultLifetimeMillis)))
                 noteDefaultedString(try session.setValue(key, to: newValue, typeName: typeName, store: store.displayName))
                 try store.save(SessionWrite(session, mode: .create, expiry: expiry))
             case .broken(let error):

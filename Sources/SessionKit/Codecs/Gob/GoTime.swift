@@ -198,15 +198,3 @@ public struct GoTime: Sendable, Equatable {
         self.init(seconds: local - offset, nanoseconds: Int32(nanos), offsetMinutes: offsetMinutes)
     }
 }
-
-extension Int64 {
-    func addingClamped(_ other: Int64) -> Int64 {
-        let (r, o) = addingReportingOverflow(other)
-        return o ? (other > 0 ? .max : .min) : r
-    }
-
-    func subtractingClamped(_ other: Int64) -> Int64 {
-        let (r, o) = subtractingReportingOverflow(other)
-        return o ? (other < 0 ? .max : .min) : r
-    }
-}

@@ -1,0 +1,13 @@
+/// Time arithmetic that cannot trap: a stored timestamp or lifetime may be anything, and an
+/// instant past the end of `Int64` stays at the end instead of wrapping around.
+extension Int64 {
+    public func addingClamped(_ other: Int64) -> Int64 {
+        let (r, o) = addingReportingOverflow(other)
+        return o ? (other > 0 ? .max : .min) : r
+    }
+
+    public func subtractingClamped(_ other: Int64) -> Int64 {
+        let (r, o) = subtractingReportingOverflow(other)
+        return o ? (other < 0 ? .max : .min) : r
+    }
+}
