@@ -90,6 +90,8 @@ struct LineReader {
     private let fd: Int32
     private var buffer: [UInt8] = []
     private var start = 0
+    /// Where the search for the next newline goes on: the bytes from `start` to here hold none.
+    private var searched = 0
     private var atEnd = false
     private static let block = 1 << 20
 
@@ -101,7 +103,8 @@ struct LineReader {
     mutating func next(limit: Int) throws(PosixFile.Failure) -> Line? {
         var skipped = 0  // bytes of a line over the limit, dropped as they come
         while true {
-            if let nl = buffer[start...].firstIndex(of: 0x0a) {
+            // Only bytes not searched yet: a line that takes many blocks is still read in linear time.
+            if let nl = buffer[max(start, searched)...].firstIndex(of: 0x0a) {
                 let line = Array(buffer[start..<nl])
                 start = nl + 1
                 if skipped > 0 || line.count > limit { return .tooLong(skipped + line.count) }
@@ -114,6 +117,7 @@ struct LineReader {
                 if skipped > 0 || line.count > limit { return .tooLong(skipped + line.count) }
                 return .bytes(line)
             }
+            searched = buffer.count
             if buffer.count - start > limit {
                 skipped += buffer.count - start
                 start = buffer.count
@@ -125,6 +129,7 @@ struct LineReader {
     private mutating func fill() throws(PosixFile.Failure) {
         if start > 0 {
             buffer.removeFirst(start)
+            searched -= start
             start = 0
         }
         var failure: Int32 = 0

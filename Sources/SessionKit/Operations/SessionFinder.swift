@@ -18,6 +18,8 @@ public struct SessionFinder: Sendable {
         public var matched = 0
         /// Sessions that cannot be read, so were never checked.
         public var corrupt = 0
+        /// Why the first of them cannot be read (store, id, reason), for a note.
+        public var firstCorrupt: String?
         /// Keys under the store's namespace that are not sessions.
         public var skipped = 0
         /// Sessions left out for their expiry.
@@ -64,6 +66,7 @@ public struct SessionFinder: Sendable {
         try store.scanSessions(matching: pattern, pageSize: pageSize) { page in
             tally.skipped += page.skipped.count
             tally.corrupt += page.broken.count
+            if tally.firstCorrupt == nil { tally.firstCorrupt = page.broken.first?.error.description }
             var matches: [Session] = []
             for session in page.sessions {
                 guard selects(expiry: session.expiry, now: now) else {

@@ -12,6 +12,8 @@ public struct StoreStatistics: Sendable {
     /// Sessions without a single key.
     public var empty = 0
     public var corrupt = 0
+    /// Why the first corrupt session cannot be read (store, id, reason), for a note.
+    public var firstCorrupt: String?
     public var skipped = 0
     /// Bytes each session takes in the store (the stored body or value).
     public var sizes = SizeDistribution()
@@ -61,6 +63,7 @@ public struct StoreStatistics: Sendable {
         try store.scanSessions(matching: pattern, pageSize: pageSize) { page in
             stats.skipped += page.skipped.count
             stats.corrupt += page.broken.count
+            if stats.firstCorrupt == nil { stats.firstCorrupt = page.broken.first?.error.description }
             for session in page.sessions { stats.add(session) }
             return afterPage(stats)
         }

@@ -71,6 +71,9 @@ public struct WhereCondition: Sendable, CustomStringConvertible {
         } else {
             throw bad("expected PATH=VALUE, PATH!=VALUE, PATH~GLOB, PATH!~GLOB, PATH<N, PATH>N, PATH<=N, PATH>=N, 'PATH exists' or 'PATH !exists'")
         }
+        if op == .equal, operand.hasPrefix("=") {
+            throw bad("'==' is not an operator: write PATH=VALUE (quote a value that starts with '=': PATH=\"=...\")")
+        }
         let path = try parsePath(String(pathText).trimmingASCIISpaces(), bad)
         var value: JSONValue?
         var number: DecimalNumber?
@@ -100,9 +103,7 @@ public struct WhereCondition: Sendable, CustomStringConvertible {
             case "\\":
                 i = next < s.endIndex ? s.index(after: next) : next
                 continue
-            case "=":
-                // `==` reads as `=`.
-                return (i, following == "=" ? s.index(after: next) : next, .equal)
+            case "=": return (i, next, .equal)
             case "!" where following == "=": return (i, s.index(after: next), .notEqual)
             case "!" where following == "~": return (i, s.index(after: next), .notGlob)
             case "~": return (i, next, .glob)

@@ -75,10 +75,10 @@ struct FindCommand: ParsableCommand {
             progress.clear()
             try stopIfInterrupted()
             printer.finish()
-            if Terminal.stderrIsTTY {
-                var note = "\(counted(shown, "session")) found"
-                if tally.corrupt > 0 { note += ", \(tally.corrupt) corrupt not searched" }
-                if output == .table && Terminal.stdoutIsTTY || tally.corrupt > 0 { Terminal.warn(note) }
+            if tally.corrupt > 0 {
+                Terminal.warn("note: \(counted(shown, "session")) found; \(corruptNote(tally.corrupt, first: tally.firstCorrupt)), not searched")
+            } else if Terminal.stderrIsTTY && output == .table && Terminal.stdoutIsTTY {
+                Terminal.warn("\(counted(shown, "session")) found")
             }
         }
     }
