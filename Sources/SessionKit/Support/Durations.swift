@@ -24,7 +24,7 @@ public enum Durations {
     }
 
     private static func tooLong(_ text: String) -> SessionError {
-        .invalidArgument("duration '\(text)' is too long: the longest is \(format(millis: longestMillis)) (Go's time.Duration, about 292 years)")
+        .invalidArgument("duration '\(text)' is too long: the longest is 106751d23h47m16s854ms (Go's time.Duration, about 292 years)")
     }
 
     private static func parseUnbounded(_ text: String) throws(SessionError) -> Int64 {
