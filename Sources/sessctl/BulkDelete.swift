@@ -116,7 +116,7 @@ struct BulkDelete {
 
     private func noteCorrupt(_ tally: SessionFinder.Tally) {
         if tally.corrupt > 0 {
-            Terminal.warn("note: \(corruptNote(tally.corrupt, first: tally.firstCorrupt)) and \(tally.corrupt == 1 ? "was" : "were") left alone")
+            Terminal.warn("note: " + corruptNote(tally.corrupt, " and \(tally.corrupt == 1 ? "was" : "were") left alone", first: tally.firstCorrupt))
         }
     }
 }

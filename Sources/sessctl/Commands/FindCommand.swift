@@ -76,7 +76,7 @@ struct FindCommand: ParsableCommand {
             try stopIfInterrupted()
             printer.finish()
             if tally.corrupt > 0 {
-                Terminal.warn("note: \(counted(shown, "session")) found; \(corruptNote(tally.corrupt, first: tally.firstCorrupt)), not searched")
+                Terminal.warn("note: \(counted(shown, "session")) found; " + corruptNote(tally.corrupt, ", not searched", first: tally.firstCorrupt))
             } else if Terminal.stderrIsTTY && output == .table && Terminal.stdoutIsTTY {
                 Terminal.warn("\(counted(shown, "session")) found")
             }

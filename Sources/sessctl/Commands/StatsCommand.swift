@@ -42,7 +42,7 @@ struct StatsCommand: ParsableCommand {
             })
             progress.clear()
             try stopIfInterrupted()
-            if stats.corrupt > 0 { Terminal.warn("note: \(corruptNote(stats.corrupt, first: stats.firstCorrupt)), only counted") }
+            if stats.corrupt > 0 { Terminal.warn("note: " + corruptNote(stats.corrupt, ", only counted", first: stats.firstCorrupt)) }
             switch output ?? (Terminal.stdoutIsTTY ? .table : .json) {
             case .json: Terminal.write(SessionFormatting.render(json(stats, store: store.displayName), pretty: false))
             case .table: Terminal.write(table(stats, store: store.displayName))
