@@ -211,7 +211,8 @@ final class LazyJSONObject: Sendable {
                 guard case .object(let o)? = try? JSONParser.parseDocument(buf).value else { return nil }
                 return o
             }
-            // GoJSONCanonical accepted the text, and it accepts only what JSONParser reads as an object.
+            // GoJSONCanonical accepted the text, and it accepts only what JSONParser reads as an
+            // object, within the same limits (size and depth: `JSONParser.Limits`).
             guard let result else { preconditionFailure("canonical JSON text that does not parse") }
             cached = result
             return result
