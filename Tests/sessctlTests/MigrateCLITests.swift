@@ -265,14 +265,17 @@ final class MigrateCLITests: XCTestCase {
         XCTAssertTrue(lines.first?.contains("OOM command not allowed") ?? false, migrated.stderr)
         XCTAssertTrue(lines.last?.hasPrefix("sessctl: \(failed - 1) more sessions ('s") ?? false, migrated.stderr)
 
-        // import: the same reason (a full Redis refuses even SET NX of a key it has), one summary.
+        // import: the same reason, one summary. Sessions the migrate copied are skipped as
+        // existing; a few a full Redis may still take.
         let export = tempDir().file("all.ndjson")
         let exported = Sessctl.run(["export", "-s", source.path])
         XCTAssertEqual(exported.status, 0, exported.stderr)
         XCTAssertTrue(FileManager.default.createFile(atPath: export, contents: Data(exported.stdoutBytes)))
         let imported = Sessctl.run(["import", "-s", target, export])
-        XCTAssertEqual(imported.status, 1, "nothing could be written: \(imported.stderr)")
-        XCTAssertEqual(imported.summary["failed"], "4000", imported.stdout)
+        let importFailed = Int(imported.summary["failed"] ?? "") ?? 0, importCopied = Int(imported.summary["copied"] ?? "") ?? 0
+        XCTAssertEqual(importFailed + importCopied + (Int(imported.summary["skipped existing"] ?? "") ?? 0), 4000, imported.stdout)
+        XCTAssertGreaterThan(importFailed, 1000, imported.stdout)
+        XCTAssertEqual(imported.status, importCopied == 0 ? 1 : 4, imported.stderr)
         XCTAssertEqual(imported.stderr.split(separator: "\n").count, 2, imported.stderr)
     }
 
