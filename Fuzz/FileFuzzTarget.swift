@@ -1,4 +1,4 @@
-// libFuzzer entry point over the GoFrame File session decoder: `GSessionFileCodec` (the 8-byte
+// The fuzz target over the GoFrame File session decoder: `GSessionFileCodec` (the 8-byte
 // header and the JSON body) and `GSessionCipher` (AES-CBC bodies). Built and run by
 // `scripts/fuzz.sh file`; not part of the Swift package.
 //
@@ -16,9 +16,8 @@ private let headerSize = GSessionFileCodec.headerSize
 private let defaultCipher = try! GSessionCipher()
 private let otherCipher = try! GSessionCipher(key: Array("sixteen byte key".utf8))
 
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fileFuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    let bytes = Array(UnsafeBufferPointer(start: data, count: size))
+func fuzzFile(_ input: UnsafeBufferPointer<UInt8>) {
+    let bytes = Array(input)
     let body = Array(bytes.dropFirst(headerSize))
     if let timestamp = GSessionFileCodec.readTimestamp(bytes), GSessionFileCodec.header(timestamp) != Array(bytes.prefix(headerSize)) {
         fatalError("the header does not write back")
@@ -39,7 +38,6 @@ public func fileFuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
             fatalError("encrypting the body changed what the file reads as")
         }
     }
-    return 0
 }
 
 /// Decodes, checks the failure or the written form, and returns the session.

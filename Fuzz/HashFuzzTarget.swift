@@ -1,4 +1,4 @@
-// libFuzzer entry point over the Redis-Hash field decoding: `HashFieldCodec` and the fields ->
+// The fuzz target over the Redis-Hash field decoding: `HashFieldCodec` and the fields ->
 // session data step of `RedisHashStore` (`HashFieldCodec.decode(fields:)`). Built and run by
 // `scripts/fuzz.sh hash`; not part of the Swift package.
 //
@@ -12,9 +12,8 @@
 // - every value reads back the same once written to a field (`asStored`, what `migrate`
 //   verifies a copy with), and a text field that reads as a string writes back its own bytes.
 
-@_cdecl("LLVMFuzzerTestOneInput")
-public func hashFuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    let items = UnsafeBufferPointer(start: data, count: size).split(separator: 0, omittingEmptySubsequences: false).map(Array.init)
+func fuzzHash(_ input: UnsafeBufferPointer<UInt8>) {
+    let items = input.split(separator: 0, omittingEmptySubsequences: false).map(Array.init)
     let fields = stride(from: 0, to: items.count, by: 2).map {
         HashFieldCodec.Field(name: items[$0], value: $0 + 1 < items.count ? items[$0 + 1] : [])
     }
@@ -42,5 +41,4 @@ public func hashFuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
             fatalError("the text of key \(key) does not write back as its own bytes")
         }
     }
-    return 0
 }

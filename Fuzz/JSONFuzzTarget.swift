@@ -1,4 +1,4 @@
-// libFuzzer entry point over sessctl's JSON reading: `JSONParser`, the Go encoder it pairs with,
+// The fuzz target over sessctl's JSON reading: `JSONParser`, the Go encoder it pairs with,
 // `GoJSONCanonical` (which lets a store pass Go's own text through unparsed) and
 // `JSONObjectValidator` (which counts a scan's sessions without parsing them). Built and run by
 // `scripts/fuzz.sh json`; not part of the Swift package.
@@ -10,9 +10,7 @@
 // - text the canonical check accepts parses, and writes back byte for byte;
 // - the validator calls an object valid exactly when the parser reads one.
 
-@_cdecl("LLVMFuzzerTestOneInput")
-public func jsonFuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    let input = UnsafeBufferPointer(start: data, count: size)
+func fuzzJSON(_ input: UnsafeBufferPointer<UInt8>) {
     let parsed = try? JSONParser.parseDocument(input)
     if let (value, style) = parsed {
         checkWrittenForm(value, style: style)
@@ -30,7 +28,6 @@ public func jsonFuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     case .invalid:
         if parsed != nil { fatalError("the validator refuses what the parser reads") }
     }
-    return 0
 }
 
 private func checkWrittenForm(_ value: JSONValue, style: JSONEscapeStyle) {

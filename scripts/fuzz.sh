@@ -10,11 +10,13 @@
 #         seeds: the files in gsession/file and gsession/file-crypto
 #   hash  the Redis-Hash field decoding (Fuzz/HashFuzzTarget.swift); seeds: the fields of every
 #         hash in gsession/redis-hash.resp, NUL-separated
-# Each target is built by swiftc straight from the few sources it needs, not through SwiftPM: a
-# build takes seconds to half a minute and shares nothing with `swift build`. The File target's
-# AES comes from OpenSSL's libcrypto through the package's own COpenSSL module map (-I), as in
-# the package. Fails on a crash, a hang (a run over 10 s), a leak, or a broken property of the
-# target (each target's file lists them); the input that did it is left in .build/fuzz-TARGET/.
+# All four targets are one binary (FUZZ_TARGET picks one, Fuzz/FuzzMain.swift) that swiftc builds
+# straight from the sources they need, not through SwiftPM: one build, about 40 s on 2 cores, for
+# all targets, sharing nothing with `swift build`, and rebuilt only when a source changes. The
+# File target's AES comes from OpenSSL's libcrypto through the package's own COpenSSL module map
+# (-I Sources/COpenSSL), as in the package. Fails on a crash, a hang (a run over 10 s), a leak, or
+# a broken property of the target (each target's file lists them); the input that did it is left
+# in .build/fuzz-TARGET/.
 #
 # Usage: scripts/fuzz.sh gob|json|file|hash [RUNS]   (default 100000 executions)
 #   FUZZ_SECONDS=N  also stop after N seconds (default: no limit)
@@ -24,35 +26,23 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 target=${1:-}
 runs=${2:-100000}
+case $target in
+gob|json|file|hash) ;;
+*) echo "usage: scripts/fuzz.sh gob|json|file|hash [RUNS]" >&2; exit 2 ;;
+esac
 fixtures=${SESSCTL_SHARED:-../shared}/fixtures
 out=.build/fuzz-$target
-json=(Sources/SessionKit/JSON/*.swift Sources/SessionKit/Support/Bytes.swift)
-flags=(-sanitize=fuzzer,address -parse-as-library -O -module-name Fuzz)
+binary=.build/fuzz/fuzz
+sources=(Sources/SessionKit/JSON/*.swift Sources/SessionKit/Support/Bytes.swift Sources/SessionKit/Support/Base64.swift
+         Sources/SessionKit/Codecs/Gob/*.swift Sources/SessionKit/Codecs/StoredBlobProblem.swift
+         Sources/SessionKit/Codecs/SCSCodec.swift Sources/SessionKit/Codecs/RedistoreCodec.swift
+         Sources/SessionKit/Codecs/GSessionFileCodec.swift Sources/SessionKit/Codecs/GSessionCipher.swift
+         Sources/SessionKit/SessionError.swift Sources/SessionKit/Codecs/HashFieldCodec.swift Fuzz/*.swift)
 
-case $target in
-gob)
-    sources=("${json[@]}" Sources/SessionKit/Codecs/Gob/*.swift Sources/SessionKit/Support/Base64.swift
-             Sources/SessionKit/Codecs/HashFieldCodec.swift Sources/SessionKit/Codecs/StoredBlobProblem.swift
-             Sources/SessionKit/Codecs/SCSCodec.swift Sources/SessionKit/Codecs/RedistoreCodec.swift
-             Fuzz/GobFuzzTarget.swift) ;;
-json)
-    sources=("${json[@]}" Fuzz/JSONFuzzTarget.swift) ;;
-file)
-    sources=("${json[@]}" Sources/SessionKit/Codecs/GSessionFileCodec.swift Sources/SessionKit/Codecs/GSessionCipher.swift
-             Sources/SessionKit/SessionError.swift Fuzz/FileFuzzTarget.swift)
-    flags+=(-I Sources/COpenSSL) ;;
-hash)
-    sources=("${json[@]}" Sources/SessionKit/Codecs/HashFieldCodec.swift Fuzz/HashFuzzTarget.swift) ;;
-*)
-    echo "usage: scripts/fuzz.sh gob|json|file|hash [RUNS]" >&2
-    exit 2 ;;
-esac
-
-binary=$out/fuzz
-mkdir -p "$out/corpus"
-# Rebuilt only when a source is newer than the binary.
 if [ ! -x "$binary" ] || [ -n "$(find "${sources[@]}" "$0" -newer "$binary" 2>/dev/null | head -1)" ]; then
-    echo "fuzz $target: building $binary"
+    echo "fuzz: building $binary"
+    mkdir -p "$(dirname "$binary")"
+    flags=(-sanitize=fuzzer,address -parse-as-library -O -module-name Fuzz -I Sources/COpenSSL)
     # The toolchain's lld links AddressSanitizer quietly; the system linker works too, noisily.
     swiftc "${flags[@]}" -use-ld=lld "${sources[@]}" -o "$binary" 2>/dev/null \
         || swiftc "${flags[@]}" "${sources[@]}" -o "$binary"
@@ -60,7 +50,7 @@ fi
 
 # Seeds, one file each, made afresh every run.
 rm -rf "$out/seeds"
-mkdir -p "$out/seeds"
+mkdir -p "$out/seeds" "$out/corpus"
 n=0
 # Called with its input redirected, not piped, so that it runs in this shell and counts.
 seed() { n=$((n + 1)); cat > "$out/seeds/$target-$n"; }
@@ -97,4 +87,4 @@ echo "fuzz $target: $runs runs from $n seeds"
 args=(-runs="$runs" -seed="${FUZZ_SEED:-1}" -timeout=10 -rss_limit_mb=2048 -max_len=4096
       -detect_leaks=1 -print_final_stats=1 -artifact_prefix="$out/")
 if [ -n "${FUZZ_SECONDS:-}" ]; then args+=(-max_total_time="$FUZZ_SECONDS"); fi
-exec "$binary" "${args[@]}" "$out/corpus" "$out/seeds"
+FUZZ_TARGET=$target exec "$binary" "${args[@]}" "$out/corpus" "$out/seeds"
