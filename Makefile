@@ -44,7 +44,10 @@ test: deps
 	$(SWIFT) build --build-tests
 	scripts/check-generated.sh
 	scripts/check-install.sh
-	scripts/fuzz-gob.sh 100000
+	scripts/fuzz.sh gob 100000
+	scripts/fuzz.sh json 100000
+	scripts/fuzz.sh file 100000
+	scripts/fuzz.sh hash 100000
 	$(SWIFT) test --skip-build --disable-swift-testing
 
 bench: deps

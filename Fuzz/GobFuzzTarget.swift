@@ -1,13 +1,12 @@
-// libFuzzer entry point over sessctl's gob decoder and what sessctl does with what it decodes
+// The fuzz target over sessctl's gob decoder and what sessctl does with what it decodes
 // (JSON views, re-encoding, the SCS and redistore codecs, the edit path). Built and run by
-// scripts/fuzz-gob.sh together with the codec's sources; not part of the Swift package.
+// `scripts/fuzz.sh gob` together with the codec's sources; not part of the Swift package.
 //
 // Besides "no crash, hang or leak" it checks one property: whatever decodes, sessctl writes
 // as a stream that decodes again and writes the same bytes a second time.
 
-@_cdecl("LLVMFuzzerTestOneInput")
-public func gobFuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    let bytes = Array(UnsafeBufferPointer(start: data, count: size))
+func fuzzGob(_ input: UnsafeBufferPointer<UInt8>) {
+    let bytes = Array(input)
 
     if let document = try? GobDecoder.decode(bytes) {
         var view = GobJSONView(types: document.types, budget: 100_000)
@@ -25,7 +24,6 @@ public func gobFuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     if case .success(.gob(let values)) = RedistoreCodec.decode(bytes) {
         exercise(values) { try RedistoreCodec.encode($0) }
     }
-    return 0
 }
 
 /// Shows the values, lays their own JSON back over them (what a write of an unchanged session

@@ -148,6 +148,25 @@ final class FileStoreTests: XCTestCase {
         return (dir, try FileStore(directory: dir.path, options: .init(cipher: nil)), reasons)
     }
 
+    /// Found by `scripts/fuzz.sh file`: a body that did not decrypt lost the timestamp of the
+    /// header (which is never encrypted), so `list` showed no last write or expiry for it, unlike
+    /// a file whose JSON is broken.
+    func testAFileThatDoesNotDecryptIsListedWithItsTimestamp() throws {
+        let dir = TempDirectory()
+        let written: Int64 = 1_795_240_858_532
+        let wrongKey = try GSessionCipher(key: Array("sixteen byte key".utf8))
+        dir.write("wrongkey.session", GSessionFileCodec.header(written) + wrongKey.encrypt(Array(#"{"a":1}"#.utf8)))
+        var infos: [SessionInfo] = []
+        try store(dir, cipher: try GSessionCipher()).scan(matching: nil, pageSize: 10) { page in
+            infos += page.sessions
+            return .proceed
+        }
+        XCTAssertEqual(infos.count, 1)
+        XCTAssertTrue(infos.first?.problem?.contains("does not decrypt") == true, "\(String(describing: infos.first?.problem))")
+        XCTAssertEqual(infos.first?.lastWrite, written)
+        XCTAssertEqual(infos.first?.expiry, .at(written + day))
+    }
+
     func testCorruptFilesAreListedWithTheReasonAndNeverTouched() throws {
         let (dir, store, reasons) = try corruptStore()
         let before = dir.names().map { dir.read($0)! }

@@ -285,6 +285,44 @@ final class MigrationTests: XCTestCase {
         XCTAssertEqual(try fields(c, "copy:binary-one")["raw"], [0xff, 0xfe, 0x41])
     }
 
+    /// Found by `scripts/fuzz.sh hash`: a field that is a JSON array but holds a byte that is not
+    /// UTF-8 showed as a string, which reads back as an array once written, so a verified copy
+    /// or a move failed its read-back check.
+    func testHashToHashMovesAJSONFieldWithBytesThatAreNotUTF8() throws {
+        let s = try server()
+        let c = try raw(s)
+        let cart = Array("[{\"sku\":\"H".utf8) + [0xff] + Array("\"}]".utf8)
+        _ = try c.command([Array("HSET".utf8), Array("gfhash:odd".utf8), Array("cart".utf8), cart])
+        _ = try c.command("PEXPIRE", "gfhash:odd", "600000")
+        let shown = try hash(s).get("odd")
+        XCTAssertEqual(shown.data["cart"], .array([.object(JSONObject([("sku", .string("H\u{FFFD}"))]))]))
+        XCTAssertEqual(shown.undecodableKeys, ["cart"])
+
+        let (report, failures) = try migrate(try hash(s), try hash(s, prefix: "copy:"), MigrationOptions(deleteSource: true))
+        XCTAssertEqual(failures, [])
+        XCTAssertEqual(report.copied, 1)
+        XCTAssertEqual(try fields(c, "copy:odd")["cart"], cart, "the exact bytes")
+        XCTAssertEqual(try c.command("EXISTS", "gfhash:odd").int, 0, "moved")
+    }
+
+    /// Found by `scripts/fuzz.sh hash`: when a field whose name is not UTF-8 and a later one
+    /// whose name is text show as the same key, the key showed the later field's value but kept
+    /// the earlier name, so a copy wrote that value under the other field's name.
+    func testHashToHashCopyOfFieldsThatShowAsOneKeyWritesTheShownField() throws {
+        let s = try server()
+        let c = try raw(s)
+        let text = Array("k\u{FFFD}".utf8)
+        _ = try c.command([Array("HSET".utf8), Array("gfhash:twin".utf8), [UInt8(ascii: "k"), 0xff], Array("old".utf8), text, Array("new".utf8)])
+        _ = try c.command("PEXPIRE", "gfhash:twin", "600000")
+        XCTAssertEqual(try hash(s).get("twin").data["k\u{FFFD}"], .string("new"), "the later field, as Redis lists them")
+
+        let (report, failures) = try migrate(try hash(s), try hash(s, prefix: "copy:"), MigrationOptions(verify: true))
+        XCTAssertEqual(failures, [])
+        XCTAssertEqual(report.copied, 1)
+        guard case .array(let items) = try c.command("HGETALL", "copy:twin") else { return XCTFail("no copy") }
+        XCTAssertEqual(items.map { $0.bytes ?? [] }, [text, Array("new".utf8)])
+    }
+
     func testEncryptedFileStoreGoesToKVDecrypted() throws {
         let dir = tempDir()
         Fixtures.copyFileStore("file-crypto", to: dir, now: SystemTime.nowMillis())

@@ -33,17 +33,64 @@ public enum HashFieldCodec {
     }
 
     /// The value a field reads as, and whether its bytes were UTF-8 text. Bytes that are not are
-    /// shown as a string with one U+FFFD per bad byte, as Go's JSON encoder shows them.
+    /// shown with one U+FFFD per bad byte, as Go's JSON reads and writes them: inside the strings
+    /// of an object or array, or as a string, so that the value reads the same once written.
     public static func decode(_ bytes: [UInt8]) -> (value: JSONValue, isUTF8: Bool) {
-        guard let text = String(validating: bytes, as: UTF8.self) else {
-            return (.string(lossyText(bytes)), false)
-        }
+        let text = String(validating: bytes, as: UTF8.self)
         if let first = bytes.first, let last = bytes.last,
            (first == UInt8(ascii: "{") && last == UInt8(ascii: "}")) || (first == UInt8(ascii: "[") && last == UInt8(ascii: "]")),
            let value = try? JSONParser.parse(bytes) {
-            return (value, true)
+            return (value, text != nil)
         }
+        guard let text else { return (.string(lossyText(bytes)), false) }
         return (.string(text), true)
+    }
+
+    /// The value a value becomes once written to a field and read back (`decode(encode(value))`).
+    public static func asStored(_ value: JSONValue) -> JSONValue {
+        decode(encode(value)).value
+    }
+
+    /// One field of a hash as Redis returns it.
+    public struct Field: Sendable {
+        public var name: [UInt8]
+        public var value: [UInt8]
+
+        public init(name: [UInt8], value: [UInt8]) {
+            self.name = name
+            self.value = value
+        }
+    }
+
+    /// A hash's fields read as a session.
+    public struct DecodedFields: Sendable {
+        public var data = JSONObject()
+        /// The stored bytes of every key's value.
+        public var rawValues: [String: [UInt8]] = [:]
+        /// The stored names that are not UTF-8 text, by the key they show as.
+        public var rawNames: [String: [UInt8]] = [:]
+        /// The keys whose name or value is not UTF-8 text, in byte order, each once.
+        public var undecodableKeys: [String] = []
+        /// The bytes of all names and values.
+        public var size = 0
+    }
+
+    /// The session data of a hash's fields, in the order Redis gave them (a later field whose
+    /// name shows as the same key wins).
+    public static func decode(fields: [Field]) -> DecodedFields {
+        var out = DecodedFields()
+        var undecodable = Set<String>()
+        for f in fields {
+            let (key, nameIsText) = decodeName(f.name)
+            let (value, valueIsText) = decode(f.value)
+            out.data[key] = value
+            out.rawValues[key] = f.value
+            out.rawNames[key] = nameIsText ? nil : f.name
+            if !nameIsText || !valueIsText { undecodable.insert(key) }
+            out.size += f.name.count + f.value.count
+        }
+        out.undecodableKeys = undecodable.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        return out
     }
 
     /// A field name as a session key, and whether it was UTF-8 text.

@@ -39,7 +39,7 @@ public final class RedisHashStore: SessionStore {
 
     /// Every scalar as the text GoFrame writes for it, read back as a hash field reads.
     public func dataAsStored(_ data: JSONObject) -> JSONObject {
-        JSONObject(data.map { ($0.key, HashFieldCodec.decode(HashFieldCodec.encode($0.value)).value) })
+        JSONObject(data.map { ($0.key, HashFieldCodec.asStored($0.value)) })
     }
 
     public func validate(id: String) throws(SessionError) {
@@ -48,10 +48,7 @@ public final class RedisHashStore: SessionStore {
 
     // MARK: A key's state
 
-    private struct Field {
-        var name: [UInt8]
-        var value: [UInt8]
-    }
+    private typealias Field = HashFieldCodec.Field
 
     private typealias State = RedisStoreCore.KeyState<[Field]>
 
@@ -96,24 +93,11 @@ public final class RedisHashStore: SessionStore {
     }
 
     private func session(id: String, fields: [Field], expiry: Expiry) -> Session {
-        var data = JSONObject()
-        var raw: [String: [UInt8]] = [:]
-        var rawNames: [String: [UInt8]] = [:]
-        var undecodable: [String] = []
-        var size = 0
-        for f in fields {
-            let (key, nameIsText) = HashFieldCodec.decodeName(f.name)
-            let (value, valueIsText) = HashFieldCodec.decode(f.value)
-            data[key] = value
-            raw[key] = f.value
-            if !nameIsText { rawNames[key] = f.name }
-            if !nameIsText || !valueIsText { undecodable.append(key) }
-            size += f.name.count + f.value.count
-        }
-        undecodable.sort { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-        var session = Session(id: id, data: data, expiry: expiry, size: size, revision: Revision(Self.revisionBytes(fields), data: data),
-                              rawValues: raw, undecodableKeys: undecodable)
-        session.rawNames = rawNames
+        let read = HashFieldCodec.decode(fields: fields)
+        var session = Session(id: id, data: read.data, expiry: expiry, size: read.size,
+                              revision: Revision(Self.revisionBytes(fields), data: read.data),
+                              rawValues: read.rawValues, undecodableKeys: read.undecodableKeys)
+        session.rawNames = read.rawNames
         return session
     }
 
