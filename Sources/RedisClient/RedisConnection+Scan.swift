@@ -52,7 +52,7 @@ extension RedisConnection {
     @discardableResult
     public func parseScanReply(_ reply: RedisReply) throws -> (next: UInt64, keys: [[UInt8]]) {
         if case .error(let message) = reply {
-            if message.hasPrefix("NOAUTH") { throw RedisError(.auth, "authentication required: \(message)") }
+            if reply.errorCode == .noAuth { throw RedisError(.auth, "authentication required: \(message)") }
             throw RedisError(.server, "SCAN failed on \(endpoint): \(message)")
         }
         guard case .array(let parts) = reply, parts.count == 2,

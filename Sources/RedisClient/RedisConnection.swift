@@ -92,7 +92,7 @@ public final class RedisConnection {
         if options.db != 0 {
             let reply = try command("SELECT", String(options.db))
             if case .error(let message) = reply {
-                if message.hasPrefix("NOAUTH") {
+                if reply.errorCode == .noAuth {
                     throw RedisError(.auth, "authentication required by \(endpoint): \(message)")
                 }
                 throw RedisError(.server, "cannot select database \(options.db) on \(endpoint): \(message)")

@@ -62,7 +62,7 @@ public enum RedisReply: Sendable, Equatable {
     @discardableResult
     public func checked() throws -> RedisReply {
         guard case .error(let message) = self else { return self }
-        if message.hasPrefix("NOAUTH") || message.hasPrefix("WRONGPASS") {
+        if RedisErrorCode(message: message).isAuthentication {
             throw RedisError(.auth, "authentication required: \(message)")
         }
         throw RedisError(.server, "server error: \(message)")

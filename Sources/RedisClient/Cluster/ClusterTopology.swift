@@ -93,11 +93,11 @@ final class ClusterTopology: RedisTopology {
                 if case .tcp(let h, _) = candidate.endpoint { host = h } else { host = "127.0.0.1" }
                 var next: ClusterSlotMap
                 let shards = try connection.command("CLUSTER", "SHARDS")
-                if case .error(let message) = shards {
+                if case .error(let message) = shards, let code = shards.errorCode {
                     if message.contains("cluster support disabled") {
                         throw RedisError(.server, "\(candidate.endpoint) is not a cluster node (cluster support disabled); use redis:// for a single server")
                     }
-                    if message.hasPrefix("NOAUTH") || message.hasPrefix("WRONGPASS") || message.hasPrefix("NOPERM") {
+                    if code.isAuthentication || code == .noPerm {
                         throw RedisError(.auth, "\(candidate.endpoint): \(message)")
                     }
                     let slots = try connection.command("CLUSTER", "SLOTS")

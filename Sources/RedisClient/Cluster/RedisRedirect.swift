@@ -7,15 +7,17 @@ enum RedisRedirect: Equatable {
 
     /// The redirect an error message carries, if any, e.g. `MOVED 12182 127.0.0.1:30189`.
     init?(_ message: String) {
-        if message.hasPrefix("TRYAGAIN") || message.hasPrefix("CLUSTERDOWN") {
+        let code = RedisErrorCode(message: message)
+        switch code {
+        case .tryAgain, .clusterDown:
             self = .tryAgain(message)
-            return
+        case .moved, .ask:
+            let parts = message.split(separator: " ")
+            guard parts.count >= 3, let slot = Int(parts[1]), let endpoint = Self.endpoint(parts[2]) else { return nil }
+            self = code == .moved ? .moved(slot: slot, endpoint: endpoint) : .ask(slot: slot, endpoint: endpoint)
+        default:
+            return nil
         }
-        let moved = message.hasPrefix("MOVED ")
-        guard moved || message.hasPrefix("ASK ") else { return nil }
-        let parts = message.split(separator: " ")
-        guard parts.count >= 3, let slot = Int(parts[1]), let endpoint = Self.endpoint(parts[2]) else { return nil }
-        self = moved ? .moved(slot: slot, endpoint: endpoint) : .ask(slot: slot, endpoint: endpoint)
     }
 
     init?(_ reply: RedisReply) {
@@ -40,9 +42,6 @@ extension RedisReplyView {
 
     /// True for an error reply that a cluster client follows or retries (MOVED, ASK, TRYAGAIN, CLUSTERDOWN).
     public var isRedirect: Bool {
-        guard isError else { return false }
-        let b = bytes
-        return b.starts(with: "MOVED ".utf8) || b.starts(with: "ASK ".utf8) || b.starts(with: "TRYAGAIN".utf8)
-            || b.starts(with: "CLUSTERDOWN".utf8)
+        errorCode?.isRedirect ?? false
     }
 }

@@ -269,7 +269,7 @@ extension RedisRouter {
                         if let redirect = refusals.lazy.compactMap({ RedisRedirect($0) }).first {
                             // Refused before anything ran: send the unit again.
                             requeue(unit, after: redirect, fresh: &fresh, waiting: &waiting, &attempt)
-                        } else if let readonly = refusals.lazy.compactMap({ $0.errorMessage }).first(where: { $0.hasPrefix("READONLY") }) {
+                        } else if let readonly = refusals.first(where: { $0.errorCode == .readOnly })?.errorMessage {
                             fresh.append(Unit(items: unit.items))
                             readOnly.append((l, readonly))
                         } else {
@@ -308,7 +308,7 @@ extension RedisRouter {
                         l.unwatch = true
                         requeue(unit, after: redirect, fresh: &fresh, waiting: &waiting, &attempt)
                     } else if case .error(let message) = watch {
-                        fatal = fatal ?? RedisError(message.hasPrefix("NOAUTH") || message.hasPrefix("NOPERM") ? .auth : .server,
+                        fatal = fatal ?? RedisError([.noAuth, .noPerm].contains(watch.errorCode) ? .auth : .server,
                                                     "WATCH failed on \(l.node.endpoint): \(message)")
                         l.unwatch = true
                     } else {

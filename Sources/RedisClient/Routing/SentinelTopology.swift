@@ -98,7 +98,7 @@ final class SentinelTopology: RedisTopology {
                     unknownName = true
                     continue
                 case .error(let message):
-                    if message.hasPrefix("NOAUTH") || message.hasPrefix("WRONGPASS") {
+                    if RedisErrorCode(message: message).isAuthentication {
                         throw RedisError(.auth, "Sentinel \(sentinel) wants a password: set sentinel-password= (\(message))")
                     }
                     problems.append("\(sentinel): \(message)")
