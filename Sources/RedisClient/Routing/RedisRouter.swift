@@ -106,7 +106,7 @@ public final class RedisRouter {
     func backOff(_ attempt: inout Attempt) throws {
         let now = Monotonic.now()
         if now + attempt.pause > attempt.deadline {
-            throw RedisError(.server, "the cluster did not settle within \(options.timeout) ms: \(attempt.lastProblem)")
+            throw unsettled(attempt)
         }
         Monotonic.sleep(milliseconds: attempt.pause)
         attempt.pause = min(attempt.pause * 2, 200)
