@@ -6,24 +6,15 @@ import XCTest
 
 /// `Migration` between real stores: GoFrame's fixtures through every layout and back, dry runs,
 /// verification, broken sessions, and `--delete-source`.
-final class MigrationTests: XCTestCase {
-    private var servers: [RedisServer] = []
+final class MigrationTests: RedisTestCase {
     private var dirs: [TempDirectory] = []
 
     override func tearDown() {
-        for s in servers { s.stop() }
-        servers.removeAll()
         dirs.removeAll()
         super.tearDown()
     }
 
     // MARK: Helpers
-
-    private func server() throws -> RedisServer {
-        let s = try RedisServer()
-        servers.append(s)
-        return s
-    }
 
     private func tempDir() -> TempDirectory {
         let d = TempDirectory("sessctl-migrate")
@@ -117,7 +108,7 @@ final class MigrationTests: XCTestCase {
     }
 
     private func fixtureRedis() throws -> RedisServer {
-        let s = try server()
+        let s = try startServer()
         try s.pipe(file: Fixtures.gsession + "/redis-kv.resp")
         try s.pipe(file: Fixtures.gsession + "/redis-hash.resp")
         return s
@@ -127,7 +118,7 @@ final class MigrationTests: XCTestCase {
 
     func testFileFixturesGoToKVAndBackByteIdenticalWithTheSameExpiry() throws {
         let (dir, shift, live) = fixtureFileStore()
-        let s = try server()
+        let s = try startServer()
         let (toKV, f1) = try migrate(try file(dir), try kv(s))
         XCTAssertEqual(f1, [])
         XCTAssertEqual(toKV.copied, live.count)
@@ -289,7 +280,7 @@ final class MigrationTests: XCTestCase {
     /// UTF-8 showed as a string, which reads back as an array once written, so a verified copy
     /// or a move failed its read-back check.
     func testHashToHashMovesAJSONFieldWithBytesThatAreNotUTF8() throws {
-        let s = try server()
+        let s = try startServer()
         let c = try raw(s)
         let cart = Array("[{\"sku\":\"H".utf8) + [0xff] + Array("\"}]".utf8)
         _ = try c.command([Array("HSET".utf8), Array("gfhash:odd".utf8), Array("cart".utf8), cart])
@@ -309,7 +300,7 @@ final class MigrationTests: XCTestCase {
     /// whose name is text show as the same key, the key showed the later field's value but kept
     /// the earlier name, so a copy wrote that value under the other field's name.
     func testHashToHashCopyOfFieldsThatShowAsOneKeyWritesTheShownField() throws {
-        let s = try server()
+        let s = try startServer()
         let c = try raw(s)
         let text = Array("k\u{FFFD}".utf8)
         _ = try c.command([Array("HSET".utf8), Array("gfhash:twin".utf8), [UInt8(ascii: "k"), 0xff], Array("old".utf8), text, Array("new".utf8)])
@@ -327,7 +318,7 @@ final class MigrationTests: XCTestCase {
         let dir = tempDir()
         Fixtures.copyFileStore("file-crypto", to: dir, now: SystemTime.nowMillis())
         let source = try FileStore(directory: dir.path, options: FileStore.Options(cipher: try GSessionCipher()))
-        let s = try server()
+        let s = try startServer()
         let (report, failures) = try migrate(source, try kv(s))
         XCTAssertEqual(failures, [])
         let encrypted = Fixtures.sessions(backend: "file").filter(\.encrypted)
@@ -337,7 +328,7 @@ final class MigrationTests: XCTestCase {
     }
 
     func testRedisToRedisKeepsNoExpiryAndTheRemainingTTL() throws {
-        let s = try server()
+        let s = try startServer()
         let c = try raw(s)
         _ = try c.command("SET", "a:forever", "{\"k\":1}")
         _ = try c.command("SET", "a:soon", "{\"k\":2}", "PX", "90000")
@@ -351,7 +342,7 @@ final class MigrationTests: XCTestCase {
 
     func testDryRunWritesNothing() throws {
         let (dir, _, live) = fixtureFileStore()
-        let s = try server()
+        let s = try startServer()
         // One session is there already, and a key that is not a session sits where another would go.
         _ = try migrate(try file(dir), try kv(s), pattern: live[0].id)
         _ = try raw(s).command("RPUSH", "gfsess:" + live[1].id, "not a session")
@@ -379,7 +370,7 @@ final class MigrationTests: XCTestCase {
 
     func testVerifyCatchesACorruptedWriteAndDeleteSourceKeepsIt() throws {
         let (dir, _, live) = fixtureFileStore()
-        let s = try server()
+        let s = try startServer()
         let victims = Set(live.prefix(3).map(\.id))
         let target = CorruptingStore(try kv(s), corrupt: victims)
         let before = fileSnapshot(dir)
@@ -392,7 +383,7 @@ final class MigrationTests: XCTestCase {
         XCTAssertEqual(fileSnapshot(dir), before, "verification alone never touches the source")
 
         // With --delete-source the corrupted copies' sources stay; every verified one goes.
-        let s2 = try server()
+        let s2 = try startServer()
         let (moved, moveFailures) = try migrate(try file(dir), CorruptingStore(try kv(s2), corrupt: victims),
                                                 MigrationOptions(deleteSource: true, batchSize: 4))
         XCTAssertEqual(moved.failed, 3, "\(moveFailures)")
@@ -404,7 +395,7 @@ final class MigrationTests: XCTestCase {
 
     func testDeleteSourceKeepsASessionThatChangedAfterItWasCopied() throws {
         let (dir, _, live) = fixtureFileStore()
-        let s = try server()
+        let s = try startServer()
         let changed = live[0].id
         let source = try file(dir)
         let m = Migration(target: try kv(s), options: MigrationOptions(deleteSource: true))
@@ -425,7 +416,7 @@ final class MigrationTests: XCTestCase {
         dir.write("badjson.session", GSessionFileCodec.header(SystemTime.nowMillis()) + Array("{\"a\":".utf8))
         dir.write("tiny.session", [1, 2, 3])
         dir.write("array.session", GSessionFileCodec.header(SystemTime.nowMillis()) + Array("[1,2]".utf8))
-        let s = try server()
+        let s = try startServer()
         let (report, failures) = try migrate(try file(dir), try kv(s))
         XCTAssertEqual(report.failed, 3)
         XCTAssertEqual(report.copied, live.count)
@@ -435,7 +426,7 @@ final class MigrationTests: XCTestCase {
     }
 
     func testSmallBatchesAndARerunCopyEverySessionOnce() throws {
-        let s = try server()
+        let s = try startServer()
         let source = try kv(s, prefix: "src:")
         let now = SystemTime.nowMillis()
         let all = (0..<300).map { Session(id: "s\($0)", data: JSONObject([("n", .number(String($0)))]), expiry: .at(now + 3_600_000)) }
@@ -457,7 +448,7 @@ final class MigrationTests: XCTestCase {
     }
 
     func testAStoreFailingPartWayAbortsWithWhatWasDone() throws {
-        let s = try server()
+        let s = try startServer()
         let source = try kv(s, prefix: "src:")
         for r in try source.save((0..<50).map { SessionWrite(Session(id: "s\($0)", data: JSONObject([("n", .number("1"))]), expiry: .never), mode: .create) }) { try r.get() }
         let target = FailingStore(try kv(s, prefix: "dst:"), failAfter: 2)
@@ -485,7 +476,7 @@ final class MigrationTests: XCTestCase {
             let bytes = (0..<n).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ n) }
             XCTAssertEqual(CRC64.redis(bytes), bitwise(bytes), "\(n) bytes")
         }
-        let s = try server()
+        let s = try startServer()
         let store = try hash(s)
         var data = JSONObject()
         for i in 0..<100 { data["k\(i)"] = .string(String(repeating: "v", count: i)) }
@@ -507,7 +498,7 @@ final class MigrationTests: XCTestCase {
     }
 
     func testHashCreatesWithoutRestoreTakeTheGeneralPath() throws {
-        let s = try server()
+        let s = try startServer()
         _ = try raw(s).command("ACL", "SETUSER", "app", "on", ">app-pw", "~*", "+@all", "-restore")
         let options = RedisStoreOptions(connection: RedisConnectOptions(endpoint: .tcp(host: s.host, port: s.port), username: "app",
                                                                         password: "app-pw", timeout: 5000), prefix: "h:")

@@ -5,20 +5,7 @@ import XCTest
 @testable import SessionKit
 
 /// The SCS and redistore layouts against a real redis-server holding what the real libraries wrote.
-final class RedisGoStoreTests: XCTestCase {
-    private var servers: [RedisServer] = []
-
-    override func tearDown() {
-        for s in servers { s.stop() }
-        servers.removeAll()
-        super.tearDown()
-    }
-
-    private func startServer(_ extraArgs: [String] = []) throws -> RedisServer {
-        let s = try RedisServer(extraArgs: extraArgs)
-        servers.append(s)
-        return s
-    }
+final class RedisGoStoreTests: RedisTestCase {
 
     /// The fixture sets as `fixtureServer()` loaded them.
     private var scsSet = GoFixtureSet.scs, gorillaSet = GoFixtureSet.redistore
@@ -52,7 +39,7 @@ final class RedisGoStoreTests: XCTestCase {
     // MARK: The conformance suite
 
     func testConformance() throws {
-        let s = try startServer(["--databases", "128"])
+        let s = try startServer(extraArgs: ["--databases", "128"])
         var db = 0
         for layout in [RedisGoStore.Layout.scs, .redistore(json: false), .redistore(json: true)] {
             try StoreConformance(makeStore: {

@@ -5,22 +5,9 @@ import XCTest
 @testable import SessionKit
 
 /// The Redis-KV and Redis-Hash stores against a real redis-server and GoFrame's fixtures.
-final class RedisStoreTests: XCTestCase {
-    private var servers: [RedisServer] = []
+final class RedisStoreTests: RedisTestCase {
     private let kvPrefix = "gfsess:"
     private let hashPrefix = "gfhash:"
-
-    override func tearDown() {
-        for s in servers { s.stop() }
-        servers.removeAll()
-        super.tearDown()
-    }
-
-    private func startServer(_ extraArgs: [String] = []) throws -> RedisServer {
-        let s = try RedisServer(extraArgs: extraArgs)
-        servers.append(s)
-        return s
-    }
 
     /// A server holding both fixture files in db 0.
     private func fixtureServer() throws -> RedisServer {
@@ -62,7 +49,7 @@ final class RedisStoreTests: XCTestCase {
     // MARK: The conformance suite
 
     func testConformanceKV() throws {
-        let s = try startServer(["--databases", "64"])
+        let s = try startServer(extraArgs: ["--databases", "64"])
         var db = 0
         // Glob characters in the prefix must match literally: a key that an unescaped pattern
         // would match sits beside the store in every database.
@@ -77,7 +64,7 @@ final class RedisStoreTests: XCTestCase {
     }
 
     func testConformanceHash() throws {
-        let s = try startServer(["--databases", "64"])
+        let s = try startServer(extraArgs: ["--databases", "64"])
         var db = 0
         try StoreConformance(makeStore: {
             db += 1

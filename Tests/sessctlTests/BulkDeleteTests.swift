@@ -4,21 +4,7 @@ import TestSupport
 import XCTest
 
 /// `del --where` (logging a user out everywhere) and `purge --expired`, on real stores.
-final class BulkDeleteTests: XCTestCase {
-    private var servers: [RedisServer] = []
-
-    override func tearDown() {
-        for s in servers { s.stop() }
-        servers.removeAll()
-        super.tearDown()
-    }
-
-    private func redis() throws -> RedisServer {
-        let s = try RedisServer()
-        servers.append(s)
-        return s
-    }
-
+final class BulkDeleteTests: RedisTestCase {
     private func ids(_ store: String, all: Bool = true) -> [String] {
         Sessctl.run(["list", "-s", store, "-o", "ids"] + (all ? ["--all"] : [])).stdoutLines.sorted()
     }
@@ -49,7 +35,7 @@ final class BulkDeleteTests: XCTestCase {
 
     func testDelWhereLogsOneUserOutOnEveryBackendAndNothingElse() throws {
         let dir = TempDirectory()
-        let server = try redis()
+        let server = try startServer()
         let stores = [
             ("file", dir.path),
             ("kv", "redis://\(server.host):\(server.port)?prefix=app:"),
@@ -211,7 +197,7 @@ final class BulkDeleteTests: XCTestCase {
     }
 
     func testPurgeOnRedisExplainsAndChangesNothing() throws {
-        let server = try redis()
+        let server = try startServer()
         try server.pipe(file: Fixtures.gsession + "/redis-kv.resp")
         let size = try server.cli(["DBSIZE"])
         let r = Sessctl.run(["purge", "-s", "redis://\(server.host):\(server.port)?prefix=gfsess:", "--expired", "--yes"])

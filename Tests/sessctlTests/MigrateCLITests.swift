@@ -5,24 +5,12 @@ import XCTest
 
 /// `sessctl migrate`, `export` and `import`, run as an operator runs them: interrupted by
 /// SIGKILL, by a Redis server that stops answering, and run again.
-final class MigrateCLITests: XCTestCase {
-    private var servers: [RedisServer] = []
+final class MigrateCLITests: RedisTestCase {
     private var dirs: [TempDirectory] = []
 
     override func tearDown() {
-        for s in servers {
-            s.resume()
-            s.stop()
-        }
-        servers.removeAll()
         dirs.removeAll()
         super.tearDown()
-    }
-
-    private func server() throws -> RedisServer {
-        let s = try RedisServer()
-        servers.append(s)
-        return s
     }
 
     private func tempDir() -> TempDirectory {
@@ -128,7 +116,7 @@ final class MigrateCLITests: XCTestCase {
         let count = 6000
         let dir = fileStore(count)
         let before = fileContents(dir)
-        let s = try server()
+        let s = try startServer()
         let target = address(s, prefix: "gfsess:")
         let (p, _) = try launch(["migrate", "--from", dir.path, "--to", target, "--batch", "10"])
         XCTAssertTrue(wait(for: p) { keyCount(s) >= 200 }, "the migration must still be running when it is killed")
@@ -157,7 +145,7 @@ final class MigrateCLITests: XCTestCase {
     func testCtrlCStopsAfterTheBatchInHandWithASummary() throws {
         let count = 6000
         let dir = fileStore(count)
-        let s = try server()
+        let s = try startServer()
         let target = address(s, prefix: "gfsess:")
         let (p, err) = try launch(["migrate", "--from", dir.path, "--to", target, "--batch", "10"])
         XCTAssertTrue(wait(for: p) { keyCount(s) >= 200 }, "the migration must still be running when it is interrupted")
@@ -174,10 +162,10 @@ final class MigrateCLITests: XCTestCase {
 
     func testTargetRedisStoppingPartWayThenRunAgainCopiesEverySessionOnce() throws {
         let count = 6000
-        let source = try server()
+        let source = try startServer()
         try kvStore(source, count, prefix: "kv:")
         let sourceBefore = try dump(source)
-        let t = try server()
+        let t = try startServer()
         let target = address(t, prefix: "h:", layout: "hash", timeout: "1s")
         let (p, err) = try launch(["migrate", "--from", address(source, prefix: "kv:"), "--to", target, "--batch", "10"])
         XCTAssertTrue(wait(for: p) { keyCount(t) >= 200 }, "the migration must still be running when the target stops")
@@ -208,7 +196,7 @@ final class MigrateCLITests: XCTestCase {
 
     func testKilledWhileDeletingTheSourceLosesNothing() throws {
         let count = 4000
-        let s = try server()
+        let s = try startServer()
         try kvStore(s, count, prefix: "kv:")
         let args = ["migrate", "--from", address(s, prefix: "kv:"), "--to", address(s, prefix: "h:", layout: "hash"),
                     "--delete-source", "--yes", "--batch", "10"]
@@ -253,8 +241,7 @@ final class MigrateCLITests: XCTestCase {
 
     func testAFullRedisIsOneLinePerReasonNotOnePerSession() throws {
         let source = fileStore(4000, padding: 1000)
-        let s = try RedisServer(extraArgs: ["--maxmemory", "2mb", "--maxmemory-policy", "noeviction"])
-        servers.append(s)
+        let s = try startServer(extraArgs: ["--maxmemory", "2mb", "--maxmemory-policy", "noeviction"])
         let target = address(s, prefix: "gfsess:")
         let migrated = Sessctl.run(["migrate", "--from", source.path, "--to", target])
         XCTAssertEqual(migrated.status, 4, migrated.stderr)
@@ -283,7 +270,7 @@ final class MigrateCLITests: XCTestCase {
 
     func testDryRunWritesNothingAndSaysWhatWouldHappen() throws {
         let dir = fileStore(50)
-        let s = try server()
+        let s = try startServer()
         let target = address(s, prefix: "gfsess:")
         _ = try s.cli(["SET", "gfsess:s3", "{\"mine\":1}"])
         _ = try s.cli(["SET", "unrelated", "x"])
@@ -303,7 +290,7 @@ final class MigrateCLITests: XCTestCase {
         let dir = fileStore(20)
         dir.write("broken.session", GSessionFileCodec.header(SystemTime.nowMillis()) + Array("{\"a\":tru".utf8))
         dir.write("short.session", [1, 2, 3, 4, 5])
-        let s = try server()
+        let s = try startServer()
         let r = Sessctl.run(["migrate", "--from", dir.path, "--to", address(s, prefix: "gfsess:")])
         XCTAssertEqual(r.status, 4, "some sessions failed: \(r.stderr)")
         XCTAssertTrue(r.stderr.contains(dir.path + "/broken.session: invalid JSON"), r.stderr)
@@ -315,7 +302,7 @@ final class MigrateCLITests: XCTestCase {
 
     func testRefusalsAndFailuresAreOneLineWithStatusOne() throws {
         let dir = fileStore(3)
-        let s = try server()
+        let s = try startServer()
         func oneLine(_ r: SessctlRun, _ text: String, file: StaticString = #filePath, line: UInt = #line) {
             XCTAssertEqual(r.status, 1, r.stderr, file: file, line: line)
             XCTAssertEqual(r.stderr.filter { $0 == "\n" }.count, 1, r.stderr, file: file, line: line)
@@ -331,7 +318,7 @@ final class MigrateCLITests: XCTestCase {
         XCTAssertFalse(Sessctl.run(["migrate", "--from", dir.path, "--to", "redis://:s3cret@127.0.0.1:\(closed)/0"]).stderr.contains("s3cret"))
         // Every session failing is "nothing could be done".
         let target = tempDir()
-        let binary = try server()
+        let binary = try startServer()
         _ = try binary.cli(["HSET", "h:bin", "k", "\u{1}"])
         _ = try binary.cli(["EVAL", "redis.call('HSET', 'h:bin', 'k', '\\255') return 1", "0"])
         let allFail = Sessctl.run(["migrate", "--from", address(binary, prefix: "h:", layout: "hash"), "--to", target.path])
@@ -362,7 +349,7 @@ final class MigrateCLITests: XCTestCase {
             XCTAssertTrue(at.hasSuffix("Z") && at.count == 24, at)
         }
 
-        let s = try server()
+        let s = try startServer()
         let imported = Sessctl.run(["import", "-s", address(s, prefix: "gfsess:", db: 1), "--verify"], input: export.stdout)
         XCTAssertEqual(imported.status, 0, imported.stderr)
         XCTAssertEqual(imported.summary["copied"], String(live.count))
@@ -381,7 +368,7 @@ final class MigrateCLITests: XCTestCase {
     }
 
     func testImportFromAHashExportKeepsBinaryFieldsAndReportsBadLines() throws {
-        let s = try server()
+        let s = try startServer()
         _ = try s.cli(["EVAL", "redis.call('HSET', 'h:bin', 'raw', '\\255\\254A', 'text', 'héllo', 'na\\255me', 'v') redis.call('PEXPIRE', 'h:bin', 600000) return 1", "0"])
         _ = try s.cli(["HSET", "h:plain", "user", "{\"id\":1}", "n", "42"])
         let export = Sessctl.run(["export", "-s", address(s, prefix: "h:", layout: "hash")])

@@ -4,26 +4,13 @@ import TestSupport
 import XCTest
 
 /// The real binary against a real redis-server holding GoFrame's Redis fixtures.
-final class RedisCLITests: XCTestCase {
-    private var servers: [RedisServer] = []
+final class RedisCLITests: RedisTestCase {
     private var server: RedisServer!
 
     override func setUpWithError() throws {
         server = try startServer()
         try server.pipe(file: Fixtures.gsession + "/redis-kv.resp")
         try server.pipe(file: Fixtures.gsession + "/redis-hash.resp")
-    }
-
-    override func tearDown() {
-        for s in servers { s.stop() }
-        servers.removeAll()
-        super.tearDown()
-    }
-
-    private func startServer(password: String? = nil) throws -> RedisServer {
-        let s = try RedisServer(password: password)
-        servers.append(s)
-        return s
     }
 
     private var kv: String { "redis://\(server.host):\(server.port)/0?prefix=gfsess:" }

@@ -4,15 +4,7 @@ import TestSupport
 import XCTest
 
 /// `sessctl stats` against figures this test works out on its own from the fixtures.
-final class StatsCommandTests: XCTestCase {
-    private var servers: [RedisServer] = []
-
-    override func tearDown() {
-        for s in servers { s.stop() }
-        servers.removeAll()
-        super.tearDown()
-    }
-
+final class StatsCommandTests: RedisTestCase {
     // MARK: Figures worked out here
 
     /// The nearest-rank quantile.
@@ -154,8 +146,7 @@ final class StatsCommandTests: XCTestCase {
     }
 
     func testStatsOfTheRedisFixturesEqualFiguresWorkedOutFromExpectedJSON() throws {
-        let server = try RedisServer()
-        servers.append(server)
+        let server = try startServer()
         try server.pipe(file: Fixtures.gsession + "/redis-kv.resp")
         try server.pipe(file: Fixtures.gsession + "/redis-hash.resp")
         // Under each prefix: a key of another type, a string that is not an object, a corrupt value.
@@ -198,8 +189,7 @@ final class StatsCommandTests: XCTestCase {
     /// A store larger than sessctl's own memory: stats reads it in one pass whose memory stays
     /// small. (The pass costs some 50 ms per MB in a debug build, hence not a million sessions.)
     func testStatsMemoryStaysBoundedOnALargeStore() throws {
-        let server = try RedisServer()
-        servers.append(server)
+        let server = try startServer()
         let count = 8_000
         let padding = String(repeating: "x", count: 3000)
         var resp: [UInt8] = []

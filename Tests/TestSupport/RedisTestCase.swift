@@ -1,24 +1,27 @@
 import RedisClient
-import TestSupport
 import XCTest
 
-/// Base class: starts private redis-servers on demand and always stops them in tearDown.
-class RedisTestCase: XCTestCase {
+/// Base class of the tests that start their own redis-servers: `startServer` starts one, and
+/// tearDown always stops them all (after resuming any a test paused).
+open class RedisTestCase: XCTestCase {
     private var servers: [RedisServer] = []
 
-    override func tearDown() {
-        for server in servers { server.stop() }
+    open override func tearDown() {
+        for server in servers {
+            server.resume()
+            server.stop()
+        }
         servers.removeAll()
         super.tearDown()
     }
 
-    func startServer(extraArgs: [String] = [], password: String? = nil) throws -> RedisServer {
+    public func startServer(extraArgs: [String] = [], password: String? = nil) throws -> RedisServer {
         let server = try RedisServer(extraArgs: extraArgs, password: password)
         servers.append(server)
         return server
     }
 
-    func connect(
+    public func connect(
         _ server: RedisServer, username: String? = nil, password: String? = nil, db: Int = 0,
         timeout: Int = 2000
     ) throws -> RedisConnection {
@@ -29,7 +32,7 @@ class RedisTestCase: XCTestCase {
     }
 
     /// Runs `body`, which must throw a `RedisError`, and returns it with the elapsed time.
-    func expectRedisError(
+    public func expectRedisError(
         file: StaticString = #filePath, line: UInt = #line, _ body: () throws -> Void
     ) -> (error: RedisError?, elapsed: Duration) {
         let clock = ContinuousClock()
@@ -44,14 +47,5 @@ class RedisTestCase: XCTestCase {
             XCTFail("expected a RedisError, got \(error)", file: file, line: line)
             return (nil, clock.now - start)
         }
-    }
-}
-
-func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
-
-extension Duration {
-    var milliseconds: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) * 1000 + Double(attoseconds) / 1e15
     }
 }
