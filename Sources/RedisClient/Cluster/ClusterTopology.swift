@@ -93,7 +93,8 @@ final class ClusterTopology: RedisTopology {
                 if case .tcp(let h, _) = candidate.endpoint { host = h } else { host = "127.0.0.1" }
                 var next: ClusterSlotMap
                 let shards = try connection.command("CLUSTER", "SHARDS")
-                if case .error(let message) = shards, let code = shards.errorCode {
+                if case .error(let message) = shards {
+                    let code = RedisErrorCode(message: message)
                     if message.contains("cluster support disabled") {
                         throw RedisError(.server, "\(candidate.endpoint) is not a cluster node (cluster support disabled); use redis:// for a single server")
                     }
