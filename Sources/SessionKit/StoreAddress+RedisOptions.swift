@@ -6,7 +6,7 @@ extension RedisAddressParser {
     /// The `?name=value` options, each checked as it is read.
     mutating func readOptions(_ query: Substring) throws(SessionError) {
         for item in try StoreAddress.queryOptions(query, bad: { self.bad($0) }) {
-            let value = try StoreAddress.percentDecode(String(item.value), in: text)
+            let value = try decoded(item.value)
             if try readStoreOption(item.name, value) { continue }
             if try readTLSOption(item.name, value) { continue }
             if try readSentinelOption(item.name, value) { continue }

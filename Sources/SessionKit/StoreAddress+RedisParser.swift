@@ -13,8 +13,6 @@ struct RedisAddressParser {
     let environment: [String: String]
     let form: Form
     var tls: Bool
-    /// The form written out, for messages.
-    let example: String
 
     var username: String?
     var password: String?
@@ -35,31 +33,36 @@ struct RedisAddressParser {
 
     func bad(_ reason: String) -> SessionError { .badAddress(address: StoreAddress.redacted(text), reason: reason) }
 
-    private func decoded(_ value: some StringProtocol) throws(SessionError) -> String {
+    func decoded(_ value: some StringProtocol) throws(SessionError) -> String {
         try StoreAddress.percentDecode(String(value), in: text)
     }
 
     // MARK: Scheme
 
-    /// The form and TLS a scheme stands for.
+    /// The form each scheme stands for; the `rediss` schemes add TLS.
+    private static let forms: [String: Form] = [
+        "redis": .server, "rediss": .server, "redis+unix": .unix, "redis+cluster": .cluster, "rediss+cluster": .cluster,
+        "redis+sentinel": .sentinel, "rediss+sentinel": .sentinel,
+    ]
+
     init(_ text: String, scheme: String, environment: [String: String]) throws(SessionError) {
+        guard let form = Self.forms[scheme] else {
+            throw .badAddress(address: StoreAddress.redacted(text), reason: "unknown scheme '\(scheme):'")
+        }
         self.text = text
         self.scheme = scheme
         self.environment = environment
-        let bad = { (reason: String) in SessionError.badAddress(address: StoreAddress.redacted(text), reason: reason) }
-        switch scheme {
-        case "redis", "rediss": form = .server
-        case "redis+unix": form = .unix
-        case "redis+cluster", "rediss+cluster": form = .cluster
-        case "redis+sentinel", "rediss+sentinel": form = .sentinel
-        default: throw bad("unknown scheme '\(scheme):'")
-        }
+        self.form = form
         tls = scheme.hasPrefix("rediss")
+    }
+
+    /// The form written out, for messages.
+    var example: String {
         switch form {
-        case .server: example = "\(scheme)://[user[:password]@]host[:port][/db]?prefix=gfsess:"
-        case .unix: example = "redis+unix:///path/to/redis.sock?db=0&prefix=gfsess:"
-        case .cluster: example = "\(scheme)://host:port[,host:port...]?prefix=gfsess:"
-        case .sentinel: example = "\(scheme)://host:port[,host:port...]/MASTER[/db]?prefix=gfsess:"
+        case .server: return "\(scheme)://[user[:password]@]host[:port][/db]?prefix=gfsess:"
+        case .unix: return "redis+unix:///path/to/redis.sock?db=0&prefix=gfsess:"
+        case .cluster: return "\(scheme)://host:port[,host:port...]?prefix=gfsess:"
+        case .sentinel: return "\(scheme)://host:port[,host:port...]/MASTER[/db]?prefix=gfsess:"
         }
     }
 
