@@ -86,6 +86,7 @@ final class ClusterTopology: RedisTopology {
         for seed in seeds where !candidates.contains(where: { $0.endpoint == seed }) { candidates.append(node(at: seed)) }
         var problems: [String] = []
         for candidate in candidates {
+            let notACluster = RedisError(.server, "\(candidate.endpoint) is not a cluster node (cluster support disabled); use redis:// for a single server")
             do {
                 let connection = try candidate.connection()
                 let tls = connection.isTLS
@@ -96,7 +97,7 @@ final class ClusterTopology: RedisTopology {
                 if case .error(let message) = shards {
                     let code = RedisErrorCode(message: message)
                     if message.contains("cluster support disabled") {
-                        throw RedisError(.server, "\(candidate.endpoint) is not a cluster node (cluster support disabled); use redis:// for a single server")
+                        throw notACluster
                     }
                     if code.isAuthentication || code == .noPerm {
                         throw RedisError(.auth, "\(candidate.endpoint): \(message)")
@@ -114,7 +115,7 @@ final class ClusterTopology: RedisTopology {
                 return next
             } catch let error as RedisError {
                 if error.kind == .tls || error.kind == .auth { throw error }
-                if error.kind == .server && error.message.contains("not a cluster node") { throw error }
+                if error == notACluster { throw error }
                 candidate.drop()
                 problems.append(error.message)
             }

@@ -68,7 +68,7 @@ final class SentinelTopology: RedisTopology {
                 case .tls, .auth, .protocol: throw error  // trying again will not help
                 default: break
                 }
-                if error.message.hasPrefix("Sentinel knows no master") { throw error }
+                if error == unknownMaster { throw error }
                 lastError = error
             }
             if Monotonic.now() + pause >= deadline {
@@ -77,6 +77,11 @@ final class SentinelTopology: RedisTopology {
             Monotonic.sleep(milliseconds: pause)
             pause = min(pause * 2, 250)
         }
+    }
+
+    /// The sentinels answered but know no master of that name: trying again will not help.
+    private var unknownMaster: RedisError {
+        RedisError(.server, "Sentinel knows no master named '\(settings.masterName)'")
     }
 
     /// `SENTINEL get-master-addr-by-name` on each sentinel in turn, until one answers.
@@ -116,7 +121,7 @@ final class SentinelTopology: RedisTopology {
             }
         }
         if unknownName {
-            throw RedisError(.server, "Sentinel knows no master named '\(settings.masterName)'")
+            throw unknownMaster
         }
         throw RedisError(.connect, "no sentinel answered: " + problems.joined(separator: "; "))
     }
