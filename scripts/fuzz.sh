@@ -34,6 +34,7 @@ fixtures=${SESSCTL_SHARED:-../shared}/fixtures
 out=.build/fuzz-$target
 binary=.build/fuzz/fuzz
 sources=(Sources/SessionKit/JSON/*.swift Sources/SessionKit/Support/Bytes.swift Sources/SessionKit/Support/Base64.swift
+         Sources/SessionKit/Support/ClampedArithmetic.swift Sources/SessionKit/Support/Durations.swift
          Sources/SessionKit/Codecs/Gob/*.swift Sources/SessionKit/Codecs/StoredBlobProblem.swift
          Sources/SessionKit/Codecs/SCSCodec.swift Sources/SessionKit/Codecs/RedistoreCodec.swift
          Sources/SessionKit/Codecs/GSessionFileCodec.swift Sources/SessionKit/Codecs/GSessionCipher.swift
