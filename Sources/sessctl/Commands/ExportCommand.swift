@@ -57,8 +57,8 @@ struct ExportCommand: ParsableCommand {
             let failures = FailureLog(beforePrinting: progress.clear)
             export.onFailure = { failures.record(id: $0.id, message: $0.message) }
             export.onProgress = { r in progress.update(done: r.exported + r.expired + r.failed, scanned: r.exported + r.expired + r.failed, seconds: r.seconds) }
-            LineEditor.catchInterrupts()
-            export.shouldStop = { LineEditor.interruptRequested() }
+            Interrupts.catchSignals()
+            export.shouldStop = { Interrupts.requested() }
             let report = try export.run { Terminal.writeBytes($0) }
             Terminal.flush()
             progress.clear()

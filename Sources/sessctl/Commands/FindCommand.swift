@@ -70,7 +70,7 @@ struct FindCommand: ParsableCommand {
                 return shown >= limit ? .stop : .proceed
             }, afterPage: { tally in
                 progress.update("checked \(tally.checked) sessions, \(tally.matched) match")
-                return LineEditor.interruptRequested() ? .stop : .proceed
+                return Interrupts.requested() ? .stop : .proceed
             })
             progress.clear()
             try stopIfInterrupted()

@@ -26,8 +26,8 @@ struct ShellCommand: ParsableCommand {
         if isatty(0) == 1 {
             shell.runInteractive()
         } else if !shell.runScript() {
-            throw ExitCode(LineEditor.terminationRequested() ? 130 : 1)
+            throw ExitCode(Interrupts.terminationRequested() ? 130 : 1)
         }
-        if LineEditor.terminationRequested() { throw ExitCode(130) }
+        if Interrupts.terminationRequested() { throw ExitCode(130) }
     }
 }

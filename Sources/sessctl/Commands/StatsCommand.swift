@@ -38,7 +38,7 @@ struct StatsCommand: ParsableCommand {
             var progress = ProgressLine()
             let stats = try StoreStatistics.gather(scanning: store, pattern: pattern, largest: top, afterPage: { s in
                 progress.update("read \(s.sessions + s.corrupt) sessions")
-                return LineEditor.interruptRequested() ? .stop : .proceed
+                return Interrupts.requested() ? .stop : .proceed
             })
             progress.clear()
             try stopIfInterrupted()

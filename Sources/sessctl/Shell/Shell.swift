@@ -35,7 +35,7 @@ final class Shell {
                 if trimmed.isEmpty { continue }
                 editor.remember(History.masked(trimmed))
                 if case .exit = execute(line) { return }
-                if LineEditor.terminationRequested() { return }
+                if Interrupts.terminationRequested() { return }
             }
         }
     }
@@ -53,7 +53,7 @@ final class Shell {
             case .failed: allSucceeded = false
             case .succeeded: break
             }
-            if LineEditor.terminationRequested() { return false }
+            if Interrupts.terminationRequested() { return false }
         }
         return allSucceeded
     }

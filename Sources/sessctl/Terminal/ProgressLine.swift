@@ -37,7 +37,7 @@ struct ProgressLine {
 extension Terminal {
     /// Writes text to stderr as it is (after what stdout holds).
     static func writeError(_ s: String) {
-        fflush(stdout)
+        Terminal.flush()
         fputs(s, stderr)
     }
 }
@@ -49,7 +49,7 @@ enum Confirmation {
 
     /// Asks `question [y/N]` on stderr; true only for an answer starting with y.
     static func ask(_ question: String) -> Bool {
-        fflush(stdout)
+        Terminal.flush()
         fputs("\(question) [y/N] ", stderr)
         fflush(stderr)
         guard let answer = readLine() else {

@@ -24,8 +24,8 @@ struct MigrationRunner {
         migration.onProgress = { report in
             progress.update(done: report.done, scanned: report.scanned, seconds: report.seconds)
         }
-        LineEditor.catchInterrupts()
-        migration.shouldStop = { LineEditor.interruptRequested() }
+        Interrupts.catchSignals()
+        migration.shouldStop = { Interrupts.requested() }
 
         let report: MigrationReport
         do {
