@@ -54,7 +54,7 @@ struct BulkDelete {
 
     private func confirm(_ store: any SessionStore, _ worker: any SessionStore) throws -> Answer {
         var sample: [SessionInfo] = []
-        var progress = ProgressLine()
+        let progress = ProgressLine()
         let tally = try finder.run(scanning: store, visit: { matches in
             for s in matches.prefix(5 - sample.count) { sample.append(SessionInfo(s)) }
             return .proceed
@@ -85,7 +85,7 @@ struct BulkDelete {
     private func delete(_ store: any SessionStore, _ worker: any SessionStore) throws {
         Interrupts.catchSignals()
         var total = BulkDeletion.Outcome()
-        var progress = ProgressLine()
+        let progress = ProgressLine()
         let failures = FailureLog(beforePrinting: { progress.clear() })
         let tally = try finder.run(scanning: store, visit: { matches in
             let outcome = try BulkDeletion.delete(matches, from: worker) { finder.selects($0, now: worker.clock.nowMillis()) }
