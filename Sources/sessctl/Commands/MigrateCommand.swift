@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-@preconcurrency import Glibc
-#endif
 import ArgumentParser
 import SessionKit
 
@@ -83,11 +80,10 @@ struct MigrateCommand: ParsableCommand {
             Terminal.warn(plan)
             return
         }
-        guard isatty(0) == 1, Terminal.stderrIsTTY else {
+        guard Confirmation.canAsk else {
             throw SessionError.invalidArgument("\(plan); add --yes to confirm (there is no terminal to ask on)")
         }
-        fputs("sessctl: \(plan). Go on? [y/N] ", stderr)
-        guard let answer = readLine(), ["y", "yes"].contains(answer.trimmingCharacters(in: " ").lowercased()) else {
+        guard Confirmation.ask("sessctl: \(plan). Go on?") else {
             Terminal.warn("nothing was done")
             throw ExitCode(1)
         }
