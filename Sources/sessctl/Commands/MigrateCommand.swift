@@ -53,8 +53,8 @@ struct MigrateCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let (sourceAddress, source) = try openStore(from, givenBy: "--from", maxAge: maxAge)
-            let (targetAddress, target) = try openStore(to, givenBy: "--to", maxAge: maxAge)
+            let (sourceAddress, source) = try StoreSelection(from, givenBy: "--from", maxAge: maxAge).open()
+            let (targetAddress, target) = try StoreSelection(to, givenBy: "--to", maxAge: maxAge).open()
             if sourceAddress.overlaps(targetAddress) {
                 throw SessionError.invalidArgument("\(source.displayName) and \(target.displayName) hold the same sessions "
                     + "(the same directory, or the same Redis database with one prefix starting with the other): "

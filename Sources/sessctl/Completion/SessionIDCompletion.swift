@@ -26,10 +26,10 @@ enum SessionIDCompletion {
             if i != index && (w.hasPrefix("--store=") || w.hasPrefix("--max-age=")) { args.append(w) }
             i += 1
         }
-        guard let options = try? StoreOptions.parse(args), var text = try? options.resolve().address else { return [] }
+        guard let options = try? StoreOptions.parse(args), var text = try? options.selection.resolve().address else { return [] }
         // A completion must not wait out the default five-second timeout of a dead server.
         if text.hasPrefix("redis"), !text.contains("timeout=") { text += (text.contains("?") ? "&" : "?") + "timeout=300ms" }
-        guard let store = try? StoreAddress.parse(text, environment: Environment.all).open() else { return [] }
+        guard let store = try? StoreSelection(text, givenBy: "-s/--store", maxAge: nil).open().store else { return [] }
         return ids(in: store, prefix: prefix)
     }
 

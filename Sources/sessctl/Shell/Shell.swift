@@ -21,7 +21,7 @@ final class Shell {
     /// Reads commands from a terminal with prompts, history and completion until exit or Ctrl-D.
     func runInteractive() {
         let editor = LineEditor(historyPath: History.path(environment: Environment.all))
-        let completer = ShellCompleter(catalog: .shared, openStore: { [unowned self] in try? self.options().open() })
+        let completer = ShellCompleter(catalog: .shared, openStore: { [unowned self] in try? self.selection.open().store })
         LineEditor.completer = { completer.complete(before: $0, word: $1) }
         while true {
             switch editor.read(prompt: prompt()) {
@@ -144,7 +144,7 @@ final class Shell {
         let previous = storeText
         storeText = args[0]
         do {
-            _ = try options().open()
+            _ = try selection.open()
             return .succeeded
         } catch {
             Terminal.warn("\(error)")
@@ -155,15 +155,10 @@ final class Shell {
 
     // MARK: The store
 
-    private func options() throws -> StoreOptions {
-        var args: [String] = []
-        if let storeText { args += ["--store", storeText] }
-        if let maxAge { args += ["--max-age", maxAge] }
-        return try StoreOptions.parse(args)
-    }
+    private var selection: StoreSelection { StoreSelection(storeText, givenBy: "-s/--store", maxAge: maxAge) }
 
     private func prompt() -> String {
-        let text = (try? options().addressText()) ?? storeText ?? ""
+        let text = (try? selection.resolve().address) ?? storeText ?? ""
         let shown = (try? StoreAddress.parse(text).displayName) ?? StoreAddress.redacted(text)
         return "sessctl \(shown)> "
     }

@@ -30,91 +30,15 @@ struct StoreOptions: ParsableArguments {
         return SCSTokens.storeKey(forToken: id)
     }
 
-    /// Set by `shell --read-only`: every command the shell runs opens its store read-only.
-    nonisolated(unsafe) static var readOnlyForProcess: String?
-
-    /// What makes the store read-only, if anything: the flag, the shell's flag, the variable
-    /// (any value but empty, 0, false, no, off), or the named store's `read-only = true`.
-    func readOnlyReason(named: StoreConfig.Entry? = nil) -> String? {
-        readOnly ? "--read-only" : Self.readOnlyReason(named: named)
+    /// The store these options name, as every command resolves and opens one.
+    var selection: StoreSelection {
+        StoreSelection(store, givenBy: "-s/--store", maxAge: maxAge, readOnly: readOnly ? "--read-only" : nil)
     }
 
-    /// What makes a store read-only apart from `--read-only`: the shell's flag, the variable,
-    /// or the named store's `read-only = true`.
-    static func readOnlyReason(named: StoreConfig.Entry?) -> String? {
-        if let why = readOnlyForProcess { return why }
-        if let env = Environment.value("SESSCTL_READ_ONLY"),
-           !["", "0", "false", "no", "off"].contains(env.lowercased()) {
-            return "SESSCTL_READ_ONLY=\(env)"
-        }
-        if let named, named.readOnly { return "store '\(named.name)' is read-only in the config file" }
-        return nil
-    }
-
-    /// The store in force: the option, else SESSCTL_STORE, else the config file's default, else
-    /// GoFrame's default directory (see `resolve(_:givenBy:)` for names).
-    func resolve() throws(SessionError) -> (address: String, named: StoreConfig.Entry?) {
-        if let store { return try Self.resolve(store, givenBy: "-s/--store") }
-        if let variable = Environment.value("SESSCTL_STORE") { return try Self.resolve(variable, givenBy: "SESSCTL_STORE") }
-        let config = try Self.loadConfig()
-        if let entry = config.defaultEntry { return (entry.address, entry) }
-        return (StoreAddress.defaultAddress(environment: Environment.all), nil)
-    }
-
-    /// A store given by `givenBy` (an option or variable): an address, or a value without `/` or
-    /// `:` that names a store in the config file (the file is read only then). Empty is an error,
-    /// never the default store: `-s "$UNSET"` must not quietly act on the default store.
-    static func resolve(_ given: String, givenBy: String) throws(SessionError) -> (address: String, named: StoreConfig.Entry?) {
-        if given.isEmpty {
-            let problem = switch givenBy {
-            case "SESSCTL_STORE": "SESSCTL_STORE is set but empty: name a store in it, or unset it to use the default store"
-            case "-s/--store": "-s/--store is empty: name a store, or leave the option out to use the default store"
-            default: "\(givenBy) is empty: name a store"
-            }
-            throw SessionError.invalidArgument(problem + "; nothing was done")
-        }
-        if given.contains("/") || given.contains(":") { return (given, nil) }
-        if let entry = try loadConfig().entry(named: given) { return (entry.address, entry) }
-        return (given, nil)
-    }
-
-    nonisolated(unsafe) private static var exposureWarned = false
-
-    /// The config file, with a warning (once) when other users could change the passwords in it.
-    static func loadConfig() throws(SessionError) -> StoreConfig {
-        let config = try StoreConfig.load(environment: Environment.all)
-        if let exposure = config.exposure, !exposureWarned {
-            exposureWarned = true
-            Terminal.warn("warning: \(exposure)")
-        }
-        return config
-    }
-
-    /// The address text in force (see `resolve`).
-    func addressText() throws(SessionError) -> String { try resolve().address }
-
-    /// Opens the store: the one place commands get one. Read-only (see `readOnlyReason`), the
-    /// store comes wrapped in a `ReadOnlyStore`, so every write of every command is refused.
-    /// Each call is a new handle (a Redis store: a new connection).
+    /// Opens the store (see `StoreSelection.open`): the one place commands get one.
     func open() throws -> any SessionStore {
         Terminal.noColorFlag = noColor
-        let (text, named) = try resolve()
-        return try Self.open(text, named: named, maxAge: maxAge, readOnly: readOnlyReason(named: named)).store
-    }
-
-    /// Opens the store at `text` (`named` when it came from the config file), with `maxAge`
-    /// given on the command line before the named store's, wrapped in a `ReadOnlyStore` when
-    /// `readOnly` says why.
-    static func open(_ text: String, named: StoreConfig.Entry?, maxAge: String?,
-                     readOnly: String?) throws -> (address: StoreAddress, store: any SessionStore) {
-        let maxAgeMillis = try (maxAge ?? named?.maxAge).map { text throws(SessionError) -> Int64 in
-            let ms = try Durations.parse(text)
-            if ms <= 0 { throw SessionError.invalidArgument("--max-age must be positive") }
-            return ms
-        }
-        let address = try StoreAddress.parse(text, environment: Environment.all, maxAgeMillis: maxAgeMillis)
-        let store = try address.open()
-        return (address, readOnly.map { ReadOnlyStore(store, why: $0) } ?? store)
+        return try selection.open().store
     }
 
     /// Options that name the store may come before the subcommand (`sessctl -s DIR list`):
