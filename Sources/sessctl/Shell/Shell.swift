@@ -92,7 +92,7 @@ final class Shell {
             Terminal.warn("unknown command '\(words[0])'; try help")
             return .failed
         }
-        var args = StoreOptions.hoistGlobalOptions(words, subcommands: Sessctl.configuration.subcommands)
+        var args = StoreOptions.hoistGlobalOptions(words)
         args.insert(contentsOf: injectedOptions(args), at: 1)
         do {
             var command = try Sessctl.parseAsRoot(args)
@@ -111,14 +111,14 @@ final class Shell {
     }
 
     /// The shell's store and max age, for a command that takes them (not `stores`; `migrate`
-    /// names its stores itself) and was not given its own.
+    /// names its stores itself). They go before the command's own options, and ArgumentParser
+    /// keeps the last value of an option: a store or max age given on the line wins.
     private func injectedOptions(_ args: [String]) -> [String] {
         guard let command = CommandCatalog.shared.command(args[0]) else { return [] }
         func takes(_ option: String) -> Bool { command.options.contains { $0.names.contains(option) } }
-        let hasStore = args.contains { $0 == "-s" || $0 == "--store" || $0.hasPrefix("--store=") || ($0.hasPrefix("-s") && !$0.hasPrefix("--")) }
         var injected: [String] = []
-        if !hasStore, takes("--store"), let storeText { injected += ["--store", storeText] }
-        if !args.contains(where: { $0.hasPrefix("--max-age") }), takes("--max-age"), let maxAge { injected += ["--max-age", maxAge] }
+        if takes("--store"), let storeText { injected += ["--store", storeText] }
+        if takes("--max-age"), let maxAge { injected += ["--max-age", maxAge] }
         return injected
     }
 

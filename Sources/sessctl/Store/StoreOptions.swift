@@ -41,26 +41,16 @@ struct StoreOptions: ParsableArguments {
         return try selection.open().store
     }
 
-    /// Options that name the store may come before the subcommand (`sessctl -s DIR list`):
-    /// move them after the subcommand name, where the subcommand parses them.
-    static func hoistGlobalOptions(_ args: [String], subcommands: [ParsableCommand.Type]) -> [String] {
-        let names = Set(subcommands.map { $0._commandName })
-        let withValue: Set<String> = ["-s", "--store", "--max-age"]
-        var hoisted: [String] = []
-        var i = 0
-        while i < args.count {
-            let a = args[i]
-            if withValue.contains(a), i + 1 < args.count {
-                hoisted += [a, args[i + 1]]
-                i += 2
-            } else if a == "--no-color" || a == "--read-only" || a == "--hashed-tokens" || a.hasPrefix("--store=") || a.hasPrefix("--max-age=") || (a.hasPrefix("-s") && a.count > 2 && !a.hasPrefix("--")) {
-                hoisted.append(a)
-                i += 1
-            } else {
-                break
-            }
+    /// Options that name the store may come before the subcommand (`sessctl -s DIR list`): when
+    /// ArgumentParser reads the words before the first subcommand name as these options, they
+    /// move after it, where the subcommand parses them. Anything else is left for the parser to
+    /// report.
+    static func hoistGlobalOptions(_ args: [String]) -> [String] {
+        let names = Set(Sessctl.configuration.subcommands.map { $0._commandName })
+        for (i, word) in args.enumerated() where names.contains(word) {
+            guard i > 0 else { break }
+            if (try? parse(Array(args[..<i]))) != nil { return [word] + args[..<i] + args[(i + 1)...] }
         }
-        guard !hoisted.isEmpty, i < args.count, names.contains(args[i]) else { return args }
-        return [args[i]] + hoisted + args[(i + 1)...]
+        return args
     }
 }
