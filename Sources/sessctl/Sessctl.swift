@@ -37,7 +37,7 @@ struct Sessctl: ParsableCommand {
     )
 
     static func main() {
-        let args = StoreOptions.hoistGlobalOptions(Array(CommandLine.arguments.dropFirst()), subcommands: configuration.subcommands)
+        let args = StoreOptions.hoistGlobalOptions(Array(CommandLine.arguments.dropFirst()))
         do {
             var command = try parseAsRoot(args)
             try command.run()

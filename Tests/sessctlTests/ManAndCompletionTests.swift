@@ -69,6 +69,24 @@ final class ManAndCompletionTests: XCTestCase {
         try term.waitFor { $0.contains("1qbncq5nyf0dn0nrszibygy200wgk0jv") && $0.contains("1qbncq5nyf0dn0nrszifr4s4008ds9av") }
     }
 
+    /// Ids come from the store named on the line, wherever its option is, as the completion
+    /// scripts ask the binary for them (`---completion CMD -- positional@0 INDEX CURSOR WORDS...`).
+    func testSessionIDsComeFromTheStoreOnTheLine() {
+        let store = TempDirectory()
+        Fixtures.copyFileStore("file", to: store, now: SystemTime.nowMillis())
+        let prefix = "1qbncq5nyf0dn0nrszi6"
+        let env = ["SESSCTL_STORE": TempDirectory().path]  // empty: ids from it would be none
+        for words in [["sessctl", "get", prefix, "-s", store.path], ["sessctl", "get", "-s", store.path, prefix],
+                      ["sessctl", "get", "--store=" + store.path, prefix], ["sessctl", "--no-color", "-s", store.path, "get", prefix],
+                      ["sessctl", "get", "--max-age", "48h", prefix, "--store", store.path]] {
+            let index = words.firstIndex(of: prefix)!
+            let r = Sessctl.run(["---completion", "get", "--", "positional@0", String(index), "0"] + words, env: env)
+            XCTAssertEqual(r.stdout, "1qbncq5nyf0dn0nrszi6yde1001t55av\n", "\(words): \(r.stderr)")
+        }
+        let none = Sessctl.run(["---completion", "get", "--", "positional@0", "2", "0", "sessctl", "get", prefix], env: env)
+        XCTAssertEqual(none.stdout, "", "without a store on the line, SESSCTL_STORE's (empty) store")
+    }
+
     func testZshAndFishLoadTheirScripts() throws {
         let zsh = try shell(["zsh", "-f", "-c", "autoload -U compinit && compinit -u && source \(root)/completions/_sessctl && echo loaded"])
         XCTAssertEqual(zsh.status, 0, zsh.errors)

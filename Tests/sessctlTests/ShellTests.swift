@@ -109,6 +109,33 @@ final class ShellTests: XCTestCase {
         try term.waitFor { $0.contains(prompt + "count") }
     }
 
+    /// Store options may come before the command, on the command line and in the shell, and a
+    /// store given on a shell line wins over the shell's own.
+    func testStoreOptionsBeforeTheCommandAndOverTheShellsStore() throws {
+        let empty = TempDirectory()
+        try FileManager.default.createDirectory(atPath: empty.file("count"), withIntermediateDirectories: false)
+        for args in [["-s", empty.path, "count"], ["--store=" + empty.path, "--no-color", "count"],
+                     ["--read-only", "-s", empty.path, "count"], ["-s", "count", "count"]] {
+            let r = Sessctl.run(args, cwd: empty.path)
+            XCTAssertEqual(r.status, 0, "\(args): \(r.stderr)")
+            XCTAssertEqual(r.stdout, "0\n", "\(args)")
+        }
+        let bad = Sessctl.run(["--bogus", "-s", dir.path, "count"])
+        XCTAssertEqual(bad.status, 64, bad.stderr)
+        XCTAssertTrue(bad.stderr.contains("Unknown option '--bogus'"), bad.stderr)
+
+        let script = """
+            count
+            count -s \(empty.path)
+            -s \(empty.path) count
+            count --store=\(empty.path)
+            count
+            """
+        let r = Sessctl.run(["shell", "-s", dir.path], input: script)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.stdout, "11\n0\n0\n0\n11\n")
+    }
+
     func testHistoryNeverHoldsAPasswordTypedInUse() throws {
         let history = dir.file("../shell-history-secret-\(getpid())")
         defer { unlink(history) }

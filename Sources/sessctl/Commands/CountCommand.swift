@@ -35,7 +35,7 @@ struct CountCommand: ParsableCommand {
                         live += 1
                     }
                 }
-                return LineEditor.interruptRequested() ? .stop : .proceed
+                return Interrupts.requested() ? .stop : .proceed
             }
             try stopIfInterrupted()
             Terminal.write(String(live))

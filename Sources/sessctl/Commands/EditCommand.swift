@@ -88,12 +88,8 @@ struct EditCommand: ParsableCommand {
     }
 
     private func askReopen() -> Bool {
-        Terminal.writeError("Re-open the editor to fix it, or abandon the edit? [R/a] ")
-        guard let answer = readLine() else {
-            Terminal.writeError("\n")
-            return false
-        }
-        return !answer.trimmingCharacters(in: " \t").lowercased().hasPrefix("a")
+        guard let answer = Confirmation.answer(to: "Re-open the editor to fix it, or abandon the edit? [R/a] ") else { return false }
+        return !answer.hasPrefix("a")
     }
 
     private func stopIfEditInterrupted(_ buffer: EditBuffer) throws {

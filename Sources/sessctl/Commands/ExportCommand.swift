@@ -53,12 +53,16 @@ struct ExportCommand: ParsableCommand {
         try reportingErrors {
             let store = try storeOptions.open()
             let export = SessionExport(store: store, pattern: pattern, batchSize: batch)
-            let progress = TransferProgress("export", total: Terminal.stderrIsTTY ? SessionCountEstimate(store, pattern: pattern) : nil)
+            let total = Terminal.stderrIsTTY ? SessionCountEstimate(store, pattern: pattern) : nil
+            let progress = ProgressLine()
             let failures = FailureLog(beforePrinting: progress.clear)
             export.onFailure = { failures.record(id: $0.id, message: $0.message) }
-            export.onProgress = { r in progress.update(done: r.exported + r.expired + r.failed, scanned: r.exported + r.expired + r.failed, seconds: r.seconds) }
-            LineEditor.catchInterrupts()
-            export.shouldStop = { LineEditor.interruptRequested() }
+            export.onProgress = { r in
+                let done = r.exported + r.expired + r.failed
+                progress.update(ProgressLine.transfer("export", done: done, scanned: done, total: total?.value, seconds: r.seconds))
+            }
+            Interrupts.catchSignals()
+            export.shouldStop = { Interrupts.requested() }
             let report = try export.run { Terminal.writeBytes($0) }
             Terminal.flush()
             progress.clear()

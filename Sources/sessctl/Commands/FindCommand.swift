@@ -57,7 +57,7 @@ struct FindCommand: ParsableCommand {
             let now = store.clock.nowMillis()
             var printer = ListPrinter(format: output, now: now, deadlines: store.capabilities.hasDeadlines)
             // Rows and a progress line would share a terminal: progress only when rows go elsewhere.
-            var progress = ProgressLine(enabled: Terminal.stderrIsTTY && !Terminal.stdoutIsTTY)
+            let progress = ProgressLine(enabled: Terminal.stderrIsTTY && !Terminal.stdoutIsTTY)
             let limit = self.limit ?? Int.max
             var shown = 0
             let tally = try finder.run(scanning: store, visit: { matches in
@@ -70,7 +70,7 @@ struct FindCommand: ParsableCommand {
                 return shown >= limit ? .stop : .proceed
             }, afterPage: { tally in
                 progress.update("checked \(tally.checked) sessions, \(tally.matched) match")
-                return LineEditor.interruptRequested() ? .stop : .proceed
+                return Interrupts.requested() ? .stop : .proceed
             })
             progress.clear()
             try stopIfInterrupted()

@@ -68,7 +68,7 @@ struct ListCommand: ParsableCommand {
                         shown += 1
                     }
                 }
-                return (sort == nil && shown >= limit) || LineEditor.interruptRequested() ? .stop : .proceed
+                return (sort == nil && shown >= limit) || Interrupts.requested() ? .stop : .proceed
             }
             try stopIfInterrupted()
             if let sort {

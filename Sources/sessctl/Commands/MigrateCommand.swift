@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-@preconcurrency import Glibc
-#endif
 import ArgumentParser
 import SessionKit
 
@@ -56,8 +53,8 @@ struct MigrateCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let (sourceAddress, source) = try openStore(from, givenBy: "--from", maxAge: maxAge)
-            let (targetAddress, target) = try openStore(to, givenBy: "--to", maxAge: maxAge)
+            let (sourceAddress, source) = try StoreSelection(from, givenBy: "--from", maxAge: maxAge).open()
+            let (targetAddress, target) = try StoreSelection(to, givenBy: "--to", maxAge: maxAge).open()
             if sourceAddress.overlaps(targetAddress) {
                 throw SessionError.invalidArgument("\(source.displayName) and \(target.displayName) hold the same sessions "
                     + "(the same directory, or the same Redis database with one prefix starting with the other): "
@@ -83,11 +80,10 @@ struct MigrateCommand: ParsableCommand {
             Terminal.warn(plan)
             return
         }
-        guard isatty(0) == 1, Terminal.stderrIsTTY else {
+        guard Confirmation.canAsk else {
             throw SessionError.invalidArgument("\(plan); add --yes to confirm (there is no terminal to ask on)")
         }
-        fputs("sessctl: \(plan). Go on? [y/N] ", stderr)
-        guard let answer = readLine(), ["y", "yes"].contains(answer.trimmingCharacters(in: " ").lowercased()) else {
+        guard Confirmation.ask("sessctl: \(plan). Go on?") else {
             Terminal.warn("nothing was done")
             throw ExitCode(1)
         }

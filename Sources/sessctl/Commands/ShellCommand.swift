@@ -20,14 +20,14 @@ struct ShellCommand: ParsableCommand {
 
     func run() throws {
         Terminal.noColorFlag = storeOptions.noColor
-        _ = try reportingErrors { try storeOptions.resolve() }  // an empty -s or SESSCTL_STORE ends it here
-        if let why = storeOptions.readOnlyReason() { StoreOptions.readOnlyForProcess = why }
+        _ = try reportingErrors { try storeOptions.selection.resolve() }  // an empty -s or SESSCTL_STORE ends it here
+        if let why = storeOptions.selection.readOnlyReason() { StoreSelection.readOnlyForProcess = why }
         let shell = Shell(storeText: storeOptions.store, maxAge: storeOptions.maxAge)
         if isatty(0) == 1 {
             shell.runInteractive()
         } else if !shell.runScript() {
-            throw ExitCode(LineEditor.terminationRequested() ? 130 : 1)
+            throw ExitCode(Interrupts.terminationRequested() ? 130 : 1)
         }
-        if LineEditor.terminationRequested() { throw ExitCode(130) }
+        if Interrupts.terminationRequested() { throw ExitCode(130) }
     }
 }

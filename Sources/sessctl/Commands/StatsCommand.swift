@@ -35,10 +35,10 @@ struct StatsCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let store = try storeOptions.open()
-            var progress = ProgressLine()
+            let progress = ProgressLine()
             let stats = try StoreStatistics.gather(scanning: store, pattern: pattern, largest: top, afterPage: { s in
                 progress.update("read \(s.sessions + s.corrupt) sessions")
-                return LineEditor.interruptRequested() ? .stop : .proceed
+                return Interrupts.requested() ? .stop : .proceed
             })
             progress.clear()
             try stopIfInterrupted()

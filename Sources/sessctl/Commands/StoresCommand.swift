@@ -19,7 +19,7 @@ struct StoresCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let config = try StoreOptions.loadConfig()
+            let config = try StoreSelection.loadConfig()
             switch output {
             case .json:
                 let items: [JSONValue] = config.entries.map { e in

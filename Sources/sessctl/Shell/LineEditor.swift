@@ -24,17 +24,17 @@ final class LineEditor {
         self.historyPath = historyPath
         setlocale(LC_CTYPE, "")  // without it libedit drops non-ASCII input
         sessctl_rl_setup("sessctl", { text, start, _ in LineEditor.complete(text, start) })
-        sessctl_install_sigint()
+        Interrupts.catchCtrlC()
         using_history()
         stifle_history(1000)
         if let historyPath { _ = read_history(historyPath) }
     }
 
     func read(prompt: String) -> Input {
-        _ = sessctl_take_sigint()
+        _ = Interrupts.take()
         guard let cLine = readline(prompt) else {
-            if Self.terminationRequested() { return .endOfInput }
-            if sessctl_take_sigint() != 0 {
+            if Interrupts.terminationRequested() { return .endOfInput }
+            if Interrupts.take() {
                 fputs("\n", stdout)
                 return .interrupted
             }
@@ -51,20 +51,6 @@ final class LineEditor {
         let fd = open(historyPath, O_WRONLY | O_CREAT | O_CLOEXEC, 0o600)
         if fd >= 0 { close(fd) }
         _ = write_history(historyPath)
-    }
-
-    /// True when Ctrl-C was pressed since the prompt, or SIGTERM came; long commands poll it.
-    static func interruptRequested() -> Bool { sessctl_sigint_pending() != 0 }
-
-    /// True once SIGTERM came while a long command caught it: the shell ends too.
-    static func terminationRequested() -> Bool { sessctl_sigterm_pending() != 0 }
-
-    /// Makes Ctrl-C and SIGTERM set the flag `interruptRequested` reads instead of ending the
-    /// program, for a long command that stops cleanly (after the batch in hand, with what it
-    /// did). (Called here: the flag is a static in the shim header, one copy per file that uses it.)
-    static func catchInterrupts() {
-        sessctl_install_sigint()
-        sessctl_install_sigterm()
     }
 
     private static func complete(_ text: UnsafePointer<CChar>?, _ start: Int32) -> UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? {

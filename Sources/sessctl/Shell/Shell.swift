@@ -21,7 +21,7 @@ final class Shell {
     /// Reads commands from a terminal with prompts, history and completion until exit or Ctrl-D.
     func runInteractive() {
         let editor = LineEditor(historyPath: History.path(environment: Environment.all))
-        let completer = ShellCompleter(catalog: .shared, openStore: { [unowned self] in try? self.options().open() })
+        let completer = ShellCompleter(catalog: .shared, openStore: { [unowned self] in try? self.selection.open().store })
         LineEditor.completer = { completer.complete(before: $0, word: $1) }
         while true {
             switch editor.read(prompt: prompt()) {
@@ -35,7 +35,7 @@ final class Shell {
                 if trimmed.isEmpty { continue }
                 editor.remember(History.masked(trimmed))
                 if case .exit = execute(line) { return }
-                if LineEditor.terminationRequested() { return }
+                if Interrupts.terminationRequested() { return }
             }
         }
     }
@@ -53,7 +53,7 @@ final class Shell {
             case .failed: allSucceeded = false
             case .succeeded: break
             }
-            if LineEditor.terminationRequested() { return false }
+            if Interrupts.terminationRequested() { return false }
         }
         return allSucceeded
     }
@@ -92,7 +92,7 @@ final class Shell {
             Terminal.warn("unknown command '\(words[0])'; try help")
             return .failed
         }
-        var args = StoreOptions.hoistGlobalOptions(words, subcommands: Sessctl.configuration.subcommands)
+        var args = StoreOptions.hoistGlobalOptions(words)
         args.insert(contentsOf: injectedOptions(args), at: 1)
         do {
             var command = try Sessctl.parseAsRoot(args)
@@ -111,14 +111,14 @@ final class Shell {
     }
 
     /// The shell's store and max age, for a command that takes them (not `stores`; `migrate`
-    /// names its stores itself) and was not given its own.
+    /// names its stores itself). They go before the command's own options, and ArgumentParser
+    /// keeps the last value of an option: a store or max age given on the line wins.
     private func injectedOptions(_ args: [String]) -> [String] {
         guard let command = CommandCatalog.shared.command(args[0]) else { return [] }
         func takes(_ option: String) -> Bool { command.options.contains { $0.names.contains(option) } }
-        let hasStore = args.contains { $0 == "-s" || $0 == "--store" || $0.hasPrefix("--store=") || ($0.hasPrefix("-s") && !$0.hasPrefix("--")) }
         var injected: [String] = []
-        if !hasStore, takes("--store"), let storeText { injected += ["--store", storeText] }
-        if !args.contains(where: { $0.hasPrefix("--max-age") }), takes("--max-age"), let maxAge { injected += ["--max-age", maxAge] }
+        if takes("--store"), let storeText { injected += ["--store", storeText] }
+        if takes("--max-age"), let maxAge { injected += ["--max-age", maxAge] }
         return injected
     }
 
@@ -144,7 +144,7 @@ final class Shell {
         let previous = storeText
         storeText = args[0]
         do {
-            _ = try options().open()
+            _ = try selection.open()
             return .succeeded
         } catch {
             Terminal.warn("\(error)")
@@ -155,15 +155,10 @@ final class Shell {
 
     // MARK: The store
 
-    private func options() throws -> StoreOptions {
-        var args: [String] = []
-        if let storeText { args += ["--store", storeText] }
-        if let maxAge { args += ["--max-age", maxAge] }
-        return try StoreOptions.parse(args)
-    }
+    private var selection: StoreSelection { StoreSelection(storeText, givenBy: "-s/--store", maxAge: maxAge) }
 
     private func prompt() -> String {
-        let text = (try? options().addressText()) ?? storeText ?? ""
+        let text = (try? selection.resolve().address) ?? storeText ?? ""
         let shown = (try? StoreAddress.parse(text).displayName) ?? StoreAddress.redacted(text)
         return "sessctl \(shown)> "
     }

@@ -14,23 +14,26 @@ enum SessionIDCompletion {
     static func complete(words: [String], index: Int) -> [String] {
         // ArgumentParser 1.8.2 hands over the last word as the prefix, not the word being completed.
         let prefix = index < words.count ? words[index] : ""
+        let others = words.indices.filter { $0 != index }.map { words[$0] }
+        guard let options = storeOptions(in: others), var text = try? options.selection.resolve().address else { return [] }
+        // A completion must not wait out the default five-second timeout of a dead server.
+        if text.hasPrefix("redis"), !text.contains("timeout=") { text += (text.contains("?") ? "&" : "?") + "timeout=300ms" }
+        guard let store = try? StoreSelection(text, givenBy: "-s/--store", maxAge: nil).open().store else { return [] }
+        return ids(in: store, prefix: prefix)
+    }
+
+    /// The store options among the words of a line, as ArgumentParser reads them: each word it
+    /// takes alone as one (a flag, `--store=X`), or with the next word as its value (`-s X`).
+    static func storeOptions(in words: [String]) -> StoreOptions? {
+        func parses(_ args: ArraySlice<String>) -> Bool { (try? StoreOptions.parse(Array(args))) != nil }
         var args: [String] = []
         var i = 0
         while i < words.count {
-            let w = words[i]
-            if i != index && (w == "-s" || w == "--store" || w == "--max-age") && i + 1 < words.count && i + 1 != index {
-                args += [w, words[i + 1]]
-                i += 2
-                continue
-            }
-            if i != index && (w.hasPrefix("--store=") || w.hasPrefix("--max-age=")) { args.append(w) }
-            i += 1
+            let taken = parses(words[i...i]) ? 1 : i + 1 < words.count && parses(words[i...(i + 1)]) ? 2 : 0
+            args += words[i..<(i + taken)]
+            i += max(taken, 1)
         }
-        guard let options = try? StoreOptions.parse(args), var text = try? options.resolve().address else { return [] }
-        // A completion must not wait out the default five-second timeout of a dead server.
-        if text.hasPrefix("redis"), !text.contains("timeout=") { text += (text.contains("?") ? "&" : "?") + "timeout=300ms" }
-        guard let store = try? StoreAddress.parse(text, environment: Environment.all).open() else { return [] }
-        return ids(in: store, prefix: prefix)
+        return try? StoreOptions.parse(args)
     }
 
     /// Up to `maxIDs` ids starting with `prefix`, sorted, read for at most `maxSeconds`.

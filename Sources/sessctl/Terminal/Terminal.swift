@@ -57,14 +57,6 @@ enum Terminal {
     }
 }
 
-/// Ends a command that Ctrl-C interrupted in the shell (exit status 130, as a shell reports SIGINT).
-func stopIfInterrupted() throws {
-    if LineEditor.interruptRequested() {
-        Terminal.warn("interrupted")
-        throw ExitCode(130)
-    }
-}
-
 /// Turns library errors into one line on stderr and the exit status product.md gives them.
 func reportingErrors<T>(_ body: () throws -> T) throws -> T {
     do {

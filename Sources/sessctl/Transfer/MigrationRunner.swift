@@ -9,23 +9,24 @@ import SessionKit
 struct MigrationRunner {
     let label: String
     let migration: Migration
-    let progress: TransferProgress
+    let total: SessionCountEstimate?
 
     init(_ label: String, migration: Migration, total: SessionCountEstimate?) {
         self.label = label
         self.migration = migration
-        self.progress = TransferProgress(label, total: total)
+        self.total = total
     }
 
     func run(from source: any SessionSource, deletingFrom sourceStore: (any SessionStore)?) throws {
-        let progress = self.progress
+        let (label, total) = (self.label, self.total)
+        let progress = ProgressLine()
         let failures = FailureLog(beforePrinting: progress.clear)
         migration.onFailure = { failures.record(id: $0.id, message: $0.message) }
         migration.onProgress = { report in
-            progress.update(done: report.done, scanned: report.scanned, seconds: report.seconds)
+            progress.update(ProgressLine.transfer(label, done: report.done, scanned: report.scanned, total: total?.value, seconds: report.seconds))
         }
-        LineEditor.catchInterrupts()
-        migration.shouldStop = { LineEditor.interruptRequested() }
+        Interrupts.catchSignals()
+        migration.shouldStop = { Interrupts.requested() }
 
         let report: MigrationReport
         do {

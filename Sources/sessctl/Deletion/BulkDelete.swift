@@ -43,7 +43,7 @@ struct BulkDelete {
             for s in matches { printer.row(SessionInfo(s)) }
             printer.flush()
             return .proceed
-        }, afterPage: { _ in LineEditor.interruptRequested() ? .stop : .proceed })
+        }, afterPage: { _ in Interrupts.requested() ? .stop : .proceed })
         try stopIfInterrupted()
         printer.finish()
         Terminal.warn("dry run: would delete \(counted(tally.matched, noun)) from \(store.displayName)")
@@ -54,13 +54,13 @@ struct BulkDelete {
 
     private func confirm(_ store: any SessionStore, _ worker: any SessionStore) throws -> Answer {
         var sample: [SessionInfo] = []
-        var progress = ProgressLine()
+        let progress = ProgressLine()
         let tally = try finder.run(scanning: store, visit: { matches in
             for s in matches.prefix(5 - sample.count) { sample.append(SessionInfo(s)) }
             return .proceed
         }, afterPage: { tally in
             progress.update("checked \(tally.checked) sessions, \(tally.matched) to delete")
-            return LineEditor.interruptRequested() ? .stop : .proceed
+            return Interrupts.requested() ? .stop : .proceed
         })
         progress.clear()
         try stopIfInterrupted()
@@ -83,9 +83,9 @@ struct BulkDelete {
     /// Deletes page by page; Ctrl-C or SIGTERM stops after the page in hand and says how many
     /// sessions were deleted before (exit status 130).
     private func delete(_ store: any SessionStore, _ worker: any SessionStore) throws {
-        LineEditor.catchInterrupts()
+        Interrupts.catchSignals()
         var total = BulkDeletion.Outcome()
-        var progress = ProgressLine()
+        let progress = ProgressLine()
         let failures = FailureLog(beforePrinting: { progress.clear() })
         let tally = try finder.run(scanning: store, visit: { matches in
             let outcome = try BulkDeletion.delete(matches, from: worker) { finder.selects($0, now: worker.clock.nowMillis()) }
@@ -96,11 +96,11 @@ struct BulkDelete {
             return .proceed
         }, afterPage: { tally in
             progress.update("checked \(tally.checked) sessions, deleted \(total.deleted)")
-            return LineEditor.interruptRequested() ? .stop : .proceed
+            return Interrupts.requested() ? .stop : .proceed
         })
         progress.clear()
         failures.finish()
-        let interrupted = LineEditor.interruptRequested()
+        let interrupted = Interrupts.requested()
         if Terminal.stdoutIsTTY && !interrupted { Terminal.write("deleted \(counted(total.deleted, "session"))") }
         if total.spared > 0 {
             Terminal.warn("note: \(counted(total.spared, "session")) changed meanwhile and no longer qualified; left alone")

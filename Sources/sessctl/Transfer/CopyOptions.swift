@@ -31,10 +31,3 @@ struct CopyOptions: ParsableArguments {
                          dryRun: dryRun, batchSize: batch)
     }
 }
-
-/// Opens a store given as an option value (`--from`, `--to`): an address or a store named in the
-/// config file, read-only as `StoreOptions` says (the variable, the shell, the config file).
-func openStore(_ given: String, givenBy option: String, maxAge: String?) throws -> (address: StoreAddress, store: any SessionStore) {
-    let (text, named) = try StoreOptions.resolve(given, givenBy: option)
-    return try StoreOptions.open(text, named: named, maxAge: maxAge, readOnly: StoreOptions.readOnlyReason(named: named))
-}
