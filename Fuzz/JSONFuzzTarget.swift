@@ -5,9 +5,8 @@
 //
 // Properties, for any input:
 // - what parses writes as Go's text, which parses to an equal value in the same escape style
-//   (where the value has a character the styles write differently),
-//   writes the same bytes again, and is canonical when it is an object; the indented view parses
-//   to an equal value too;
+//   (where the value has a character the styles write differently), writes the same bytes again,
+//   and is canonical when it is an object; the indented view parses to an equal value too;
 // - text the canonical check accepts parses, and writes back byte for byte;
 // - the validator calls an object valid exactly when the parser reads one.
 
