@@ -5,18 +5,19 @@
 #         blob the real SCS and redistore wrote
 #   json  JSONParser, the Go encoder, GoJSONCanonical, JSONObjectValidator (Fuzz/JSONFuzzTarget.swift);
 #         seeds: the gsession File bodies, every JSON value in the .resp fixtures (connect-redis,
-#         trpc-agent, gsession, redistore), and the expected.json files (cut to -max_len)
+#         trpc-agent, gsession, redistore; 20 of trpc-agent-real), and the expected.json files (cut
+#         to -max_len)
 #   file  the gsession File decoder, header and plain or AES-CBC body (Fuzz/FileFuzzTarget.swift);
 #         seeds: the files in gsession/file and gsession/file-crypto
 #   hash  the Redis-Hash field decoding (Fuzz/HashFuzzTarget.swift); seeds: the fields of every
 #         hash in gsession/redis-hash.resp, NUL-separated
 # All four targets are one binary (FUZZ_TARGET picks one, Fuzz/FuzzMain.swift) that swiftc builds
-# straight from the sources they need, not through SwiftPM: one build, about 40 s on 2 cores, for
-# all targets, sharing nothing with `swift build`, and rebuilt only when a source changes. The
-# File target's AES comes from OpenSSL's libcrypto through the package's own COpenSSL module map
-# (-I Sources/COpenSSL), as in the package. Fails on a crash, a hang (a run over 10 s), a leak, or
-# a broken property of the target (each target's file lists them); the input that did it is left
-# in .build/fuzz-TARGET/.
+# straight from the sources they need, not through SwiftPM: one build for all targets (about 30 s
+# of CPU; 75 s on a busy 2-core machine), sharing nothing with `swift build`, and rebuilt only when
+# a source changes; each target's 100,000 runs then take 10-20 s. The File target's AES comes from
+# OpenSSL's libcrypto through the package's own COpenSSL module map (-I Sources/COpenSSL), as in
+# the package. Fails on a crash, a hang (a run over 10 s), a leak, or a broken property of the
+# target (each target's file lists them); the input that did it is left in .build/fuzz-TARGET/.
 #
 # Usage: scripts/fuzz.sh gob|json|file|hash [RUNS]   (default 100000 executions)
 #   FUZZ_SECONDS=N  also stop after N seconds (default: no limit)
