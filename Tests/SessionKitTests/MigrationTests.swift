@@ -630,7 +630,6 @@ private class ForwardingStore: SessionStore {
         try base.delete(unchanged: sessions)
     }
     func setExpiry(_ changes: [(id: String, expiry: Expiry)]) throws -> [Result<Bool, SessionError>] { try base.setExpiry(changes) }
-    func dataAsStored(_ data: JSONObject) -> JSONObject { base.dataAsStored(data) }
     func reopened() throws(SessionError) -> any SessionStore { try base.reopened() }
-    func estimatedCount(matching pattern: String?) throws -> Int? { try base.estimatedCount(matching: pattern) }
+    var abilities: StoreAbilities { base.abilities }
 }

@@ -12,7 +12,7 @@ import Darwin
 /// renamed over the old file, keeping its mode and owner. sessctl's writers of one session take
 /// turns (a lock on its file, held from the read to the rename); GoFrame takes no lock, so each
 /// write also checks just before the rename that the app did not change the file meanwhile.
-public final class FileStore: SessionStore, Sendable {
+public final class FileStore: SessionStore, SessionCounting, LeftoverSweeping, Sendable {
     public struct Options: Sendable {
         /// The app's session max age (`SessionMaxAge`, 24h by default in ghttp).
         public var maxAgeMillis: Int64
@@ -41,6 +41,7 @@ public final class FileStore: SessionStore, Sendable {
     }
     public var defaultLifetimeMillis: Int64 { options.maxAgeMillis }
     public var layoutName: String { "file" }
+    public var abilities: StoreAbilities { StoreAbilities(counting: self, leftovers: self) }
 
     /// Opens the store; the directory must exist and be readable.
     public init(directory: String, options: Options = Options(), displayName: String? = nil, clock: Clock = .system) throws(SessionError) {

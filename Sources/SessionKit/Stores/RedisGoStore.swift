@@ -13,7 +13,7 @@ import RedisClient
 /// layout's codec writes (JSON where gob belongs, another gob type, a cut-off blob) is listed
 /// with the reason and never rewritten; it can still be deleted. Writes run under
 /// WATCH/MULTI/EXEC like every Redis layout.
-public final class RedisGoStore: SessionStore {
+public final class RedisGoStore: SessionStore, SessionShaping, SessionCounting, RetryReporting {
     public enum Layout: Sendable, Equatable {
         case scs
         /// `json`: new sessions are written with redistore's JSON serializer.
@@ -60,6 +60,8 @@ public final class RedisGoStore: SessionStore {
         case .redistore(json: false): return Session(id: id, data: JSONObject(), expiry: expiry, goTypes: .gob(RedistoreCodec.emptyValues()))
         }
     }
+
+    public func dataAsStored(_ data: JSONObject) -> JSONObject { data }
 
     // MARK: Values
 
@@ -285,6 +287,7 @@ public final class RedisGoStore: SessionStore {
     }
 
     public var retrySummary: String? { core.router.stats.summary }
+    public var abilities: StoreAbilities { StoreAbilities(shaping: self, counting: self, retries: self) }
 
     public func reopened() throws(SessionError) -> any SessionStore {
         try RedisGoStore(options: core.options, layout: layout, displayName: core.displayName, clock: core.clock)

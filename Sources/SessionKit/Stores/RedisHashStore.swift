@@ -8,7 +8,7 @@ import RedisClient
 /// refused when any field changed since the session was read. Redis has no empty hash, so an
 /// empty session cannot be stored. Values come back as text (strings, or objects and arrays
 /// when the text is one), as the app itself reads them.
-public final class RedisHashStore: SessionStore {
+public final class RedisHashStore: SessionStore, SessionShaping, SessionCounting, RetryReporting {
     let core: RedisStoreCore
 
     public var displayName: String { core.displayName }
@@ -32,6 +32,7 @@ public final class RedisHashStore: SessionStore {
     }
 
     public var retrySummary: String? { core.router.stats.summary }
+    public var abilities: StoreAbilities { StoreAbilities(shaping: self, counting: self, retries: self) }
 
     public func reopened() throws(SessionError) -> any SessionStore {
         try RedisHashStore(options: core.options, displayName: core.displayName, clock: core.clock)
@@ -41,6 +42,10 @@ public final class RedisHashStore: SessionStore {
     public func dataAsStored(_ data: JSONObject) -> JSONObject {
         JSONObject(data.map { ($0.key, HashFieldCodec.asStored($0.value)) })
     }
+
+    public func newSession(id: String, expiry: Expiry) -> Session { Session(id: id, data: JSONObject(), expiry: expiry) }
+
+    public var exportLineReader: ExportLineReader? { nil }
 
     public func validate(id: String) throws(SessionError) {
         try core.validate(id: id)

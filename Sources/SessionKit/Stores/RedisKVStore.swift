@@ -7,7 +7,7 @@ import RedisClient
 /// for, and run under WATCH/MULTI/EXEC so a change the app makes between read and write is never
 /// overwritten. A key under the prefix that holds anything but a JSON object is not a session
 /// and is never changed.
-public final class RedisKVStore: SessionStore {
+public final class RedisKVStore: SessionStore, SessionCounting, RetryReporting {
     let core: RedisStoreCore
 
     public var displayName: String { core.displayName }
@@ -25,6 +25,7 @@ public final class RedisKVStore: SessionStore {
     }
 
     public var retrySummary: String? { core.router.stats.summary }
+    public var abilities: StoreAbilities { StoreAbilities(counting: self, retries: self) }
 
     public func reopened() throws(SessionError) -> any SessionStore {
         try RedisKVStore(options: core.options, displayName: core.displayName, clock: core.clock)
