@@ -152,7 +152,7 @@ public struct Session: Sendable {
 /// The exact stored value of a Go-typed session (SCS, redistore), with the layout that stored it.
 public struct StoredBlob: Sendable {
     /// The layout that stored it (`scs`, `redistore`; an export line's `layout`).
-    public var layout: String
+    public var layout: SessionLayout
     /// redistore: the serializer that wrote it (`gob`, `json`), when known.
     public var serializer: String?
     public var bytes: [UInt8]
@@ -169,7 +169,7 @@ public struct StoredBlob: Sendable {
         var deadline: GoTime?
     }
 
-    public init(layout: String, serializer: String?, bytes: [UInt8], location: String) {
+    public init(layout: SessionLayout, serializer: String?, bytes: [UInt8], location: String) {
         self.layout = layout
         self.serializer = serializer
         self.bytes = bytes

@@ -18,17 +18,6 @@ public enum SessionFramework: String, Sendable, Equatable, CaseIterable {
 }
 
 extension SessionFramework {
-    /// The framework whose sessions a layout holds (by the layout names of store addresses and
-    /// export lines); nil for a name it does not know.
-    public init?(layout: String) {
-        switch layout {
-        case "file", "kv", "hash": self = .goframe
-        case "scs": self = .scs
-        case "redistore": self = .gorilla
-        default: return nil
-        }
-    }
-
     /// Why sessions of this framework cannot go where `target`'s are kept, in one line; nil for
     /// the same framework.
     public func transferRefusal(to target: SessionFramework, from sourceName: String, to targetName: String) -> String? {
@@ -106,8 +95,8 @@ public enum ScanControl: Sendable {
 public protocol SessionStore: AnyObject {
     /// How the store is named in output and messages, with any password or key hidden.
     var displayName: String { get }
-    /// The storage layout in one word (`file`, `kv`, `hash`), as exports record it.
-    var layoutName: String { get }
+    /// How the store lays its sessions out, as addresses and exports name it.
+    var layout: SessionLayout { get }
     var capabilities: StoreCapabilities { get }
     var clock: Clock { get }
     /// The lifetime a session gets when it is created without an explicit expiry.

@@ -530,7 +530,7 @@ final class MigrationTests: XCTestCase {
         withRaw.data["bin"] = HashFieldCodec.decode([0xff, 0x41]).value
         withRaw.undecodableKeys = ["bin"]
         var line: [UInt8] = []
-        SessionNDJSON.append(withRaw, layout: "hash", to: &line)
+        SessionNDJSON.append(withRaw, layout: .hash, to: &line)
         XCTAssertEqual(String(decoding: line, as: UTF8.self),
                        "{\"data\":{\"bin\":\"\u{FFFD}A\",\"n\":1e+21,\"o\":{\"a\":[null]},\"s\":\"\\u003cb\\u003e\\u0008\\u003c/b\\u003e\"},"
                        + "\"expires_at\":\"2026-11-21T06:00:58.123Z\",\"id\":\"x1\",\"layout\":\"hash\",\"raw\":{\"bin\":\"/0E=\"}}\n")
@@ -612,7 +612,7 @@ private class ForwardingStore: SessionStore {
     init(_ base: any SessionStore) { self.base = base }
 
     var displayName: String { base.displayName }
-    var layoutName: String { base.layoutName }
+    var layout: SessionLayout { base.layout }
     var capabilities: StoreCapabilities { base.capabilities }
     var clock: Clock { base.clock }
     var defaultLifetimeMillis: Int64 { base.defaultLifetimeMillis }

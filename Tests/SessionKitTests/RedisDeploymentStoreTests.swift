@@ -58,7 +58,7 @@ final class RedisDeploymentStoreTests: XCTestCase {
             try RedisHashStore(options: options(self.uniquePrefix(name + "-hash")), displayName: "\(name) hash")
         }).run(file: file, line: line)
         // The Go apps' layouts on the same router: their scans look keys up on their own nodes too.
-        for layout in [RedisGoStore.Layout.scs, .redistore(json: false)] {
+        for layout in [SessionLayout.scs, .redistore] {
             try StoreConformance(makeStore: {
                 try RedisGoStore(options: options(self.uniquePrefix(name + "-go")), layout: layout, displayName: "\(name) \(layout)")
             }).run(file: file, line: line)

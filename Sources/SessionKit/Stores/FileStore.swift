@@ -37,10 +37,12 @@ public final class FileStore: SessionStore, SessionCounting, LeftoverSweeping, S
     public let displayName: String
     public let clock: Clock
     public var capabilities: StoreCapabilities {
-        StoreCapabilities(canPersist: false, keepsExpiredSessions: true, newSessionLifetimeMillis: options.maxAgeMillis, storesJSONText: true)
+        var capabilities = layout.capabilities
+        capabilities.newSessionLifetimeMillis = options.maxAgeMillis
+        return capabilities
     }
     public var defaultLifetimeMillis: Int64 { options.maxAgeMillis }
-    public var layoutName: String { "file" }
+    public var layout: SessionLayout { .file }
     public var abilities: StoreAbilities { StoreAbilities(counting: self, leftovers: self) }
 
     /// Opens the store; the directory must exist and be readable.

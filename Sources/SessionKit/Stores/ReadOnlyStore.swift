@@ -16,7 +16,7 @@ public final class ReadOnlyStore: SessionStore {
     }
 
     public var displayName: String { base.displayName }
-    public var layoutName: String { base.layoutName }
+    public var layout: SessionLayout { base.layout }
     public var capabilities: StoreCapabilities { base.capabilities }
     public var clock: Clock { base.clock }
     public var defaultLifetimeMillis: Int64 { base.defaultLifetimeMillis }

@@ -14,20 +14,9 @@ import RedisClient
 /// with the reason and never rewritten; it can still be deleted. Writes run under
 /// WATCH/MULTI/EXEC like every Redis layout.
 public final class RedisGoStore: SessionStore, SessionShaping, SessionCounting, RetryReporting {
-    public enum Layout: Sendable, Equatable {
-        case scs
-        /// `json`: new sessions are written with redistore's JSON serializer.
-        case redistore(json: Bool)
-    }
-
     let core: RedisStoreCore
-    public let layout: Layout
-    public var layoutName: String {
-        switch layout {
-        case .scs: return "scs"
-        case .redistore: return "redistore"
-        }
-    }
+    /// `.scs` or `.redistore`.
+    public let layout: SessionLayout
     /// What the store had to do beyond sending commands (redirections, retries, failovers), for reports.
     public var routerStats: RedisRouterStats { core.router.stats }
 
@@ -36,15 +25,12 @@ public final class RedisGoStore: SessionStore, SessionShaping, SessionCounting, 
     public var defaultLifetimeMillis: Int64 { core.options.defaultLifetimeMillis }
     public var options: RedisStoreOptions { core.options }
 
-    public var capabilities: StoreCapabilities {
-        switch layout {
-        case .scs: return StoreCapabilities(canPersist: false, keepsExpiredSessions: false, framework: .scs, hasDeadlines: true)
-        case .redistore: return StoreCapabilities(canPersist: true, keepsExpiredSessions: false, framework: .gorilla)
-        }
-    }
+    public var capabilities: StoreCapabilities { layout.capabilities }
 
-    /// Connects (within the options' timeout) and authenticates.
-    public init(options: RedisStoreOptions, layout: Layout, displayName: String, clock: Clock = .system) throws(SessionError) {
+    /// Connects (within the options' timeout) and authenticates. `layout` is `.scs` or `.redistore`
+    /// (whose new sessions are JSON with `options.jsonSerializer`).
+    public init(options: RedisStoreOptions, layout: SessionLayout, displayName: String, clock: Clock = .system) throws(SessionError) {
+        precondition(layout == .scs || layout == .redistore, "not a Go-typed layout: \(layout)")
         core = try RedisStoreCore(options: options, displayName: displayName, clock: clock)
         self.layout = layout
     }
@@ -54,11 +40,9 @@ public final class RedisGoStore: SessionStore, SessionShaping, SessionCounting, 
     }
 
     public func newSession(id: String, expiry: Expiry) -> Session {
-        switch layout {
-        case .scs: return Session(id: id, data: JSONObject(), expiry: expiry, goTypes: .gob(SCSCodec.emptyValues()))
-        case .redistore(json: true): return Session(id: id, data: JSONObject(), expiry: expiry, goTypes: .json)
-        case .redistore(json: false): return Session(id: id, data: JSONObject(), expiry: expiry, goTypes: .gob(RedistoreCodec.emptyValues()))
-        }
+        if layout == .scs { return Session(id: id, data: JSONObject(), expiry: expiry, goTypes: .gob(SCSCodec.emptyValues())) }
+        if options.jsonSerializer { return Session(id: id, data: JSONObject(), expiry: expiry, goTypes: .json) }
+        return Session(id: id, data: JSONObject(), expiry: expiry, goTypes: .gob(RedistoreCodec.emptyValues()))
     }
 
     public func dataAsStored(_ data: JSONObject) -> JSONObject { data }
@@ -82,17 +66,15 @@ public final class RedisGoStore: SessionStore, SessionShaping, SessionCounting, 
         Self.decode(bytes, layout: layout)
     }
 
-    static func decode(_ bytes: [UInt8], layout: Layout) -> Result<Contents, StoredBlobProblem> {
+    static func decode(_ bytes: [UInt8], layout: SessionLayout) -> Result<Contents, StoredBlobProblem> {
         do {
-            switch layout {
-            case .scs:
+            if layout == .scs {
                 let c = try SCSCodec.decode(bytes).get()
                 return .success(Contents(data: try c.values.plainData(), goTypes: .gob(c.values), deadline: c.deadline))
-            case .redistore:
-                switch try RedistoreCodec.decode(bytes).get() {
-                case .gob(let values): return .success(Contents(data: try values.plainData(), goTypes: .gob(values)))
-                case .json(let object, let style): return .success(Contents(data: object, goTypes: .json, style: style))
-                }
+            }
+            switch try RedistoreCodec.decode(bytes).get() {
+            case .gob(let values): return .success(Contents(data: try values.plainData(), goTypes: .gob(values)))
+            case .json(let object, let style): return .success(Contents(data: object, goTypes: .json, style: style))
             }
         } catch let problem as StoredBlobProblem {
             return .failure(problem)
@@ -103,18 +85,16 @@ public final class RedisGoStore: SessionStore, SessionShaping, SessionCounting, 
 
     /// The key count, deadline and problem of a value, for listings (without building JSON).
     private func summary(_ bytes: [UInt8]) -> (keys: Int?, deadline: GoTime?, problem: String?) {
-        switch layout {
-        case .scs:
+        if layout == .scs {
             switch SCSCodec.decode(bytes) {
             case .success(let c): return (c.values.entries.count, c.deadline, nil)
             case .failure(let p): return (nil, nil, p.reason)
             }
-        case .redistore:
-            switch RedistoreCodec.decode(bytes) {
-            case .success(.gob(let v)): return (v.entries.count, nil, nil)
-            case .success(.json(let o, _)): return (o.count, nil, nil)
-            case .failure(let p): return (nil, nil, p.reason)
-            }
+        }
+        switch RedistoreCodec.decode(bytes) {
+        case .success(.gob(let v)): return (v.entries.count, nil, nil)
+        case .success(.json(let o, _)): return (o.count, nil, nil)
+        case .failure(let p): return (nil, nil, p.reason)
         }
     }
 
@@ -134,7 +114,7 @@ public final class RedisGoStore: SessionStore, SessionShaping, SessionCounting, 
             .invalidArgument("\(displayName): session \(SessionError.quote(session.id)): \(e); nothing was written")
         }
         var values = try session.resolvedGobValues(store: displayName)
-        if let blob = session.storedBlob, blob.layout == layoutName,
+        if let blob = session.storedBlob, blob.layout == layout,
            let bytes = blob.verbatim(data: session.data, values: values, deadline: layout == .scs ? deadline : nil) {
             return bytes  // a value of this layout, unchanged: its exact bytes
         }
@@ -145,20 +125,18 @@ public final class RedisGoStore: SessionStore, SessionShaping, SessionCounting, 
             if case .json? = typedSession.goTypes { return GoJSONEncoder.encode(typedSession.data, style: session.escapeStyle) }
             values = try typedSession.resolvedGobValues(store: displayName)
         }
-        switch layout {
-        case .scs:
+        if layout == .scs {
             if values == nil {
                 do { values = try SCSCodec.emptyValues().merged(with: session.data) } catch { throw failed(error) }
             }
             do { return try SCSCodec.encode(values!, deadline: deadline) } catch { throw failed(error) }
-        case .redistore(let json):
-            if case .json? = session.goTypes { return GoJSONEncoder.encode(session.data, style: session.escapeStyle) }
-            if values == nil {
-                if json { return GoJSONEncoder.encode(session.data, style: session.escapeStyle) }
-                do { values = try RedistoreCodec.emptyValues().merged(with: session.data) } catch { throw failed(error) }
-            }
-            do { return try RedistoreCodec.encode(values!) } catch { throw failed(error) }
         }
+        if case .json? = session.goTypes { return GoJSONEncoder.encode(session.data, style: session.escapeStyle) }
+        if values == nil {
+            if options.jsonSerializer { return GoJSONEncoder.encode(session.data, style: session.escapeStyle) }
+            do { values = try RedistoreCodec.emptyValues().merged(with: session.data) } catch { throw failed(error) }
+        }
+        do { return try RedistoreCodec.encode(values!) } catch { throw failed(error) }
     }
 
     /// Whether `session` holds what `current` holds (so its bytes can stay).
@@ -177,9 +155,9 @@ public final class RedisGoStore: SessionStore, SessionShaping, SessionCounting, 
     // MARK: Imports
 
     public var exportLineReader: ExportLineReader? {
-        let layout = self.layout, name = layoutName
+        let layout = self.layout
         return ExportLineReader { (session: inout Session) throws(SessionError) in
-            try Self.adoptExported(&session, layout: layout, layoutName: name)
+            try Self.adoptExported(&session, layout: layout)
         }
     }
 
@@ -189,8 +167,8 @@ public final class RedisGoStore: SessionStore, SessionShaping, SessionCounting, 
     /// say what the blob holds, the blob's bytes are what gets written. An edited `typed` is
     /// applied to the blob's values as `edit` applies it; an edited `data` is laid over them as
     /// `set` does (values keep their Go types); when both were edited they must agree.
-    static func adoptExported(_ session: inout Session, layout: Layout, layoutName: String) throws(SessionError) {
-        guard var blob = session.storedBlob, !blob.isRead, blob.layout == layoutName else { return }
+    static func adoptExported(_ session: inout Session, layout: SessionLayout) throws(SessionError) {
+        guard var blob = session.storedBlob, !blob.isRead, blob.layout == layout else { return }
         let location = blob.location
         let at = "session \(SessionError.quote(session.id))"
         func refused(_ why: String) -> SessionError { .corrupt(location: location, reason: "\(at): \(why); nothing was written") }
@@ -199,7 +177,7 @@ public final class RedisGoStore: SessionStore, SessionShaping, SessionCounting, 
         case .failure(let p):
             var reason = p.reason
             if reason.hasSuffix("; left untouched") { reason.removeLast("; left untouched".count) }
-            throw refused("its \"blob\" is not a value layout=\(layoutName) reads: \(reason)")
+            throw refused("its \"blob\" is not a value layout=\(layout.name) reads: \(reason)")
         case .success(let c):
             contents = c
         }
@@ -216,7 +194,7 @@ public final class RedisGoStore: SessionStore, SessionShaping, SessionCounting, 
         }
         if typedEdited {
             do {
-                try stored.replaceTyped(session.typedImport!, store: layoutName)
+                try stored.replaceTyped(session.typedImport!, store: layout.name)
             } catch {
                 throw refused("its edited \"typed\" does not fit: \(error)")
             }
@@ -307,7 +285,7 @@ public final class RedisGoStore: SessionStore, SessionShaping, SessionCounting, 
         case .success(let c):
             var session = Session(id: id, data: c.data, expiry: Self.expiry(ttl: ttl, deadline: c.deadline), size: bytes.count,
                                   escapeStyle: c.style, revision: Revision(bytes, data: c.data), goTypes: c.goTypes, deadline: c.deadline)
-            var blob = StoredBlob(layout: layoutName, serializer: c.gobValues == nil ? "json" : "gob", bytes: bytes, location: displayName)
+            var blob = StoredBlob(layout: layout, serializer: c.gobValues == nil ? "json" : "gob", bytes: bytes, location: displayName)
             blob.holds = StoredBlob.Holds(data: c.data, values: c.gobValues, deadline: c.deadline)
             session.storedBlob = blob
             return .success(session)
@@ -435,10 +413,9 @@ public final class RedisGoStore: SessionStore, SessionShaping, SessionCounting, 
             case .notSession(let reason): return core.notSession(key, reason)
             case .stored(let bytes, let ttl):
                 var commands: [[[UInt8]]]
-                switch layout {
-                case .redistore:
+                if layout == .redistore {
                     commands = core.expiryCommands(.set(changes[i].expiry), key: key, current: ttl, now: now)
-                case .scs:
+                } else {
                     guard case .at(let t) = changes[i].expiry else {
                         return .done(.failure(.unsupported(store: displayName, reason: "an SCS session always has a deadline; it cannot live without an expiry")))
                     }

@@ -13,13 +13,10 @@ public final class RedisHashStore: SessionStore, SessionShaping, SessionCounting
 
     public var displayName: String { core.displayName }
     public var clock: Clock { core.clock }
-    public var capabilities: StoreCapabilities {
-        StoreCapabilities(canPersist: true, keepsExpiredSessions: false, keepsValueTypes: false, canStoreEmptySessions: false,
-                          keepsBinaryValues: true)
-    }
+public var capabilities: StoreCapabilities { layout.capabilities }
     public var defaultLifetimeMillis: Int64 { core.options.defaultLifetimeMillis }
     public var options: RedisStoreOptions { core.options }
-    public var layoutName: String { "hash" }
+    public var layout: SessionLayout { .hash }
 
     /// Set once the server (or the user's ACL) refused `RESTORE`: creates then take the general path.
     private var restoreRefused = false

@@ -12,10 +12,10 @@ public final class RedisKVStore: SessionStore, SessionCounting, RetryReporting {
 
     public var displayName: String { core.displayName }
     public var clock: Clock { core.clock }
-    public var capabilities: StoreCapabilities { StoreCapabilities(canPersist: true, keepsExpiredSessions: false, storesJSONText: true) }
+    public var capabilities: StoreCapabilities { layout.capabilities }
     public var defaultLifetimeMillis: Int64 { core.options.defaultLifetimeMillis }
     public var options: RedisStoreOptions { core.options }
-    public var layoutName: String { "kv" }
+    public var layout: SessionLayout { .kv }
     /// What the store had to do beyond sending commands (redirections, retries, failovers), for reports.
     public var routerStats: RedisRouterStats { core.router.stats }
 
