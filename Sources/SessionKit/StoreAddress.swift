@@ -99,12 +99,8 @@ public struct StoreAddress: Sendable {
         switch kind {
         case let .file(directory, options):
             return try FileStore(directory: directory, options: options, displayName: displayName, clock: clock)
-        case let .redis(options, .kv):
-            return try RedisKVStore(options: options, displayName: displayName, clock: clock)
-        case let .redis(options, .hash):
-            return try RedisHashStore(options: options, displayName: displayName, clock: clock)
         case let .redis(options, layout):
-            return try RedisGoStore(options: options, layout: layout, displayName: displayName, clock: clock)
+            return try RedisStore(options: options, layout: layout, displayName: displayName, clock: clock)
         }
     }
 

@@ -31,12 +31,12 @@ final class MigrationTests: XCTestCase {
         return d
     }
 
-    private func kv(_ s: RedisServer, prefix: String = "gfsess:", db: Int = 0) throws -> RedisKVStore {
-        try RedisKVStore(options: options(s, prefix: prefix, db: db), displayName: "kv:\(prefix)\(db)")
+    private func kv(_ s: RedisServer, prefix: String = "gfsess:", db: Int = 0) throws -> RedisStore {
+        try RedisStore(options: options(s, prefix: prefix, db: db), layout: .kv, displayName: "kv:\(prefix)\(db)")
     }
 
-    private func hash(_ s: RedisServer, prefix: String = "gfhash:", db: Int = 0) throws -> RedisHashStore {
-        try RedisHashStore(options: options(s, prefix: prefix, db: db), displayName: "hash:\(prefix)\(db)")
+    private func hash(_ s: RedisServer, prefix: String = "gfhash:", db: Int = 0) throws -> RedisStore {
+        try RedisStore(options: options(s, prefix: prefix, db: db), layout: .hash, displayName: "hash:\(prefix)\(db)")
     }
 
     private func options(_ s: RedisServer, prefix: String, db: Int) -> RedisStoreOptions {
@@ -511,7 +511,7 @@ final class MigrationTests: XCTestCase {
         _ = try raw(s).command("ACL", "SETUSER", "app", "on", ">app-pw", "~*", "+@all", "-restore")
         let options = RedisStoreOptions(connection: RedisConnectOptions(endpoint: .tcp(host: s.host, port: s.port), username: "app",
                                                                         password: "app-pw", timeout: 5000), prefix: "h:")
-        let store = try RedisHashStore(options: options, displayName: "hash-acl")
+        let store = try RedisStore(options: options, layout: .hash, displayName: "hash-acl")
         let source = try kv(s, prefix: "k:")
         for i in 0..<30 { _ = try raw(s).command("SET", "k:s\(i)", "{\"n\":\(i)}", "PX", "600000") }
         let (report, failures) = try migrate(source, store, MigrationOptions(verify: true, batchSize: 8))

@@ -47,7 +47,7 @@ final class RedisDeploymentStoreTests: XCTestCase {
     private func conformance(_ name: String, _ options: @escaping (String) -> RedisStoreOptions, file: StaticString = #filePath, line: UInt = #line) throws {
         try StoreConformance(makeStore: {
             let prefix = self.uniquePrefix(name + "-kv")
-            let store = try RedisKVStore(options: options(prefix), displayName: "\(name) kv")
+            let store = try RedisStore(options: options(prefix), layout: .kv, displayName: "\(name) kv")
             // Beside the prefix, not under it.
             _ = try store.core.router.run(keys: [Array((String(prefix.dropLast()) + "Xalpha1").utf8)]) {
                 [[Array("SET".utf8), $0, Array("{\"decoy\":1}".utf8)]]
@@ -55,12 +55,12 @@ final class RedisDeploymentStoreTests: XCTestCase {
             return store
         }).run(file: file, line: line)
         try StoreConformance(makeStore: {
-            try RedisHashStore(options: options(self.uniquePrefix(name + "-hash")), displayName: "\(name) hash")
+            try RedisStore(options: options(self.uniquePrefix(name + "-hash")), layout: .hash, displayName: "\(name) hash")
         }).run(file: file, line: line)
         // The Go apps' layouts on the same router: their scans look keys up on their own nodes too.
         for layout in [SessionLayout.scs, .redistore] {
             try StoreConformance(makeStore: {
-                try RedisGoStore(options: options(self.uniquePrefix(name + "-go")), layout: layout, displayName: "\(name) \(layout)")
+                try RedisStore(options: options(self.uniquePrefix(name + "-go")), layout: layout, displayName: "\(name) \(layout)")
             }).run(file: file, line: line)
         }
     }
@@ -99,7 +99,7 @@ final class RedisDeploymentStoreTests: XCTestCase {
         defer { try? d.removeHundredThousandSessions() }
         var used = Set<Int>()
         for detail in [ScanDetail.full, .ids] {
-            let store = try RedisKVStore(options: clusterOptions(prefix: prefix), displayName: "cluster")
+            let store = try RedisStore(options: clusterOptions(prefix: prefix), layout: .kv, displayName: "cluster")
             let (half, whole, home, target) = try slotsToMove(ids, prefix: prefix, skip: used)
             used.formUnion([half, whole])
             var seen: [String] = []
@@ -133,7 +133,7 @@ final class RedisDeploymentStoreTests: XCTestCase {
         }
 
         // A scan stopped early leaves every master's connection usable.
-        let store = try RedisKVStore(options: clusterOptions(prefix: prefix), displayName: "cluster")
+        let store = try RedisStore(options: clusterOptions(prefix: prefix), layout: .kv, displayName: "cluster")
         for detail in [ScanDetail.full, .ids] {
             var pages = 0
             try store.scan(matching: nil, pageSize: 100, detail: detail) { _ in

@@ -32,12 +32,12 @@ final class RedisGoStoreTests: XCTestCase {
         return s
     }
 
-    private func store(_ s: RedisServer, _ layout: SessionLayout, json: Bool = false, prefix: String? = nil, db: Int = 0) throws -> RedisGoStore {
+    private func store(_ s: RedisServer, _ layout: SessionLayout, json: Bool = false, prefix: String? = nil, db: Int = 0) throws -> RedisStore {
         let defaultPrefix = layout == .scs ? "scs:session:" : "session_"
         var options = RedisStoreOptions(connection: RedisConnectOptions(endpoint: .tcp(host: s.host, port: s.port), db: db, timeout: 2000),
                                         prefix: prefix ?? defaultPrefix)
         options.jsonSerializer = json
-        return try RedisGoStore(options: options, layout: layout, displayName: "go-test", clock: .system)
+        return try RedisStore(options: options, layout: layout, displayName: "go-test", clock: .system)
     }
 
     private func raw(_ s: RedisServer, db: Int = 0) throws -> RedisConnection {

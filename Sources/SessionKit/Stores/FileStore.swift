@@ -274,15 +274,7 @@ public final class FileStore: SessionStore, SessionCounting, LeftoverSweeping, S
                 current = (b, try? GSessionFileCodec.decode(b, cipher: options.cipher).get().data)
             }
         }
-        switch w.mode {
-        case .create:
-            if current != nil { throw SessionError.alreadyExists(store: displayName, id: id) }
-        case .update:
-            guard let current else { throw SessionError.notFound(store: displayName, id: id) }
-            if let rev = w.session.revision, !Bytes.equal(rev.bytes, current.bytes) { throw SessionError.conflict(store: displayName, id: id) }
-        case .upsert:
-            break
-        }
+        if let refusal = w.modeRefusal(current: current.map { c in { c.bytes } }, store: displayName) { throw refusal }
         let now = clock.nowMillis()
         let timestamp: Int64
         switch w.expiry {

@@ -25,7 +25,7 @@ public struct RedisStoreOptions: Sendable {
 
 /// What the Redis layouts share: the router to the server(s), keys and ids, error mapping, the
 /// paged SCAN with metadata pipelines, and batches of writes under WATCH/MULTI/EXEC. The layouts
-/// (`RedisKVStore`, `RedisHashStore`) say how a session is read from and written to its key; the
+/// (`RedisSessionLayout`, through `RedisStore`) say how a session is read from and written to its key; the
 /// `RedisRouter` says which node that is (one server, Sentinel's master, a cluster's slot owner).
 final class RedisStoreCore {
     let options: RedisStoreOptions
@@ -305,20 +305,6 @@ final class RedisStoreCore {
         }
     }
 
-    /// `setExpiry` of a layout whose lifetime is the key's TTL alone.
-    func setExpiry<Stored>(_ changes: [(id: String, expiry: Expiry)], read: ([UInt8]) -> [[[UInt8]]],
-                           state: (ArraySlice<RedisReply>, [UInt8], Int64) -> Result<KeyState<Stored>, SessionError>)
-        throws(SessionError) -> [Result<Bool, SessionError>] {
-        try batch(changes.map(\.id), read: read, state: state) { i, key, current, now in
-            switch current {
-            case .missing: return .done(.success(false))
-            case .notSession(let reason): return notSession(key, reason)
-            case .stored(_, let expiry):
-                return expiryStep(expiryCommands(.set(changes[i].expiry), key: key, current: expiry, now: now), key: key)
-            }
-        }
-    }
-
     /// `transact` over session ids, each checked first, with each key's replies turned into the
     /// layout's `state` before `decide` (which gets the item's index in `ids`).
     func batch<State, Out>(
@@ -340,7 +326,6 @@ final class RedisStoreCore {
         return results.map { $0! }
     }
 
-    /// The first error reply among a write's EXEC replies, as a failure for `key`.
     /// The refusal of a key that holds something other than a session; it is never touched.
     func notSession<Out>(_ key: [UInt8], _ reason: String) -> Step<Out> {
         .done(.failure(.notASession(store: displayName, key: Self.text(key), reason: reason)))

@@ -1,0 +1,163 @@
+import RedisClient
+
+/// What one Redis layout says about a session kept in one key; everything else (connections,
+/// ids, batches, WATCH/MULTI/EXEC, SCAN, retries) is `RedisStore`'s. A new single-key layout is
+/// one type conforming to this. (A layout whose session is a group of keys needs `RedisKeyGroup`
+/// for its keys and their slot.)
+protocol RedisSessionLayout: SessionShaping {
+    var layout: SessionLayout { get }
+    /// The Redis type of a session key, read with one command.
+    var valueType: RedisValueType { get }
+
+    /// Why a stored value of the right type is still not one of the layout's sessions (KV: not a
+    /// JSON object), nil when it is. Such a key is listed as skipped and never changed.
+    func notSession(_ value: RedisStoredValue) -> String?
+
+    /// The session a stored value holds, whose key's TTL gives `ttl`.
+    func session(id: String, key: [UInt8], value: RedisStoredValue, ttl: Expiry) -> Result<Session, SessionError>
+
+    /// A key of a scan as the layout reads it from its value's reply (`withData`: the whole session).
+    func scanEntry(id: String, value: RedisReplyView, ttl: Expiry, withData: Bool) -> RedisStoreCore.ScanEntry
+
+    /// Refuses a write the layout can never store, before anything is read.
+    func check(_ write: SessionWrite) throws(SessionError)
+
+    /// Refuses to write over a stored value the layout cannot read (it is never rewritten).
+    func checkWritable(over value: RedisStoredValue, key: [UInt8]) throws(SessionError)
+
+    /// The commands that store `write` at `key` over `current` (nil: no key yet), which its mode
+    /// allows: the value's (empty when it holds what the write holds) and the lifetime's.
+    func commands(for write: SessionWrite, key: [UInt8], current: (value: RedisStoredValue, ttl: Expiry)?,
+                  now: Int64) throws(SessionError) -> RedisWriteCommands
+
+    /// The commands that give an existing session the lifetime `expiry`.
+    func expiryCommands(_ expiry: Expiry, key: [UInt8], current: RedisStoredValue, ttl: Expiry,
+                        now: Int64) throws(SessionError) -> [[[UInt8]]]
+
+    /// How a create goes in one command with no read first, nil for none.
+    var fastCreate: (any RedisFastCreate)? { get }
+}
+
+/// The Redis types a session key can have, with the command that reads one.
+enum RedisValueType {
+    case string
+    case hash
+
+    var name: String { self == .string ? "string" : "hash" }
+    var readCommand: StaticString { self == .string ? "GET" : "HGETALL" }
+}
+
+/// A session key's value as read: a string's bytes or a hash's fields.
+enum RedisStoredValue {
+    case string([UInt8])
+    case hash([HashFieldCodec.Field])
+
+    /// The bytes of a string (empty for a hash).
+    var bytes: [UInt8] {
+        if case .string(let bytes) = self { return bytes }
+        return []
+    }
+
+    /// The fields of a hash (none for a string).
+    var fields: [HashFieldCodec.Field] {
+        if case .hash(let fields) = self { return fields }
+        return []
+    }
+
+    /// The exact stored state, to tell whether it changed: a string's bytes; a hash's fields in
+    /// byte order of their names, each length-prefixed.
+    var revision: [UInt8] {
+        switch self {
+        case .string(let bytes): return bytes
+        case .hash(let fields):
+            var out: [UInt8] = []
+            for f in fields.sorted(by: { $0.name.lexicographicallyPrecedes($1.name) }) {
+                for part in [f.name, f.value] {
+                    let n = UInt32(truncatingIfNeeded: part.count)
+                    out += [UInt8(n >> 24), UInt8(n >> 16 & 0xff), UInt8(n >> 8 & 0xff), UInt8(n & 0xff)]
+                    out += part
+                }
+            }
+            return out
+        }
+    }
+
+    /// The value in a reply to `type`'s read command; nil for none (the key went meanwhile).
+    init?(_ reply: RedisReply, type: RedisValueType) {
+        switch type {
+        case .string:
+            guard case .bulk(let bytes) = reply else { return nil }
+            self = .string(bytes)
+        case .hash:
+            guard case .array(let items) = reply, items.count % 2 == 0, !items.isEmpty else { return nil }
+            var fields: [HashFieldCodec.Field] = []
+            fields.reserveCapacity(items.count / 2)
+            var i = 0
+            while i < items.count {
+                guard case .bulk(let name) = items[i], case .bulk(let value) = items[i + 1] else { return nil }
+                fields.append(HashFieldCodec.Field(name: name, value: value))
+                i += 2
+            }
+            self = .hash(fields)
+        }
+    }
+}
+
+/// One write as commands: the value's (empty when unchanged) and then the lifetime's.
+struct RedisWriteCommands {
+    var value: [[[UInt8]]] = []
+    var lifetime: [[[UInt8]]] = []
+}
+
+/// A create in one command that changes nothing where a key exists (`SET ... NX`, `RESTORE`),
+/// pipelined for a whole batch with no read first.
+protocol RedisFastCreate {
+    /// Whether `write` may take the fast path (else the general one); a thrown error is its result.
+    func admits(_ write: SessionWrite) throws(SessionError) -> Bool
+    /// Appends the one command that creates `prefix + id` with a lifetime of `ttl` ms (nil: none).
+    func format(_ write: SessionWrite, prefix: [UInt8], ttl: Int64?, into buffer: inout RedisCommandBuffer, scratch: inout [UInt8])
+    /// What the command's reply says.
+    func outcome(_ reply: RedisReplyView) -> RedisFastCreateOutcome
+}
+
+enum RedisFastCreateOutcome {
+    case created
+    /// A key exists: the general path says what it holds, or replaces it.
+    case exists
+    /// The write failed with this error reply.
+    case failed(String)
+    /// The server will not run the command (an ACL, a proxy): the general path does this and
+    /// every later create.
+    case unavailable
+}
+
+extension RedisSessionLayout {
+    func notSession(_ value: RedisStoredValue) -> String? { nil }
+    func check(_ write: SessionWrite) throws(SessionError) {}
+    func checkWritable(over value: RedisStoredValue, key: [UInt8]) throws(SessionError) {}
+    var fastCreate: (any RedisFastCreate)? { nil }
+
+    func newSession(id: String, expiry: Expiry) -> Session { Session(id: id, data: JSONObject(), expiry: expiry) }
+    func dataAsStored(_ data: JSONObject) -> JSONObject { data }
+    var exportLineReader: ExportLineReader? { nil }
+}
+
+/// SET of a session's value: `NX` for a new key (it fails where one appeared), `KEEPTTL` to keep
+/// the lifetime, a plain SET (which drops the TTL) where a new lifetime follows.
+func setValueCommand(_ key: [UInt8], _ body: [UInt8], exists: Bool, keepTTL: Bool) -> [[UInt8]] {
+    if !exists { return RedisStoreCore.command("SET", key, body, Array("NX".utf8)) }
+    if keepTTL { return RedisStoreCore.command("SET", key, body, Array("KEEPTTL".utf8)) }
+    return RedisStoreCore.command("SET", key, body)
+}
+
+extension RedisStoreCore {
+    /// A string session's write: SET of `body` (nil: the value stays) and the lifetime `update`
+    /// asks for over the key's `ttl` (nil: no key yet).
+    func stringWrite(_ body: [UInt8]?, key: [UInt8], update: ExpiryUpdate, ttl: Expiry?, now: Int64) -> RedisWriteCommands {
+        var commands = RedisWriteCommands()
+        if let body { commands.value = [setValueCommand(key, body, exists: ttl != nil, keepTTL: update == .keep)] }
+        let rewritten = body != nil && ttl != nil && update != .keep
+        commands.lifetime = expiryCommands(update, key: key, current: rewritten ? .never : ttl, now: now)
+        return commands
+    }
+}
