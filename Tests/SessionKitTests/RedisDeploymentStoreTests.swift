@@ -94,6 +94,37 @@ final class RedisDeploymentStoreTests: XCTestCase {
         return (slots[0], slots[1], home.node, target)
     }
 
+    /// Room for a session that is a group of keys: every key of a group is in the group's slot,
+    /// as the cluster itself computes it, so one WATCH/MULTI/EXEC on the anchor's node writes
+    /// them all and one DEL removes them all; the groups of different sessions spread over slots.
+    func testTheKeysOfAGroupShareOneSlotAndChangeInOneTransaction() throws {
+        let prefix = uniquePrefix("group")
+        let store = try RedisStore(options: clusterOptions(prefix: prefix), layout: .kv, displayName: "cluster")
+        let node = d.cluster.nodes[0]
+        var slots = Set<Int>()
+        for id in ["alice", "bob", "carol", "dave", "a{b}c", "x}y{"] {
+            let group = try XCTUnwrap(RedisKeyGroup(prefix: Array(prefix.utf8), id: id, suffixes: [":meta", ":events", ":index"]))
+            XCTAssertEqual(group.all.count, 4)
+            for key in group.all {
+                XCTAssertEqual(Int(try node.cli(["CLUSTER", "KEYSLOT", String(decoding: key, as: UTF8.self)])), group.slot, id)
+            }
+            slots.insert(group.slot)
+            let owner = try d.cluster.owner(ofSlot: group.slot).node
+            for (commands, expected) in [(group.all.map { RedisStoreCore.command("SET", $0, Array(id.utf8)) }, 4), ([RedisStoreCore.command("DEL") + group.all], 1)] {
+                var outcome: RedisTransactionOutcome?
+                try store.core.router.transact(keys: [group.anchor], reads: { _ in group.watchMembers }, decide: { _, _ in commands },
+                                               settle: { _, o in outcome = o; return [] })
+                guard case .committed(let replies)? = outcome else { return XCTFail("\(id): \(String(describing: outcome))") }
+                XCTAssertEqual(replies.count, expected, id)
+                let value = expected == 4 ? id : ""
+                for key in group.all { XCTAssertEqual(try owner.cli(["GET", String(decoding: key, as: UTF8.self)]), value, id) }
+            }
+        }
+        XCTAssertGreaterThan(slots.count, 1)
+        XCTAssertNil(RedisKeyGroup(prefix: Array("x{}".utf8), id: "alice", suffixes: [":meta", ":events"]),
+                     "an empty hash tag in the prefix would hash each whole key: no group")
+    }
+
     func testEverySessionOnceWhileSlotsMoveMidScanWithMovedAndAsk() throws {
         let (prefix, ids) = try d.hundredThousandSessions()
         defer { try? d.removeHundredThousandSessions() }

@@ -6,7 +6,6 @@ import RedisClient
 /// gob belongs, another gob type, a cut-off blob) is listed with the reason and never rewritten;
 /// it can still be deleted.
 protocol RedisGoTypedLayout: RedisSessionLayout {
-    var core: RedisStoreCore { get }
     /// A stored value read as the layout's codec wrote it.
     static func decode(_ bytes: [UInt8]) -> Result<GoStoredValue, StoredBlobProblem>
     /// The key count, deadline and problem of a value, for listings (without building JSON).

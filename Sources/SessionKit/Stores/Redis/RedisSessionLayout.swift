@@ -1,13 +1,25 @@
 import RedisClient
 
-/// What one Redis layout says about a session kept in one key; everything else (connections,
+/// What one Redis layout says about a session kept at its key; everything else (connections,
 /// ids, batches, WATCH/MULTI/EXEC, SCAN, retries) is `RedisStore`'s. A new single-key layout is
-/// one type conforming to this. (A layout whose session is a group of keys needs `RedisKeyGroup`
-/// for its keys and their slot.)
+/// one type conforming to this, with the defaults below for how a key is read. A layout whose
+/// session is a group of keys names them with `RedisKeyGroup` (one slot) and replaces those
+/// defaults: `readCommands` and `state` for its members, `sessionKeys` for its delete.
 protocol RedisSessionLayout: SessionShaping {
+    var core: RedisStoreCore { get }
     var layout: SessionLayout { get }
     /// The Redis type of a session key, read with one command.
     var valueType: RedisValueType { get }
+
+    /// The commands that read the session at `key`, sent after WATCH of `key` on its node (a
+    /// group's other keys share its slot, so its node). Default: TYPE, the value, PTTL.
+    func readCommands(_ key: [UInt8]) -> [[[UInt8]]]
+    /// What the replies to `readCommands` say `key` holds. Default: the one-key reader.
+    func state(_ replies: ArraySlice<RedisReply>, key: [UInt8], now: Int64) -> Result<RedisStoreCore.KeyState<RedisStoredValue>, SessionError>
+    /// Every key of the session at `key`, which a delete removes. Default: `key` alone.
+    func sessionKeys(_ key: [UInt8]) -> [[UInt8]]
+    /// How a scan reads the keys of a page. Default: the value's read command and PTTL per key.
+    var scanLayout: RedisStoreCore.ScanLayout { get }
 
     /// Why a stored value of the right type is still not one of the layout's sessions (KV: not a
     /// JSON object), nil when it is. Such a key is listed as skipped and never changed.
@@ -132,6 +144,28 @@ enum RedisFastCreateOutcome {
 }
 
 extension RedisSessionLayout {
+    func readCommands(_ key: [UInt8]) -> [[[UInt8]]] {
+        [RedisStoreCore.command("TYPE", key), RedisStoreCore.command("\(valueType.readCommand)", key), RedisStoreCore.command("PTTL", key)]
+    }
+
+    /// Nothing, a key of another type or value (not a session, and why), or the value with its TTL.
+    func state(_ replies: ArraySlice<RedisReply>, key: [UInt8], now: Int64) -> Result<RedisStoreCore.KeyState<RedisStoredValue>, SessionError> {
+        let r = Array(replies)
+        for reply in r { if case .error(let message) = reply, !message.hasPrefix("WRONGTYPE") { return .failure(core.replyError(message, key: key)) } }
+        guard let type = RedisStoreCore.typeName(r[0]) else { return .failure(core.replyError("unexpected reply to TYPE", key: key)) }
+        if type == "none" { return .success(.missing) }
+        if type != valueType.name { return .success(.notSession(RedisStoreCore.wrongType(type, expected: valueType.name))) }
+        guard let value = RedisStoredValue(r[1], type: valueType), let ttl = RedisStoreCore.expiry(pttl: r[2], now: now) else { return .success(.missing) }
+        if let reason = notSession(value) { return .success(.notSession(reason)) }
+        return .success(.stored(value, ttl))
+    }
+
+    func sessionKeys(_ key: [UInt8]) -> [[UInt8]] { [key] }
+
+    var scanLayout: RedisStoreCore.ScanLayout {
+        RedisStoreCore.readAndTTL(redisType: valueType.name, read: valueType.readCommand, entry: scanEntry)
+    }
+
     func notSession(_ value: RedisStoredValue) -> String? { nil }
     func check(_ write: SessionWrite) throws(SessionError) {}
     func checkWritable(over value: RedisStoredValue, key: [UInt8]) throws(SessionError) {}

@@ -50,21 +50,10 @@ public final class RedisStore: SessionStore, SessionCounting, RetryReporting {
 
     private typealias State = RedisStoreCore.KeyState<RedisStoredValue>
 
-    /// TYPE, the layout's read command and PTTL.
-    private func readCommands(_ key: [UInt8]) -> [[[UInt8]]] {
-        [RedisStoreCore.command("TYPE", key), RedisStoreCore.command("\(codec.valueType.readCommand)", key), RedisStoreCore.command("PTTL", key)]
-    }
+    private func readCommands(_ key: [UInt8]) -> [[[UInt8]]] { codec.readCommands(key) }
 
     private func state(_ replies: ArraySlice<RedisReply>, key: [UInt8], now: Int64) -> Result<State, SessionError> {
-        let r = Array(replies)
-        for reply in r { if case .error(let message) = reply, !message.hasPrefix("WRONGTYPE") { return .failure(core.replyError(message, key: key)) } }
-        guard let type = RedisStoreCore.typeName(r[0]) else { return .failure(core.replyError("unexpected reply to TYPE", key: key)) }
-        if type == "none" { return .success(.missing) }
-        let expected = codec.valueType
-        if type != expected.name { return .success(.notSession(RedisStoreCore.wrongType(type, expected: expected.name))) }
-        guard let value = RedisStoredValue(r[1], type: expected), let ttl = RedisStoreCore.expiry(pttl: r[2], now: now) else { return .success(.missing) }
-        if let reason = codec.notSession(value) { return .success(.notSession(reason)) }
-        return .success(.stored(value, ttl))
+        codec.state(replies, key: key, now: now)
     }
 
     // MARK: Reading
@@ -77,10 +66,7 @@ public final class RedisStore: SessionStore, SessionCounting, RetryReporting {
         try core.scan(pattern: pattern, pageSize: pageSize, detail: .full, withData: true, layout: scanLayout) { try visit($0.sessionPage) }
     }
 
-    /// The layout's read command and PTTL per key.
-    private var scanLayout: RedisStoreCore.ScanLayout {
-        RedisStoreCore.readAndTTL(redisType: codec.valueType.name, read: codec.valueType.readCommand, entry: codec.scanEntry)
-    }
+    private var scanLayout: RedisStoreCore.ScanLayout { codec.scanLayout }
 
     public func estimatedCount(matching pattern: String?) throws -> Int? {
         try core.estimatedCount(matching: pattern, layout: scanLayout)
@@ -188,11 +174,11 @@ public final class RedisStore: SessionStore, SessionCounting, RetryReporting {
     }
 
     public func delete(_ ids: [String]) throws -> [Result<Bool, SessionError>] {
-        try core.delete(ids, read: readCommands, state: state)
+        try core.delete(ids, read: readCommands, state: state, keys: codec.sessionKeys)
     }
 
     public func delete(unchanged sessions: [(id: String, revision: Revision)]) throws -> [Result<Bool, SessionError>] {
-        try core.delete(unchanged: sessions, read: readCommands, state: state, revision: \.revision)
+        try core.delete(unchanged: sessions, read: readCommands, state: state, keys: codec.sessionKeys, revision: \.revision)
     }
 
     public func setExpiry(_ changes: [(id: String, expiry: Expiry)]) throws -> [Result<Bool, SessionError>] {

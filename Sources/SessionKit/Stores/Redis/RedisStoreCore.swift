@@ -269,17 +269,17 @@ final class RedisStoreCore {
         return results.map { $0! }
     }
 
-    /// `delete` of a layout: DEL of each id's key that holds one of its sessions, under
-    /// WATCH/MULTI/EXEC; after an outcome that is unknown, a key read back as gone was deleted.
+    /// `delete` of a layout: DEL of the `keys` of each id's key that holds one of its sessions,
+    /// under WATCH/MULTI/EXEC; after an outcome that is unknown, a key read back as gone was deleted.
     func delete<Stored>(_ ids: [String], read: ([UInt8]) -> [[[UInt8]]],
-                        state: @escaping (ArraySlice<RedisReply>, [UInt8], Int64) -> Result<KeyState<Stored>, SessionError>)
-        throws(SessionError) -> [Result<Bool, SessionError>] {
+                        state: @escaping (ArraySlice<RedisReply>, [UInt8], Int64) -> Result<KeyState<Stored>, SessionError>,
+                        keys: ([UInt8]) -> [[UInt8]]) throws(SessionError) -> [Result<Bool, SessionError>] {
         try batch(ids, read: read, state: state) { _, key, current, _ in
             switch current {
             case .missing: return .done(.success(false))
             case .notSession(let reason): return notSession(key, reason)
             case .stored:
-                return deleteStep(key) { [self] replies in
+                return deleteStep(keys(key)) { [self] replies in
                     if case .success(.missing) = state(replies, key, clock.nowMillis()) { return true }
                     return false
                 }
@@ -291,7 +291,7 @@ final class RedisStoreCore {
     /// stores is still the session's revision (else a conflict).
     func delete<Stored>(unchanged sessions: [(id: String, revision: Revision)], read: ([UInt8]) -> [[[UInt8]]],
                         state: @escaping (ArraySlice<RedisReply>, [UInt8], Int64) -> Result<KeyState<Stored>, SessionError>,
-                        revision: (Stored) -> [UInt8]) throws(SessionError) -> [Result<Bool, SessionError>] {
+                        keys: ([UInt8]) -> [[UInt8]], revision: (Stored) -> [UInt8]) throws(SessionError) -> [Result<Bool, SessionError>] {
         try batch(sessions.map(\.id), read: read, state: state) { i, key, current, _ in
             switch current {
             case .missing: return .done(.success(false))
@@ -300,7 +300,7 @@ final class RedisStoreCore {
                 guard Bytes.equal(revision(stored), sessions[i].revision.bytes) else {
                     return .done(.failure(.conflict(store: displayName, id: sessions[i].id)))
                 }
-                return deleteStep(key)
+                return deleteStep(keys(key))
             }
         }
     }
@@ -331,12 +331,13 @@ final class RedisStoreCore {
         .done(.failure(.notASession(store: displayName, key: Self.text(key), reason: reason)))
     }
 
-    /// DEL of `key`, true when it removed one. `gone`, given the key's state read again after a
-    /// delete whose outcome was unknown, says whether the key is already gone.
-    func deleteStep(_ key: [UInt8], gone: ((ArraySlice<RedisReply>) -> Bool)? = nil) -> Step<Bool> {
-        .write([Self.command("DEL", key)], finish: { [self] replies in
-            if let e = firstError(replies, key: key) { return .failure(e) }
-            return .success(replies.first?.int == 1)
+    /// DEL of a session's `keys` (the first the one it is stored at), true when it removed any.
+    /// `gone`, given the key's state read again after a delete whose outcome was unknown, says
+    /// whether the session is already gone.
+    func deleteStep(_ keys: [[UInt8]], gone: ((ArraySlice<RedisReply>) -> Bool)? = nil) -> Step<Bool> {
+        .write([Self.command("DEL") + keys], finish: { [self] replies in
+            if let e = firstError(replies, key: keys[0]) { return .failure(e) }
+            return .success((replies.first?.int ?? 0) > 0)
         }, applied: gone.map { gone in { replies in gone(replies) ? .success(true) : nil } })
     }
 
