@@ -19,9 +19,7 @@ public final class RedisStore: SessionStore, SessionCounting, RetryReporting {
     public var clock: Clock { core.clock }
     public var capabilities: StoreCapabilities { layout.capabilities }
     public var defaultLifetimeMillis: Int64 { core.options.defaultLifetimeMillis }
-    public var options: RedisStoreOptions { core.options }
     /// What the store had to do beyond sending commands (redirections, retries, failovers), for reports.
-    public var routerStats: RedisRouterStats { core.router.stats }
     public var retrySummary: String? { core.router.stats.summary }
     public var abilities: StoreAbilities { StoreAbilities(shaping: codec, counting: self, retries: self) }
 
@@ -46,34 +44,22 @@ public final class RedisStore: SessionStore, SessionCounting, RetryReporting {
         try core.validate(id: id)
     }
 
-    // MARK: A key's state
-
-    private typealias State = RedisStoreCore.KeyState<RedisStoredValue>
-
-    private func readCommands(_ key: [UInt8]) -> [[[UInt8]]] { codec.readCommands(key) }
-
-    private func state(_ replies: ArraySlice<RedisReply>, key: [UInt8], now: Int64) -> Result<State, SessionError> {
-        codec.state(replies, key: key, now: now)
-    }
-
     // MARK: Reading
 
     public func scan(matching pattern: String?, pageSize: Int, detail: ScanDetail, _ visit: (ScanPage) throws -> ScanControl) throws {
-        try core.scan(pattern: pattern, pageSize: pageSize, detail: detail, layout: scanLayout) { try visit($0.scanPage) }
+        try core.scan(pattern: pattern, pageSize: pageSize, detail: detail, layout: codec.scanLayout) { try visit($0.scanPage) }
     }
 
     public func scanSessions(matching pattern: String?, pageSize: Int, _ visit: (SessionPage) throws -> ScanControl) throws {
-        try core.scan(pattern: pattern, pageSize: pageSize, detail: .full, withData: true, layout: scanLayout) { try visit($0.sessionPage) }
+        try core.scan(pattern: pattern, pageSize: pageSize, detail: .full, withData: true, layout: codec.scanLayout) { try visit($0.sessionPage) }
     }
 
-    private var scanLayout: RedisStoreCore.ScanLayout { codec.scanLayout }
-
     public func estimatedCount(matching pattern: String?) throws -> Int? {
-        try core.estimatedCount(matching: pattern, layout: scanLayout)
+        try core.estimatedCount(matching: pattern, layout: codec.scanLayout)
     }
 
     public func load(_ ids: [String]) throws -> [LoadResult] {
-        try core.load(ids, read: readCommands, state: state) { id, key, value, ttl in
+        try core.load(ids, read: codec.readCommands, state: codec.state) { id, key, value, ttl in
             codec.session(id: id, key: key, value: value, ttl: ttl)
         }
     }
@@ -166,7 +152,7 @@ public final class RedisStore: SessionStore, SessionCounting, RetryReporting {
             if creating, replies.first?.isNull == true { return .failure(.alreadyExists(store: store, id: id)) }
             return .success(())
         }, applied: commands.value.isEmpty ? nil : { [self] replies in
-            guard case .success(.stored(let value, let ttl)) = state(replies, key: key, now: clock.nowMillis()),
+            guard case .success(.stored(let value, let ttl)) = codec.state(replies, key: key, now: clock.nowMillis()),
                   let again = try? codec.commands(for: w, key: key, current: (value, ttl), now: clock.nowMillis()), again.value.isEmpty
             else { return nil }
             return .success(())
@@ -174,11 +160,11 @@ public final class RedisStore: SessionStore, SessionCounting, RetryReporting {
     }
 
     public func delete(_ ids: [String]) throws -> [Result<Bool, SessionError>] {
-        try core.delete(ids, read: readCommands, state: state, keys: codec.sessionKeys)
+        try core.delete(ids, read: codec.readCommands, state: codec.state, keys: codec.sessionKeys)
     }
 
     public func delete(unchanged sessions: [(id: String, revision: Revision)]) throws -> [Result<Bool, SessionError>] {
-        try core.delete(unchanged: sessions, read: readCommands, state: state, keys: codec.sessionKeys, revision: \.revision)
+        try core.delete(unchanged: sessions, read: codec.readCommands, state: codec.state, keys: codec.sessionKeys, revision: \.revision)
     }
 
     public func setExpiry(_ changes: [(id: String, expiry: Expiry)]) throws -> [Result<Bool, SessionError>] {
@@ -197,8 +183,8 @@ public final class RedisStore: SessionStore, SessionCounting, RetryReporting {
     }
 
     private func batch<Out>(
-        _ ids: [String], _ decide: (Int, [UInt8], State, Int64) -> RedisStoreCore.Step<Out>
+        _ ids: [String], _ decide: (Int, [UInt8], RedisStoreCore.KeyState<RedisStoredValue>, Int64) -> RedisStoreCore.Step<Out>
     ) throws -> [Result<Out, SessionError>] {
-        try core.batch(ids, read: readCommands, state: state, decide: decide)
+        try core.batch(ids, read: codec.readCommands, state: codec.state, decide: decide)
     }
 }

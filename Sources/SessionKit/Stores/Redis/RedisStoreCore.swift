@@ -23,9 +23,9 @@ public struct RedisStoreOptions: Sendable {
     }
 }
 
-/// What the Redis layouts share: the router to the server(s), keys and ids, error mapping, the
-/// paged SCAN with metadata pipelines, and batches of writes under WATCH/MULTI/EXEC. The layouts
-/// (`RedisSessionLayout`, through `RedisStore`) say how a session is read from and written to its key; the
+/// The machinery under `RedisStore`: the router to the server(s), keys and ids, error mapping,
+/// the paged SCAN with metadata pipelines, and batches of writes under WATCH/MULTI/EXEC. The
+/// layout (`RedisSessionLayout`) says how a session is read from and written to its key; the
 /// `RedisRouter` says which node that is (one server, Sentinel's master, a cluster's slot owner).
 final class RedisStoreCore {
     let options: RedisStoreOptions
