@@ -136,13 +136,6 @@ final class RedisStoreCore {
                    applied: ((ArraySlice<RedisReply>) -> Result<Out, SessionError>?)? = nil)
     }
 
-    /// A write queued for one item, waiting for EXEC.
-    private struct Queued<Out> {
-        var count: Int
-        var finish: (ArraySlice<RedisReply>) -> Result<Out, SessionError>
-        var applied: ((ArraySlice<RedisReply>) -> Result<Out, SessionError>?)?
-    }
-
     /// Runs a batch of per-key changes as optimistic transactions: WATCH the keys, read each key's
     /// state with `read`, let `decide` choose each item's commands, and run them in MULTI/EXEC on
     /// the node of the keys (one transaction for one server; one per hash slot in a cluster). When
@@ -158,64 +151,16 @@ final class RedisStoreCore {
         var remaining = Array(ids.indices)
         while !remaining.isEmpty {
             var seen = Set<String>()
-            var round: [Int] = [], later: [Int] = []
+            var items: [Int] = [], later: [Int] = []
             for i in remaining {
-                if seen.insert(ids[i]).inserted { round.append(i) } else { later.append(i) }
+                if seen.insert(ids[i]).inserted { items.append(i) } else { later.append(i) }
             }
-            let keys = round.map { key(ids[$0]) }
-            var attempts = [Int](repeating: 0, count: round.count)
-            var queued = [Queued<Out>?](repeating: nil, count: round.count)
-            var uncertain = [Bool](repeating: false, count: round.count)
+            let round = TransactionRound<Out>(self, ids: ids, items: items)
             try run {
-                try router.transact(keys: keys, reads: read, decide: { unit, replies in
-                    var commands: [[[UInt8]]] = []
-                    for (n, r) in zip(unit, replies) {
-                        let previous = queued[n]
-                        queued[n] = nil
-                        if uncertain[n], let applied = previous?.applied, let result = applied(r) {
-                            results[round[n]] = result
-                            continue
-                        }
-                        attempts[n] += 1
-                        if attempts[n] > Self.maxAttempts {
-                            results[round[n]] = .failure(.conflict(store: displayName, id: ids[round[n]]))
-                            continue
-                        }
-                        switch decide(round[n], r) {
-                        case .done(let result):
-                            results[round[n]] = result
-                        case .write(let writes, let finish, let applied):
-                            queued[n] = Queued(count: writes.count, finish: finish, applied: applied)
-                            commands += writes
-                        }
-                    }
-                    return commands
-                }, settle: { unit, outcome in
-                    let writers = unit.filter { queued[$0] != nil }
-                    switch outcome {
-                    case .committed(let replies):
-                        var offset = 0
-                        for n in writers {
-                            let q = queued[n]!
-                            results[round[n]] = q.finish(replies[offset..<min(offset + q.count, replies.count)])
-                            offset += q.count
-                            queued[n] = nil
-                        }
-                        return []
-                    case .changed:
-                        return writers  // a watched key changed: read and decide again
-                    case .refused(let message):
-                        for n in writers {
-                            results[round[n]] = .failure(replyError(message, key: keys[n]))
-                            queued[n] = nil
-                        }
-                        return []
-                    case .unknown:
-                        for n in writers { uncertain[n] = true }
-                        return writers
-                    }
-                })
+                try router.transact(keys: round.keys, reads: read, decide: { unit, replies in round.decide(unit, replies, decide) },
+                                    settle: { unit, outcome in round.settle(unit, outcome) })
             }
+            for (i, result) in round.results { results[i] = result }
             remaining = later
         }
         return results.map { $0! }
