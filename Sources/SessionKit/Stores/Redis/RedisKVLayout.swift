@@ -29,22 +29,26 @@ struct RedisKVLayout: RedisSessionLayout, RedisFastCreate {
         return .notAnObject
     }
 
-    private func decode(_ bytes: [UInt8], key: [UInt8]) -> Result<(JSONObject, JSONEscapeStyle), SessionError> {
+    /// The JSON object of a value; `key` names it in errors.
+    private func decode(_ bytes: [UInt8], key: () -> [UInt8]) -> Result<(JSONObject, JSONEscapeStyle), SessionError> {
         do {
             let (value, style) = try JSONParser.parseDocument(bytes)
             guard case .object(let object) = value else {
-                return .failure(.notASession(store: core.displayName, key: RedisStoreCore.text(key), reason: Self.notAnObject))
+                return .failure(.notASession(store: core.displayName, key: RedisStoreCore.text(key()), reason: Self.notAnObject))
             }
             return .success((object, style))
         } catch {
-            return .failure(.corrupt(location: core.location(key), reason: error.describing("the value")))
+            return .failure(.corrupt(location: core.location(key()), reason: error.describing("the value")))
         }
     }
 
     /// The session a value holds: kept as its text when that is exactly Go's JSON (parsed only if
     /// someone looks), else parsed now.
     func session(id: String, key: [UInt8], value: RedisStoredValue, ttl: Expiry) -> Result<Session, SessionError> {
-        let bytes = value.bytes
+        session(id: id, bytes: value.bytes, ttl: ttl) { key }
+    }
+
+    private func session(id: String, bytes: [UInt8], ttl: Expiry, key: () -> [UInt8]) -> Result<Session, SessionError> {
         if let canonical = GoJSONCanonical.check(bytes[...]) {
             return .success(Session(id: id, canonicalJSON: bytes[...], members: canonical.members, style: canonical.style,
                                     expiry: ttl, size: bytes.count, revision: Revision(bytes)))
@@ -61,7 +65,7 @@ struct RedisKVLayout: RedisSessionLayout, RedisFastCreate {
         if withData {
             let bytes = Array(value.bytes)
             if notSession(.string(bytes)) != nil { return .skipped(Self.notAnObject) }
-            switch session(id: id, key: core.key(id), value: .string(bytes), ttl: ttl) {
+            switch session(id: id, bytes: bytes, ttl: ttl, key: { core.key(id) }) {
             case .success(let s): return .loaded(s)
             case .failure(let e): return .broken(e)
             }
@@ -97,7 +101,7 @@ struct RedisKVLayout: RedisSessionLayout, RedisFastCreate {
     /// The data a stored value holds: what was read a moment ago need not be decoded again.
     private func data(of bytes: [UInt8], read revision: Revision?, key: [UInt8]) -> JSONObject? {
         if let revision, Bytes.equal(revision.bytes, bytes), let data = revision.data { return data }
-        return try? decode(bytes, key: key).get().0
+        return try? decode(bytes, key: { key }).get().0
     }
 
     func expiryCommands(_ expiry: Expiry, key: [UInt8], current: RedisStoredValue, ttl: Expiry, now: Int64) -> [[[UInt8]]] {
