@@ -58,32 +58,12 @@ public struct Session: Sendable {
     public var escapeStyle: JSONEscapeStyle
     /// The state as read; nil for a session that was not read from a store.
     public var revision: Revision?
-    /// The exact stored bytes of each key's value, for stores that keep every key apart as text
-    /// (a Redis hash); empty elsewhere. `get ID KEY -o raw` prints them.
-    public var rawValues: [String: [UInt8]]
-    /// The exact stored names of keys whose name is not UTF-8 text (a Redis hash), by the key as
-    /// `data` shows it (U+FFFD for each bad byte); a hash is written with these names.
-    public var rawNames: [String: [UInt8]] = [:]
-    /// Keys whose stored name or value is not UTF-8 text, shown in `data` with U+FFFD for each bad
-    /// byte. A JSON layout cannot hold those bytes, so it refuses the session while such a key
-    /// still has its stored value (or, for a name, while the key is there at all).
-    public var undecodableKeys: [String]
-    /// For sessions a Go app keeps with Go types (SCS, gorilla): the typed values as read.
-    /// `data` is their JSON view and stays the thing commands change; a write builds the typed
-    /// values from `data` (see `GoTypes`), so unchanged values keep their exact bytes and
-    /// changed ones their Go types. nil for stores whose values are JSON (GoFrame).
-    public var goTypes: GoTypes?
-    /// SCS: the absolute end of the session's life written inside the value (`expiry` is the
-    /// earlier of it and the store's TTL); nil elsewhere.
-    public var deadline: GoTime?
-    /// The typed view (`get -o typed`) of a Go session read from an export, which a Go-typed
-    /// store applies when it writes the session, so every value keeps its Go type.
-    public var typedImport: JSONObject?
-    /// Go layouts (SCS, redistore): the exact value the session was stored as, read from the
-    /// store or from an export line (`blob`). A store of the same layout writes these very
-    /// bytes while the session still holds what they hold (so a copy is byte-identical even
-    /// where a re-encoding would number gob types otherwise); an export writes them as `blob`.
-    public var storedBlob: StoredBlob?
+    /// What a Redis hash kept of the session beyond `data`: each key's exact bytes (see
+    /// `Session+HashBytes.swift`); nil for a session of another layout.
+    public var hashBytes: HashSessionBytes?
+    /// What the layout of a Go app (SCS, redistore) kept of the session beyond `data`: its Go
+    /// types, deadline and stored value (see `Session+GoState.swift`); nil for a GoFrame session.
+    public var goState: GoSessionState?
 
     public init(id: String, data: JSONObject, expiry: Expiry, lastWrite: Int64? = nil, size: Int = 0,
                 escapeStyle: JSONEscapeStyle = .modern, revision: Revision? = nil,
@@ -96,10 +76,10 @@ public struct Session: Sendable {
         self.size = size
         self.escapeStyle = escapeStyle
         self.revision = revision
-        self.rawValues = rawValues
-        self.undecodableKeys = undecodableKeys
-        self.goTypes = goTypes
-        self.deadline = deadline
+        if !rawValues.isEmpty || !undecodableKeys.isEmpty {
+            hashBytes = HashSessionBytes(rawValues: rawValues, undecodableKeys: undecodableKeys)
+        }
+        if goTypes != nil || deadline != nil { goState = GoSessionState(goTypes: goTypes, deadline: deadline) }
     }
 
     /// A session whose data is JSON text exactly as Go's encoder writes it (`GoJSONCanonical`),
@@ -114,8 +94,6 @@ public struct Session: Sendable {
         self.size = size
         self.escapeStyle = style
         self.revision = revision
-        self.rawValues = [:]
-        self.undecodableKeys = []
     }
 
     /// The JSON text of `data` exactly as Go's encoder writes it in `escapeStyle`, when the store
@@ -128,31 +106,12 @@ public struct Session: Sendable {
 
     /// The number of keys, without parsing text not parsed yet.
     public var keyCount: Int { lazyData?.members ?? storedData.count }
-
-    /// The undecodable keys that still hold the value read from the store (not changed since),
-    /// i.e. the ones whose bytes a JSON layout would mangle.
-    public var keysWithUndecodableValues: [String] {
-        undecodableKeys.filter { key in
-            guard let value = data[key] else { return false }
-            guard rawNames[key] == nil, let raw = rawValues[key] else { return true }
-            return HashFieldCodec.decode(raw).value == value
-        }
-    }
-
-    /// Refuses the session for a store that keeps JSON text (File, Redis-KV) when it holds
-    /// bytes that are not UTF-8 text (from a Redis hash): they would silently become U+FFFD.
-    public func checkRepresentableAsJSON(store: String) throws(SessionError) {
-        guard let key = keysWithUndecodableValues.first else { return }
-        throw SessionError.unsupported(store: store,
-            reason: "session \(SessionError.quote(id)): key \(SessionError.quote(key)) holds bytes that are not UTF-8 text, "
-                + "which JSON cannot carry (they would become U+FFFD); nothing was written")
-    }
 }
 
 /// The exact stored value of a Go-typed session (SCS, redistore), with the layout that stored it.
 public struct StoredBlob: Sendable {
     /// The layout that stored it (`scs`, `redistore`; an export line's `layout`).
-    public var layout: String
+    public var layout: SessionLayout
     /// redistore: the serializer that wrote it (`gob`, `json`), when known.
     public var serializer: String?
     public var bytes: [UInt8]
@@ -169,7 +128,7 @@ public struct StoredBlob: Sendable {
         var deadline: GoTime?
     }
 
-    public init(layout: String, serializer: String?, bytes: [UInt8], location: String) {
+    public init(layout: SessionLayout, serializer: String?, bytes: [UInt8], location: String) {
         self.layout = layout
         self.serializer = serializer
         self.bytes = bytes

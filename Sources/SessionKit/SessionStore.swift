@@ -18,17 +18,6 @@ public enum SessionFramework: String, Sendable, Equatable, CaseIterable {
 }
 
 extension SessionFramework {
-    /// The framework whose sessions a layout holds (by the layout names of store addresses and
-    /// export lines); nil for a name it does not know.
-    public init?(layout: String) {
-        switch layout {
-        case "file", "kv", "hash": self = .goframe
-        case "scs": self = .scs
-        case "redistore": self = .gorilla
-        default: return nil
-        }
-    }
-
     /// Why sessions of this framework cannot go where `target`'s are kept, in one line; nil for
     /// the same framework.
     public func transferRefusal(to target: SessionFramework, from sourceName: String, to targetName: String) -> String? {
@@ -106,8 +95,8 @@ public enum ScanControl: Sendable {
 public protocol SessionStore: AnyObject {
     /// How the store is named in output and messages, with any password or key hidden.
     var displayName: String { get }
-    /// The storage layout in one word (`file`, `kv`, `hash`), as exports record it.
-    var layoutName: String { get }
+    /// How the store lays its sessions out, as addresses and exports name it.
+    var layout: SessionLayout { get }
     var capabilities: StoreCapabilities { get }
     var clock: Clock { get }
     /// The lifetime a session gets when it is created without an explicit expiry.
@@ -145,32 +134,13 @@ public protocol SessionStore: AnyObject {
     /// Changes only the lifetime of each session; `false` where there was none.
     func setExpiry(_ changes: [(id: String, expiry: Expiry)]) throws -> [Result<Bool, SessionError>]
 
-    /// A session with no keys yet, as this store makes one (with the typed container of a
-    /// Go-typed layout), to be filled and saved with `.create`.
-    func newSession(id: String, expiry: Expiry) -> Session
-    /// The data as this store gives it back once it has written it: the same for a store that
-    /// keeps value types; every scalar as its text for a Redis hash.
-    func dataAsStored(_ data: JSONObject) -> JSONObject
-
     /// Another handle on the same store with its own connection, usable while a scan of this one
     /// is under way (and from another thread than this one).
     func reopened() throws(SessionError) -> any SessionStore
 
-    /// About how many sessions match `pattern`, when the store can tell much faster than by
-    /// reading them (a directory listing, a scan of key names); nil when it cannot. For progress
-    /// lines: it may count expired sessions and keys that turn out not to be sessions.
-    func estimatedCount(matching pattern: String?) throws -> Int?
-
-    /// What the store makes of a session read from an export line before an import writes it
-    /// (a Go layout reads the line's `blob`, see `SessionNDJSON`); nil for a store that takes
-    /// lines as they are. It runs on the thread that reads the lines.
-    var exportLineReader: ExportLineReader? { get }
-
-    /// What the store's connection had to retry since it was opened (redirections followed,
-    /// failovers recovered from, writes of unknown outcome checked again), in one line for people,
-    /// e.g. `37 MOVED redirects, 1 failover`; nil when nothing was retried or the store has no
-    /// connection to retry on (File). Long operations report it at their end.
-    var retrySummary: String? { get }
+    /// What the store can do beyond this protocol (see `StoreAbilities`); a decorator hands on
+    /// its base's abilities whole.
+    var abilities: StoreAbilities { get }
 }
 
 /// Prepares sessions read from export lines for one store; a line it cannot take throws,
@@ -183,9 +153,30 @@ public struct ExportLineReader: Sendable {
 }
 
 extension SessionStore {
+    /// A session with no keys yet, as this store makes one (with the typed container of a
+    /// Go-typed layout), to be filled and saved with `.create`.
     public func newSession(id: String, expiry: Expiry) -> Session {
-        Session(id: id, data: JSONObject(), expiry: expiry)
+        abilities.shaping?.newSession(id: id, expiry: expiry) ?? Session(id: id, data: JSONObject(), expiry: expiry)
     }
+
+    /// The data as this store gives it back once it has written it: the same for a store that
+    /// keeps value types; every scalar as its text for a Redis hash.
+    public func dataAsStored(_ data: JSONObject) -> JSONObject {
+        abilities.shaping?.dataAsStored(data) ?? data
+    }
+
+    /// What the store makes of a session read from an export line before an import writes it;
+    /// nil for a store that takes lines as they are.
+    public var exportLineReader: ExportLineReader? { abilities.shaping?.exportLineReader }
+
+    /// About how many sessions match `pattern` (see `SessionCounting`); nil when the store cannot
+    /// tell much faster than by reading them.
+    public func estimatedCount(matching pattern: String?) throws -> Int? {
+        try abilities.counting?.estimatedCount(matching: pattern)
+    }
+
+    /// What the store's connection had to retry since it was opened (see `RetryReporting`).
+    public var retrySummary: String? { abilities.retries?.retrySummary }
 
     /// A scan with every detail.
     public func scan(matching pattern: String?, pageSize: Int, _ visit: (ScanPage) throws -> ScanControl) throws {
@@ -230,22 +221,12 @@ extension SessionStore {
     }
 
     /// The error every write gets when the store was opened read-only, else nil.
-    public var writeRefusal: SessionError? {
-        (self as? ReadOnlyStore)?.refusal
-    }
+    public var writeRefusal: SessionError? { abilities.writeRefusal }
 
     /// Throws the read-only refusal before any work that would end in a write.
     public func checkWritable() throws(SessionError) {
         if let refusal = writeRefusal { throw refusal }
     }
-
-    public func dataAsStored(_ data: JSONObject) -> JSONObject { data }
-
-    public func estimatedCount(matching pattern: String?) throws -> Int? { nil }
-
-    public var exportLineReader: ExportLineReader? { nil }
-
-    public var retrySummary: String? { nil }
 
     public func setExpiry(_ id: String, _ expiry: Expiry) throws {
         if try !setExpiry([(id, expiry)])[0].get() { throw SessionError.notFound(store: displayName, id: id) }

@@ -1,34 +1,5 @@
 import RedisClient
 
-/// How sessions lie in Redis: GoFrame's two storages, or another Go framework's store.
-public enum RedisLayout: String, Sendable, CaseIterable {
-    /// GoFrame `StorageRedis`: a string of JSON per session.
-    case kv
-    /// GoFrame `StorageRedisHashTable`: a hash per session.
-    case hash
-    /// SCS `redisstore`/`goredisstore`: a string per session, gob of `{Deadline, Values}`.
-    case scs
-    /// gorilla/sessions with `boj/redistore`: a string per session, gob of the values map (or JSON).
-    case redistore
-
-    /// The key prefix the framework uses when the address gives none.
-    var defaultPrefix: String {
-        switch self {
-        case .kv, .hash: return ""  // GoFrame's default
-        case .scs: return "scs:session:"
-        case .redistore: return "session_"
-        }
-    }
-
-    /// The lifetime the framework gives a new session when the address gives none.
-    var defaultLifetimeMillis: Int64 {
-        switch self {
-        case .kv, .hash, .scs: return 86_400_000  // GoFrame's max age and SCS's Lifetime: 24h
-        case .redistore: return 2_592_000_000  // gorilla's Options.MaxAge: 30 days
-        }
-    }
-}
-
 extension StoreAddress {
     /// The environment variable that supplies a Redis password, so it stays off argv.
     public static let redisPasswordVariable = "SESSCTL_REDIS_PASSWORD"

@@ -22,7 +22,7 @@ extension RedisAddressParser {
         case "prefix":
             prefix = value
         case "layout":
-            guard let l = RedisLayout(rawValue: value.lowercased()) else { throw bad("layout= takes kv or hash (GoFrame), scs (SCS) or redistore (gorilla/sessions)") }
+            guard let l = SessionLayout(rawValue: value.lowercased()), l.isRedis else { throw bad("layout= takes kv or hash (GoFrame), scs (SCS) or redistore (gorilla/sessions)") }
             layout = l
         case "serializer":
             guard ["gob", "json"].contains(value.lowercased()) else { throw bad("serializer= takes gob or json") }

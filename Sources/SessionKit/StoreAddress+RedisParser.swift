@@ -21,7 +21,7 @@ struct RedisAddressParser {
     var masterName: String?
 
     var prefix: String?
-    var layout = RedisLayout.kv
+    var layout = SessionLayout.kv
     var timeout = 5_000
     var lifetime: Int64?
     var serializer: String?

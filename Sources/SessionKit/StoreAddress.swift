@@ -8,7 +8,7 @@
 public struct StoreAddress: Sendable {
     public enum Kind: Sendable {
         case file(directory: String, options: FileStore.Options)
-        case redis(options: RedisStoreOptions, layout: RedisLayout)
+        case redis(options: RedisStoreOptions, layout: SessionLayout)
     }
 
     public let kind: Kind
@@ -99,14 +99,8 @@ public struct StoreAddress: Sendable {
         switch kind {
         case let .file(directory, options):
             return try FileStore(directory: directory, options: options, displayName: displayName, clock: clock)
-        case let .redis(options, .kv):
-            return try RedisKVStore(options: options, displayName: displayName, clock: clock)
-        case let .redis(options, .hash):
-            return try RedisHashStore(options: options, displayName: displayName, clock: clock)
-        case let .redis(options, .scs):
-            return try RedisGoStore(options: options, layout: .scs, displayName: displayName, clock: clock)
-        case let .redis(options, .redistore):
-            return try RedisGoStore(options: options, layout: .redistore(json: options.jsonSerializer), displayName: displayName, clock: clock)
+        case let .redis(options, layout):
+            return try RedisStore(options: options, layout: layout, displayName: displayName, clock: clock)
         }
     }
 

@@ -22,12 +22,12 @@ final class MigrationTests: RedisTestCase {
         return d
     }
 
-    private func kv(_ s: RedisServer, prefix: String = "gfsess:", db: Int = 0) throws -> RedisKVStore {
-        try RedisKVStore(options: options(s, prefix: prefix, db: db), displayName: "kv:\(prefix)\(db)")
+    private func kv(_ s: RedisServer, prefix: String = "gfsess:", db: Int = 0) throws -> RedisStore {
+        try RedisStore(options: options(s, prefix: prefix, db: db), layout: .kv, displayName: "kv:\(prefix)\(db)")
     }
 
-    private func hash(_ s: RedisServer, prefix: String = "gfhash:", db: Int = 0) throws -> RedisHashStore {
-        try RedisHashStore(options: options(s, prefix: prefix, db: db), displayName: "hash:\(prefix)\(db)")
+    private func hash(_ s: RedisServer, prefix: String = "gfhash:", db: Int = 0) throws -> RedisStore {
+        try RedisStore(options: options(s, prefix: prefix, db: db), layout: .hash, displayName: "hash:\(prefix)\(db)")
     }
 
     private func options(_ s: RedisServer, prefix: String, db: Int) -> RedisStoreOptions {
@@ -502,7 +502,7 @@ final class MigrationTests: RedisTestCase {
         _ = try raw(s).command("ACL", "SETUSER", "app", "on", ">app-pw", "~*", "+@all", "-restore")
         let options = RedisStoreOptions(connection: RedisConnectOptions(endpoint: .tcp(host: s.host, port: s.port), username: "app",
                                                                         password: "app-pw", timeout: 5000), prefix: "h:")
-        let store = try RedisHashStore(options: options, displayName: "hash-acl")
+        let store = try RedisStore(options: options, layout: .hash, displayName: "hash-acl")
         let source = try kv(s, prefix: "k:")
         for i in 0..<30 { _ = try raw(s).command("SET", "k:s\(i)", "{\"n\":\(i)}", "PX", "600000") }
         let (report, failures) = try migrate(source, store, MigrationOptions(verify: true, batchSize: 8))
@@ -521,7 +521,7 @@ final class MigrationTests: RedisTestCase {
         withRaw.data["bin"] = HashFieldCodec.decode([0xff, 0x41]).value
         withRaw.undecodableKeys = ["bin"]
         var line: [UInt8] = []
-        SessionNDJSON.append(withRaw, layout: "hash", to: &line)
+        SessionNDJSON.append(withRaw, layout: .hash, to: &line)
         XCTAssertEqual(String(decoding: line, as: UTF8.self),
                        "{\"data\":{\"bin\":\"\u{FFFD}A\",\"n\":1e+21,\"o\":{\"a\":[null]},\"s\":\"\\u003cb\\u003e\\u0008\\u003c/b\\u003e\"},"
                        + "\"expires_at\":\"2026-11-21T06:00:58.123Z\",\"id\":\"x1\",\"layout\":\"hash\",\"raw\":{\"bin\":\"/0E=\"}}\n")
@@ -603,7 +603,7 @@ private class ForwardingStore: SessionStore {
     init(_ base: any SessionStore) { self.base = base }
 
     var displayName: String { base.displayName }
-    var layoutName: String { base.layoutName }
+    var layout: SessionLayout { base.layout }
     var capabilities: StoreCapabilities { base.capabilities }
     var clock: Clock { base.clock }
     var defaultLifetimeMillis: Int64 { base.defaultLifetimeMillis }
@@ -621,7 +621,6 @@ private class ForwardingStore: SessionStore {
         try base.delete(unchanged: sessions)
     }
     func setExpiry(_ changes: [(id: String, expiry: Expiry)]) throws -> [Result<Bool, SessionError>] { try base.setExpiry(changes) }
-    func dataAsStored(_ data: JSONObject) -> JSONObject { base.dataAsStored(data) }
     func reopened() throws(SessionError) -> any SessionStore { try base.reopened() }
-    func estimatedCount(matching pattern: String?) throws -> Int? { try base.estimatedCount(matching: pattern) }
+    var abilities: StoreAbilities { base.abilities }
 }

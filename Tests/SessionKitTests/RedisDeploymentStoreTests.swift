@@ -47,7 +47,7 @@ final class RedisDeploymentStoreTests: XCTestCase {
     private func conformance(_ name: String, _ options: @escaping (String) -> RedisStoreOptions, file: StaticString = #filePath, line: UInt = #line) throws {
         try StoreConformance(makeStore: {
             let prefix = self.uniquePrefix(name + "-kv")
-            let store = try RedisKVStore(options: options(prefix), displayName: "\(name) kv")
+            let store = try RedisStore(options: options(prefix), layout: .kv, displayName: "\(name) kv")
             // Beside the prefix, not under it.
             _ = try store.core.router.run(keys: [Array((String(prefix.dropLast()) + "Xalpha1").utf8)]) {
                 [[Array("SET".utf8), $0, Array("{\"decoy\":1}".utf8)]]
@@ -55,12 +55,12 @@ final class RedisDeploymentStoreTests: XCTestCase {
             return store
         }).run(file: file, line: line)
         try StoreConformance(makeStore: {
-            try RedisHashStore(options: options(self.uniquePrefix(name + "-hash")), displayName: "\(name) hash")
+            try RedisStore(options: options(self.uniquePrefix(name + "-hash")), layout: .hash, displayName: "\(name) hash")
         }).run(file: file, line: line)
         // The Go apps' layouts on the same router: their scans look keys up on their own nodes too.
-        for layout in [RedisGoStore.Layout.scs, .redistore(json: false)] {
+        for layout in [SessionLayout.scs, .redistore] {
             try StoreConformance(makeStore: {
-                try RedisGoStore(options: options(self.uniquePrefix(name + "-go")), layout: layout, displayName: "\(name) \(layout)")
+                try RedisStore(options: options(self.uniquePrefix(name + "-go")), layout: layout, displayName: "\(name) \(layout)")
             }).run(file: file, line: line)
         }
     }
@@ -94,12 +94,43 @@ final class RedisDeploymentStoreTests: XCTestCase {
         return (slots[0], slots[1], home.node, target)
     }
 
+    /// Room for a session that is a group of keys: every key of a group is in the group's slot,
+    /// as the cluster itself computes it, so one WATCH/MULTI/EXEC on the anchor's node writes
+    /// them all and one DEL removes them all; the groups of different sessions spread over slots.
+    func testTheKeysOfAGroupShareOneSlotAndChangeInOneTransaction() throws {
+        let prefix = uniquePrefix("group")
+        let store = try RedisStore(options: clusterOptions(prefix: prefix), layout: .kv, displayName: "cluster")
+        let node = d.cluster.nodes[0]
+        var slots = Set<Int>()
+        for id in ["alice", "bob", "carol", "dave", "a{b}c", "x}y{"] {
+            let group = try XCTUnwrap(RedisKeyGroup(prefix: Array(prefix.utf8), id: id, suffixes: [":meta", ":events", ":index"]))
+            XCTAssertEqual(group.all.count, 4)
+            for key in group.all {
+                XCTAssertEqual(Int(try node.cli(["CLUSTER", "KEYSLOT", String(decoding: key, as: UTF8.self)])), group.slot, id)
+            }
+            slots.insert(group.slot)
+            let owner = try d.cluster.owner(ofSlot: group.slot).node
+            for (commands, expected) in [(group.all.map { RedisStoreCore.command("SET", $0, Array(id.utf8)) }, 4), ([RedisStoreCore.command("DEL") + group.all], 1)] {
+                var outcome: RedisTransactionOutcome?
+                try store.core.router.transact(keys: [group.anchor], reads: { _ in group.watchMembers }, decide: { _, _ in commands },
+                                               settle: { _, o in outcome = o; return [] })
+                guard case .committed(let replies)? = outcome else { return XCTFail("\(id): \(String(describing: outcome))") }
+                XCTAssertEqual(replies.count, expected, id)
+                let value = expected == 4 ? id : ""
+                for key in group.all { XCTAssertEqual(try owner.cli(["GET", String(decoding: key, as: UTF8.self)]), value, id) }
+            }
+        }
+        XCTAssertGreaterThan(slots.count, 1)
+        XCTAssertNil(RedisKeyGroup(prefix: Array("x{}".utf8), id: "alice", suffixes: [":meta", ":events"]),
+                     "an empty hash tag in the prefix would hash each whole key: no group")
+    }
+
     func testEverySessionOnceWhileSlotsMoveMidScanWithMovedAndAsk() throws {
         let (prefix, ids) = try d.hundredThousandSessions()
         defer { try? d.removeHundredThousandSessions() }
         var used = Set<Int>()
         for detail in [ScanDetail.full, .ids] {
-            let store = try RedisKVStore(options: clusterOptions(prefix: prefix), displayName: "cluster")
+            let store = try RedisStore(options: clusterOptions(prefix: prefix), layout: .kv, displayName: "cluster")
             let (half, whole, home, target) = try slotsToMove(ids, prefix: prefix, skip: used)
             used.formUnion([half, whole])
             var seen: [String] = []
@@ -133,7 +164,7 @@ final class RedisDeploymentStoreTests: XCTestCase {
         }
 
         // A scan stopped early leaves every master's connection usable.
-        let store = try RedisKVStore(options: clusterOptions(prefix: prefix), displayName: "cluster")
+        let store = try RedisStore(options: clusterOptions(prefix: prefix), layout: .kv, displayName: "cluster")
         for detail in [ScanDetail.full, .ids] {
             var pages = 0
             try store.scan(matching: nil, pageSize: 100, detail: detail) { _ in

@@ -19,11 +19,12 @@ final class RedisGoStoreTests: RedisTestCase {
         return s
     }
 
-    private func store(_ s: RedisServer, _ layout: RedisGoStore.Layout, prefix: String? = nil, db: Int = 0) throws -> RedisGoStore {
+    private func store(_ s: RedisServer, _ layout: SessionLayout, json: Bool = false, prefix: String? = nil, db: Int = 0) throws -> RedisStore {
         let defaultPrefix = layout == .scs ? "scs:session:" : "session_"
-        let options = RedisStoreOptions(connection: RedisConnectOptions(endpoint: .tcp(host: s.host, port: s.port), db: db, timeout: 2000),
+        var options = RedisStoreOptions(connection: RedisConnectOptions(endpoint: .tcp(host: s.host, port: s.port), db: db, timeout: 2000),
                                         prefix: prefix ?? defaultPrefix)
-        return try RedisGoStore(options: options, layout: layout, displayName: "go-test", clock: .system)
+        options.jsonSerializer = json
+        return try RedisStore(options: options, layout: layout, displayName: "go-test", clock: .system)
     }
 
     private func raw(_ s: RedisServer, db: Int = 0) throws -> RedisConnection {
@@ -41,12 +42,12 @@ final class RedisGoStoreTests: RedisTestCase {
     func testConformance() throws {
         let s = try startServer(extraArgs: ["--databases", "128"])
         var db = 0
-        for layout in [RedisGoStore.Layout.scs, .redistore(json: false), .redistore(json: true)] {
+        for (layout, json) in [(SessionLayout.scs, false), (.redistore, false), (.redistore, true)] {
             try StoreConformance(makeStore: {
                 db += 1
                 let c = try self.raw(s, db: db)
                 _ = try c.command("SET", "sX:alpha1", "decoy")
-                return try self.store(s, layout, prefix: "s*[:]", db: db)
+                return try self.store(s, layout, json: json, prefix: "s*[:]", db: db)
             }).run()
         }
     }
@@ -55,7 +56,7 @@ final class RedisGoStoreTests: RedisTestCase {
 
     func testEveryFixtureSessionLoadsAsTheLibraryReadsIt() throws {
         let s = try fixtureServer()
-        let scs = try store(s, .scs), gorilla = try store(s, .redistore(json: false))
+        let scs = try store(s, .scs), gorilla = try store(s, .redistore)
         let now = scs.clock.nowMillis()
         for e in scsSet.sessions {
             let session = try scs.get(id(e, prefix: "scs:session:"))
@@ -106,7 +107,7 @@ final class RedisGoStoreTests: RedisTestCase {
     func testSavingAnUnchangedSessionLeavesTheLibrarysBytes() throws {
         let s = try fixtureServer()
         let c = try raw(s)
-        for (set, layout, prefix) in [(scsSet, RedisGoStore.Layout.scs, "scs:session:"), (gorillaSet, .redistore(json: false), "session_")] {
+        for (set, layout, prefix) in [(scsSet, SessionLayout.scs, "scs:session:"), (gorillaSet, .redistore, "session_")] {
             let st = try store(s, layout)
             for e in set.sessions {
                 let session = try st.get(id(e, prefix: prefix))
@@ -150,7 +151,7 @@ final class RedisGoStoreTests: RedisTestCase {
         XCTAssertEqual(try st.delete(["cut", "foreign"]).map { try $0.get() }, [true, true])
         // A gorilla store holds gob and JSON side by side; text that is neither is foreign.
         _ = try c.command("SET", "session_text", "hello world")
-        guard case .broken(let e) = try store(s, .redistore(json: false)).load("text") else { return XCTFail() }
+        guard case .broken(let e) = try store(s, .redistore).load("text") else { return XCTFail() }
         XCTAssertTrue(e.description.contains("foreign value: not a gob stream"), e.description)
     }
 
@@ -215,11 +216,11 @@ final class RedisGoStoreTests: RedisTestCase {
 
     func testExportLinesCarryTheStoredBlobAndAStoreOfItsLayoutReadsIt() throws {
         let s = try fixtureServer()
-        let gorilla = try store(s, .redistore(json: false)), scs = try store(s, .scs)
+        let gorilla = try store(s, .redistore), scs = try store(s, .scs)
         for e in gorillaSet.sessions {
             let session = try gorilla.get(id(e, prefix: "session_"))
             var line: [UInt8] = []
-            SessionNDJSON.append(session, layout: "redistore", to: &line)
+            SessionNDJSON.append(session, layout: .redistore, to: &line)
             let text = String(decoding: line, as: UTF8.self)
             XCTAssertTrue(text.hasPrefix("{\"blob\":\"\(Base64.std(e.stored))\",\"data\":"), text)
             XCTAssertTrue(text.contains(",\"serializer\":\"\(e.serializer)\",\"typed\":"), text)
@@ -238,7 +239,7 @@ final class RedisGoStoreTests: RedisTestCase {
         var changed = try scs.get(id(scsSet.sessions[0], prefix: "scs:session:"))
         try changed.setValue("n", to: .number("1"), typeName: nil, store: "t")
         var line: [UInt8] = []
-        SessionNDJSON.append(changed, layout: "scs", to: &line)
+        SessionNDJSON.append(changed, layout: .scs, to: &line)
         XCTAssertFalse(String(decoding: line, as: UTF8.self).contains("\"blob\""))
         // Malformed members fail the line.
         for (member, says) in [(#""blob":"*","layout":"scs""#, #""blob" is not a base64 string"#),
@@ -265,7 +266,7 @@ final class RedisGoStoreTests: RedisTestCase {
         let fromSCS = try store(s, .scs).get(id(scsSet.sessions[0], prefix: "scs:session:"))
         var moved = fromSCS
         moved.id = "moved"
-        XCTAssertThrowsError(try store(s, .redistore(json: false)).save(SessionWrite(moved, mode: .create))) { e in
+        XCTAssertThrowsError(try store(s, .redistore).save(SessionWrite(moved, mode: .create))) { e in
             XCTAssertTrue("\(e)".contains("not a gorilla session's"), "\(e)")
         }
         // Between two SCS stores a session keeps its bytes and its own Deadline.

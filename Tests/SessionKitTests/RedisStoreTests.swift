@@ -21,12 +21,12 @@ final class RedisStoreTests: RedisTestCase {
         RedisStoreOptions(connection: RedisConnectOptions(endpoint: .tcp(host: s.host, port: s.port), db: db, timeout: 2000), prefix: prefix)
     }
 
-    private func kv(_ s: RedisServer, prefix: String? = nil, db: Int = 0) throws -> RedisKVStore {
-        try RedisKVStore(options: options(s, prefix: prefix ?? kvPrefix, db: db), displayName: "kv-test")
+    private func kv(_ s: RedisServer, prefix: String? = nil, db: Int = 0) throws -> RedisStore {
+        try RedisStore(options: options(s, prefix: prefix ?? kvPrefix, db: db), layout: .kv, displayName: "kv-test")
     }
 
-    private func hash(_ s: RedisServer, prefix: String? = nil, db: Int = 0) throws -> RedisHashStore {
-        try RedisHashStore(options: options(s, prefix: prefix ?? hashPrefix, db: db), displayName: "hash-test")
+    private func hash(_ s: RedisServer, prefix: String? = nil, db: Int = 0) throws -> RedisStore {
+        try RedisStore(options: options(s, prefix: prefix ?? hashPrefix, db: db), layout: .hash, displayName: "hash-test")
     }
 
     private func raw(_ s: RedisServer, db: Int = 0) throws -> RedisConnection {

@@ -143,7 +143,7 @@ final class StoreAddressTests: XCTestCase {
 
     // MARK: Redis
 
-    private func redisParts(_ text: String, env: [String: String] = [:]) throws -> (RedisStoreOptions, RedisLayout, String) {
+    private func redisParts(_ text: String, env: [String: String] = [:]) throws -> (RedisStoreOptions, SessionLayout, String) {
         let address = try StoreAddress.parse(text, environment: env)
         guard case let .redis(options, layout) = address.kind else { throw XCTSkip("not a Redis store") }
         return (options, layout, address.displayName)

@@ -281,8 +281,23 @@ public struct StoreConformance {
         }
         XCTAssertThrowsError(try lens.checkWritable())
         XCTAssertNoThrow(try store.checkWritable())
+        XCTAssertEqual(Self.abilitiesHeld(lens.abilities), Self.abilitiesHeld(store.abilities), "the read-only view keeps every ability")
+        XCTAssertEqual(lens.writeRefusal, refusal)
+        if let leftovers = lens.abilities.leftovers {
+            XCTAssertEqual(try leftovers.leftoverTempFiles(remove: false), try XCTUnwrap(store.abilities.leftovers).leftoverTempFiles(remove: false))
+            XCTAssertThrowsError(try leftovers.leftoverTempFiles(remove: true)) { e in XCTAssertEqual(e as? SessionError, refusal) }
+        }
         XCTAssertEqual(try ids(store), ["r"])
         XCTAssertEqual(try loaded(store, "r")?.data, stored(sample("r").data, in: store), "nothing was written")
+    }
+
+    /// The names of the abilities a store has (every one `StoreAbilities` holds, found by
+    /// reflection so a new one is covered too), but the write refusal.
+    private static func abilitiesHeld(_ abilities: StoreAbilities) -> [String] {
+        Mirror(reflecting: abilities).children.compactMap { child in
+            guard let name = child.label, name != "writeRefusal" else { return nil }
+            return Mirror(reflecting: child.value).children.isEmpty ? nil : name
+        }
     }
 
     private func scanSessions(_ store: any SessionStore) throws {

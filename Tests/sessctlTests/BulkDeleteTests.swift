@@ -196,6 +196,29 @@ final class BulkDeleteTests: RedisTestCase {
         XCTAssertEqual(Sessctl.run(["get", "-s", store, ".sessctl-9-9-9.tmp", "user"]).stdout, "\"alice\"\n")
     }
 
+    /// Read-only, a dry run reports what it reports otherwise, leftover temp files included,
+    /// and removes nothing.
+    func testReadOnlyPurgeDryRunReportsLeftoverTempFilesToo() throws {
+        let dir = TempDirectory()
+        let now = SystemTime.nowMillis()
+        dir.write("old.session", GSessionFileCodec.header(now - 3 * 86_400_000) + Array("{}".utf8))
+        dir.write(".sessctl-4242-1-77.tmp", Array("{}".utf8))
+        var aged = [timeval(tv_sec: time(nil) - 7200, tv_usec: 0), timeval(tv_sec: time(nil) - 7200, tv_usec: 0)]
+        XCTAssertEqual(utimes(dir.file(".sessctl-4242-1-77.tmp"), &aged), 0)
+        let before = dir.names()
+
+        let writable = Sessctl.run(["-s", "file:\(dir.path)", "purge", "--expired", "--dry-run"])
+        XCTAssertEqual(writable.status, 0, writable.stderr)
+        for (args, env) in [(["--read-only"], [String: String]()), ([], ["SESSCTL_READ_ONLY": "1"])] {
+            let r = Sessctl.run(args + ["-s", "file:\(dir.path)", "purge", "--expired", "--dry-run"], env: env)
+            XCTAssertEqual(r.status, 0, r.stderr)
+            XCTAssertEqual(r.stdout, "old\n")
+            XCTAssertTrue(r.stderr.contains("dry run: would remove 1 leftover temp file of interrupted sessctl writes"), r.stderr)
+            XCTAssertEqual(r.stderr, writable.stderr, "read-only, the dry run says what it says otherwise")
+        }
+        XCTAssertEqual(dir.names(), before)
+    }
+
     func testPurgeOnRedisExplainsAndChangesNothing() throws {
         let server = try startServer()
         try server.pipe(file: Fixtures.gsession + "/redis-kv.resp")

@@ -51,9 +51,9 @@ public final class NDJSONSessions: SessionSource {
                 do throws(SessionError) {
                     let (session, layout) = try SessionNDJSON.parseLine(line, location: location)
                     if let pattern, fnmatch(pattern, session.id, 0) != 0 { continue }
-                    if let target, let layout, let framework = SessionFramework(layout: layout) {
-                        refusal = framework.transferRefusal(to: target.framework,
-                                                            from: "\(location) (session \(SessionError.quote(session.id)), layout \(layout))",
+                    if let target, let layout {
+                        refusal = layout.framework.transferRefusal(to: target.framework,
+                                                            from: "\(location) (session \(SessionError.quote(session.id)), layout \(layout.name))",
                                                             to: target.name)
                     }
                     if refusal == nil {

@@ -34,7 +34,7 @@ public final class SessionExport {
     public func run(_ write: ([UInt8]) throws -> Void) throws -> Report {
         let start = SystemTime.monotonicSeconds()
         var report = Report()
-        let layout = store.layoutName
+        let layout = store.layout
         var out: [UInt8] = []
         try store.scanSessions(matching: pattern, pageSize: batchSize) { page in
             let now = store.clock.nowMillis()

@@ -28,7 +28,7 @@
 /// `expires_at` with any RFC 3339 offset and fraction.
 public enum SessionNDJSON {
     /// Appends the session's line, newline included.
-    public static func append(_ session: Session, layout: String, to out: inout [UInt8]) {
+    public static func append(_ session: Session, layout: SessionLayout, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "{"))
         let blob = storedBlob(of: session)
         if let blob {
@@ -53,7 +53,7 @@ public enum SessionNDJSON {
         ByteWriter.append(",\"id\":", to: &out)
         GoJSONEncoder.append(string: session.id, to: &out)
         ByteWriter.append(",\"layout\":", to: &out)
-        GoJSONEncoder.append(string: layout, to: &out)
+        GoJSONEncoder.append(string: layout.name, to: &out)
         var raw = JSONObject(), rawNames = JSONObject()
         for key in session.keysWithUndecodableValues {
             if let bytes = session.rawValues[key], HashFieldCodec.decode(bytes).value == session.data[key] { raw[key] = .string(Base64.std(bytes)) }
@@ -67,11 +67,11 @@ public enum SessionNDJSON {
             ByteWriter.append(",\"raw_names\":", to: &out)
             GoJSONEncoder.write(rawNames, style: .modern, into: &out)
         }
-        if blob != nil, layout == "redistore", let goTypes = session.goTypes {
+        if blob != nil, layout == .redistore, let goTypes = session.goTypes {
             ByteWriter.append(",\"serializer\":", to: &out)
             if case .json = goTypes { ByteWriter.append("\"json\"", to: &out) } else { ByteWriter.append("\"gob\"", to: &out) }
         }
-        if session.goTypes != nil, let typed = try? session.typedData(store: layout) {
+        if session.goTypes != nil, let typed = try? session.typedData(store: layout.name) {
             ByteWriter.append(",\"typed\":", to: &out)
             GoJSONEncoder.write(typed, style: .modern, into: &out)
         }
@@ -91,7 +91,7 @@ public enum SessionNDJSON {
     }
 
     /// The session on one line and the `layout` the line names, if any.
-    public static func parseLine(_ line: [UInt8], location: String) throws(SessionError) -> (session: Session, layout: String?) {
+    public static func parseLine(_ line: [UInt8], location: String) throws(SessionError) -> (session: Session, layout: SessionLayout?) {
         func bad(_ reason: String) -> SessionError { .corrupt(location: location, reason: reason) }
         let parsed: (value: JSONValue, style: JSONEscapeStyle)
         do {
@@ -149,9 +149,12 @@ public enum SessionNDJSON {
             case .string(let s)? where s == "gob" || s == "json": serializer = s
             default: throw bad("\"serializer\" is not \"gob\" or \"json\"" + at)
             }
-            session.storedBlob = StoredBlob(layout: layout, serializer: serializer, bytes: bytes, location: location)
+            // A layout sessctl does not know has no store that could read the blob.
+            if let layout = SessionLayout(rawValue: layout) {
+                session.storedBlob = StoredBlob(layout: layout, serializer: serializer, bytes: bytes, location: location)
+            }
         }
         guard case .string(let layout)? = object["layout"] else { return (session, nil) }
-        return (session, layout)
+        return (session, SessionLayout(rawValue: layout))
     }
 }

@@ -12,7 +12,7 @@ import Darwin
 /// renamed over the old file, keeping its mode and owner. sessctl's writers of one session take
 /// turns (a lock on its file, held from the read to the rename); GoFrame takes no lock, so each
 /// write also checks just before the rename that the app did not change the file meanwhile.
-public final class FileStore: SessionStore, Sendable {
+public final class FileStore: SessionStore, SessionCounting, LeftoverSweeping, Sendable {
     public struct Options: Sendable {
         /// The app's session max age (`SessionMaxAge`, 24h by default in ghttp).
         public var maxAgeMillis: Int64
@@ -37,10 +37,13 @@ public final class FileStore: SessionStore, Sendable {
     public let displayName: String
     public let clock: Clock
     public var capabilities: StoreCapabilities {
-        StoreCapabilities(canPersist: false, keepsExpiredSessions: true, newSessionLifetimeMillis: options.maxAgeMillis, storesJSONText: true)
+        var capabilities = layout.capabilities
+        capabilities.newSessionLifetimeMillis = options.maxAgeMillis
+        return capabilities
     }
     public var defaultLifetimeMillis: Int64 { options.maxAgeMillis }
-    public var layoutName: String { "file" }
+    public var layout: SessionLayout { .file }
+    public var abilities: StoreAbilities { StoreAbilities(counting: self, leftovers: self) }
 
     /// Opens the store; the directory must exist and be readable.
     public init(directory: String, options: Options = Options(), displayName: String? = nil, clock: Clock = .system) throws(SessionError) {
@@ -271,15 +274,7 @@ public final class FileStore: SessionStore, Sendable {
                 current = (b, try? GSessionFileCodec.decode(b, cipher: options.cipher).get().data)
             }
         }
-        switch w.mode {
-        case .create:
-            if current != nil { throw SessionError.alreadyExists(store: displayName, id: id) }
-        case .update:
-            guard let current else { throw SessionError.notFound(store: displayName, id: id) }
-            if let rev = w.session.revision, !Bytes.equal(rev.bytes, current.bytes) { throw SessionError.conflict(store: displayName, id: id) }
-        case .upsert:
-            break
-        }
+        if let refusal = w.modeRefusal(current: current.map { c in { c.bytes } }, store: displayName) { throw refusal }
         let now = clock.nowMillis()
         let timestamp: Int64
         switch w.expiry {

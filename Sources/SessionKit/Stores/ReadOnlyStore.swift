@@ -16,18 +16,15 @@ public final class ReadOnlyStore: SessionStore {
     }
 
     public var displayName: String { base.displayName }
-    public var layoutName: String { base.layoutName }
+    public var layout: SessionLayout { base.layout }
     public var capabilities: StoreCapabilities { base.capabilities }
     public var clock: Clock { base.clock }
     public var defaultLifetimeMillis: Int64 { base.defaultLifetimeMillis }
-    public var exportLineReader: ExportLineReader? { base.exportLineReader }
+    /// The base's abilities, whole, with those that write refused.
+    public var abilities: StoreAbilities { base.abilities.refusingWrites(refusal) }
 
     public func validate(id: String) throws(SessionError) {
         try base.validate(id: id)
-    }
-
-    public func newSession(id: String, expiry: Expiry) -> Session {
-        base.newSession(id: id, expiry: expiry)
     }
 
     public func scan(matching pattern: String?, pageSize: Int, detail: ScanDetail, _ visit: (ScanPage) throws -> ScanControl) throws {
@@ -41,12 +38,6 @@ public final class ReadOnlyStore: SessionStore {
     public func reopened() throws(SessionError) -> any SessionStore {
         ReadOnlyStore(try base.reopened(), why: why)
     }
-
-    public func dataAsStored(_ data: JSONObject) -> JSONObject { base.dataAsStored(data) }
-
-    public func estimatedCount(matching pattern: String?) throws -> Int? { try base.estimatedCount(matching: pattern) }
-
-    public var retrySummary: String? { base.retrySummary }
 
     public func load(_ ids: [String]) throws -> [LoadResult] {
         try base.load(ids)

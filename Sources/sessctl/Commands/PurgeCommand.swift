@@ -46,7 +46,7 @@ struct PurgeCommand: ParsableCommand {
             try BulkDelete(storeOptions: storeOptions, finder: finder, yes: yes, dryRun: dryRun,
                            command: "purge --expired", noun: "expired session").run()
             // What killed writes of sessctl's own left behind goes too: it is never a session.
-            if let files = store as? FileStore, case let left = try files.leftoverTempFiles(remove: !dryRun), !left.isEmpty {
+            if let leftovers = store.abilities.leftovers, case let left = try leftovers.leftoverTempFiles(remove: !dryRun), !left.isEmpty {
                 let what = "\(left.count) leftover temp file\(left.count == 1 ? "" : "s") of interrupted sessctl writes (..sessctl-*.tmp, over an hour old)"
                 Terminal.warn(dryRun ? "dry run: would remove \(what)" : "removed \(what)")
             }

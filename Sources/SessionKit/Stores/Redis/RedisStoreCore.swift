@@ -23,9 +23,9 @@ public struct RedisStoreOptions: Sendable {
     }
 }
 
-/// What the Redis layouts share: the router to the server(s), keys and ids, error mapping, the
-/// paged SCAN with metadata pipelines, and batches of writes under WATCH/MULTI/EXEC. The layouts
-/// (`RedisKVStore`, `RedisHashStore`) say how a session is read from and written to its key; the
+/// The machinery under `RedisStore`: the router to the server(s), keys and ids, error mapping,
+/// the paged SCAN with metadata pipelines, and batches of writes under WATCH/MULTI/EXEC. The
+/// layout (`RedisSessionLayout`) says how a session is read from and written to its key; the
 /// `RedisRouter` says which node that is (one server, Sentinel's master, a cluster's slot owner).
 final class RedisStoreCore {
     let options: RedisStoreOptions
@@ -136,13 +136,6 @@ final class RedisStoreCore {
                    applied: ((ArraySlice<RedisReply>) -> Result<Out, SessionError>?)? = nil)
     }
 
-    /// A write queued for one item, waiting for EXEC.
-    private struct Queued<Out> {
-        var count: Int
-        var finish: (ArraySlice<RedisReply>) -> Result<Out, SessionError>
-        var applied: ((ArraySlice<RedisReply>) -> Result<Out, SessionError>?)?
-    }
-
     /// Runs a batch of per-key changes as optimistic transactions: WATCH the keys, read each key's
     /// state with `read`, let `decide` choose each item's commands, and run them in MULTI/EXEC on
     /// the node of the keys (one transaction for one server; one per hash slot in a cluster). When
@@ -158,64 +151,16 @@ final class RedisStoreCore {
         var remaining = Array(ids.indices)
         while !remaining.isEmpty {
             var seen = Set<String>()
-            var round: [Int] = [], later: [Int] = []
+            var items: [Int] = [], later: [Int] = []
             for i in remaining {
-                if seen.insert(ids[i]).inserted { round.append(i) } else { later.append(i) }
+                if seen.insert(ids[i]).inserted { items.append(i) } else { later.append(i) }
             }
-            let keys = round.map { key(ids[$0]) }
-            var attempts = [Int](repeating: 0, count: round.count)
-            var queued = [Queued<Out>?](repeating: nil, count: round.count)
-            var uncertain = [Bool](repeating: false, count: round.count)
+            let round = TransactionRound<Out>(self, ids: ids, items: items)
             try run {
-                try router.transact(keys: keys, reads: read, decide: { unit, replies in
-                    var commands: [[[UInt8]]] = []
-                    for (n, r) in zip(unit, replies) {
-                        let previous = queued[n]
-                        queued[n] = nil
-                        if uncertain[n], let applied = previous?.applied, let result = applied(r) {
-                            results[round[n]] = result
-                            continue
-                        }
-                        attempts[n] += 1
-                        if attempts[n] > Self.maxAttempts {
-                            results[round[n]] = .failure(.conflict(store: displayName, id: ids[round[n]]))
-                            continue
-                        }
-                        switch decide(round[n], r) {
-                        case .done(let result):
-                            results[round[n]] = result
-                        case .write(let writes, let finish, let applied):
-                            queued[n] = Queued(count: writes.count, finish: finish, applied: applied)
-                            commands += writes
-                        }
-                    }
-                    return commands
-                }, settle: { unit, outcome in
-                    let writers = unit.filter { queued[$0] != nil }
-                    switch outcome {
-                    case .committed(let replies):
-                        var offset = 0
-                        for n in writers {
-                            let q = queued[n]!
-                            results[round[n]] = q.finish(replies[offset..<min(offset + q.count, replies.count)])
-                            offset += q.count
-                            queued[n] = nil
-                        }
-                        return []
-                    case .changed:
-                        return writers  // a watched key changed: read and decide again
-                    case .refused(let message):
-                        for n in writers {
-                            results[round[n]] = .failure(replyError(message, key: keys[n]))
-                            queued[n] = nil
-                        }
-                        return []
-                    case .unknown:
-                        for n in writers { uncertain[n] = true }
-                        return writers
-                    }
-                })
+                try router.transact(keys: round.keys, reads: read, decide: { unit, replies in round.decide(unit, replies, decide) },
+                                    settle: { unit, outcome in round.settle(unit, outcome) })
             }
+            for (i, result) in round.results { results[i] = result }
             remaining = later
         }
         return results.map { $0! }
@@ -269,17 +214,17 @@ final class RedisStoreCore {
         return results.map { $0! }
     }
 
-    /// `delete` of a layout: DEL of each id's key that holds one of its sessions, under
-    /// WATCH/MULTI/EXEC; after an outcome that is unknown, a key read back as gone was deleted.
+    /// `delete` of a layout: DEL of the `keys` of each id's key that holds one of its sessions,
+    /// under WATCH/MULTI/EXEC; after an outcome that is unknown, a key read back as gone was deleted.
     func delete<Stored>(_ ids: [String], read: ([UInt8]) -> [[[UInt8]]],
-                        state: @escaping (ArraySlice<RedisReply>, [UInt8], Int64) -> Result<KeyState<Stored>, SessionError>)
-        throws(SessionError) -> [Result<Bool, SessionError>] {
+                        state: @escaping (ArraySlice<RedisReply>, [UInt8], Int64) -> Result<KeyState<Stored>, SessionError>,
+                        keys: ([UInt8]) -> [[UInt8]]) throws(SessionError) -> [Result<Bool, SessionError>] {
         try batch(ids, read: read, state: state) { _, key, current, _ in
             switch current {
             case .missing: return .done(.success(false))
             case .notSession(let reason): return notSession(key, reason)
             case .stored:
-                return deleteStep(key) { [self] replies in
+                return deleteStep(keys(key)) { [self] replies in
                     if case .success(.missing) = state(replies, key, clock.nowMillis()) { return true }
                     return false
                 }
@@ -291,7 +236,7 @@ final class RedisStoreCore {
     /// stores is still the session's revision (else a conflict).
     func delete<Stored>(unchanged sessions: [(id: String, revision: Revision)], read: ([UInt8]) -> [[[UInt8]]],
                         state: @escaping (ArraySlice<RedisReply>, [UInt8], Int64) -> Result<KeyState<Stored>, SessionError>,
-                        revision: (Stored) -> [UInt8]) throws(SessionError) -> [Result<Bool, SessionError>] {
+                        keys: ([UInt8]) -> [[UInt8]], revision: (Stored) -> [UInt8]) throws(SessionError) -> [Result<Bool, SessionError>] {
         try batch(sessions.map(\.id), read: read, state: state) { i, key, current, _ in
             switch current {
             case .missing: return .done(.success(false))
@@ -300,21 +245,7 @@ final class RedisStoreCore {
                 guard Bytes.equal(revision(stored), sessions[i].revision.bytes) else {
                     return .done(.failure(.conflict(store: displayName, id: sessions[i].id)))
                 }
-                return deleteStep(key)
-            }
-        }
-    }
-
-    /// `setExpiry` of a layout whose lifetime is the key's TTL alone.
-    func setExpiry<Stored>(_ changes: [(id: String, expiry: Expiry)], read: ([UInt8]) -> [[[UInt8]]],
-                           state: (ArraySlice<RedisReply>, [UInt8], Int64) -> Result<KeyState<Stored>, SessionError>)
-        throws(SessionError) -> [Result<Bool, SessionError>] {
-        try batch(changes.map(\.id), read: read, state: state) { i, key, current, now in
-            switch current {
-            case .missing: return .done(.success(false))
-            case .notSession(let reason): return notSession(key, reason)
-            case .stored(_, let expiry):
-                return expiryStep(expiryCommands(.set(changes[i].expiry), key: key, current: expiry, now: now), key: key)
+                return deleteStep(keys(key))
             }
         }
     }
@@ -340,18 +271,18 @@ final class RedisStoreCore {
         return results.map { $0! }
     }
 
-    /// The first error reply among a write's EXEC replies, as a failure for `key`.
     /// The refusal of a key that holds something other than a session; it is never touched.
     func notSession<Out>(_ key: [UInt8], _ reason: String) -> Step<Out> {
         .done(.failure(.notASession(store: displayName, key: Self.text(key), reason: reason)))
     }
 
-    /// DEL of `key`, true when it removed one. `gone`, given the key's state read again after a
-    /// delete whose outcome was unknown, says whether the key is already gone.
-    func deleteStep(_ key: [UInt8], gone: ((ArraySlice<RedisReply>) -> Bool)? = nil) -> Step<Bool> {
-        .write([Self.command("DEL", key)], finish: { [self] replies in
-            if let e = firstError(replies, key: key) { return .failure(e) }
-            return .success(replies.first?.int == 1)
+    /// DEL of a session's `keys` (the first the one it is stored at), true when it removed any.
+    /// `gone`, given the key's state read again after a delete whose outcome was unknown, says
+    /// whether the session is already gone.
+    func deleteStep(_ keys: [[UInt8]], gone: ((ArraySlice<RedisReply>) -> Bool)? = nil) -> Step<Bool> {
+        .write([Self.command("DEL") + keys], finish: { [self] replies in
+            if let e = firstError(replies, key: keys[0]) { return .failure(e) }
+            return .success((replies.first?.int ?? 0) > 0)
         }, applied: gone.map { gone in { replies in gone(replies) ? .success(true) : nil } })
     }
 

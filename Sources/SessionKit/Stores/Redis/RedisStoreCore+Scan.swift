@@ -81,32 +81,6 @@ extension RedisStoreCore {
         var sessionPage: SessionPage { SessionPage(sessions: sessions, broken: broken, skipped: skipped) }
     }
 
-    /// One pipelined flight of a scan: the next SCAN first, then TYPE lookups for keys of
-    /// earlier pages, then the metadata of a page's keys.
-    private struct Flight {
-        var hasScan: Bool
-        var typeLookups: [[UInt8]]
-        /// The page's keys: an array inside `keysOwner`, the reply of the SCAN before.
-        var keysOwner: RedisRawReplies
-        var keys: RedisReplyView
-        /// Which keys of the page are this lane's to give (nil: all of them); see `RedisScan`.
-        var given: [Bool]?
-        var count: Int
-    }
-
-    /// The scan of one master: its lane, the flights in the air, and the keys whose TYPE to ask.
-    private final class LaneScan {
-        let lane: RedisScanLane
-        /// The flight whose page comes next.
-        var flight: Flight?
-        /// Whether the SCAN reply at the head of `flight` is in, and `next` sent.
-        var relaunched = false
-        /// The flight sent after `flight`'s SCAN reply came in (nil at the end of the lane's scan).
-        var next: Flight?
-        var wrongTypes: [[UInt8]] = []
-        init(_ lane: RedisScanLane) { self.lane = lane }
-    }
-
     /// Pages through `SCAN MATCH <escaped prefix><pattern>` on every master, reading replies in place.
     ///
     /// A flight carries the next SCAN and then a page's metadata. As soon as the SCAN's reply is
@@ -128,147 +102,27 @@ extension RedisStoreCore {
     /// With `withData` the layout hands over whole sessions, decoded from the same replies.
     func scan(pattern: String?, pageSize: Int, detail: ScanDetail, withData: Bool = false, layout: ScanLayout,
               visit: (CorePage) throws -> ScanControl) throws {
-        let match = RedisConnection.globEscape(prefixBytes) + Self.redisGlob(pattern ?? "*")
-        // SCAN's COUNT is how many slots of the server's table a call looks at, whatever matches:
-        // a small one makes a big keyspace take thousands of calls. Pages are cut to `pageSize`.
-        let count = max(pageSize, Self.scanCount)
-        let pageSize = max(pageSize, 1)
-        let light = detail == .ids && !prefixBytes.isEmpty && !withData
-        let scan = try run { try router.beginScan() }
-        let lanes = scan.lanes.map(LaneScan.init)
-
-        func launch(_ l: LaneScan, _ keysOwner: RedisRawReplies, _ keys: RedisReplyView, given: [Bool]?, cursor: UInt64,
-                    typeLookups: [[UInt8]]) throws(SessionError) -> Flight {
-            var buffer = RedisCommandBuffer(capacity: 80 * (keys.count * 2 + typeLookups.count + 1))
-            if cursor != 0 { l.lane.appendScan(to: &buffer, cursor: cursor, match: match, count: count) }
-            for key in typeLookups {
-                buffer.begin(2)
-                buffer.argument("TYPE")
-                buffer.argument(key)
-            }
-            if !light && keys.count > 0 { layout.metadata(&buffer, keys) }
-            try run { try l.lane.connection.send(buffer) }
-            return Flight(hasScan: cursor != 0, typeLookups: typeLookups, keysOwner: keysOwner, keys: keys, given: given, count: buffer.count)
-        }
-
-        /// The next SCAN reply of a lane: its cursor, keys, and which keys are the lane's to give.
-        func page(_ l: LaneScan, _ reply: RedisRawReplies) throws(SessionError) -> (UInt64, RedisReplyView, [Bool]?) {
-            let (cursor, keys) = try run { try l.lane.parseScan(reply, at: 0) }
-            var given: [Bool]?
-            if l.lane.remembers {
-                if !l.lane.pageIsExact { given = [Bool](repeating: false, count: keys.count) }
-                for n in 0..<keys.count {
-                    let key = keys[n].bytes
-                    if given != nil {
-                        if !l.lane.admit(key) { continue }
-                        given![n] = true
-                    }
-                    l.lane.remember(key)
-                }
-            }
-            return (cursor, keys, given)
-        }
-
-        // The first SCAN goes to every master at once.
-        for l in lanes {
-            var first = RedisCommandBuffer()
-            l.lane.appendScan(to: &first, cursor: 0, match: match, count: count)
-            try run { try l.lane.connection.send(first) }
-        }
-        func drainAll() {
-            for l in lanes {
-                if let f = l.flight { drain(l.lane, f, skipping: l.relaunched ? l.lane.scanReplies : 0) }
-                if let n = l.next { drain(l.lane, n, skipping: 0) }
-            }
-        }
-        for (i, l) in lanes.enumerated() {
-            do {
-                let reply = try run { try l.lane.connection.receiveRaw(l.lane.scanReplies) }
-                let (cursor, keys, given) = try page(l, reply)
-                l.flight = try launch(l, reply, keys, given: given, cursor: cursor, typeLookups: [])
-            } catch {
-                // The lanes after this one still have their first SCAN reply to come.
-                for later in lanes[(i + 1)...] { _ = try? later.lane.connection.receiveRaw(later.lane.scanReplies) }
-                drainAll()
-                throw error
-            }
-        }
-        /// Takes the SCAN reply at the head of a lane's flight and sends its next flight at once.
-        func relaunch(_ l: LaneScan) throws(SessionError) {
-            guard let flight = l.flight, flight.hasScan, !l.relaunched else { return }
-            let reply = try run { try l.lane.connection.receiveRaw(l.lane.scanReplies) }
-            l.relaunched = true
-            let (cursor, keys, given) = try page(l, reply)
-            l.next = try launch(l, reply, keys, given: given, cursor: cursor, typeLookups: l.wrongTypes)
-            l.wrongTypes = []
-        }
-        var active = lanes
+        let run = try ScanRun(self, pattern: pattern, pageSize: pageSize, detail: detail, withData: withData, layout: layout)
+        try run.start()
+        var active = run.lanes
         while !active.isEmpty {
             var stillActive: [LaneScan] = []
-            for l in active {
+            for lane in active {
                 do {
-                    try relaunch(l)
-                    let flight = l.flight!
-                    let replies = try run { try l.lane.connection.receiveRaw(flight.count - (flight.hasScan ? l.lane.scanReplies : 0)) }
-                    l.flight = nil
-                    // Each master has one SCAN in the air at most: send the next one to every master
-                    // whose reply is already here before this page is worked on, so none waits long.
-                    if active.count > 1 {
-                        for other in active where other !== l && !other.relaunched && other.lane.connection.hasPendingInput {
-                            try relaunch(other)
-                        }
-                    }
-                    var pageOut = CorePage()
-                    for (n, key) in flight.typeLookups.enumerated() {
-                        pageOut.skipped.append(skippedWrongType(key, type: replies[n], layout: layout))
-                    }
-                    try classify(flight, replies: replies, base: flight.typeLookups.count, light: light, withData: withData,
-                                 layout: layout, scan: scan, into: &pageOut, wrongTypes: &l.wrongTypes)
-                    if l.next == nil && !l.wrongTypes.isEmpty {
-                        // The lane's last page: nothing is in flight, so ask for the remaining types now.
-                        let types = try run { try l.lane.connection.pipeline(l.wrongTypes.map { Self.command("TYPE", $0) }) }
-                        for (key, type) in zip(l.wrongTypes, types) {
-                            pageOut.skipped.append(SkippedKey(key: Self.text(key), reason: Self.wrongType(Self.typeName(type) ?? "?", expected: layout.redisType)))
-                        }
-                        l.wrongTypes = []
-                    }
-                    if try Self.deliver(pageOut, pageSize: pageSize, to: visit) == .stop {
-                        drainAll()
+                    let page = try run.nextPage(of: lane, among: active)
+                    if try Self.deliver(page, pageSize: run.pageSize, to: visit) == .stop {
+                        run.drainAll()
                         return
                     }
                 } catch {
-                    drainAll()
+                    run.drainAll()
                     throw error
                 }
-                l.flight = l.next
-                l.next = nil
-                l.relaunched = false
-                if l.flight != nil { stillActive.append(l) }
+                if run.advance(lane) { stillActive.append(lane) }
             }
             active = stillActive
         }
-
-        // Keys that moved between masters during the scan (a cluster being resharded).
-        let late = try run { try scan.finish(match: match) }
-        guard !late.isEmpty else { return }
-        var start = 0
-        while start < late.count {
-            let chunk = late[start..<min(start + count, late.count)]
-            start += chunk.count
-            var pageOut = CorePage()
-            let now = clock.nowMillis()
-            for key in chunk {
-                try key.withUnsafeBufferPointer { (bytes) throws(SessionError) in
-                    guard let id = id(fromKey: bytes, into: &pageOut) else { return }
-                    if light {
-                        pageOut.infos.append(SessionInfo(id: id, size: 0, keyCount: nil, expiry: nil, lastWrite: nil))
-                    } else {
-                        try lookUp(id: id, key: key, scan: scan, layout: layout, now: now, withData: withData, into: &pageOut)
-                    }
-                }
-            }
-            if try Self.deliver(pageOut, pageSize: pageSize, to: visit) == .stop { return }
-        }
+        try run.visitMovedKeys(visit)
     }
 
     /// The COUNT of every SCAN call, at least.
@@ -276,7 +130,7 @@ extension RedisStoreCore {
 
     /// Visits a page, cut into pages of at most `pageSize` sessions (the broken sessions and the
     /// skipped keys go with the first); nothing for an empty page.
-    private static func deliver(_ page: CorePage, pageSize: Int, to visit: (CorePage) throws -> ScanControl) throws -> ScanControl {
+    static func deliver(_ page: CorePage, pageSize: Int, to visit: (CorePage) throws -> ScanControl) throws -> ScanControl {
         if page.isEmpty { return .proceed }
         if page.infos.count + page.sessions.count <= pageSize { return try visit(page) }
         var first = true
@@ -307,29 +161,42 @@ extension RedisStoreCore {
     }
 
     /// A key's entry read on its own from the node that holds it now (after MOVED or ASK).
-    private func lookUp(id: String, key: [UInt8], scan: RedisScan, layout: ScanLayout, now: Int64, withData: Bool,
-                        into page: inout CorePage) throws(SessionError) {
+    func lookUp(id: String, key: [UInt8], scan: RedisScan, layout: ScanLayout, now: Int64, withData: Bool,
+                into page: inout CorePage) throws(SessionError) {
         let replies = try run { try scan.lookup(key: key, layout.commands(key)) }
-        switch layout.classify(id, 0, 1, replies, 0, now, withData) {
-        case .session(let info): page.infos.append(info)
-        case .loaded(let session): page.sessions.append(session)
-        case .broken(let error): page.broken.append(BrokenSession(id: id, error: error))
-        case .skipped(let reason): page.skipped.append(SkippedKey(key: Self.text(key), reason: reason))
-        case .wrongType:
+        switch Self.add(layout.classify(id, 0, 1, replies, 0, now, withData), id: id, key: key, to: &page) {
+        case .wrongType?:
             let type = try run { try scan.lookup(key: key, [Self.command("TYPE", key)]) }
             page.skipped.append(skippedWrongType(key, type: type[0], layout: layout))
-        case .gone: break
-        case .failed(let message): throw replyError(message, key: key)
+        case .failed(let message)?: throw replyError(message, key: key)
+        default: break
         }
     }
 
-    private func skippedWrongType(_ key: [UInt8], type reply: RedisReplyView, layout: ScanLayout) -> SkippedKey {
+    /// Adds a key's entry to the page; the entries it leaves to the caller (`wrongType`,
+    /// `failed`) come back.
+    private static func add(_ entry: ScanEntry, id: String, key: @autoclosure () -> [UInt8], to page: inout CorePage) -> ScanEntry? {
+        switch entry {
+        case .session(let info): page.infos.append(info)
+        case .loaded(let session): page.sessions.append(session)
+        case .broken(let error): page.broken.append(BrokenSession(id: id, error: error))
+        case .skipped(let reason): page.skipped.append(SkippedKey(key: text(key()), reason: reason))
+        case .gone: break
+        case .wrongType, .failed: return entry
+        }
+        return nil
+    }
+
+    func skippedWrongType(_ key: [UInt8], type reply: RedisReplyView, layout: ScanLayout) -> SkippedKey {
         let type = reply.isStatus ? String(decoding: reply.bytes, as: UTF8.self) : "?"
         return SkippedKey(key: Self.text(key), reason: Self.wrongType(type, expected: layout.redisType))
     }
 
-    private func classify(_ flight: Flight, replies: RedisRawReplies, base: Int, light: Bool, withData: Bool, layout: ScanLayout,
-                          scan: RedisScan, into page: inout CorePage, wrongTypes: inout [[UInt8]]) throws(SessionError) {
+    /// The entries of a flight's keys, from its metadata replies (which start at `replies[base]`);
+    /// keys of another type go to `wrongTypes`, for their TYPE to be asked.
+    func classify(_ flight: Flight, replies: RedisRawReplies, base: Int, in run: ScanRun, into page: inout CorePage,
+                  wrongTypes: inout [[UInt8]]) throws(SessionError) {
+        let (light, withData, layout) = (run.light, run.withData, run.layout)
         let keys = flight.keys
         if withData { page.sessions.reserveCapacity(keys.count) } else { page.infos.reserveCapacity(keys.count) }
         let now = clock.nowMillis()
@@ -341,24 +208,20 @@ extension RedisStoreCore {
                 page.infos.append(SessionInfo(id: id, size: 0, keyCount: nil, expiry: nil, lastWrite: nil))
                 continue
             }
-            switch layout.classify(id, n, keys.count, replies, base, now, withData) {
-            case .session(let info): page.infos.append(info)
-            case .loaded(let session): page.sessions.append(session)
-            case .broken(let error): page.broken.append(BrokenSession(id: id, error: error))
-            case .skipped(let reason): page.skipped.append(SkippedKey(key: Self.text(Array(key)), reason: reason))
-            case .wrongType: wrongTypes.append(Array(key))
-            case .gone: break
-            case .failed(let message):
+            switch Self.add(layout.classify(id, n, keys.count, replies, base, now, withData), id: id, key: Array(key), to: &page) {
+            case .wrongType?: wrongTypes.append(Array(key))
+            case .failed(let message)?:
                 // The key moved to another node since SCAN gave it (a slot being resharded).
                 guard router.isCluster, RedisReplyView.isRedirect(message) else { throw replyError(message, key: Array(key)) }
-                try lookUp(id: id, key: Array(key), scan: scan, layout: layout, now: now, withData: withData, into: &page)
+                try lookUp(id: id, key: Array(key), scan: run.scan, layout: layout, now: now, withData: withData, into: &page)
+            default: break
             }
         }
     }
 
     /// The session id of a key SCAN returned, straight from the reply's bytes; a key whose
     /// name cannot be an id is added to the page's skipped keys instead.
-    private func id(fromKey key: UnsafeBufferPointer<UInt8>, into page: inout CorePage) -> String? {
+    func id(fromKey key: UnsafeBufferPointer<UInt8>, into page: inout CorePage) -> String? {
         let rest = UnsafeBufferPointer(rebasing: key[min(prefixBytes.count, key.count)...])
         var ascii = true
         for b in rest {
@@ -378,12 +241,6 @@ extension RedisStoreCore {
             return nil
         }
         return id
-    }
-
-    /// Reads and drops the replies of a flight still out (but the first `skipping`, already read)
-    /// when a scan ends early, so the connection stays usable.
-    private func drain(_ lane: RedisScanLane, _ flight: Flight, skipping: Int) {
-        _ = try? lane.connection.receiveRaw(flight.count - skipping)
     }
 
     /// A glob over ids as Redis MATCH reads it: `[!...]` (fnmatch) becomes `[^...]`.

@@ -1,0 +1,59 @@
+/// How a store lays its sessions out, as one value from the address (`layout=`) through the store
+/// to export lines (`"layout"`), spelled as both spell it.
+public enum SessionLayout: String, Sendable, CaseIterable {
+    /// GoFrame `StorageFile`: a file per session.
+    case file
+    /// GoFrame `StorageRedis`: a string of JSON per session.
+    case kv
+    /// GoFrame `StorageRedisHashTable`: a hash per session.
+    case hash
+    /// SCS `redisstore`/`goredisstore`: a string per session, gob of `{Deadline, Values}`.
+    case scs
+    /// gorilla/sessions with `boj/redistore`: a string per session, gob of the values map (or JSON).
+    case redistore
+
+    /// The layout's name in addresses and export lines.
+    public var name: String { rawValue }
+
+    /// The layouts a Redis address can name.
+    public var isRedis: Bool { self != .file }
+
+    /// Whose sessions it holds.
+    public var framework: SessionFramework {
+        switch self {
+        case .file, .kv, .hash: return .goframe
+        case .scs: return .scs
+        case .redistore: return .gorilla
+        }
+    }
+
+    /// What a store of this layout can do (a File store adds its app's max age for new sessions).
+    public var capabilities: StoreCapabilities {
+        switch self {
+        case .file: return StoreCapabilities(canPersist: false, keepsExpiredSessions: true, storesJSONText: true)
+        case .kv: return StoreCapabilities(canPersist: true, keepsExpiredSessions: false, storesJSONText: true)
+        case .hash:
+            return StoreCapabilities(canPersist: true, keepsExpiredSessions: false, keepsValueTypes: false, canStoreEmptySessions: false,
+                                     keepsBinaryValues: true)
+        case .scs: return StoreCapabilities(canPersist: false, keepsExpiredSessions: false, framework: .scs, hasDeadlines: true)
+        case .redistore: return StoreCapabilities(canPersist: true, keepsExpiredSessions: false, framework: .gorilla)
+        }
+    }
+
+    /// The key prefix the framework uses when a Redis address gives none.
+    var defaultPrefix: String {
+        switch self {
+        case .file, .kv, .hash: return ""  // GoFrame's default
+        case .scs: return "scs:session:"
+        case .redistore: return "session_"
+        }
+    }
+
+    /// The lifetime the framework gives a new session when the address gives none.
+    var defaultLifetimeMillis: Int64 {
+        switch self {
+        case .file, .kv, .hash, .scs: return 86_400_000  // GoFrame's max age and SCS's Lifetime: 24h
+        case .redistore: return 2_592_000_000  // gorilla's Options.MaxAge: 30 days
+        }
+    }
+}

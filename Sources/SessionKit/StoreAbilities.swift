@@ -1,0 +1,80 @@
+/// What a store can do beyond the core `SessionStore` protocol, each ability a value it hands out
+/// (nil: it cannot). Commands ask for an ability here instead of asking which class a store is.
+///
+/// A decorator passes its base's abilities on as one value (`refusingWrites` for the read-only
+/// view), so an ability added here reaches every caller through every decorator; one that writes
+/// must be wrapped in `refusingWrites`.
+public struct StoreAbilities {
+    /// Sessions as the layout makes them (Go-typed containers, a hash's text values, export lines).
+    public var shaping: (any SessionShaping)?
+    /// A fast estimate of how many sessions match.
+    public var counting: (any SessionCounting)?
+    /// What the store's connection had to retry.
+    public var retries: (any RetryReporting)?
+    /// Leftovers of interrupted writes that are never sessions (File's temp files).
+    public var leftovers: (any LeftoverSweeping)?
+    /// The error every write gets (a read-only view); nil for a store that writes.
+    public var writeRefusal: SessionError?
+
+    public init(shaping: (any SessionShaping)? = nil, counting: (any SessionCounting)? = nil,
+                retries: (any RetryReporting)? = nil, leftovers: (any LeftoverSweeping)? = nil) {
+        self.shaping = shaping
+        self.counting = counting
+        self.retries = retries
+        self.leftovers = leftovers
+    }
+
+    /// The same abilities with every write refused with `refusal`; reading ones stay as they are.
+    public func refusingWrites(_ refusal: SessionError) -> StoreAbilities {
+        var copy = self
+        copy.writeRefusal = refusal
+        copy.leftovers = leftovers.map { ReadOnlyLeftovers(base: $0, refusal: refusal) }
+        return copy
+    }
+}
+
+/// How a layout makes and reads back sessions, where that differs from plain JSON data.
+public protocol SessionShaping {
+    /// A session with no keys yet (with the typed container of a Go-typed layout), to be filled
+    /// and saved with `.create`.
+    func newSession(id: String, expiry: Expiry) -> Session
+    /// The data as the store gives it back once it has written it (every scalar as its text for
+    /// a Redis hash).
+    func dataAsStored(_ data: JSONObject) -> JSONObject
+    /// What the store makes of a session read from an export line before an import writes it
+    /// (a Go layout reads the line's `blob`, see `SessionNDJSON`); nil for lines as they are. It
+    /// runs on the thread that reads the lines.
+    var exportLineReader: ExportLineReader? { get }
+}
+
+/// About how many sessions match `pattern`, when the store can tell much faster than by reading
+/// them (a directory listing, a scan of key names); nil when it cannot. For progress lines: it may
+/// count expired sessions and keys that turn out not to be sessions.
+public protocol SessionCounting {
+    func estimatedCount(matching pattern: String?) throws -> Int?
+}
+
+/// What the store's connection had to retry since it was opened (redirections followed,
+/// failovers recovered from, writes of unknown outcome checked again), in one line for people,
+/// e.g. `37 MOVED redirects, 1 failover`; nil when nothing was retried. Long operations report it
+/// at their end.
+public protocol RetryReporting {
+    var retrySummary: String? { get }
+}
+
+/// Files or keys that interrupted writes of sessctl's own left behind, which are never sessions.
+public protocol LeftoverSweeping {
+    /// The leftovers' names, removed when `remove` is true.
+    func leftoverTempFiles(remove: Bool) throws -> [String]
+}
+
+/// Leftovers seen read-only: listed as they are, never removed.
+struct ReadOnlyLeftovers: LeftoverSweeping {
+    let base: any LeftoverSweeping
+    let refusal: SessionError
+
+    func leftoverTempFiles(remove: Bool) throws -> [String] {
+        if remove { throw refusal }
+        return try base.leftoverTempFiles(remove: false)
+    }
+}
