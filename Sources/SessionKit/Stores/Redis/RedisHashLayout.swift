@@ -113,9 +113,8 @@ struct RedisHashLayout: RedisSessionLayout, RedisFastCreate {
 
     func outcome(_ reply: RedisReplyView) -> RedisFastCreateOutcome {
         if reply.isStatus { return .created }
-        guard reply.isError, !reply.bytes.starts(with: "BUSYKEY".utf8) else { return .exists }
-        let message = String(decoding: reply.bytes, as: UTF8.self)
-        if message.hasPrefix("NOAUTH") || message.hasPrefix("WRONGPASS") { return .failed(message) }
+        guard let code = reply.errorCode, code != .busyKey else { return .exists }
+        if code.isAuthentication { return .failed(String(decoding: reply.bytes, as: UTF8.self)) }
         return .unavailable
     }
 

@@ -64,7 +64,7 @@ extension RedisSessionLayout {
     /// Nothing, a key of another type or value (not a session, and why), or the value with its TTL.
     func state(_ replies: ArraySlice<RedisReply>, key: [UInt8], now: Int64) -> Result<RedisStoreCore.KeyState<RedisStoredValue>, SessionError> {
         let r = Array(replies)
-        for reply in r { if case .error(let message) = reply, !message.hasPrefix("WRONGTYPE") { return .failure(core.replyError(message, key: key)) } }
+        for reply in r { if case .error(let message) = reply, reply.errorCode != .wrongType { return .failure(core.replyError(message, key: key)) } }
         guard let type = RedisStoreCore.typeName(r[0]) else { return .failure(core.replyError("unexpected reply to TYPE", key: key)) }
         if type == "none" { return .success(.missing) }
         if type != valueType.name { return .success(.notSession(RedisStoreCore.wrongType(type, expected: valueType.name))) }

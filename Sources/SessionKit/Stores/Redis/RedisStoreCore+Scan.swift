@@ -50,7 +50,7 @@ extension RedisStoreCore {
         }, classify: { id, n, _, replies, base, now, withData in
             let value = replies[base + 2 * n]
             if value.isError {
-                return value.bytes.starts(with: "WRONGTYPE".utf8) ? .wrongType : .failed(String(decoding: value.bytes, as: UTF8.self))
+                return value.errorCode == .wrongType ? .wrongType : .failed(String(decoding: value.bytes, as: UTF8.self))
             }
             guard let ttl = replies[base + 2 * n + 1].integer, let expiry = expiry(pttl: .integer(ttl), now: now) else { return .gone }
             return entry(id, value, expiry, withData)

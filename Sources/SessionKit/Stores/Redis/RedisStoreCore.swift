@@ -108,7 +108,8 @@ final class RedisStoreCore {
 
     /// An error reply where a result was needed, for one key.
     func replyError(_ message: String, key: [UInt8]) -> SessionError {
-        if message.hasPrefix("NOAUTH") || message.hasPrefix("NOPERM") || message.hasPrefix("WRONGPASS") {
+        let code = RedisErrorCode(message: message)
+        if code.isAuthentication || code == .noPerm {
             return .storeUnavailable(store: displayName, reason: message)
         }
         return .io(location: location(key), reason: "Redis answered: \(message)")
