@@ -12,6 +12,8 @@ PACKAGE_TOOLS = binutils dpkg-dev debootstrap lintian
 # The date stamped into the man page, so regenerating it is reproducible.
 MAN_DATE = 2026-11-21
 
+FORMAT_PATHS = Package.swift Plugins Sources Tests Fuzz
+
 BINDIR = $(DESTDIR)$(PREFIX)/bin
 MANDIR = $(DESTDIR)$(PREFIX)/share/man/man1
 BASHDIR = $(DESTDIR)$(PREFIX)/share/bash-completion/completions
@@ -20,7 +22,7 @@ ZSH_FUNCTIONS ?= share/zsh/site-functions
 ZSHDIR = $(DESTDIR)$(PREFIX)/$(ZSH_FUNCTIONS)
 FISHDIR = $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
 
-.PHONY: all deps package-deps build release demo test bench bench-migrate bench-cluster man completions install uninstall \
+.PHONY: all deps package-deps build release demo test format bench bench-migrate bench-cluster man completions install uninstall \
 	deb dist check-package clean
 
 all: build
@@ -41,6 +43,7 @@ demo: build
 	@scripts/demo.sh
 
 test: deps
+	$(SWIFT) format lint --strict -r $(FORMAT_PATHS)
 	$(SWIFT) build --build-tests
 	scripts/check-generated.sh
 	scripts/check-install.sh
@@ -49,6 +52,10 @@ test: deps
 	scripts/fuzz.sh file 100000
 	scripts/fuzz.sh hash 100000
 	$(SWIFT) test --skip-build --disable-swift-testing
+
+# The code follows .swift-format; `make test` fails on any difference, `make format` fixes it.
+format:
+	$(SWIFT) format format -i -r $(FORMAT_PATHS)
 
 bench: deps
 	@scripts/bench.sh

@@ -4,10 +4,10 @@ import PackageDescription
 let package = Package(
     name: "sessctl",
     products: [
-        .executable(name: "sessctl", targets: ["sessctl"]),
+        .executable(name: "sessctl", targets: ["sessctl"])
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
     ],
     targets: [
         // C libraries from Debian packages.
@@ -31,7 +31,7 @@ let package = Package(
             dependencies: [
                 "SessionKit",
                 "CEditLine",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser")
             ],
             plugins: ["BuildInfo"]
         ),
@@ -44,6 +44,6 @@ let package = Package(
 
         .testTarget(name: "SessionKitTests", dependencies: ["SessionKit", "RedisClient", "TestSupport"]),
         .testTarget(name: "RedisClientTests", dependencies: ["RedisClient", "TestSupport"]),
-        .testTarget(name: "sessctlTests", dependencies: ["SessionKit", "TestSupport"]),
+        .testTarget(name: "sessctlTests", dependencies: ["SessionKit", "TestSupport"])
     ]
 )

@@ -56,7 +56,8 @@ private func decode(_ bytes: [UInt8], cipher: GSessionCipher?) -> GSessionFileCo
         guard session.timestamp == GSessionFileCodec.readTimestamp(bytes) else { fatalError("the timestamp is not the header's") }
         let written = GSessionFileCodec.encode(timestamp: session.timestamp, data: session.data, style: session.style, cipher: cipher)
         guard case .success(let again) = GSessionFileCodec.decode(written, cipher: cipher), again.timestamp == session.timestamp,
-              again.data == session.data, again.style == session.style || !styleMatters(.object(session.data)) else {
+            again.data == session.data, again.style == session.style || !styleMatters(.object(session.data))
+        else {
             fatalError("a written session does not read back the same")
         }
         return session

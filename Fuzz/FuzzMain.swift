@@ -1,9 +1,9 @@
 // The libFuzzer entry point of the one fuzz binary `scripts/fuzz.sh` builds for all targets
 // (one build instead of four): FUZZ_TARGET picks the target. Not part of the Swift package.
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 private let target: (UnsafeBufferPointer<UInt8>) -> Void = {

@@ -12,15 +12,18 @@ struct BuildInfoPlugin: BuildToolPlugin {
         let script = root.appending(path: "scripts/gen-buildinfo.sh")
         let output = context.pluginWorkDirectoryURL.appending(path: "generated/BuildInfo.swift")
         let sources = context.package.targets.compactMap { $0 as? SourceModuleTarget }.flatMap { $0.sourceFiles.map(\.url) }
-        let inputs = [script, root.appending(path: "scripts/version.sh"), root.appending(path: "VERSION")]
+        let inputs =
+            [script, root.appending(path: "scripts/version.sh"), root.appending(path: "VERSION")]
             + gitFiles(root) + sources
-        return [.buildCommand(
-            displayName: "Stamping the version and commit into \(target.name)",
-            executable: URL(fileURLWithPath: "/bin/bash"),
-            arguments: [script.path, output.deletingLastPathComponent().path],
-            inputFiles: inputs.filter { FileManager.default.fileExists(atPath: $0.path) },
-            outputFiles: [output]
-        )]
+        return [
+            .buildCommand(
+                displayName: "Stamping the version and commit into \(target.name)",
+                executable: URL(fileURLWithPath: "/bin/bash"),
+                arguments: [script.path, output.deletingLastPathComponent().path],
+                inputFiles: inputs.filter { FileManager.default.fileExists(atPath: $0.path) },
+                outputFiles: [output]
+            )
+        ]
     }
 
     /// The files of the repository's git directory that change on a commit, checkout or new tag
@@ -37,7 +40,9 @@ struct BuildInfoPlugin: BuildToolPlugin {
         git.waitUntilExit()
         let dirs = String(decoding: out, as: UTF8.self).split(separator: "\n").map { URL(fileURLWithPath: String($0)) }
         guard git.terminationStatus == 0, dirs.count == 2 else { return [] }
-        return [dirs[0].appending(path: "HEAD"), dirs[0].appending(path: "index"),
-                dirs[1].appending(path: "packed-refs"), dirs[1].appending(path: "refs/tags")]
+        return [
+            dirs[0].appending(path: "HEAD"), dirs[0].appending(path: "index"),
+            dirs[1].appending(path: "packed-refs"), dirs[1].appending(path: "refs/tags")
+        ]
     }
 }

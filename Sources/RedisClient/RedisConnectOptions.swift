@@ -55,7 +55,7 @@ extension RedisConnectOptions: CustomStringConvertible, CustomDebugStringConvert
             self,
             children: [
                 "endpoint": endpoint, "username": username as Any,
-                "password": password == nil ? "nil" : "<redacted>", "db": db, "timeout": timeout, "tls": tls as Any,
+                "password": password == nil ? "nil" : "<redacted>", "db": db, "timeout": timeout, "tls": tls as Any
             ])
     }
 }

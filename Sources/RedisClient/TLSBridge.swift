@@ -24,14 +24,16 @@ final class TLSBridge {
         let opened: OpaquePointer? = Hiredis.withoutSIGPIPE {
             withOptionalCString(options.serverName) { name in
                 var peer = sessctl_tls_peer(server_name: name, insecure: options.insecure ? 1 : 0)
-                return sessctl_tls_open(context.pointer, host, Int32(port), &peer, Int32(clamping: timeout), &fd, &failure,
-                                        &verifyCode, &message, message.count)
+                return sessctl_tls_open(
+                    context.pointer, host, Int32(port), &peer, Int32(clamping: timeout), &fd, &failure,
+                    &verifyCode, &message, message.count)
             }
         }
         guard let opened else {
             let text = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            throw Self.error(failure, verifyCode: verifyCode, text: text, endpoint: endpoint,
-                             name: options.serverName ?? host, options: options)
+            throw Self.error(
+                failure, verifyCode: verifyCode, text: text, endpoint: endpoint,
+                name: options.serverName ?? host, options: options)
         }
         bridge = opened
         clientDescriptor = fd
@@ -61,8 +63,10 @@ final class TLSBridge {
         return "TLS: \(reason)"
     }
 
-    private static func error(_ failure: sessctl_tls_failure, verifyCode: Int, text: String, endpoint: RedisEndpoint,
-                              name: String, options: RedisTLSOptions) -> RedisError {
+    private static func error(
+        _ failure: sessctl_tls_failure, verifyCode: Int, text: String, endpoint: RedisEndpoint,
+        name: String, options: RedisTLSOptions
+    ) -> RedisError {
         switch failure {
         case SESSCTL_TLS_CONNECT:
             return RedisError(.connect, "cannot connect to \(endpoint): \(text)")

@@ -35,7 +35,8 @@ extension Session {
         case .json?:
             return GoJSONTypes.typed(data)
         case nil:
-            throw SessionError.unsupported(store: store,
+            throw SessionError.unsupported(
+                store: store,
                 reason: "its sessions are JSON without Go types; -o typed and --type are for SCS and gorilla sessions (layout=scs, layout=redistore)")
         }
     }
@@ -69,11 +70,14 @@ extension Session {
             case ("string", .bool(let b)):
                 data[key] = .string(b ? "true" : "false")
             case (let t?, _):
-                throw SessionError.invalidArgument("\(store): session \(SessionError.quote(id)) is stored as JSON, which holds no Go type \(t) for this value (only string, float64 and bool); nothing was written")
+                throw SessionError.invalidArgument(
+                    "\(store): session \(SessionError.quote(id)) is stored as JSON, which holds no Go type \(t) for this value (only string, float64 and bool); nothing was written"
+                )
             }
         case nil:
             if let typeName {
-                throw SessionError.unsupported(store: store,
+                throw SessionError.unsupported(
+                    store: store,
                     reason: "its sessions are JSON without Go types; --type \(typeName) is for SCS and gorilla sessions (layout=scs, layout=redistore)")
             }
             data[key] = value
@@ -155,7 +159,8 @@ enum GoJSONTypes {
             for member in o { out[member.key] = try plain(member.value, path: path + "." + member.key) }
             return .object(out)
         default:
-            throw GobError.value("\(path): a JSON session holds only nil, bool, float64, string, []interface {} and map[string]interface {}, not a \(type) of \(GobValueBuilder.describe(value))")
+            throw GobError.value(
+                "\(path): a JSON session holds only nil, bool, float64, string, []interface {} and map[string]interface {}, not a \(type) of \(GobValueBuilder.describe(value))")
         }
     }
 }

@@ -46,7 +46,8 @@ extension Session {
     /// bytes that are not UTF-8 text (from a Redis hash): they would silently become U+FFFD.
     public func checkRepresentableAsJSON(store: String) throws(SessionError) {
         guard let key = keysWithUndecodableValues.first else { return }
-        throw SessionError.unsupported(store: store,
+        throw SessionError.unsupported(
+            store: store,
             reason: "session \(SessionError.quote(id)): key \(SessionError.quote(key)) holds bytes that are not UTF-8 text, "
                 + "which JSON cannot carry (they would become U+FFFD); nothing was written")
     }

@@ -65,10 +65,12 @@ public struct Session: Sendable {
     /// types, deadline and stored value (see `Session+GoState.swift`); nil for a GoFrame session.
     public var goState: GoSessionState?
 
-    public init(id: String, data: JSONObject, expiry: Expiry, lastWrite: Int64? = nil, size: Int = 0,
-                escapeStyle: JSONEscapeStyle = .modern, revision: Revision? = nil,
-                rawValues: [String: [UInt8]] = [:], undecodableKeys: [String] = [],
-                goTypes: GoTypes? = nil, deadline: GoTime? = nil) {
+    public init(
+        id: String, data: JSONObject, expiry: Expiry, lastWrite: Int64? = nil, size: Int = 0,
+        escapeStyle: JSONEscapeStyle = .modern, revision: Revision? = nil,
+        rawValues: [String: [UInt8]] = [:], undecodableKeys: [String] = [],
+        goTypes: GoTypes? = nil, deadline: GoTime? = nil
+    ) {
         self.id = id
         self.storedData = data
         self.expiry = expiry
@@ -84,8 +86,10 @@ public struct Session: Sendable {
 
     /// A session whose data is JSON text exactly as Go's encoder writes it (`GoJSONCanonical`),
     /// parsed only when `data` is first read.
-    init(id: String, canonicalJSON text: ArraySlice<UInt8>, members: Int, style: JSONEscapeStyle, expiry: Expiry,
-         lastWrite: Int64? = nil, size: Int, revision: Revision?) {
+    init(
+        id: String, canonicalJSON text: ArraySlice<UInt8>, members: Int, style: JSONEscapeStyle, expiry: Expiry,
+        lastWrite: Int64? = nil, size: Int, revision: Revision?
+    ) {
         self.id = id
         self.storedData = JSONObject()
         self.lazyData = LazyJSONObject(text: text, members: members, style: style)
@@ -205,8 +209,9 @@ public struct SessionInfo: Sendable {
     }
 
     public init(_ session: Session) {
-        self.init(id: session.id, size: session.size, keyCount: session.keyCount,
-                  expiry: session.expiry, lastWrite: session.lastWrite, deadline: session.deadline?.unixMillis)
+        self.init(
+            id: session.id, size: session.size, keyCount: session.keyCount,
+            expiry: session.expiry, lastWrite: session.lastWrite, deadline: session.deadline?.unixMillis)
     }
 }
 

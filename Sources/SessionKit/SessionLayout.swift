@@ -33,8 +33,9 @@ public enum SessionLayout: String, Sendable, CaseIterable {
         case .file: return StoreCapabilities(canPersist: false, keepsExpiredSessions: true, storesJSONText: true)
         case .kv: return StoreCapabilities(canPersist: true, keepsExpiredSessions: false, storesJSONText: true)
         case .hash:
-            return StoreCapabilities(canPersist: true, keepsExpiredSessions: false, keepsValueTypes: false, canStoreEmptySessions: false,
-                                     keepsBinaryValues: true)
+            return StoreCapabilities(
+                canPersist: true, keepsExpiredSessions: false, keepsValueTypes: false, canStoreEmptySessions: false,
+                keepsBinaryValues: true)
         case .scs: return StoreCapabilities(canPersist: false, keepsExpiredSessions: false, framework: .scs, hasDeadlines: true)
         case .redistore: return StoreCapabilities(canPersist: true, keepsExpiredSessions: false, framework: .gorilla)
         }

@@ -52,9 +52,11 @@ public struct StoreCapabilities: Sendable, Equatable {
     /// it is (File, Redis-KV); other stores need the data itself.
     public var storesJSONText: Bool
 
-    public init(canPersist: Bool, keepsExpiredSessions: Bool, keepsValueTypes: Bool = true, canStoreEmptySessions: Bool = true,
-                framework: SessionFramework = .goframe, hasDeadlines: Bool = false,
-                keepsBinaryValues: Bool = false, newSessionLifetimeMillis: Int64? = nil, storesJSONText: Bool = false) {
+    public init(
+        canPersist: Bool, keepsExpiredSessions: Bool, keepsValueTypes: Bool = true, canStoreEmptySessions: Bool = true,
+        framework: SessionFramework = .goframe, hasDeadlines: Bool = false,
+        keepsBinaryValues: Bool = false, newSessionLifetimeMillis: Int64? = nil, storesJSONText: Bool = false
+    ) {
         self.canPersist = canPersist
         self.keepsExpiredSessions = keepsExpiredSessions
         self.keepsValueTypes = keepsValueTypes

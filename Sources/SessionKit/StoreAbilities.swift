@@ -16,8 +16,10 @@ public struct StoreAbilities {
     /// The error every write gets (a read-only view); nil for a store that writes.
     public var writeRefusal: SessionError?
 
-    public init(shaping: (any SessionShaping)? = nil, counting: (any SessionCounting)? = nil,
-                retries: (any RetryReporting)? = nil, leftovers: (any LeftoverSweeping)? = nil) {
+    public init(
+        shaping: (any SessionShaping)? = nil, counting: (any SessionCounting)? = nil,
+        retries: (any RetryReporting)? = nil, leftovers: (any LeftoverSweeping)? = nil
+    ) {
         self.shaping = shaping
         self.counting = counting
         self.retries = retries

@@ -10,7 +10,7 @@ extension StoreAddress {
     static let redisForms = [
         "redis://[user[:password]@]host[:port][/db]", "rediss://... (TLS)", "redis+unix:///path/to.sock",
         "redis+cluster://[user[:password]@]host:port[,host:port...]",
-        "redis+sentinel://[user[:password]@]host:port[,host:port...]/MASTER[/db]",
+        "redis+sentinel://[user[:password]@]host:port[,host:port...]/MASTER[/db]"
     ]
 
     /// Parses every Redis form:

@@ -109,7 +109,8 @@ extension RedisAddressParser {
             throw bad("a Redis Cluster has only database 0 (SELECT is not allowed in cluster mode)")
         }
         if form == .sentinel && sentinelPassword == nil,
-            let fromEnvironment = environment[StoreAddress.sentinelPasswordVariable], !fromEnvironment.isEmpty {
+            let fromEnvironment = environment[StoreAddress.sentinelPasswordVariable], !fromEnvironment.isEmpty
+        {
             sentinelPassword = fromEnvironment
         }
         if sentinelUser != nil && sentinelPassword == nil {
@@ -129,13 +130,17 @@ extension RedisAddressParser {
         case .server, .unix: deployment = .server
         case .cluster: deployment = .cluster(seeds: endpoints)
         case .sentinel:
-            deployment = .sentinel(RedisSentinelSettings(sentinels: endpoints, masterName: masterName!, username: sentinelUser,
-                                                         password: sentinelPassword))
+            deployment = .sentinel(
+                RedisSentinelSettings(
+                    sentinels: endpoints, masterName: masterName!, username: sentinelUser,
+                    password: sentinelPassword))
         }
-        let connection = RedisConnectOptions(endpoint: endpoints[0], username: username, password: password, db: db ?? 0,
-                                             timeout: timeout, tls: tls ? tlsOptions : nil)
-        var options = RedisStoreOptions(connection: connection, deployment: deployment, prefix: prefixInForce,
-                                        defaultLifetimeMillis: lifetime ?? layout.defaultLifetimeMillis)
+        let connection = RedisConnectOptions(
+            endpoint: endpoints[0], username: username, password: password, db: db ?? 0,
+            timeout: timeout, tls: tls ? tlsOptions : nil)
+        var options = RedisStoreOptions(
+            connection: connection, deployment: deployment, prefix: prefixInForce,
+            defaultLifetimeMillis: lifetime ?? layout.defaultLifetimeMillis)
         options.jsonSerializer = serializer == "json"
         return options
     }

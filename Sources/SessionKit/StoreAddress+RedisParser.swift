@@ -42,7 +42,7 @@ struct RedisAddressParser {
     /// The form each scheme stands for; the `rediss` schemes add TLS.
     private static let forms: [String: Form] = [
         "redis": .server, "rediss": .server, "redis+unix": .unix, "redis+cluster": .cluster, "rediss+cluster": .cluster,
-        "redis+sentinel": .sentinel, "rediss+sentinel": .sentinel,
+        "redis+sentinel": .sentinel, "rediss+sentinel": .sentinel
     ]
 
     init(_ text: String, scheme: String, environment: [String: String]) throws(SessionError) {
@@ -141,8 +141,10 @@ struct RedisAddressParser {
         }
         if let dbText = pathParts.first {
             guard pathParts.count == 1, let n = Int(dbText), n >= 0 else {
-                throw bad(form == .sentinel ? "after the master's name only a database number may follow, e.g. /mymaster/0"
-                                            : "the path must be a database number, e.g. /0")
+                throw bad(
+                    form == .sentinel
+                        ? "after the master's name only a database number may follow, e.g. /mymaster/0"
+                        : "the path must be a database number, e.g. /0")
             }
             db = n
         }

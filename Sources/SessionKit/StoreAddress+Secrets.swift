@@ -14,11 +14,11 @@ extension StoreAddress {
     static let knownOptions: Set<Substring> = [
         "ttl", "max-age", "encrypted", "crypto-key", "ext",
         "prefix", "layout", "serializer", "timeout", "db", "tls", "ssl", "ca", "cacert", "ca-cert", "cert", "key",
-        "sni", "insecure", "sentinel-password", "sentinel-user", "sentinel-username", "password",
+        "sni", "insecure", "sentinel-password", "sentinel-user", "sentinel-username", "password"
     ]
 
     static let knownSchemes: Set<String> = [
-        "file", "memory", "redis", "rediss", "redis+unix", "redis+cluster", "rediss+cluster", "redis+sentinel", "rediss+sentinel",
+        "file", "memory", "redis", "rediss", "redis+unix", "redis+cluster", "rediss+cluster", "redis+sentinel", "rediss+sentinel"
     ]
 
     /// The address with any password (`user:pass@`) and secret options replaced by `***`. It

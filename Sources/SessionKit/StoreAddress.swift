@@ -34,7 +34,8 @@ public struct StoreAddress: Sendable {
         case nil, "file":
             break
         case "memory":
-            throw SessionError.unsupported(store: redacted(text),
+            throw SessionError.unsupported(
+                store: redacted(text),
                 reason: "GoFrame's StorageMemory lives inside the app process; no tool outside it can read those sessions")
         case "redis", "rediss", "redis+unix", "redis+cluster", "rediss+cluster", "redis+sentinel", "rediss+sentinel":
             return try parseRedis(text, scheme: scheme!, environment: environment, maxAgeMillis: maxAgeMillis)
@@ -114,7 +115,7 @@ public struct StoreAddress: Sendable {
 
     /// Option names that mean the same option.
     private static let optionAliases: [String: String] = [
-        "max-age": "ttl", "ssl": "tls", "cacert": "ca", "ca-cert": "ca", "sentinel-username": "sentinel-user",
+        "max-age": "ttl", "ssl": "tls", "cacert": "ca", "ca-cert": "ca", "sentinel-username": "sentinel-user"
     ]
 
     /// The query's `name=value` options (see `queryItems`), refusing an option given twice, under

@@ -32,7 +32,7 @@ struct Sessctl: ParsableCommand {
             ListCommand.self, GetCommand.self, SetCommand.self, DelCommand.self, EditCommand.self,
             ExpireCommand.self, TTLCommand.self, PersistCommand.self, CountCommand.self,
             FindCommand.self, StatsCommand.self, PurgeCommand.self,
-            MigrateCommand.self, ExportCommand.self, ImportCommand.self, ShellCommand.self, StoresCommand.self,
+            MigrateCommand.self, ExportCommand.self, ImportCommand.self, ShellCommand.self, StoresCommand.self
         ]
     )
 

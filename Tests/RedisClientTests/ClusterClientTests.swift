@@ -17,8 +17,9 @@ final class ClusterClientTests: XCTestCase {
 
     private func router(timeout: Int = 3000, tls: Bool = false) throws -> RedisRouter {
         let seeds = (tls ? cluster.tlsPorts : cluster.nodes.map(\.port)).prefix(2).map { RedisEndpoint.tcp(host: "127.0.0.1", port: $0) }
-        return try RedisRouter(RedisConnectOptions(endpoint: seeds[0], timeout: timeout, tls: tls ? d.tls : nil),
-                               deployment: .cluster(seeds: Array(seeds)))
+        return try RedisRouter(
+            RedisConnectOptions(endpoint: seeds[0], timeout: timeout, tls: tls ? d.tls : nil),
+            deployment: .cluster(seeds: Array(seeds)))
     }
 
     /// A key of `slot`'s own hash tag (`{tagN}:rest`).
@@ -45,7 +46,7 @@ final class ClusterClientTests: XCTestCase {
             ("123456789", 12739), ("", 0), ("a", 15495), ("foo", 12182), ("bar", 5061), ("hello", 866),
             ("{user1000}.following", 3443), ("{user1000}.followers", 3443), ("foo{}{bar}", 8363), ("foo{{bar}}zap", 4015),
             ("foo{bar}{zap}", 5061), ("{}foo", 9500), ("foo{", 7673), ("foo}{bar", 7624), ("sess:9f1c2a", 10763),
-            ("sess:{9f1c2a}", 13345), ("{9f1c2a}:meta", 13345), ("user:42:sessions", 13303),
+            ("sess:{9f1c2a}", 13345), ("{9f1c2a}:meta", 13345), ("user:42:sessions", 13303)
         ]
         for (key, slot) in expected { XCTAssertEqual(ClusterSlots.slot(of: b(key)), slot, key) }
         // 50,000 random binary, brace-heavy keys against CLUSTER KEYSLOT.
@@ -64,7 +65,7 @@ final class ClusterClientTests: XCTestCase {
             ("*", "", true), ("a*", "abc", true), ("a*c", "abc", true), ("a*d", "abc", false), ("?b?", "abc", true),
             ("[abc]x", "bx", true), ("[^abc]x", "bx", false), ("[a-c]x", "cx", true), ("[c-a]x", "bx", true),
             ("\\*x", "*x", true), ("\\*x", "ax", false), ("p:\\[1\\]", "p:[1]", true), ("a**b", "ab", true), ("[\\]]", "]", true),
-            ("gf\\*s\\[e\\]?\\\\:*", "gf*s[e]!\\:abc", true), ("x[", "x", false),
+            ("gf\\*s\\[e\\]?\\\\:*", "gf*s[e]!\\:abc", true), ("x[", "x", false)
         ]
         for (pattern, text, expected) in cases {
             XCTAssertEqual(RedisGlob.matches(b(pattern), b(text)), expected, "\(pattern) ~ \(text)")
@@ -77,8 +78,10 @@ final class ClusterClientTests: XCTestCase {
         for n in names { _ = try o.command("SET", n, "1") }
         defer { _ = try? o.command([b("DEL")] + names.map { b($0) }) }
         // Other tests' keys may share the node: every pattern starts with the tag.
-        for pattern in ["\\{glob\\}*", "\\{glob\\}a*", "\\{glob\\}a?", "\\{glob\\}[ab]*", "\\{glob\\}[^a]*", "\\{glob\\}*\\**",
-                        "\\{glob\\}*\\[*", "\\{glob\\}*]*", "\\{glob\\}*\\\\*", "\\{glob\\}?", "[{]glob[}]?"] {
+        for pattern in [
+            "\\{glob\\}*", "\\{glob\\}a*", "\\{glob\\}a?", "\\{glob\\}[ab]*", "\\{glob\\}[^a]*", "\\{glob\\}*\\**",
+            "\\{glob\\}*\\[*", "\\{glob\\}*]*", "\\{glob\\}*\\\\*", "\\{glob\\}?", "[{]glob[}]?"
+        ] {
             let server = try o.command("KEYS", pattern).array!.compactMap(\.string).sorted()
             XCTAssertEqual(names.filter { RedisGlob.matches(b(pattern), b($0)) }.sorted(), server, pattern)
         }
@@ -92,41 +95,49 @@ final class ClusterClientTests: XCTestCase {
         XCTAssertEqual(Set(try r.masterEndpoints().map(\.description)).count, 3)
         let keys = (0..<3000).map { b("route:\($0)") }
         var committed = 0
-        try r.transact(keys: keys, reads: { [[self.b("GET"), $0]] }, decide: { unit, replies in
-            unit.flatMap { i -> [[[UInt8]]] in
-                XCTAssertEqual(replies[unit.firstIndex(of: i)!].first, .null)
-                return [[self.b("SET"), keys[i], self.b("v\(i)")]]
-            }
-        }, settle: { unit, outcome in
-            guard case .committed(let replies) = outcome else { XCTFail("\(outcome)"); return [] }
-            XCTAssertEqual(replies.count, unit.count)
-            committed += unit.count
-            return []
-        })
+        try r.transact(
+            keys: keys, reads: { [[self.b("GET"), $0]] },
+            decide: { unit, replies in
+                unit.flatMap { i -> [[[UInt8]]] in
+                    XCTAssertEqual(replies[unit.firstIndex(of: i)!].first, .null)
+                    return [[self.b("SET"), keys[i], self.b("v\(i)")]]
+                }
+            },
+            settle: { unit, outcome in
+                guard case .committed(let replies) = outcome else { XCTFail("\(outcome)"); return [] }
+                XCTAssertEqual(replies.count, unit.count)
+                committed += unit.count
+                return []
+            })
         XCTAssertEqual(committed, keys.count)
         let values = try r.run(keys: keys) { [[self.b("GET"), $0]] }
         XCTAssertEqual(values.map { $0[0].string }, (0..<3000).map { "v\($0)" })
         // Units with nothing to write (UNWATCH) and units with writes, chained on the same connections.
         var settled = 0
-        try r.transact(keys: keys, reads: { [[self.b("GET"), $0]] }, decide: { unit, replies in
-            unit.enumerated().flatMap { n, i -> [[[UInt8]]] in
-                XCTAssertEqual(replies[n].first?.string, "v\(i)")
-                return i % 3 == 0 ? [] : [[self.b("SET"), keys[i], self.b("w\(i)")]]
-            }
-        }, settle: { unit, outcome in
-            XCTAssertEqual(outcome, .committed(unit.map { _ in .status("OK") }))
-            settled += unit.count
-            return []
-        })
+        try r.transact(
+            keys: keys, reads: { [[self.b("GET"), $0]] },
+            decide: { unit, replies in
+                unit.enumerated().flatMap { n, i -> [[[UInt8]]] in
+                    XCTAssertEqual(replies[n].first?.string, "v\(i)")
+                    return i % 3 == 0 ? [] : [[self.b("SET"), keys[i], self.b("w\(i)")]]
+                }
+            },
+            settle: { unit, outcome in
+                XCTAssertEqual(outcome, .committed(unit.map { _ in .status("OK") }))
+                settled += unit.count
+                return []
+            })
         XCTAssertEqual(settled, 2000)
         XCTAssertEqual(try r.run(keys: keys) { [[self.b("GET"), $0]] }.map { $0[0].string }, (0..<3000).map { $0 % 3 == 0 ? "v\($0)" : "w\($0)" })
         XCTAssertEqual(r.stats, RedisRouterStats(), "a steady cluster needs no redirection")
         // Over TLS the slot map names the TLS ports.
         let t = try router(tls: true)
-        XCTAssertEqual(Set(try t.masterEndpoints().compactMap { e -> Int? in if case .tcp(_, let p) = e { return p } else { return nil } })
-                        .isSubset(of: Set(cluster.tlsPorts)), true)
-        XCTAssertEqual(try t.run(keys: Array(keys.prefix(100))) { [[self.b("GET"), $0]] }.map { $0[0].string },
-                       (0..<100).map { $0 % 3 == 0 ? "v\($0)" : "w\($0)" })
+        XCTAssertEqual(
+            Set(try t.masterEndpoints().compactMap { e -> Int? in if case .tcp(_, let p) = e { return p } else { return nil } })
+                .isSubset(of: Set(cluster.tlsPorts)), true)
+        XCTAssertEqual(
+            try t.run(keys: Array(keys.prefix(100))) { [[self.b("GET"), $0]] }.map { $0[0].string },
+            (0..<100).map { $0 % 3 == 0 ? "v\($0)" : "w\($0)" })
         _ = try r.run(keys: keys) { [[self.b("DEL"), $0]] }
     }
 
@@ -150,10 +161,15 @@ final class ClusterClientTests: XCTestCase {
             let moved = b(movedNames[0])
             XCTAssertTrue(try exists(moved, on: target))
             var outcome: RedisTransactionOutcome?
-            try r.transact(keys: [moved], reads: { [[self.b("GET"), $0]] }, decide: { _, replies in
-                XCTAssertNotEqual(replies[0].first, .null)
-                return [[self.b("SET"), moved, self.b("changed")]]
-            }, settle: { _, o in outcome = o; return [] })
+            try r.transact(
+                keys: [moved], reads: { [[self.b("GET"), $0]] },
+                decide: { _, replies in
+                    XCTAssertNotEqual(replies[0].first, .null)
+                    return [[self.b("SET"), moved, self.b("changed")]]
+                },
+                settle: { _, o in
+                    outcome = o; return []
+                })
             XCTAssertEqual(outcome, .committed([.status("OK")]))
 
             // MOVED: the move ends; the router's map is stale until the reply says so.
@@ -196,10 +212,12 @@ final class ClusterClientTests: XCTestCase {
         let cluster = self.cluster
         let finisher = Background(after: 0.05) { try cluster.endMove(slot: slot, from: source, to: target) }
         var seen: [RedisReply] = []
-        try patient.transact(keys: [k1, k2], reads: { [[self.b("GET"), $0]] }, decide: { _, replies in
-            seen = replies.map { $0.first! }
-            return []
-        }, settle: { _, _ in [] })
+        try patient.transact(
+            keys: [k1, k2], reads: { [[self.b("GET"), $0]] },
+            decide: { _, replies in
+                seen = replies.map { $0.first! }
+                return []
+            }, settle: { _, _ in [] })
         XCTAssertEqual(seen, [.bulk(b("1")), .bulk(b("1"))])
         try finisher.wait()
         try waitUntil("the move to end") { try self.cluster.owner(ofSlot: slot).node === target }

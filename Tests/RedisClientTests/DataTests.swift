@@ -11,7 +11,7 @@ final class DataTests: RedisTestCase {
             (bytes("empty"), []),
             (bytes("latin1"), [0xE9, 0xFF, 0xFE, 0x80, 0xC3]),  // not valid UTF-8
             ([0x6B, 0x00, 0xFF], bytes("key with NUL and 0xFF")),
-            ([], bytes("empty key")),
+            ([], bytes("empty key"))
         ]
         for (key, value) in values {
             XCTAssertEqual(try connection.command([bytes("SET"), key, value]), .status("OK"))

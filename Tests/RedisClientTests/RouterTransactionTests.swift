@@ -14,11 +14,12 @@ final class RouterTransactionTests: RedisTestCase {
         // The app changes `a`; it has nothing to do with the next call.
         try s.cli(["SET", "a", "changed by the app"])
         var outcomes: [RedisTransactionOutcome] = []
-        try r.transact(keys: [b("b")], reads: { [[self.b("GET"), $0]] }, decide: { _, _ in [[self.b("SET"), self.b("b"), self.b("1")]] },
-                       settle: { _, outcome in
-                           outcomes.append(outcome)
-                           return []
-                       })
+        try r.transact(
+            keys: [b("b")], reads: { [[self.b("GET"), $0]] }, decide: { _, _ in [[self.b("SET"), self.b("b"), self.b("1")]] },
+            settle: { _, outcome in
+                outcomes.append(outcome)
+                return []
+            })
         XCTAssertEqual(outcomes, [.committed([.status("OK")])], "a key of an earlier call must not abort this one's EXEC")
         XCTAssertEqual(try s.cli(["GET", "b"]), "1")
     }

@@ -21,8 +21,9 @@ final class SentinelClientTests: XCTestCase {
         let r = try RedisRouter(RedisConnectOptions(endpoint: dead, timeout: 2000), deployment: .sentinel(settings))
         let master = try d.sentinel.master()
         XCTAssertEqual(try r.masterEndpoints(), [.tcp(host: "127.0.0.1", port: master.port)])
-        XCTAssertEqual(try r.run(keys: [Array("s:k".utf8)]) { [[Array("SET".utf8), $0, Array("1".utf8)], [Array("GET".utf8), $0]] }[0],
-                       [.status("OK"), .bulk(Array("1".utf8))])
+        XCTAssertEqual(
+            try r.run(keys: [Array("s:k".utf8)]) { [[Array("SET".utf8), $0, Array("1".utf8)], [Array("GET".utf8), $0]] }[0],
+            [.status("OK"), .bulk(Array("1".utf8))])
         XCTAssertFalse(r.isCluster)
     }
 
@@ -54,15 +55,21 @@ final class SentinelClientTests: XCTestCase {
             XCTAssertEqual("\(e)", "Sentinel knows no master named 'nosuch'")
         }
         let dead = RedisEndpoint.tcp(host: "127.0.0.1", port: try RedisServer.freePort())
-        XCTAssertThrowsError(try RedisRouter(RedisConnectOptions(endpoint: dead, timeout: 300),
-                                             deployment: .sentinel(RedisSentinelSettings(sentinels: [dead], masterName: "m")))) { e in
+        XCTAssertThrowsError(
+            try RedisRouter(
+                RedisConnectOptions(endpoint: dead, timeout: 300),
+                deployment: .sentinel(RedisSentinelSettings(sentinels: [dead], masterName: "m")))
+        ) { e in
             XCTAssertTrue("\(e)".hasPrefix("no sentinel answered: cannot connect to 127.0.0.1:"), "\(e)")
             XCTAssertFalse("\(e)".contains("\n"))
         }
         // A data node is not a sentinel.
         let plain = RedisEndpoint.tcp(host: "127.0.0.1", port: try d.sentinel.master().port)
-        XCTAssertThrowsError(try RedisRouter(RedisConnectOptions(endpoint: plain, timeout: 300),
-                                             deployment: .sentinel(RedisSentinelSettings(sentinels: [plain], masterName: "m")))) { e in
+        XCTAssertThrowsError(
+            try RedisRouter(
+                RedisConnectOptions(endpoint: plain, timeout: 300),
+                deployment: .sentinel(RedisSentinelSettings(sentinels: [plain], masterName: "m")))
+        ) { e in
             XCTAssertTrue("\(e)".contains("unknown command"), "\(e)")
         }
     }

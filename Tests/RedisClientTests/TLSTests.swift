@@ -92,8 +92,11 @@ final class TLSTests: XCTestCase {
 
     func testPlainPortsAndBadFilesAreOneClearLine() throws {
         // TLS to a plain port: Redis waits for the end of a line that never comes.
-        let plain = try XCTUnwrap(failure(RedisConnectOptions(endpoint: .tcp(host: "127.0.0.1", port: d.sentinel.dataNodes[0].port),
-                                                              timeout: 300, tls: good)))
+        let plain = try XCTUnwrap(
+            failure(
+                RedisConnectOptions(
+                    endpoint: .tcp(host: "127.0.0.1", port: d.sentinel.dataNodes[0].port),
+                    timeout: 300, tls: good)))
         XCTAssertTrue(plain.message.contains("TLS handshake timed out (is it a TLS port?)"), plain.message)
         // Nothing listening.
         let refused = try XCTUnwrap(failure(options(port: try RedisServer.freePort(), good)))

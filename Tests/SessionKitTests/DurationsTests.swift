@@ -8,8 +8,9 @@ final class DurationsTests: XCTestCase {
         XCTAssertEqual(Durations.longestMillis, 9_223_372_036_854)
         for text in ["106751d23h47m16s855ms", "106751991167d", "9223372036854775807", "9223372036854775808", "99999999999w"] {
             XCTAssertThrowsError(try Durations.parse(text), text) { error in
-                XCTAssertEqual((error as? SessionError)?.description,
-                               "duration '\(text)' is too long: the longest is 106751d23h47m16s854ms (Go's time.Duration, about 292 years)")
+                XCTAssertEqual(
+                    (error as? SessionError)?.description,
+                    "duration '\(text)' is too long: the longest is 106751d23h47m16s854ms (Go's time.Duration, about 292 years)")
             }
         }
     }

@@ -1,14 +1,16 @@
-import XCTest
 import TestSupport
+import XCTest
+
 @testable import SessionKit
 
 final class FileStoreTests: XCTestCase {
     private let day: Int64 = 86_400_000
 
     private func fixtureStore(_ name: String, encrypted: Bool = false) throws -> FileStore {
-        try FileStore(directory: Fixtures.gsession + "/" + name,
-                      options: .init(cipher: encrypted ? try GSessionCipher() : nil),
-                      clock: .fixed(Fixtures.referenceNowMillis))
+        try FileStore(
+            directory: Fixtures.gsession + "/" + name,
+            options: .init(cipher: encrypted ? try GSessionCipher() : nil),
+            clock: .fixed(Fixtures.referenceNowMillis))
     }
 
     private func store(_ dir: TempDirectory, now: Int64? = nil, cipher: GSessionCipher? = nil) throws -> FileStore {
@@ -85,8 +87,9 @@ final class FileStoreTests: XCTestCase {
         for (name, encrypted) in [("file", false), ("file-crypto", true)] {
             let dir = TempDirectory()
             Fixtures.copyFileStore(name, to: dir, now: Fixtures.referenceNowMillis)
-            let store = try FileStore(directory: dir.path, options: .init(cipher: encrypted ? try GSessionCipher() : nil),
-                                      clock: .fixed(Fixtures.referenceNowMillis))
+            let store = try FileStore(
+                directory: dir.path, options: .init(cipher: encrypted ? try GSessionCipher() : nil),
+                clock: .fixed(Fixtures.referenceNowMillis))
             for e in Fixtures.sessions(backend: "file") where e.encrypted == encrypted {
                 let file = e.id + ".session"
                 let original = try XCTUnwrap(dir.read(file))
@@ -106,7 +109,9 @@ final class FileStoreTests: XCTestCase {
                 try store.save(SessionWrite(back, mode: .update))
                 let after = try XCTUnwrap(dir.read(file))
                 XCTAssertEqual(Array(after.prefix(8)), Array(original.prefix(8)), "timestamp kept for \(e.id)")
-                let expectedBody = e.storedEqualsReencoded ? Array(original.dropFirst(8))
+                let expectedBody =
+                    e.storedEqualsReencoded
+                    ? Array(original.dropFirst(8))
                     : (encrypted ? try GSessionCipher().encrypt(e.gfReencoded!) : e.gfReencoded!)
                 XCTAssertEqual(Array(after.dropFirst(8)), expectedBody, "body of \(e.id) after a round trip")
             }
@@ -137,7 +142,7 @@ final class FileStoreTests: XCTestCase {
             "header-only": (ts, "only 8 bytes, no session body"),
             "short": ([1, 2, 3], "only 3 bytes"),
             "array": (ts + Array("[1,2]".utf8), "not an object (a array)"),
-            "wrongkey": (ts + wrongKey.encrypt(Array(#"{"a":1}"#.utf8)), "does not decrypt"),
+            "wrongkey": (ts + wrongKey.encrypt(Array(#"{"a":1}"#.utf8)), "does not decrypt")
         ]
         var reasons: [String: String] = [:]
         for (id, (bytes, reason)) in cases {
@@ -243,9 +248,9 @@ final class FileStoreTests: XCTestCase {
         let dir = TempDirectory()
         let now: Int64 = 1_800_000_000_000
         let body = Array(#"{"a":1}"#.utf8)
-        dir.write("boundary.session", GSessionFileCodec.header(now - day) + body)       // ts + maxAge == now: still valid
-        dir.write("justgone.session", GSessionFileCodec.header(now - day - 1) + body)   // one millisecond past
-        dir.write("future.session", GSessionFileCodec.header(now + 3_600_000) + body)   // clock skew: written "in the future"
+        dir.write("boundary.session", GSessionFileCodec.header(now - day) + body)  // ts + maxAge == now: still valid
+        dir.write("justgone.session", GSessionFileCodec.header(now - day - 1) + body)  // one millisecond past
+        dir.write("future.session", GSessionFileCodec.header(now + 3_600_000) + body)  // clock skew: written "in the future"
         let store = try self.store(dir, now: now)
         let boundary = try store.get("boundary")
         XCTAssertFalse(boundary.expiry.isExpired(now: now))

@@ -1,5 +1,6 @@
 import TestSupport
 import XCTest
+
 @testable import SessionKit
 
 /// `GoJSONCanonical` must say "canonical" exactly when parsing and writing the text again gives
@@ -29,7 +30,7 @@ final class GoJSONCanonicalTests: XCTestCase {
             #"{"a":"\u0001\u001f"}"#, #"{"a":"\u2028\u2029"}"#, "{\"a\":\"\u{2028}\"}", #"{"a":"\ud83d\udc4b"}"#, "{\"a\":\"👋é\"}",
             #"{"a":"&"}"#, #"{"a":"\u0026"}"#, #"{"\u003c":1,"=":2}"#, #"{"=":1,"\u003c":2}"#, #"{"a\u0000":1,"a":2}"#,
             #"{"a":1,"a\u0000":2}"#, #"{"n":-0,"m":1e+21,"o":1E-7}"#, #"{"m":1e+21,"n":-0,"o":1E-7}"#, #"{"a":1e}"#, #"{"a":tru}"#,
-            #"{"a":"unterminated}"#, #"{"a":1,}"#, #"{,}"#, #"{"a"}"#, "{\"\u{7f}\":1}",
+            #"{"a":"unterminated}"#, #"{"a":1,}"#, #"{,}"#, #"{"a"}"#, "{\"\u{7f}\":1}"
         ]
         for t in texts { check(Array(t.utf8)) }
         check([UInt8(ascii: "{"), UInt8(ascii: "\""), 0xff, UInt8(ascii: "\""), UInt8(ascii: ":"), UInt8(ascii: "1"), UInt8(ascii: "}")])

@@ -1,6 +1,7 @@
 import Foundation
 import TestSupport
 import XCTest
+
 @testable import SessionKit
 
 /// The gob codec and the SCS and redistore codecs on their own: the blobs the real libraries
@@ -121,7 +122,8 @@ final class GobCodecTests: XCTestCase {
 
     // MARK: The worked examples of other-stores.md
 
-    private let scsPrefix = "26ff81030102ff820001020108446561646c696e6501ff8400010656616c75657301ff8600000010ff830501010454696d6501ff8400000027ff85040101176d61705b737472696e675d696e74657266616365207b7d01ff8600010c01100000"
+    private let scsPrefix =
+        "26ff81030102ff820001020108446561646c696e6501ff8400010656616c75657301ff8600000010ff830501010454696d6501ff8400000027ff85040101176d61705b737472696e675d696e74657266616365207b7d01ff8600010c01100000"
 
     func testWorkedSCSExampleAndTestVectors() throws {
         let example = hex(scsPrefix + "25ff82010f010000000edf07f925075bcd15ffff0101067573657249440369 6e74040200540 0".replacingOccurrences(of: " ", with: ""))
@@ -134,10 +136,12 @@ final class GobCodecTests: XCTestCase {
         let vectors: [(String, String)] = [
             ("29ff82010f010000000edf07f925075bcd15ffff010105666c61736806737472696e670c040002686900", #"{"flash":"hi"}"#),
             ("36ff82010f010000000edf07f925075bcd15ffff010101740974696d652e54696d65ff8411000f010000000edf067c8000000000ffff00", #"{"t":"2025-01-01T00:00:00Z"}"#),
-            ("4dff82010f010000000edf07f925075bcd15ffff01010175096d61696e2e55736572ff87030101045573657201ff880001030102494401040001044e616d65010c00010541646d696e01020000000eff880a010e0103616e6e01010000",
-             #"{"u":{"Admin":true,"ID":7,"Name":"ann"}}"#),
+            (
+                "4dff82010f010000000edf07f925075bcd15ffff01010175096d61696e2e55736572ff87030101045573657201ff880001030102494401040001044e616d65010c00010541646d696e01020000000eff880a010e0103616e6e01010000",
+                #"{"u":{"Admin":true,"ID":7,"Name":"ann"}}"#
+            ),
             ("2cff82010f010000000edf07f925075bcd15ffff01010173085b5d737472696e67ff89020102ff8a00010c00000aff8a0600020161016200", #"{"s":["a","b"]}"#),
-            ("0fff820201016103696e740402000200", #"{"a":1}"#),
+            ("0fff820201016103696e740402000200", #"{"a":1}"#)
         ]
         for (tail, json) in vectors {
             // The prefix's last four bytes (01 10 00 00) are repeated in the doc as an anchor.
@@ -163,7 +167,9 @@ final class GobCodecTests: XCTestCase {
         guard case .gob(let v) = try RedistoreCodec.decode(login).get() else { return XCTFail() }
         XCTAssertEqual(try v.plainData(), JSONObject([("user_id", .number("42"))]))
         XCTAssertEqual(try RedistoreCodec.encode(v), login)
-        let flash = hex("0eff81040102ff820001100110000030ff82000106737472696e670c0800065f666c6173680e5b5d696e74657266616365207b7dff83020102ff84000110000015ff8412000106737472696e670c0700057361766564")
+        let flash = hex(
+            "0eff81040102ff820001100110000030ff82000106737472696e670c0800065f666c6173680e5b5d696e74657266616365207b7dff83020102ff84000110000015ff8412000106737472696e670c0700057361766564"
+        )
         guard case .gob(let f) = try RedistoreCodec.decode(flash).get() else { return XCTFail() }
         XCTAssertEqual(try f.plainData(), JSONObject([("_flash", .array([.string("saved")]))]))
         XCTAssertEqual(try RedistoreCodec.encode(f), flash, "the split message of a new type inside an interface, as Go writes it")
@@ -181,7 +187,7 @@ final class GobCodecTests: XCTestCase {
             ("float32", "0.1", .number("0.1")), ("float64", "59.97", .number("59.97")), ("bool", "true", .bool(true)),
             ("string", "\"x <&>\"", .string("x <&>")), ("[]uint8", "\"AAEC/v8=\"", .string("AAEC/v8=")),
             ("complex128", "\"(1+2i)\"", .string("(1+2i)")), ("[]string", "[\"a\",\"b\"]", .array([.string("a"), .string("b")])),
-            ("[]int", "[1,-2]", .array([.number("1"), .number("-2")])),
+            ("[]int", "[1,-2]", .array([.number("1"), .number("-2")]))
         ]
         for (type, text, shown) in cases {
             v = try v.setting(type, to: try JSONParser.parse(Array(text.utf8)), typeName: type)
@@ -200,8 +206,9 @@ final class GobCodecTests: XCTestCase {
         let changed = try values.setting("authenticatedUserID", to: .number("9007199254740993"), typeName: nil)
         let iv = try XCTUnwrap(changed.entries.first { $0.name == "authenticatedUserID" })
         XCTAssertEqual(iv.value, .interface(GobInterfaceValue(name: "int64", type: GobBuiltin.int, value: .int(9_007_199_254_740_993))))
-        XCTAssertEqual(try changed.setting("isAdmin", to: .string("false"), typeName: nil).typedData()["isAdmin"],
-                       .object(JSONObject([("type", .string("bool")), ("value", .bool(false))])))
+        XCTAssertEqual(
+            try changed.setting("isAdmin", to: .string("false"), typeName: nil).typedData()["isAdmin"],
+            .object(JSONObject([("type", .string("bool")), ("value", .bool(false))])))
         let refusals: [(String, JSONValue, String?, String)] = [
             ("isAdmin", .number("1"), nil, "a bool is true or false"),
             ("authenticatedUserID", .number("1.5"), nil, "int64 takes a whole number"),
@@ -213,7 +220,7 @@ final class GobCodecTests: XCTestCase {
             ("small", .number("1e400"), "float64", "out of range for float64"),
             ("small", .string("not base64!"), "[]uint8", "takes base64 text"),
             ("small", .string("x"), "main.Unknown", "unknown type 'main.Unknown'"),
-            ("small", .string("2025-13-01T00:00:00Z"), "time.Time", "unknown type 'time.Time'"),
+            ("small", .string("2025-13-01T00:00:00Z"), "time.Time", "unknown type 'time.Time'")
         ]
         for (key, value, type, message) in refusals {
             XCTAssertThrowsError(try values.setting(key, to: value, typeName: type), "\(key) \(value)") { e in
@@ -221,8 +228,9 @@ final class GobCodecTests: XCTestCase {
             }
         }
         // A new key is a string by default; a JSON object needs a type the app registered.
-        XCTAssertEqual(try values.setting("n", to: .number("42"), typeName: nil).typedData()["n"],
-                       .object(JSONObject([("type", .string("string")), ("value", .string("42"))])))
+        XCTAssertEqual(
+            try values.setting("n", to: .number("42"), typeName: nil).typedData()["n"],
+            .object(JSONObject([("type", .string("string")), ("value", .string("42"))])))
         XCTAssertThrowsError(try values.merged(with: JSONObject([("o", .object(JSONObject()))])))
     }
 
@@ -264,10 +272,14 @@ final class GobCodecTests: XCTestCase {
         v = try v.setting("x", to: .string("y"), typeName: nil)
         // gorilla's README example: session.Values[42] = 43.
         var entries = v.mapEntries
-        entries.append(GobMapEntry(key: .interface(GobInterfaceValue(name: "int", type: GobBuiltin.int, value: .int(42))),
-                                   value: .interface(GobInterfaceValue(name: "int", type: GobBuiltin.int, value: .int(43)))))
-        entries.append(GobMapEntry(key: .interface(GobInterfaceValue(name: "float64", type: GobBuiltin.float, value: .float(1e6.bitPattern))),
-                                   value: .interface(nil)))
+        entries.append(
+            GobMapEntry(
+                key: .interface(GobInterfaceValue(name: "int", type: GobBuiltin.int, value: .int(42))),
+                value: .interface(GobInterfaceValue(name: "int", type: GobBuiltin.int, value: .int(43)))))
+        entries.append(
+            GobMapEntry(
+                key: .interface(GobInterfaceValue(name: "float64", type: GobBuiltin.float, value: .float(1e6.bitPattern))),
+                value: .interface(nil)))
         let values = try GobSessionValues(types: v.types, mapType: v.mapType, entries: entries, frameworkNames: RedistoreCodec.frameworkNames)
         XCTAssertEqual(try values.plainData(), JSONObject([("x", .string("y")), ("42", .number("43")), ("1e+06", .null)]))
         let typed = try values.typedData()
@@ -292,8 +304,10 @@ final class GobCodecTests: XCTestCase {
         for bad in ["2026-02-30T00:00:00Z", "2026-11-20T18:30:15", "2026-11-20 18:30:15Z", "2026-11-20T18:30:15.1234567891Z", "2026-11-20T18:30:15+25:00"] {
             XCTAssertNil(GoTime(rfc3339: bad), bad)
         }
-        let json: [(Double, String)] = [(59.97, "59.97"), (0.1, "0.1"), (1e21, "1e+21"), (1e20, "100000000000000000000"), (1e-7, "1e-7"),
-                                        (0.000001, "0.000001"), (-0.0, "-0"), (100000, "100000"), (9007199254740992, "9007199254740992"), (Double.leastNonzeroMagnitude, "5e-324")]
+        let json: [(Double, String)] = [
+            (59.97, "59.97"), (0.1, "0.1"), (1e21, "1e+21"), (1e20, "100000000000000000000"), (1e-7, "1e-7"),
+            (0.000001, "0.000001"), (-0.0, "-0"), (100000, "100000"), (9007199254740992, "9007199254740992"), (Double.leastNonzeroMagnitude, "5e-324")
+        ]
         for (d, text) in json { XCTAssertEqual(GoFloatFormat.json(d), text) }
         XCTAssertEqual(GoFloatFormat.json(Double(Float(0.1)), bits: 32), "0.1")
         XCTAssertNil(GoFloatFormat.json(.nan))
@@ -377,21 +391,28 @@ final class GobCodecTests: XCTestCase {
         types.define(geo, .structure(name: "GeoPoint", fields: [GobFieldType(name: "Lat", type: GobBuiltin.float), GobFieldType(name: "Lng", type: GobBuiltin.float)]))
         types.define(strings, .slice(name: "", elem: GobBuiltin.string))
         types.define(stringMap, .map(name: "", key: GobBuiltin.string, elem: GobBuiltin.string))
-        types.define(place, .structure(name: "Place", fields: [
-            GobFieldType(name: "Name", type: GobBuiltin.string), GobFieldType(name: "Geo", type: geo), GobFieldType(name: "Tags", type: strings),
-            GobFieldType(name: "Meta", type: stringMap), GobFieldType(name: "Raw", type: GobBuiltin.bytes), GobFieldType(name: "Count", type: GobBuiltin.int),
-        ]))
+        types.define(
+            place,
+            .structure(
+                name: "Place",
+                fields: [
+                    GobFieldType(name: "Name", type: GobBuiltin.string), GobFieldType(name: "Geo", type: geo), GobFieldType(name: "Tags", type: strings),
+                    GobFieldType(name: "Meta", type: stringMap), GobFieldType(name: "Raw", type: GobBuiltin.bytes), GobFieldType(name: "Count", type: GobBuiltin.int)
+                ]))
         func entry(_ key: String, _ name: String, _ type: GobTypeID, _ value: GobValue) -> GobMapEntry {
             GobMapEntry(key: .string(Array(key.utf8)), value: .interface(GobInterfaceValue(name: name, type: type, value: value)))
         }
-        let session = try GobSessionValues(types: types, mapType: values, entries: [
-            entry("home", "main.Place", place, .structure([GobFieldValue(index: 0, value: .string(Array("home".utf8)))])),
-            entry("work", "main.Place", place, .structure([GobFieldValue(index: 1, value: .structure([GobFieldValue(index: 0, value: .float(Double(48.1).bitPattern))]))])),
-            entry("tags", "[]string", strings, .list([])),
-            entry("raw", "[]uint8", GobBuiltin.bytes, .bytes([])),
-            entry("meta", "map[string]string", stringMap, .map([])),
-        ])
-        let expected = #"{"home":{"Count":0,"Geo":null,"Meta":null,"Name":"home","Raw":null,"Tags":null},"meta":{},"raw":null,"tags":null,"#
+        let session = try GobSessionValues(
+            types: types, mapType: values,
+            entries: [
+                entry("home", "main.Place", place, .structure([GobFieldValue(index: 0, value: .string(Array("home".utf8)))])),
+                entry("work", "main.Place", place, .structure([GobFieldValue(index: 1, value: .structure([GobFieldValue(index: 0, value: .float(Double(48.1).bitPattern))]))])),
+                entry("tags", "[]string", strings, .list([])),
+                entry("raw", "[]uint8", GobBuiltin.bytes, .bytes([])),
+                entry("meta", "map[string]string", stringMap, .map([]))
+            ])
+        let expected =
+            #"{"home":{"Count":0,"Geo":null,"Meta":null,"Name":"home","Raw":null,"Tags":null},"meta":{},"raw":null,"tags":null,"#
             + #""work":{"Count":0,"Geo":{"Lat":48.1,"Lng":0},"Meta":null,"Name":"","Raw":null,"Tags":null}}"#
         let plain = try session.plainData()
         XCTAssertEqual(String(decoding: GoJSONEncoder.encode(plain), as: UTF8.self), expected)

@@ -1,4 +1,5 @@
 import XCTest
+
 @testable import SessionKit
 
 final class JSONTests: XCTestCase {
@@ -9,8 +10,10 @@ final class JSONTests: XCTestCase {
     private func roundTrip(_ s: String) throws -> String { encode(try parse(s)) }
 
     func testNumberLiteralsAreKeptExactly() throws {
-        for literal in ["18446744073709551615", "9223372036854775807", "-0", "1e+21", "1E-7", "0.10000000149011612",
-                        "3.141592653589793238462643383279", "100", "-42", "0.000001", "12345678901234567890123456789"] {
+        for literal in [
+            "18446744073709551615", "9223372036854775807", "-0", "1e+21", "1E-7", "0.10000000149011612",
+            "3.141592653589793238462643383279", "100", "-42", "0.000001", "12345678901234567890123456789"
+        ] {
             XCTAssertEqual(try parse(literal), .number(literal))
             XCTAssertEqual(try roundTrip("{\"n\":\(literal)}"), "{\"n\":\(literal)}")
         }
@@ -65,7 +68,7 @@ final class JSONTests: XCTestCase {
             ("garbage", 0, "where a value should start"),
             (#"{"a":-}"#, 5, "a digit must follow '-'"),
             (#"{"a":1.}"#, 7, "a digit must follow '.'"),
-            (#"{"a":"abc"#, 9, "unexpected end of input in a string"),
+            (#"{"a":"abc"#, 9, "unexpected end of input in a string")
         ]
         for (text, offset, reason) in cases {
             XCTAssertThrowsError(try parse(text), text) { e in
@@ -89,7 +92,9 @@ final class JSONTests: XCTestCase {
 
     func testPrettyPrinterIsForPeople() throws {
         let v = try parse(#"{"b":[1,{"c":"<x>"}],"a":{},"e":[]}"#)
-        XCTAssertEqual(JSONPrettyPrinter.format(v), """
+        XCTAssertEqual(
+            JSONPrettyPrinter.format(v),
+            """
             {
               "a": {},
               "b": [

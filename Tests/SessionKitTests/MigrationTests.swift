@@ -2,6 +2,7 @@ import Foundation
 import RedisClient
 import TestSupport
 import XCTest
+
 @testable import SessionKit
 
 /// `Migration` between real stores: GoFrame's fixtures through every layout and back, dry runs,
@@ -43,8 +44,10 @@ final class MigrationTests: RedisTestCase {
     }
 
     /// Runs a migration and collects its failures.
-    private func migrate(_ source: any SessionStore, _ target: any SessionStore, _ options: MigrationOptions = MigrationOptions(),
-                         pattern: String? = nil) throws -> (MigrationReport, [MigrationFailure]) {
+    private func migrate(
+        _ source: any SessionStore, _ target: any SessionStore, _ options: MigrationOptions = MigrationOptions(),
+        pattern: String? = nil
+    ) throws -> (MigrationReport, [MigrationFailure]) {
         let m = Migration(target: target, options: options)
         var failures: [MigrationFailure] = []
         m.onFailure = { failures.append($0) }
@@ -84,7 +87,9 @@ final class MigrationTests: RedisTestCase {
                 let type = try c.command("TYPE", key).string ?? "?"
                 var v = type
                 if type == "string" { v += " " + String(decoding: try value(c, key) ?? [], as: UTF8.self) }
-                if type == "hash" { v += " " + (try fields(c, key)).sorted { $0.key < $1.key }.map { "\($0.key)=\(String(decoding: $0.value, as: UTF8.self))" }.joined(separator: "&") }
+                if type == "hash" {
+                    v += " " + (try fields(c, key)).sorted { $0.key < $1.key }.map { "\($0.key)=\(String(decoding: $0.value, as: UTF8.self))" }.joined(separator: "&")
+                }
                 out[key] = v + (try pttl(c, key) > 0 ? " ttl" : " no-ttl")
             }
             cursor = next
@@ -248,8 +253,9 @@ final class MigrationTests: RedisTestCase {
         XCTAssertEqual(toFile.failed, 1)
         XCTAssertEqual(f1.count, 1)
         XCTAssertEqual(f1.first?.id, "binary-one")
-        XCTAssertTrue(f1.first?.message.contains("'binary-one'") == true && f1.first?.message.contains("'raw'") == true && f1.first?.message.contains("UTF-8") == true,
-                      f1.first?.message ?? "")
+        XCTAssertTrue(
+            f1.first?.message.contains("'binary-one'") == true && f1.first?.message.contains("'raw'") == true && f1.first?.message.contains("UTF-8") == true,
+            f1.first?.message ?? "")
         XCTAssertNil(dir.read("binary-one.session"), "nothing written for it")
 
         let (toHash, f2) = try migrate(try file(dir), try hash(s, prefix: "back:"))
@@ -384,12 +390,14 @@ final class MigrationTests: RedisTestCase {
 
         // With --delete-source the corrupted copies' sources stay; every verified one goes.
         let s2 = try startServer()
-        let (moved, moveFailures) = try migrate(try file(dir), CorruptingStore(try kv(s2), corrupt: victims),
-                                                MigrationOptions(deleteSource: true, batchSize: 4))
+        let (moved, moveFailures) = try migrate(
+            try file(dir), CorruptingStore(try kv(s2), corrupt: victims),
+            MigrationOptions(deleteSource: true, batchSize: 4))
         XCTAssertEqual(moved.failed, 3, "\(moveFailures)")
         XCTAssertEqual(moved.deleted, live.count - 3)
-        XCTAssertEqual(Set(dir.names()), Set(victims.map { $0 + ".session" } + ["1qbncq5nyf0dn0nrszirtnac000tp60h.session", "1qbncq5nyf0dn0nrszispx1d00q6qw1q.session"]),
-                       "left in the source: the three whose copy failed verification, and the two expired ones")
+        XCTAssertEqual(
+            Set(dir.names()), Set(victims.map { $0 + ".session" } + ["1qbncq5nyf0dn0nrszirtnac000tp60h.session", "1qbncq5nyf0dn0nrszispx1d00q6qw1q.session"]),
+            "left in the source: the three whose copy failed verification, and the two expired ones")
         for v in victims { XCTAssertEqual(dir.read(v + ".session"), before[v + ".session"], "unchanged") }
     }
 
@@ -486,7 +494,7 @@ final class MigrationTests: RedisTestCase {
         let now = SystemTime.nowMillis()
         let results = try store.save([
             SessionWrite(Session(id: "many", data: data, expiry: .never), mode: .create, expiry: .set(.at(now + 120_000))),
-            SessionWrite(Session(id: "one", data: JSONObject([("n", .number("7"))]), expiry: .never), mode: .create, expiry: .set(.never)),
+            SessionWrite(Session(id: "one", data: JSONObject([("n", .number("7"))]), expiry: .never), mode: .create, expiry: .set(.never))
         ])
         for r in results { try r.get() }
         guard case .found(let many) = try store.load("many"), case .found(let one) = try store.load("one") else { return XCTFail("both created") }
@@ -500,8 +508,10 @@ final class MigrationTests: RedisTestCase {
     func testHashCreatesWithoutRestoreTakeTheGeneralPath() throws {
         let s = try startServer()
         _ = try raw(s).command("ACL", "SETUSER", "app", "on", ">app-pw", "~*", "+@all", "-restore")
-        let options = RedisStoreOptions(connection: RedisConnectOptions(endpoint: .tcp(host: s.host, port: s.port), username: "app",
-                                                                        password: "app-pw", timeout: 5000), prefix: "h:")
+        let options = RedisStoreOptions(
+            connection: RedisConnectOptions(
+                endpoint: .tcp(host: s.host, port: s.port), username: "app",
+                password: "app-pw", timeout: 5000), prefix: "h:")
         let store = try RedisStore(options: options, layout: .hash, displayName: "hash-acl")
         let source = try kv(s, prefix: "k:")
         for i in 0..<30 { _ = try raw(s).command("SET", "k:s\(i)", "{\"n\":\(i)}", "PX", "600000") }
@@ -515,16 +525,18 @@ final class MigrationTests: RedisTestCase {
 
     func testExportLinesReadBackAsTheSameSessions() throws {
         let data = JSONObject([("n", .number("1e+21")), ("s", .string("<b>\u{8}</b>")), ("o", .object(JSONObject([("a", .array([.null]))])))])
-        let session = Session(id: "x1", data: data, expiry: .at(1_795_240_858_123), escapeStyle: .legacy,
-                              rawValues: ["bin": [0xff, 0x41]], undecodableKeys: [])
+        let session = Session(
+            id: "x1", data: data, expiry: .at(1_795_240_858_123), escapeStyle: .legacy,
+            rawValues: ["bin": [0xff, 0x41]], undecodableKeys: [])
         var withRaw = session
         withRaw.data["bin"] = HashFieldCodec.decode([0xff, 0x41]).value
         withRaw.undecodableKeys = ["bin"]
         var line: [UInt8] = []
         SessionNDJSON.append(withRaw, layout: .hash, to: &line)
-        XCTAssertEqual(String(decoding: line, as: UTF8.self),
-                       "{\"data\":{\"bin\":\"\u{FFFD}A\",\"n\":1e+21,\"o\":{\"a\":[null]},\"s\":\"\\u003cb\\u003e\\u0008\\u003c/b\\u003e\"},"
-                       + "\"expires_at\":\"2026-11-21T06:00:58.123Z\",\"id\":\"x1\",\"layout\":\"hash\",\"raw\":{\"bin\":\"/0E=\"}}\n")
+        XCTAssertEqual(
+            String(decoding: line, as: UTF8.self),
+            "{\"data\":{\"bin\":\"\u{FFFD}A\",\"n\":1e+21,\"o\":{\"a\":[null]},\"s\":\"\\u003cb\\u003e\\u0008\\u003c/b\\u003e\"},"
+                + "\"expires_at\":\"2026-11-21T06:00:58.123Z\",\"id\":\"x1\",\"layout\":\"hash\",\"raw\":{\"bin\":\"/0E=\"}}\n")
         let back = try SessionNDJSON.parse(Array(line.dropLast()), location: "test")
         XCTAssertEqual(back.id, "x1")
         XCTAssertEqual(back.data, withRaw.data)
@@ -552,12 +564,13 @@ private final class CorruptingStore: ForwardingStore {
     }
 
     override func save(_ writes: [SessionWrite]) throws -> [Result<Void, SessionError>] {
-        try base.save(writes.map { w in
-            guard victims.contains(w.session.id) else { return w }
-            var bad = w
-            bad.session.data["corrupted"] = .bool(true)
-            return bad
-        })
+        try base.save(
+            writes.map { w in
+                guard victims.contains(w.session.id) else { return w }
+                var bad = w
+                bad.session.data["corrupted"] = .bool(true)
+                return bad
+            })
     }
 }
 

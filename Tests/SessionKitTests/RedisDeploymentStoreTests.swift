@@ -2,6 +2,7 @@ import Foundation
 import RedisClient
 import TestSupport
 import XCTest
+
 @testable import SessionKit
 
 /// The Redis stores on a cluster, through Sentinel and over TLS: the conformance suite on each,
@@ -26,14 +27,16 @@ final class RedisDeploymentStoreTests: XCTestCase {
     private func clusterOptions(prefix: String, tls: Bool = false, timeout: Int = 5000) -> RedisStoreOptions {
         let ports = tls ? d.cluster.tlsPorts : d.cluster.nodes.map(\.port)
         let seeds = ports.prefix(2).map(endpoint)
-        return RedisStoreOptions(connection: RedisConnectOptions(endpoint: seeds[0], timeout: timeout, tls: tls ? d.tls : nil),
-                                 deployment: .cluster(seeds: Array(seeds)), prefix: prefix)
+        return RedisStoreOptions(
+            connection: RedisConnectOptions(endpoint: seeds[0], timeout: timeout, tls: tls ? d.tls : nil),
+            deployment: .cluster(seeds: Array(seeds)), prefix: prefix)
     }
 
     private func sentinelOptions(_ s: TestSentinel, prefix: String, tls: Bool = false, timeout: Int = 5000) -> RedisStoreOptions {
         let sentinels = s.sentinels.map { endpoint($0.port) }
-        return RedisStoreOptions(connection: RedisConnectOptions(endpoint: sentinels[0], timeout: timeout, tls: tls ? d.tls : nil),
-                                 deployment: .sentinel(RedisSentinelSettings(sentinels: sentinels, masterName: s.masterName)), prefix: prefix)
+        return RedisStoreOptions(
+            connection: RedisConnectOptions(endpoint: sentinels[0], timeout: timeout, tls: tls ? d.tls : nil),
+            deployment: .sentinel(RedisSentinelSettings(sentinels: sentinels, masterName: s.masterName)), prefix: prefix)
     }
 
     private func tlsServerOptions(prefix: String) -> RedisStoreOptions {
@@ -112,8 +115,11 @@ final class RedisDeploymentStoreTests: XCTestCase {
             let owner = try d.cluster.owner(ofSlot: group.slot).node
             for (commands, expected) in [(group.all.map { RedisStoreCore.command("SET", $0, Array(id.utf8)) }, 4), ([RedisStoreCore.command("DEL") + group.all], 1)] {
                 var outcome: RedisTransactionOutcome?
-                try store.core.router.transact(keys: [group.anchor], reads: { _ in group.watchMembers }, decide: { _, _ in commands },
-                                               settle: { _, o in outcome = o; return [] })
+                try store.core.router.transact(
+                    keys: [group.anchor], reads: { _ in group.watchMembers }, decide: { _, _ in commands },
+                    settle: { _, o in
+                        outcome = o; return []
+                    })
                 guard case .committed(let replies)? = outcome else { return XCTFail("\(id): \(String(describing: outcome))") }
                 XCTAssertEqual(replies.count, expected, id)
                 let value = expected == 4 ? id : ""
@@ -121,8 +127,9 @@ final class RedisDeploymentStoreTests: XCTestCase {
             }
         }
         XCTAssertGreaterThan(slots.count, 1)
-        XCTAssertNil(RedisKeyGroup(prefix: Array("x{}".utf8), id: "alice", suffixes: [":meta", ":events"]),
-                     "an empty hash tag in the prefix would hash each whole key: no group")
+        XCTAssertNil(
+            RedisKeyGroup(prefix: Array("x{}".utf8), id: "alice", suffixes: [":meta", ":events"]),
+            "an empty hash tag in the prefix would hash each whole key: no group")
     }
 
     func testEverySessionOnceWhileSlotsMoveMidScanWithMovedAndAsk() throws {

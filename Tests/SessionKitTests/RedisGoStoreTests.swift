@@ -2,6 +2,7 @@ import Foundation
 import RedisClient
 import TestSupport
 import XCTest
+
 @testable import SessionKit
 
 /// The SCS and redistore layouts against a real redis-server holding what the real libraries wrote.
@@ -21,8 +22,9 @@ final class RedisGoStoreTests: RedisTestCase {
 
     private func store(_ s: RedisServer, _ layout: SessionLayout, json: Bool = false, prefix: String? = nil, db: Int = 0) throws -> RedisStore {
         let defaultPrefix = layout == .scs ? "scs:session:" : "session_"
-        var options = RedisStoreOptions(connection: RedisConnectOptions(endpoint: .tcp(host: s.host, port: s.port), db: db, timeout: 2000),
-                                        prefix: prefix ?? defaultPrefix)
+        var options = RedisStoreOptions(
+            connection: RedisConnectOptions(endpoint: .tcp(host: s.host, port: s.port), db: db, timeout: 2000),
+            prefix: prefix ?? defaultPrefix)
         options.jsonSerializer = json
         return try RedisStore(options: options, layout: layout, displayName: "go-test", clock: .system)
     }
@@ -206,9 +208,11 @@ final class RedisGoStoreTests: RedisTestCase {
             if json {
                 XCTAssertEqual(String(decoding: bytes, as: UTF8.self), #"{"user_id":42}"#)
             } else {
-                XCTAssertEqual(bytes, [0x0e, 0xff, 0x81, 0x04, 0x01, 0x02, 0xff, 0x82, 0x00, 0x01, 0x10, 0x01, 0x10, 0x00, 0x00, 0x1e, 0xff, 0x82, 0x00, 0x01, 0x06]
-                               + Array("string".utf8) + [0x0c, 0x09, 0x00, 0x07] + Array("user_id".utf8) + [0x03] + Array("int".utf8) + [0x04, 0x02, 0x00, 0x54],
-                               "other-stores.md's example, byte for byte")
+                XCTAssertEqual(
+                    bytes,
+                    [0x0e, 0xff, 0x81, 0x04, 0x01, 0x02, 0xff, 0x82, 0x00, 0x01, 0x10, 0x01, 0x10, 0x00, 0x00, 0x1e, 0xff, 0x82, 0x00, 0x01, 0x06]
+                        + Array("string".utf8) + [0x0c, 0x09, 0x00, 0x07] + Array("user_id".utf8) + [0x03] + Array("int".utf8) + [0x04, 0x02, 0x00, 0x54],
+                    "other-stores.md's example, byte for byte")
             }
             XCTAssertEqual(Double(try c.command("PTTL", prefix).int!), 2_592_000_000, accuracy: 5_000, "gorilla's 30 days")
         }
@@ -242,9 +246,11 @@ final class RedisGoStoreTests: RedisTestCase {
         SessionNDJSON.append(changed, layout: .scs, to: &line)
         XCTAssertFalse(String(decoding: line, as: UTF8.self).contains("\"blob\""))
         // Malformed members fail the line.
-        for (member, says) in [(#""blob":"*","layout":"scs""#, #""blob" is not a base64 string"#),
-                               (#""blob":"AA==""#, #""blob" without the "layout" that stored it"#),
-                               (#""blob":"AA==","layout":"redistore","serializer":"xml""#, #""serializer" is not "gob" or "json""#)] {
+        for (member, says) in [
+            (#""blob":"*","layout":"scs""#, #""blob" is not a base64 string"#),
+            (#""blob":"AA==""#, #""blob" without the "layout" that stored it"#),
+            (#""blob":"AA==","layout":"redistore","serializer":"xml""#, #""serializer" is not "gob" or "json""#)
+        ] {
             let bad = Array(#"{"data":{},"expires_at":null,"id":"x","#.utf8) + Array(member.utf8) + [UInt8(ascii: "}")]
             XCTAssertThrowsError(try SessionNDJSON.parse(bad, location: "stdin: line 9")) { e in
                 XCTAssertTrue("\(e)".hasPrefix("stdin: line 9: \(says) (session 'x')"), "\(e)")
@@ -259,7 +265,10 @@ final class RedisGoStoreTests: RedisTestCase {
         XCTAssertNil(scs.transferRefusal(to: scs, from: "a", to: "b"))
         XCTAssertNil(goframe.transferRefusal(to: StoreCapabilities(canPersist: false, keepsExpiredSessions: true), from: "a", to: "b"))
         let refusal = try XCTUnwrap(scs.transferRefusal(to: gorilla, from: "redis://a?layout=scs", to: "redis://b?layout=redistore"))
-        XCTAssertEqual(refusal, "redis://a?layout=scs holds SCS sessions and redis://b?layout=redistore holds gorilla/sessions sessions: an app of one framework cannot read the other's, so sessions do not move between them")
+        XCTAssertEqual(
+            refusal,
+            "redis://a?layout=scs holds SCS sessions and redis://b?layout=redistore holds gorilla/sessions sessions: an app of one framework cannot read the other's, so sessions do not move between them"
+        )
         XCTAssertNotNil(goframe.transferRefusal(to: scs, from: "a", to: "b"))
         // A session carried to the wrong store fails with a clear line, and nothing is written.
         let s = try fixtureServer()

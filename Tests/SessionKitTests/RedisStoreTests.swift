@@ -2,6 +2,7 @@ import Foundation
 import RedisClient
 import TestSupport
 import XCTest
+
 @testable import SessionKit
 
 /// The Redis-KV and Redis-Hash stores against a real redis-server and GoFrame's fixtures.
@@ -152,10 +153,12 @@ final class RedisStoreTests: RedisTestCase {
                 XCTAssertEqual(Double(try XCTUnwrap(info.expiry?.remaining(now: now))), Double(e.pttlMillis!), accuracy: 30_000)
             }
             if backend == "kv" {
-                XCTAssertEqual(skipped, [
-                    "gfsess:queue": "a Redis list, not a string", "gfsess:counter": "a string that is not a JSON object",
-                    "gfsess:hash": "a Redis hash, not a string",
-                ])
+                XCTAssertEqual(
+                    skipped,
+                    [
+                        "gfsess:queue": "a Redis list, not a string", "gfsess:counter": "a string that is not a JSON object",
+                        "gfsess:hash": "a Redis hash, not a string"
+                    ])
                 XCTAssertTrue(infos["broken"]?.problem?.hasPrefix("invalid JSON at byte 8") ?? false, "\(String(describing: infos["broken"]))")
             } else {
                 XCTAssertEqual(skipped, ["gfhash:text": "a Redis string, not a hash", "gfhash:set": "a Redis set, not a hash"])
@@ -397,7 +400,7 @@ final class RedisStoreTests: RedisTestCase {
             (.string("h\u{e9}llo <b>&</b>"), "h\u{e9}llo <b>&</b>"), (.number("1795239212"), "1795239212"),
             (.number("0.10000000149011612"), "0.10000000149011612"), (.bool(true), "1"), (.bool(false), "0"), (.null, ""),
             (.array([.number("1"), .number("2")]), "[1,2]"),
-            (.object(JSONObject([("nick", .string("al")), ("html", .string("<"))])), "{\"html\":\"\\u003c\",\"nick\":\"al\"}"),
+            (.object(JSONObject([("nick", .string("al")), ("html", .string("<"))])), "{\"html\":\"\\u003c\",\"nick\":\"al\"}")
         ]
         for (value, text) in cases { XCTAssertEqual(HashFieldCodec.encode(value), Array(text.utf8), "\(value)") }
         XCTAssertEqual(HashFieldCodec.decode(b("{\"a\":1}")).value, .object(JSONObject([("a", .number("1"))])))
@@ -408,8 +411,10 @@ final class RedisStoreTests: RedisTestCase {
     }
 
     func testJSONObjectValidatorAgreesWithTheParser() {
-        let samples = ["{}", " {\"a\":1,\"b\":[1,{\"c\":null}],\"d\":\"x\\u00e9\\n\"} ", "{\"a\":1,}", "{\"a\"}", "[1]", "12", "",
-                       "{\"a\":\"\u{1}\"}", "{\"a\":01}", "{\"a\":1}x", "{\"a\":\"\\q\"}", "{\"a\":-}", "{\"k\":1e+21,\"l\":-0.5E-3}"]
+        let samples = [
+            "{}", " {\"a\":1,\"b\":[1,{\"c\":null}],\"d\":\"x\\u00e9\\n\"} ", "{\"a\":1,}", "{\"a\"}", "[1]", "12", "",
+            "{\"a\":\"\u{1}\"}", "{\"a\":01}", "{\"a\":1}x", "{\"a\":\"\\q\"}", "{\"a\":-}", "{\"k\":1e+21,\"l\":-0.5E-3}"
+        ]
         for text in samples {
             let bytes = Array(text.utf8)
             let parsed = try? JSONParser.parse(bytes)

@@ -1,4 +1,5 @@
 import XCTest
+
 @testable import SessionKit
 
 /// The streaming sketches behind `stats`: their answers against exact ones.

@@ -1,6 +1,7 @@
-import XCTest
 import RedisClient
 import TestSupport
+import XCTest
+
 @testable import SessionKit
 
 final class StoreAddressTests: XCTestCase {
@@ -42,7 +43,7 @@ final class StoreAddressTests: XCTestCase {
         let cases: [(String, String)] = [
             ("", "empty"), ("ftp://x", "unknown scheme 'ftp:'"), ("file:/d?color=red", "unknown option 'color'"),
             ("file:/d?ttl=soon", "invalid duration"), ("file:/d?crypto-key=short", "16, 24 or 32 bytes"),
-            ("file://otherhost/d", "cannot name a host"), ("memory:", "inside the app process"), ("file:/d?encrypted=maybe", "true or false"),
+            ("file://otherhost/d", "cannot name a host"), ("memory:", "inside the app process"), ("file:/d?encrypted=maybe", "true or false")
         ]
         for (text, expected) in cases {
             XCTAssertThrowsError(try StoreAddress.parse(text), text) { e in
@@ -71,7 +72,7 @@ final class StoreAddressTests: XCTestCase {
                 "redis://u:\(password)@h/0?prefix=x@y", "redis:/u:\(password)@h", "redis//u:\(password)@h", "u:\(password)@h",
                 "ftp://u:\(password)@h", "memory://u:\(password)@h", "file://u:\(password)@h/d", "redis+unix://u:\(password)@",
                 "redis+sentinel://s/m?sentinel-password=\(password)&bogus", "redis+sentinel://s/m?sentinel-password=\(password)&prefix=p",
-                "file:/d?crypto-key=\(password)", "file:/d?crypto-key=\(password)&ttl=1h&ttl=2h", "redis://h?password=\(password)",
+                "file:/d?crypto-key=\(password)", "file:/d?crypto-key=\(password)&ttl=1h&ttl=2h", "redis://h?password=\(password)"
             ]
             for text in addresses {
                 XCTAssertFalse(TrickyPasswords.shown(in: StoreAddress.redacted(text)), StoreAddress.redacted(text))
@@ -117,7 +118,7 @@ final class StoreAddressTests: XCTestCase {
     func testAnOptionGivenTwiceIsRefused() {
         for (text, expected) in [
             ("redis://h?prefix=a:&prefix=b:", "prefix= is given twice"), ("redis://h?ttl=1h&max-age=2h", "ttl= and max-age= are the same option"),
-            ("file:/d?ext=&ext=.s", "ext= is given twice"), ("rediss://h?ca=/a&cacert=/b", "ca= and cacert="),
+            ("file:/d?ext=&ext=.s", "ext= is given twice"), ("rediss://h?ca=/a&cacert=/b", "ca= and cacert=")
         ] {
             XCTAssertThrowsError(try StoreAddress.parse(text), text) { e in
                 XCTAssertTrue("\(e)".contains(expected), "\(text): \(e)")
@@ -213,10 +214,12 @@ final class StoreAddressTests: XCTestCase {
             ("redis://h1,h2", "redis+cluster:// or redis+sentinel://"), ("redis://h?sentinel-password=x", "is for redis+sentinel"),
             ("rediss://h?key=k.pem", "key= needs cert="), ("rediss://h?tls=0", "contradicts"), ("redis+cluster://h1,,h2", "empty host"),
             ("redis://h:0", "invalid port"), ("redis://h:http", "invalid port"), ("redis://h/zero", "database number"),
-            ("redis://h/1?db=2", "given twice"), ("redis://h?layout=json", "kv or hash (GoFrame), scs (SCS) or redistore"), ("redis://h?layout=kv&serializer=json", "serializer= is for layout=redistore"), ("redis://h?layout=redistore&serializer=xml", "gob or json"), ("redis://h?timeout=0", "timeout must be positive"),
+            ("redis://h/1?db=2", "given twice"), ("redis://h?layout=json", "kv or hash (GoFrame), scs (SCS) or redistore"),
+            ("redis://h?layout=kv&serializer=json", "serializer= is for layout=redistore"), ("redis://h?layout=redistore&serializer=xml", "gob or json"),
+            ("redis://h?timeout=0", "timeout must be positive"),
             ("redis://h?ttl=soon", "invalid duration"), ("redis://h?colour=red", "unknown option 'colour'"),
             ("redis+unix://relative.sock", "no socket path"), ("redis:h", "write it as redis://"), ("redis://[::1", "closing ']'"),
-            ("redis://bob@h", "a user needs a password"),
+            ("redis://bob@h", "a user needs a password")
         ]
         for (text, expected) in cases {
             for withPassword in [false, true] where !(withPassword && text.contains("@")) {
@@ -248,13 +251,18 @@ final class StoreAddressTests: XCTestCase {
         XCTAssertEqual(try deployment("redis+cluster://h:7000/0").0.connection.db, 0)
 
         (o, shown) = try deployment("redis+sentinel://s1,s2:26380/mymaster/2?sentinel-password=spw&layout=hash", env: ["SESSCTL_REDIS_PASSWORD": "dpw"])
-        XCTAssertEqual(o.deployment, .sentinel(RedisSentinelSettings(sentinels: [.tcp(host: "s1", port: 26379), .tcp(host: "s2", port: 26380)],
-                                                                     masterName: "mymaster", password: "spw")))
+        XCTAssertEqual(
+            o.deployment,
+            .sentinel(
+                RedisSentinelSettings(
+                    sentinels: [.tcp(host: "s1", port: 26379), .tcp(host: "s2", port: 26380)],
+                    masterName: "mymaster", password: "spw")))
         XCTAssertEqual(o.connection.db, 2)
         XCTAssertEqual(o.connection.password, "dpw", "the data nodes' password")
         XCTAssertEqual(shown, "redis+sentinel://:***@s1:26379,s2:26380/mymaster/2?sentinel-password=***&layout=hash")
-        XCTAssertEqual(try deployment("redis+sentinel://s/m", env: ["SESSCTL_SENTINEL_PASSWORD": "e"]).0.deployment,
-                       .sentinel(RedisSentinelSettings(sentinels: [.tcp(host: "s", port: 26379)], masterName: "m", password: "e")))
+        XCTAssertEqual(
+            try deployment("redis+sentinel://s/m", env: ["SESSCTL_SENTINEL_PASSWORD": "e"]).0.deployment,
+            .sentinel(RedisSentinelSettings(sentinels: [.tcp(host: "s", port: 26379)], masterName: "m", password: "e")))
 
         (o, shown) = try deployment("rediss://cache:6380/1?ca=~/ca.pem&cert=/c.pem&key=/k.pem&sni=redis.internal", env: ["HOME": "/home/op"])
         XCTAssertEqual(o.connection.tls, RedisTLSOptions(caFile: "/home/op/ca.pem", certFile: "/c.pem", keyFile: "/k.pem", serverName: "redis.internal"))

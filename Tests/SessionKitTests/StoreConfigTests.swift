@@ -1,9 +1,11 @@
 import XCTest
+
 @testable import SessionKit
 
 final class StoreConfigTests: XCTestCase {
     func testReadsNamedStores() throws {
-        let config = try StoreConfig.parse("""
+        let config = try StoreConfig.parse(
+            """
             # stores of the team
             default = "local"   # the one used without -s
 
@@ -16,10 +18,12 @@ final class StoreConfigTests: XCTestCase {
             read_only = true
             """, path: "/etc/c.toml")
         XCTAssertEqual(config.defaultName, "local")
-        XCTAssertEqual(config.entries, [
-            .init(name: "local", address: "file:/tmp/gsessions/default", maxAge: "24h", readOnly: false),
-            .init(name: "prod-eu", address: "redis://app:s3cr#t@10.0.0.5:6379/0?prefix=gfsess:", maxAge: nil, readOnly: true),
-        ])
+        XCTAssertEqual(
+            config.entries,
+            [
+                .init(name: "local", address: "file:/tmp/gsessions/default", maxAge: "24h", readOnly: false),
+                .init(name: "prod-eu", address: "redis://app:s3cr#t@10.0.0.5:6379/0?prefix=gfsess:", maxAge: nil, readOnly: true)
+            ])
         XCTAssertEqual(config.defaultEntry?.name, "local")
         XCTAssertEqual(try StoreConfig.parse("", path: "x").entries, [])
         XCTAssertEqual(try StoreConfig.parse(#"[stores.a]"# + "\naddress = \"a\\u00e9\\\"\"", path: "x").entries[0].address, "aé\"")
@@ -37,7 +41,7 @@ final class StoreConfigTests: XCTestCase {
             ("[stores.a]\nmax-age = \"1h\"", "/c.toml: store 'a' has no address"),
             ("default = \"b\"\n[stores.a]\naddress = \"x\"", "/c.toml: default names 'b'"),
             ("[stores.a]\naddress = \"x\" trailing", "/c.toml:2: unexpected 'trailing'"),
-            ("address = \"x\"", "/c.toml:1: unknown setting 'address'"),
+            ("address = \"x\"", "/c.toml:1: unknown setting 'address'")
         ]
         for (text, expected) in cases {
             XCTAssertThrowsError(try StoreConfig.parse(text, path: "/c.toml"), text) { e in

@@ -1,4 +1,5 @@
 import XCTest
+
 @testable import SessionKit
 
 /// `--where` conditions: parsing, every operator, exact numbers, and the same answers whether a
@@ -24,14 +25,18 @@ final class WhereConditionTests: XCTestCase {
 
     func testEqualityFindsTheSameSessionsOnEveryLayout() {
         for json in [typed, hash] {
-            for c in ["user.id=1001", "user_id=1001", "user_id=1001.0", "user_id=1.001e3", "admin=true", "note=null",
-                      "score=12.5", "big=18446744073709551615", "user.name=alice", "user.name=\"alice\"",
-                      "user.roles.0=admin", "user.roles.*=dev", #"user={"id":1001,"name":"alice","roles":["admin","dev"]}"#,
-                      " user.id = 1001 "] {
+            for c in [
+                "user.id=1001", "user_id=1001", "user_id=1001.0", "user_id=1.001e3", "admin=true", "note=null",
+                "score=12.5", "big=18446744073709551615", "user.name=alice", "user.name=\"alice\"",
+                "user.roles.0=admin", "user.roles.*=dev", #"user={"id":1001,"name":"alice","roles":["admin","dev"]}"#,
+                " user.id = 1001 "
+            ] {
                 XCTAssertTrue(holds(c, json), "\(c) on \(json)")
             }
-            for c in ["user.id=1002", "user_id=10010", "user_id=100", "admin=false", "note=0", "big=18446744073709551614",
-                      "user.name=Alice", "user.roles.2=admin", "user.roles.*=root", "nosuch=1"] {
+            for c in [
+                "user.id=1002", "user_id=10010", "user_id=100", "admin=false", "note=0", "big=18446744073709551614",
+                "user.name=Alice", "user.roles.2=admin", "user.roles.*=root", "nosuch=1"
+            ] {
                 XCTAssertFalse(holds(c, json), "\(c) on \(json)")
             }
         }
@@ -89,9 +94,11 @@ final class WhereConditionTests: XCTestCase {
     }
 
     func testBadConditionsSayWhatIsWrong() {
-        for (text, expected) in [("user.id", "expected PATH=VALUE"), ("=1", "no path"), ("a..b=1", "empty key"),
-                                 ("n<abc", "not a number"), ("n>", "not a number"), ("", "expected"),
-                                 ("a==1", "'==' is not an operator"), ("a = =1", "'==' is not an operator")] {
+        for (text, expected) in [
+            ("user.id", "expected PATH=VALUE"), ("=1", "no path"), ("a..b=1", "empty key"),
+            ("n<abc", "not a number"), ("n>", "not a number"), ("", "expected"),
+            ("a==1", "'==' is not an operator"), ("a = =1", "'==' is not an operator")
+        ] {
             XCTAssertThrowsError(try WhereCondition.parse(text), text) { error in
                 let message = (error as? SessionError)?.description ?? ""
                 XCTAssertTrue(message.contains(expected), "\(text): \(message)")
@@ -113,7 +120,7 @@ final class WhereConditionTests: XCTestCase {
             ("*", "", true), ("a*", "abc", true), ("*c", "abc", true), ("a*c", "ac", true), ("a*b*c", "axxbyyc", true),
             ("a?c", "abc", true), ("a?c", "ac", false), ("[abc]x", "bx", true), ("[!abc]x", "bx", false), ("[^a]x", "bx", true),
             ("[a-c]", "d", false), (#"\*"#, "*", true), (#"\*"#, "a", false), ("[", "[", true), ("a*", "b", false),
-            ("*a*a*a*b", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", false),
+            ("*a*a*a*b", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", false)
         ]
         for (pattern, text, expected) in cases {
             XCTAssertEqual(Glob.matches(pattern, text), expected, "\(pattern) ~ \(text)")

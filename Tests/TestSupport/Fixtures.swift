@@ -95,8 +95,9 @@ public struct FixtureClock: Sendable {
     public func moving(_ t: GoTime) -> GoTime {
         let nanos = Int64(t.nanoseconds) + shiftMillis % 1000 * 1_000_000
         let carry: Int64 = nanos < 0 ? -1 : nanos >= 1_000_000_000 ? 1 : 0
-        return GoTime(seconds: t.seconds + shiftMillis / 1000 + carry, nanoseconds: Int32(nanos - carry * 1_000_000_000),
-                      offsetMinutes: t.offsetMinutes, offsetSeconds: t.offsetSeconds)
+        return GoTime(
+            seconds: t.seconds + shiftMillis / 1000 + carry, nanoseconds: Int32(nanos - carry * 1_000_000_000),
+            offsetMinutes: t.offsetMinutes, offsetSeconds: t.offsetSeconds)
     }
 
     /// An SCS blob with the `Deadline` inside the gob moved; the rest of the bytes unchanged (the

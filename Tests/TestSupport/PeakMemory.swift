@@ -18,8 +18,9 @@ extension Sessctl {
         var peak = 0
         while true {
             if let text = try? String(contentsOfFile: "/proc/\(child.pid)/status", encoding: .utf8),
-               let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
-               let kib = Int(line.split(separator: " ").dropFirst().first { !$0.isEmpty && $0 != "\t" }?.trimmingCharacters(in: .whitespaces) ?? "") {
+                let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+                let kib = Int(line.split(separator: " ").dropFirst().first { !$0.isEmpty && $0 != "\t" }?.trimmingCharacters(in: .whitespaces) ?? "")
+            {
                 peak = max(peak, kib)
             }
             if let status = child.exitStatus() { return (status, peak) }

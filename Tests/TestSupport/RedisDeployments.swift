@@ -54,8 +54,10 @@ public final class RedisDeployments: @unchecked Sendable {
         do {
             sentinel = try TestSentinel(pki: nil, replica: true, sentinels: 3)
             tlsSentinel = try TestSentinel(pki: pki, replica: false, sentinels: 1)
-            tlsServer = try RedisServer(tlsOnly: ["--tls-cert-file", pki.localhostCert, "--tls-key-file", pki.localhostKey,
-                                                  "--tls-ca-cert-file", pki.ca])
+            tlsServer = try RedisServer(tlsOnly: [
+                "--tls-cert-file", pki.localhostCert, "--tls-key-file", pki.localhostKey,
+                "--tls-ca-cert-file", pki.ca
+            ])
             tlsServer.cliOptions = pki.cliArguments + ["--sni", "localhost"]
         } catch {
             group.wait()
@@ -151,14 +153,17 @@ public final class TestCluster {
                 var args = [
                     "--cluster-enabled", "yes", "--cluster-port", String(busPort),
                     "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", String(nodeTimeout), "--repl-diskless-sync-delay", "0",
-                    "--shutdown-on-sigterm", "nosave now",
+                    "--shutdown-on-sigterm", "nosave now"
                 ]
                 var tlsPort: Int?
                 if let pki {
                     let port = try RedisServer.freePort()
                     tlsPort = port
-                    args += ["--tls-port", String(port), "--tls-cluster", "yes", "--tls-replication", "yes",
-                             "--tls-auth-clients", "optional"] + pki.serverArguments
+                    args +=
+                        [
+                            "--tls-port", String(port), "--tls-cluster", "yes", "--tls-replication", "yes",
+                            "--tls-auth-clients", "optional"
+                        ] + pki.serverArguments
                 }
                 let node = try RedisServer(extraArgs: args)
                 nodes.append(node)
@@ -166,8 +171,9 @@ public final class TestCluster {
             }
             self.nodes = nodes
             self.tlsPorts = tlsPorts
-            try nodes[0].redisCli((pki?.cliArguments ?? []) + ["--cluster", "create"] + tlsPorts.map { "127.0.0.1:\($0)" }
-                                  + ["--cluster-replicas", "1", "--cluster-yes"], timeout: 30)
+            try nodes[0].redisCli(
+                (pki?.cliArguments ?? []) + ["--cluster", "create"] + tlsPorts.map { "127.0.0.1:\($0)" }
+                    + ["--cluster-replicas", "1", "--cluster-yes"], timeout: 30)
             try waitHealthy()
         } catch {
             for n in nodes { n.stop() }
@@ -193,10 +199,11 @@ public final class TestCluster {
             }
         }
         try waitUntil("every master with a linked replica", seconds: seconds) {
-            try self.masters().count == 3 && self.nodes.allSatisfy { n in
-                let info = try n.cli(["INFO", "replication"])
-                return info.contains("role:master") ? info.contains("connected_slaves:1") : info.contains("master_link_status:up")
-            }
+            try self.masters().count == 3
+                && self.nodes.allSatisfy { n in
+                    let info = try n.cli(["INFO", "replication"])
+                    return info.contains("role:master") ? info.contains("connected_slaves:1") : info.contains("master_link_status:up")
+                }
         }
     }
 
@@ -319,7 +326,7 @@ public final class TestCluster {
             do {
                 try waitUntil("the replica to take over", seconds: 6) { try replica.cli(["ROLE"]).hasPrefix("master") }
                 return
-            } catch where attempt < 2 {
+            } catch  where attempt < 2 {
                 continue
             }
         }
@@ -327,9 +334,12 @@ public final class TestCluster {
 
     /// `redis-cli --cluster reshard` of `slots` slots from one master to another, over TLS.
     public func reshard(slots: Int, from source: RedisServer, to target: RedisServer) throws {
-        try nodes[0].redisCli((pki?.cliArguments ?? []) + ["--cluster", "reshard", "127.0.0.1:\(tlsPort(of: source))",
-            "--cluster-from", try id(of: source), "--cluster-to", try id(of: target), "--cluster-slots", String(slots),
-            "--cluster-yes", "--cluster-pipeline", "100"], timeout: 120)
+        try nodes[0].redisCli(
+            (pki?.cliArguments ?? []) + [
+                "--cluster", "reshard", "127.0.0.1:\(tlsPort(of: source))",
+                "--cluster-from", try id(of: source), "--cluster-to", try id(of: target), "--cluster-slots", String(slots),
+                "--cluster-yes", "--cluster-pipeline", "100"
+            ], timeout: 120)
     }
 }
 
@@ -364,11 +374,11 @@ public final class TestSentinel {
             for i in 0..<count {
                 let conf = "\(directory)/sentinel-\(i).conf"
                 try """
-                    sentinel monitor \(masterName) 127.0.0.1 \(primary.port) \(count == 1 ? 1 : 2)
-                    sentinel down-after-milliseconds \(masterName) \(downAfter)
-                    sentinel failover-timeout \(masterName) 10000
+                sentinel monitor \(masterName) 127.0.0.1 \(primary.port) \(count == 1 ? 1 : 2)
+                sentinel down-after-milliseconds \(masterName) \(downAfter)
+                sentinel failover-timeout \(masterName) 10000
 
-                    """.write(toFile: conf, atomically: true, encoding: .utf8)
+                """.write(toFile: conf, atomically: true, encoding: .utf8)
                 let s = try RedisServer(extraArgs: ["--sentinel"], configFile: conf, tlsOnly: tlsArgs)
                 if let pki { s.cliOptions = pki.cliArguments }
                 sentinels.append(s)

@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A failure starting, driving or stopping a test `RedisServer`.
@@ -62,8 +62,10 @@ public final class RedisServer {
     ///     `--sentinel announce-port`), added after `extraArgs`.
     /// - Throws: `RedisServerError` when redis-server or redis-cli is missing (run `make test`,
     ///   which installs them) or the server does not come up (the message includes its log).
-    public init(extraArgs: [String] = [], password: String? = nil, configFile: String? = nil, tlsOnly: [String]? = nil,
-                extraArgsForPort: (Int) -> [String] = { _ in [] }) throws {
+    public init(
+        extraArgs: [String] = [], password: String? = nil, configFile: String? = nil, tlsOnly: [String]? = nil,
+        extraArgsForPort: (Int) -> [String] = { _ in [] }
+    ) throws {
         guard let serverPath = Self.findExecutable("redis-server") else {
             throw RedisServerError(
                 "redis-server is missing from PATH; the Redis tests need it: `make test` installs it "
@@ -98,7 +100,7 @@ public final class RedisServer {
                     "--pidfile", directory + "/redis.pid",
                     "--unixsocket", socketPath,
                     "--unixsocketperm", "700",
-                    "--dir", directory,
+                    "--dir", directory
                 ]
                 if let password { args += ["--requirepass", password] }
                 args += extraArgs + extraArgsForPort(port)
@@ -459,15 +461,14 @@ struct ChildProcess {
     }
 
     /// glibc's posix_spawn_file_actions_addclosefrom_np (2.34+), looked up at run time.
-    private static let closeFromAction:
-        (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>?, Int32) -> Int32)? = {
-            guard let handle = dlopen(nil, RTLD_NOW),
-                let symbol = dlsym(handle, "posix_spawn_file_actions_addclosefrom_np")
-            else { return nil }
-            return unsafeBitCast(
-                symbol,
-                to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>?, Int32) -> Int32).self)
-        }()
+    private static let closeFromAction: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>?, Int32) -> Int32)? = {
+        guard let handle = dlopen(nil, RTLD_NOW),
+            let symbol = dlsym(handle, "posix_spawn_file_actions_addclosefrom_np")
+        else { return nil }
+        return unsafeBitCast(
+            symbol,
+            to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>?, Int32) -> Int32).self)
+    }()
 
     /// The exit status if the child has exited (reaping it), else nil. 128+N for signal N.
     func exitStatus() -> Int32? {
@@ -528,7 +529,7 @@ struct ChildProcess {
         while open[0] || open[1] {
             var fds = [
                 pollfd(fd: open[0] ? first : -1, events: Int16(POLLIN), revents: 0),
-                pollfd(fd: open[1] ? second : -1, events: Int16(POLLIN), revents: 0),
+                pollfd(fd: open[1] ? second : -1, events: Int16(POLLIN), revents: 0)
             ]
             let ready = poll(&fds, 2, -1)
             if ready < 0 {

@@ -47,8 +47,10 @@ public enum Sessctl {
     /// Runs `sessctl args` with a clean environment (plus `env`), stdin from `input` or /dev/null.
     /// With `deadline` (seconds), a run still going then is killed (status SIGKILL), so a hang
     /// fails the test instead of hanging the suite.
-    public static func run(_ args: [String], env: [String: String] = [:], input: String? = nil, cwd: String? = nil,
-                           deadline: Double? = nil) -> SessctlRun {
+    public static func run(
+        _ args: [String], env: [String: String] = [:], input: String? = nil, cwd: String? = nil,
+        deadline: Double? = nil
+    ) -> SessctlRun {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: binary)
         p.arguments = args
@@ -80,8 +82,9 @@ public enum Sessctl {
         group.wait()
         let errData = errBox.data
         p.waitUntilExit()
-        return SessctlRun(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                          stderr: String(decoding: errData, as: UTF8.self), stdoutBytes: [UInt8](outData))
+        return SessctlRun(
+            status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+            stderr: String(decoding: errData, as: UTF8.self), stdoutBytes: [UInt8](outData))
     }
 }
 
@@ -131,15 +134,17 @@ public final class RunningSessctl {
     public func finish() -> SessctlRun {
         process.waitUntilExit()
         let out = output.read("out") ?? [], err = output.read("err") ?? []
-        return SessctlRun(status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self),
-                          stderr: String(decoding: err, as: UTF8.self), stdoutBytes: out)
+        return SessctlRun(
+            status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self),
+            stderr: String(decoding: err, as: UTF8.self), stdoutBytes: out)
     }
 
     /// True once /proc says the process is stopped (state T); false if it ended.
     private func waitUntilStopped(_ pid: Int32, deadline: Date) -> Bool {
         while Date() < deadline {
             guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-                  let close = stat.lastIndex(of: ")") else { return false }
+                let close = stat.lastIndex(of: ")")
+            else { return false }
             // After "pid (comm) " comes the state letter.
             let state = stat[close...].dropFirst(2).first
             if state == "T" || state == "t" { return true }

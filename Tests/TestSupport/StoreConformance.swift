@@ -1,5 +1,5 @@
-import XCTest
 import SessionKit
+import XCTest
 
 /// The behaviour every `SessionStore` must show, run against each backend with a factory that
 /// returns a fresh, empty store. Backend-specific facts (formats, fixtures) are tested apart.
@@ -22,7 +22,7 @@ public struct StoreConformance {
             ("exact values", exactValues), ("invalid ids", refusesInvalidIDs), ("upsert", upsert),
             ("empty session", emptySession), ("persist", persist), ("read-only", readOnly),
             ("scan sessions", scanSessions), ("delete unchanged", deleteUnchanged), ("second handle during a scan", reopenedDuringScan),
-            ("create with an expiry", createWithExpiry), ("batch of creates and upserts", mixedBatch), ("data as stored", dataAsStored),
+            ("create with an expiry", createWithExpiry), ("batch of creates and upserts", mixedBatch), ("data as stored", dataAsStored)
         ]
         for (name, check) in checks {
             let store = try makeStore()
@@ -38,14 +38,15 @@ public struct StoreConformance {
     /// (a Redis hash), every scalar as the text GoFrame writes for it.
     private func stored(_ data: JSONObject, in store: any SessionStore) -> JSONObject {
         if store.capabilities.keepsValueTypes { return data }
-        return JSONObject(data.map { member -> (String, JSONValue) in
-            switch member.value {
-            case .number(let n): return (member.key, .string(n))
-            case .bool(let b): return (member.key, .string(b ? "1" : "0"))
-            case .null: return (member.key, .string(""))
-            case .string, .array, .object: return (member.key, member.value)
-            }
-        })
+        return JSONObject(
+            data.map { member -> (String, JSONValue) in
+                switch member.value {
+                case .number(let n): return (member.key, .string(n))
+                case .bool(let b): return (member.key, .string(b ? "1" : "0"))
+                case .null: return (member.key, .string(""))
+                case .string, .array, .object: return (member.key, member.value)
+                }
+            })
     }
 
     private func sample(_ id: String, _ n: Int = 1) -> Session {
@@ -191,7 +192,7 @@ public struct StoreConformance {
     private func exactValues(_ store: any SessionStore) throws {
         var data = JSONObject([
             ("big", .number("18446744073709551615")), ("exp", .number("1e+21")), ("negzero", .number("-0")),
-            ("float", .number("0.1")), ("text", .string("Grüße <b>&</b> \u{2028} 👋")), ("nested", .object(JSONObject([("k", .array([.bool(true), .null]))]))),
+            ("float", .number("0.1")), ("text", .string("Grüße <b>&</b> \u{2028} 👋")), ("nested", .object(JSONObject([("k", .array([.bool(true), .null]))])))
         ])
         if store.capabilities.framework != .goframe {
             // A Go-typed store gives a new value a Go type the app can read, and may refuse an
@@ -274,7 +275,7 @@ public struct StoreConformance {
         let writes: [() throws -> Void] = [
             { _ = try lens.save([SessionWrite(s, mode: .update)]) }, { _ = try lens.save([SessionWrite(sample("new"), mode: .create)]) },
             { _ = try lens.delete(["r"]) }, { _ = try lens.delete(unchanged: [("r", s.revision!)]) },
-            { _ = try lens.setExpiry([("r", .at(store.clock.nowMillis() + 1000))]) },
+            { _ = try lens.setExpiry([("r", .at(store.clock.nowMillis() + 1000))]) }
         ]
         for write in writes {
             XCTAssertThrowsError(try write()) { e in XCTAssertEqual(e as? SessionError, refusal) }
@@ -349,7 +350,7 @@ public struct StoreConformance {
         let now = store.clock.nowMillis()
         let results = try store.save([
             SessionWrite(sample("soon"), mode: .create, expiry: .set(.at(now + 600_000))),
-            SessionWrite(sample("never"), mode: .create, expiry: .set(.never)),
+            SessionWrite(sample("never"), mode: .create, expiry: .set(.never))
         ])
         try results[0].get()
         let soon = try XCTUnwrap(loaded(store, "soon"))
@@ -371,7 +372,7 @@ public struct StoreConformance {
             SessionWrite(sample("fresh", 2), mode: .upsert, expiry: .set(.at(now + 60_000))),
             SessionWrite(sample("twice", 1), mode: .create),
             SessionWrite(sample("twice", 2), mode: .upsert),
-            SessionWrite(sample("past", 2), mode: .create, expiry: .set(.at(now - 60_000))),
+            SessionWrite(sample("past", 2), mode: .create, expiry: .set(.at(now - 60_000)))
         ])
         XCTAssertNoThrow(try results[0].get())
         XCTAssertThrowsError(try results[1].get()) { e in XCTAssertEqual(e as? SessionError, .alreadyExists(store: store.displayName, id: "kept")) }
@@ -390,7 +391,7 @@ public struct StoreConformance {
     private func dataAsStored(_ store: any SessionStore) throws {
         let data = JSONObject([
             ("n", .number("1.50")), ("b", .bool(false)), ("z", .null), ("s", .string("{not json")),
-            ("o", .object(JSONObject([("k", .number("1"))]))), ("a", .array([.string("x")])), ("t", .string("{\"a\":1}")),
+            ("o", .object(JSONObject([("k", .number("1"))]))), ("a", .array([.string("x")])), ("t", .string("{\"a\":1}"))
         ])
         do {
             try store.save(SessionWrite(Session(id: "d", data: data, expiry: .never), mode: .create))

@@ -49,7 +49,11 @@ private final class Leftovers: @unchecked Sendable {
 
     func add(_ path: String) { lock.withLock { _ = paths.insert(path) } }
     func remove(_ path: String) { lock.withLock { _ = paths.remove(path) } }
-    func takeAll() -> Set<String> { lock.withLock { defer { paths = [] }; return paths } }
+    func takeAll() -> Set<String> {
+        lock.withLock {
+            defer { paths = [] }; return paths
+        }
+    }
 }
 
 private enum TempDirectoryCleanup {

@@ -33,19 +33,24 @@ public final class TestPKI: @unchecked Sendable {
         let d = directory
         let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
         for name in ["ca", "other-ca"] {
-            try run(["req", "-x509", "-new"] + ec + ["-keyout", "\(d)/\(name).key", "-out", "\(d)/\(name).crt", "-days", "1",
-                                                   "-subj", "/CN=sessctl test \(name)"])
+            try run(
+                ["req", "-x509", "-new"] + ec + [
+                    "-keyout", "\(d)/\(name).key", "-out", "\(d)/\(name).crt", "-days", "1",
+                    "-subj", "/CN=sessctl test \(name)"
+                ])
         }
         let leaves: [(String, String, String)] = [
             ("node", "localhost", "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n"),
             ("localhost", "localhost", "subjectAltName=DNS:localhost\nextendedKeyUsage=serverAuth\n"),
-            ("client", "sessctl", "extendedKeyUsage=clientAuth\n"),
+            ("client", "sessctl", "extendedKeyUsage=clientAuth\n")
         ]
         for (name, cn, ext) in leaves {
             try run(["req", "-new"] + ec + ["-keyout", "\(d)/\(name).key", "-out", "\(d)/\(name).csr", "-subj", "/CN=\(cn)"])
             try ext.write(toFile: "\(d)/\(name).ext", atomically: true, encoding: .utf8)
-            try run(["x509", "-req", "-in", "\(d)/\(name).csr", "-CA", "\(d)/ca.crt", "-CAkey", "\(d)/ca.key", "-CAcreateserial",
-                     "-out", "\(d)/\(name).crt", "-days", "1", "-extfile", "\(d)/\(name).ext"])
+            try run([
+                "x509", "-req", "-in", "\(d)/\(name).csr", "-CA", "\(d)/ca.crt", "-CAkey", "\(d)/ca.key", "-CAcreateserial",
+                "-out", "\(d)/\(name).crt", "-days", "1", "-extfile", "\(d)/\(name).ext"
+            ])
         }
     }
 

@@ -21,7 +21,7 @@ final class BulkDeleteTests: RedisTestCase {
         ("c1", #"{"user":{"id":2001},"friend":{"id":1001}}"#),
         ("c2", #"{"user_id":1001}"#),
         ("c3", #"{"user":"1001"}"#),
-        ("d1", #"{"cart":[{"sku":"x"}]}"#),
+        ("d1", #"{"cart":[{"sku":"x"}]}"#)
     ]
 
     private func fill(_ address: String) throws {
@@ -39,7 +39,7 @@ final class BulkDeleteTests: RedisTestCase {
         let stores = [
             ("file", dir.path),
             ("kv", "redis://\(server.host):\(server.port)?prefix=app:"),
-            ("hash", "redis://\(server.host):\(server.port)/1?prefix=app:&layout=hash"),
+            ("hash", "redis://\(server.host):\(server.port)/1?prefix=app:&layout=hash")
         ]
         for (_, store) in stores { try fill(store) }
         // Things that are not sessions of this store stay whatever happens.
@@ -246,8 +246,9 @@ final class BulkDeleteTests: RedisTestCase {
         XCTAssertEqual(outcome.deleted, 1)
         XCTAssertEqual(outcome.spared, 1)
         XCTAssertTrue(outcome.failures.isEmpty)
-        XCTAssertEqual(dir.names().filter { $0.hasPrefix("1qbncq5nyf0dn0nrszi") && ($0.contains("rtnac") || $0.contains("spx1d")) },
-                       ["1qbncq5nyf0dn0nrszispx1d00q6qw1q.session"])
+        XCTAssertEqual(
+            dir.names().filter { $0.hasPrefix("1qbncq5nyf0dn0nrszi") && ($0.contains("rtnac") || $0.contains("spx1d")) },
+            ["1qbncq5nyf0dn0nrszispx1d00q6qw1q.session"])
     }
 
     func testAnInterruptedDelWhereSaysHowManyItDeleted() throws {
@@ -263,8 +264,10 @@ final class BulkDeleteTests: RedisTestCase {
             let left = dir.names().count
             XCTAssertEqual(r.status, 130, r.stderr)
             XCTAssertGreaterThan(left, 0)
-            XCTAssertTrue(r.stderr.hasSuffix("sessctl: interrupted: \(count - left) sessions deleted before the interruption; "
-                + "run the same command again to delete the rest\n"), r.stderr)
+            XCTAssertTrue(
+                r.stderr.hasSuffix(
+                    "sessctl: interrupted: \(count - left) sessions deleted before the interruption; "
+                        + "run the same command again to delete the rest\n"), r.stderr)
         }
     }
 

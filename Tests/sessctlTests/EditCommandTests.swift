@@ -59,7 +59,8 @@ final class EditCommandTests: XCTestCase {
         let before = try XCTUnwrap(dir.read("\(id).session"))
         let seen = scripts.file("seen")
         // VISUAL wins over EDITOR, and is split into words without a shell.
-        let good = editor("""
+        let good = editor(
+            """
             printf '%s %s %s' "$1" "$(stat -c %a "$f")" "$(dirname "$f")" > '\(seen)'
             basename "$f" > '\(scripts.file("name"))'
             sed -i 's/"alice"/"bob"/' "$f"
@@ -76,8 +77,9 @@ final class EditCommandTests: XCTestCase {
         var expected = try XCTUnwrap(Fixtures.sessions(backend: "file").first { $0.id == id }?.data)
         expected["username"] = .string("bob")
         XCTAssertEqual(try object(Sessctl.run(["get", "-s", dir.path, id]).stdout), expected)
-        XCTAssertEqual(String(decoding: after.dropFirst(8), as: UTF8.self),
-                       String(decoding: GoJSONEncoder.encode(expected), as: UTF8.self), "written as Go writes it")
+        XCTAssertEqual(
+            String(decoding: after.dropFirst(8), as: UTF8.self),
+            String(decoding: GoJSONEncoder.encode(expected), as: UTF8.self), "written as Go writes it")
     }
 
     func testAnUnchangedBufferWritesNothing() throws {
@@ -131,10 +133,13 @@ final class EditCommandTests: XCTestCase {
     }
 
     func testAChangeByAnotherWriterDuringTheEditIsAConflictTheirChangeStaysAndTheEditIsKept() throws {
-        let r = edit(dir.path, id, editor: editor("""
-            sed -i 's/"alice"/"mallory"/' "$f"
-            '\(Sessctl.binary)' set -s '\(dir.path)' \(id) theme dark
-            """))
+        let r = edit(
+            dir.path, id,
+            editor: editor(
+                """
+                sed -i 's/"alice"/"mallory"/' "$f"
+                '\(Sessctl.binary)' set -s '\(dir.path)' \(id) theme dark
+                """))
         XCTAssertEqual(r.status, 1)
         XCTAssertTrue(r.stderr.contains("changed while it was being edited; nothing was written"), r.stderr)
         try assertKeptBuffer(r, holds: "\"mallory\"")
@@ -144,10 +149,13 @@ final class EditCommandTests: XCTestCase {
     }
 
     func testASessionDeletedOrReplacedByALinkDuringTheEditKeepsTheEdit() throws {
-        let gone = edit(dir.path, id, editor: editor("""
-            sed -i 's/"alice"/"mallory"/' "$f"
-            rm '\(dir.file("\(id).session"))'
-            """))
+        let gone = edit(
+            dir.path, id,
+            editor: editor(
+                """
+                sed -i 's/"alice"/"mallory"/' "$f"
+                rm '\(dir.file("\(id).session"))'
+                """))
         XCTAssertEqual(gone.status, 3)
         XCTAssertTrue(gone.stderr.contains("was deleted while it was being edited; nothing was written"), gone.stderr)
         try assertKeptBuffer(gone, holds: "\"mallory\"")
@@ -156,11 +164,14 @@ final class EditCommandTests: XCTestCase {
         // A failure root meets too: the session file became a link.
         let other = "1qbncq5nyf0dn0nrszibygy200wgk0jv"
         let target = scripts.file("target")
-        let linked = edit(dir.path, other, editor: editor("""
-            sed -i 's/"cart"/"basket"/' "$f"
-            mv '\(dir.file("\(other).session"))' '\(target)'
-            ln -s '\(target)' '\(dir.file("\(other).session"))'
-            """))
+        let linked = edit(
+            dir.path, other,
+            editor: editor(
+                """
+                sed -i 's/"cart"/"basket"/' "$f"
+                mv '\(dir.file("\(other).session"))' '\(target)'
+                ln -s '\(target)' '\(dir.file("\(other).session"))'
+                """))
         XCTAssertEqual(linked.status, 1)
         XCTAssertTrue(linked.stderr.contains("\(other).session: is a symbolic link, not a regular file"), linked.stderr)
         try assertKeptBuffer(linked, holds: "\"basket\"")
@@ -198,10 +209,13 @@ final class EditCommandTests: XCTestCase {
         XCTAssertEqual(Double(pttl), 5_000_000, accuracy: 10_000, "the TTL is kept")
 
         let other = #"{"other":"writer"}"#
-        let conflict = edit(store, kvID, editor: editor("""
-            sed -i 's/"heidi"/"mallory"/' "$f"
-            '\(server.redisCliPath)' -h \(server.host) -p \(server.port) SET \(key) '\(other)' KEEPTTL > /dev/null
-            """))
+        let conflict = edit(
+            store, kvID,
+            editor: editor(
+                """
+                sed -i 's/"heidi"/"mallory"/' "$f"
+                '\(server.redisCliPath)' -h \(server.host) -p \(server.port) SET \(key) '\(other)' KEEPTTL > /dev/null
+                """))
         XCTAssertEqual(conflict.status, 1)
         XCTAssertTrue(conflict.stderr.contains("changed while it was being edited; nothing was written"), conflict.stderr)
         try assertKeptBuffer(conflict, holds: "\"mallory\"")
@@ -226,7 +240,8 @@ final class EditCommandTests: XCTestCase {
 
     func testOnATerminalAnInvalidBufferCanBeReopenedAndFixed() throws {
         let count = scripts.file("count")
-        let twice = editor("""
+        let twice = editor(
+            """
             n=$(cat '\(count)' 2>/dev/null || echo 0); echo $((n + 1)) > '\(count)'
             if [ "$n" = 0 ]; then sed -i 's/"alice"/"bob/' "$f"; else sed -i 's/"bob/"bob"/' "$f"; fi
             """)
@@ -251,7 +266,8 @@ final class EditCommandTests: XCTestCase {
     // MARK: The shell
 
     func testEditFromTheShellGivesTheEditorTheTerminal() throws {
-        let ask = editor("""
+        let ask = editor(
+            """
             [ -t 0 ] && [ -t 1 ] || exit 9
             printf 'new name? '
             read name

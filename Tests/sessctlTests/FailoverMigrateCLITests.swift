@@ -192,8 +192,10 @@ final class FailoverMigrateCLITests: XCTestCase {
     /// run is well under way, `failover()` runs (and returns once the new master serves). Then
     /// the run must end with status 0, having retried, and the migration must not have ended
     /// before the failover did. Returns the run.
-    private func migrate(from dir: TempDirectory, to target: String, work: TempDirectory, progressed: () throws -> Bool,
-                         failover: () throws -> Void) throws -> SessctlRun {
+    private func migrate(
+        from dir: TempDirectory, to target: String, work: TempDirectory, progressed: () throws -> Bool,
+        failover: () throws -> Void
+    ) throws -> SessctlRun {
         let began = Date()
         let p = try launch(["migrate", "--from", "file://" + dir.path, "--to", target, "--max-age", "2h", "--batch", "100"], in: work)
         try waitUntil("the migration to be under way", seconds: 120) { try !p.isRunning || progressed() }
@@ -203,8 +205,9 @@ final class FailoverMigrateCLITests: XCTestCase {
         let failoverSeconds = Date().timeIntervalSince(failoverStarted)
         XCTAssertTrue(p.isRunning, "the migration ended before the failover did: nothing was written through it")
         let r = finish(p, in: work)
-        let line = String(format: "%@: migrate %.1f s, failover after %.1f s took %.1f s\n", name, Date().timeIntervalSince(began),
-                          failoverStarted.timeIntervalSince(began), failoverSeconds)
+        let line = String(
+            format: "%@: migrate %.1f s, failover after %.1f s took %.1f s\n", name, Date().timeIntervalSince(began),
+            failoverStarted.timeIntervalSince(began), failoverSeconds)
         FileHandle.standardError.write(Data(line.utf8))
         lastPhase = Date()
         if let retried = targetRetryLine(r.stderr) { FileHandle.standardError.write(Data("\(name): \(retried)\n".utf8)) }
@@ -241,13 +244,16 @@ final class FailoverMigrateCLITests: XCTestCase {
         let victim = try c.masters()[1]
         let replica = try c.replica(of: victim.id)
 
-        let r = try migrate(from: dir, to: target, work: work, progressed: {
-            // About a third of the keys go to each master: a tenth of the run is done.
-            let keys = Int(try victim.node.cli(["DBSIZE"])) ?? 0
-            return keys >= Self.count / 30
-        }, failover: {
-            try c.failover(to: replica)
-        })
+        let r = try migrate(
+            from: dir, to: target, work: work,
+            progressed: {
+                // About a third of the keys go to each master: a tenth of the run is done.
+                let keys = Int(try victim.node.cli(["DBSIZE"])) ?? 0
+                return keys >= Self.count / 30
+            },
+            failover: {
+                try c.failover(to: replica)
+            })
         let retried = targetRetryLine(r.stderr)
         XCTAssertNotNil(retried, "the summary says what was retried: \(r.stderr)")
         // The old master sent the writes for its slots on to the new one.
@@ -276,18 +282,21 @@ final class FailoverMigrateCLITests: XCTestCase {
         let target = "redis+sentinel://\(s.addresses)/\(s.masterName)?prefix=\(Self.prefix)&timeout=10s"
         let old = try s.master()
 
-        let r = try migrate(from: dir, to: target, work: work, progressed: {
-            let keys = Int(try old.cli(["DBSIZE"])) ?? 0
-            return keys >= Self.count / 10
-        }, failover: {
-            try s.sentinels[0].cli(["SENTINEL", "FAILOVER", s.masterName])
-            try waitUntil("every sentinel to name the new master", seconds: 60) {
-                try s.sentinels.allSatisfy { sentinel in
-                    let reply = try sentinel.cli(["SENTINEL", "get-master-addr-by-name", s.masterName]).split(separator: "\n")
-                    return reply.count == 2 && reply[1] != Substring(String(old.port))
+        let r = try migrate(
+            from: dir, to: target, work: work,
+            progressed: {
+                let keys = Int(try old.cli(["DBSIZE"])) ?? 0
+                return keys >= Self.count / 10
+            },
+            failover: {
+                try s.sentinels[0].cli(["SENTINEL", "FAILOVER", s.masterName])
+                try waitUntil("every sentinel to name the new master", seconds: 60) {
+                    try s.sentinels.allSatisfy { sentinel in
+                        let reply = try sentinel.cli(["SENTINEL", "get-master-addr-by-name", s.masterName]).split(separator: "\n")
+                        return reply.count == 2 && reply[1] != Substring(String(old.port))
+                    }
                 }
-            }
-        })
+            })
         let retried = targetRetryLine(r.stderr)
         XCTAssertNotNil(retried, "the summary says what was retried: \(r.stderr)")
         XCTAssertNotNil(retried?.range(of: #" [1-9][0-9]* failovers?"#, options: .regularExpression), retried ?? "")

@@ -1,6 +1,6 @@
-import XCTest
-import TestSupport
 import SessionKit
+import TestSupport
+import XCTest
 
 /// The real binary on real File stores, as an operator runs it.
 final class FileStoreCLITests: XCTestCase {
@@ -175,7 +175,7 @@ final class FileStoreCLITests: XCTestCase {
             (["list", "-s", "/no/such/dir"], 1, "file:/no/such/dir: directory does not exist"),
             (["list", "-s", "ftp://example"], 1, "unknown scheme"),
             (["list", "-s", "memory:"], 1, "inside the app process"),
-            (["expire", "-s", s, "1qbncq5nyf0dn0nrszi6yde1001t55av", "soon"], 1, "invalid duration 'soon'"),
+            (["expire", "-s", s, "1qbncq5nyf0dn0nrszi6yde1001t55av", "soon"], 1, "invalid duration 'soon'")
         ]
         for (args, status, message) in cases {
             let r = Sessctl.run(args)

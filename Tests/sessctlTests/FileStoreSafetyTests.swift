@@ -18,8 +18,10 @@ final class FileStoreSafetyTests: XCTestCase {
 
     /// Every command that names one session, as an operator types it.
     private func commandsNaming(_ id: String) -> [[String]] {
-        [["get", id], ["get", id, "user"], ["ttl", id], ["set", id, "k", "v"], ["set", id, "k", "v", "--create"],
-         ["edit", id], ["expire", id, "1h"], ["del", id], ["del", id, "--key", "user"]]
+        [
+            ["get", id], ["get", id, "user"], ["ttl", id], ["set", id, "k", "v"], ["set", id, "k", "v", "--create"],
+            ["edit", id], ["expire", id, "1h"], ["del", id], ["del", id, "--key", "user"]
+        ]
     }
 
     // MARK: Two writers

@@ -30,15 +30,19 @@ final class GoExportImportCLITests: XCTestCase {
         let login = try XCTUnwrap(scsSet.sessions.first { $0.name == "login" })
         let flashes = try XCTUnwrap(gorillaSet.sessions.first { $0.name == "flashes" })
         layouts = [
-            Layout(name: "scs", sessions: scsSet.sessions, bad: [
-                ("scs:session:cut", Array(login.stored.prefix(150)), "truncated gob data"),
-                ("scs:session:json", Array(#"{"deadline":"2026-11-22T06:17:28Z","values":{"userID":1001}}"#.utf8), "foreign value: JSON text"),
-                ("scs:session:gorilla", flashes.stored, "foreign value: a gob stream of map[interface {}]interface {}"),
-            ]),
-            Layout(name: "redistore", sessions: gorillaSet.sessions, bad: [
-                ("session_cut", Array(flashes.stored.dropLast(3)), "truncated gob data"),
-                ("session_cookie", Array("MTc5NTI0MTg0OHxEdi1CQkFFQ180SUFBUkFCRUFBQUJQLUNBQUE9fA==".utf8), "foreign value: not a gob stream"),
-            ]),
+            Layout(
+                name: "scs", sessions: scsSet.sessions,
+                bad: [
+                    ("scs:session:cut", Array(login.stored.prefix(150)), "truncated gob data"),
+                    ("scs:session:json", Array(#"{"deadline":"2026-11-22T06:17:28Z","values":{"userID":1001}}"#.utf8), "foreign value: JSON text"),
+                    ("scs:session:gorilla", flashes.stored, "foreign value: a gob stream of map[interface {}]interface {}")
+                ]),
+            Layout(
+                name: "redistore", sessions: gorillaSet.sessions,
+                bad: [
+                    ("session_cut", Array(flashes.stored.dropLast(3)), "truncated gob data"),
+                    ("session_cookie", Array("MTc5NTI0MTg0OHxEdi1CQkFFQ180SUFBUkFCRUFBQUJQLUNBQUE9fA==".utf8), "foreign value: not a gob stream")
+                ])
         ]
         let c = try connection(db: 0)
         for layout in layouts {
@@ -71,7 +75,6 @@ final class GoExportImportCLITests: XCTestCase {
     private func id(_ e: GoFixtureSet.Session, _ layout: String) -> String {
         String(e.key.dropFirst(layout == "scs" ? "scs:session:".count : "session_".count))
     }
-
 
     private func object(_ line: String) throws -> JSONObject {
         try XCTUnwrap(try JSONParser.parse(Array(line.utf8)).objectValue, line)
@@ -187,38 +190,39 @@ final class GoExportImportCLITests: XCTestCase {
         func typedNode(_ type: String, _ value: JSONValue) -> JSONValue { .object(JSONObject([("type", .string(type)), ("value", value)])) }
         let last = try line("last-login-time")  // lastLogin time.Time, userID int
         let lastBlob = try XCTUnwrap(last["blob"]?.stringValue.flatMap(Base64.decodeStd))
-        let input = [
-            // 1: data edited: laid over the blob's values, time.Time and Deadline kept.
-            renamed(last, "editdata") { $0["data"] = .object(JSONObject([("lastLogin", last["data"]!.objectValue!["lastLogin"]!), ("userID", .number("2002"))])) },
-            // 2: data edited to a value its Go type cannot hold.
-            renamed(last, "misfit") { $0["data"] = .object(JSONObject([("lastLogin", last["data"]!.objectValue!["lastLogin"]!), ("userID", .number("1.5"))])) },
-            // 3: typed edited: another Go type for userID.
-            renamed(last, "edittyped") { o in
-                var typed = o["typed"]!.objectValue!
-                typed["userID"] = typedNode("int64", .number("1002"))
-                o["typed"] = .object(typed)
-            },
-            // 4: both edited, and they disagree.
-            renamed(last, "both") { o in
-                var typed = o["typed"]!.objectValue!
-                typed["userID"] = typedNode("int", .number("6"))
-                o["typed"] = .object(typed)
-                o["data"] = .object(JSONObject([("lastLogin", last["data"]!.objectValue!["lastLogin"]!), ("userID", .number("5"))]))
-            },
-            // 5: a cut blob.
-            renamed(last, "cut") { $0["blob"] = .string(Base64.std(Array(lastBlob.prefix(150)))) },
-            // 6: an older line, without blob: basic types still come from typed.
-            renamed(try line("login"), "noblob") { $0["blob"] = nil },
-            // 7: without blob a registered struct cannot be restored (what the blob is for).
-            renamed(try line("custom-struct"), "noblobstruct") { $0["blob"] = nil },
-            // 8: both edited, and they agree.
-            renamed(last, "bothagree") { o in
-                var typed = o["typed"]!.objectValue!
-                typed["userID"] = typedNode("int", .number("7"))
-                o["typed"] = .object(typed)
-                o["data"] = .object(JSONObject([("lastLogin", last["data"]!.objectValue!["lastLogin"]!), ("userID", .number("7"))]))
-            },
-        ].joined(separator: "\n") + "\n"
+        let input =
+            [
+                // 1: data edited: laid over the blob's values, time.Time and Deadline kept.
+                renamed(last, "editdata") { $0["data"] = .object(JSONObject([("lastLogin", last["data"]!.objectValue!["lastLogin"]!), ("userID", .number("2002"))])) },
+                // 2: data edited to a value its Go type cannot hold.
+                renamed(last, "misfit") { $0["data"] = .object(JSONObject([("lastLogin", last["data"]!.objectValue!["lastLogin"]!), ("userID", .number("1.5"))])) },
+                // 3: typed edited: another Go type for userID.
+                renamed(last, "edittyped") { o in
+                    var typed = o["typed"]!.objectValue!
+                    typed["userID"] = typedNode("int64", .number("1002"))
+                    o["typed"] = .object(typed)
+                },
+                // 4: both edited, and they disagree.
+                renamed(last, "both") { o in
+                    var typed = o["typed"]!.objectValue!
+                    typed["userID"] = typedNode("int", .number("6"))
+                    o["typed"] = .object(typed)
+                    o["data"] = .object(JSONObject([("lastLogin", last["data"]!.objectValue!["lastLogin"]!), ("userID", .number("5"))]))
+                },
+                // 5: a cut blob.
+                renamed(last, "cut") { $0["blob"] = .string(Base64.std(Array(lastBlob.prefix(150)))) },
+                // 6: an older line, without blob: basic types still come from typed.
+                renamed(try line("login"), "noblob") { $0["blob"] = nil },
+                // 7: without blob a registered struct cannot be restored (what the blob is for).
+                renamed(try line("custom-struct"), "noblobstruct") { $0["blob"] = nil },
+                // 8: both edited, and they agree.
+                renamed(last, "bothagree") { o in
+                    var typed = o["typed"]!.objectValue!
+                    typed["userID"] = typedNode("int", .number("7"))
+                    o["typed"] = .object(typed)
+                    o["data"] = .object(JSONObject([("lastLogin", last["data"]!.objectValue!["lastLogin"]!), ("userID", .number("7"))]))
+                }
+            ].joined(separator: "\n") + "\n"
         let r = Sessctl.run(["import", "-s", address("scs", db: 1), "--verify"], input: input)
         XCTAssertEqual(r.status, 4, r.stderr)
         XCTAssertEqual(r.summary["copied"], "4", r.stdout)
@@ -260,7 +264,7 @@ final class GoExportImportCLITests: XCTestCase {
         let gInput = [
             renamed(jsonLine, "SPACED") { $0["blob"] = .string(Base64.std(spaced)) },
             renamed(jsonLine, "WRONGSERIALIZER") { $0["serializer"] = .string("gob") },
-            renamed(jsonLine, "JSONEDIT") { $0["data"] = .object(JSONObject([("user_id", .number("43")), ("username", .string("bob"))])) },
+            renamed(jsonLine, "JSONEDIT") { $0["data"] = .object(JSONObject([("user_id", .number("43")), ("username", .string("bob"))])) }
         ].joined(separator: "\n")
         let g = Sessctl.run(["import", "-s", address("redistore", db: 1)], input: gInput)
         XCTAssertEqual(g.status, 4, g.stderr)

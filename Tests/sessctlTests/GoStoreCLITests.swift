@@ -118,8 +118,9 @@ final class GoStoreCLITests: XCTestCase {
         assertOneLineError(sessctl("get", "-s", "redis://\(server.host):\(server.port)?prefix=gfsess:", "x", "-o", "typed"), status: 3)
         XCTAssertEqual(sessctl("list", "-s", scs, "-o", "ids").stdoutLines.count, 11)
         let (idle, idleSession) = scsID("idle-timeout")
-        XCTAssertEqual(Double(sessctl("ttl", "-s", scs, idle).stdout.dropLast())!, Double(idleSession.pttlMillis) / 1000, accuracy: 60,
-                       "the TTL when it comes before the Deadline")
+        XCTAssertEqual(
+            Double(sessctl("ttl", "-s", scs, idle).stdout.dropLast())!, Double(idleSession.pttlMillis) / 1000, accuracy: 60,
+            "the TTL when it comes before the Deadline")
         XCTAssertEqual(sessctl("count", "-s", gorilla).stdout, "9\n")
     }
 
@@ -132,7 +133,7 @@ final class GoStoreCLITests: XCTestCase {
             (scs, "scs:session:json", "json", Array(#"{"deadline":"2026-11-22T06:17:28Z","values":{"userID":1001}}"#.utf8), "foreign value: JSON text, not an SCS session"),
             (scs, "scs:session:gorilla", "gorilla", flashes.stored, "foreign value: a gob stream of map[interface {}]interface {}"),
             (gorilla, "session_cut", "cut", Array(flashes.stored.dropLast(3)), "truncated gob data"),
-            (gorilla, "session_cookie", "cookie", Array("MTc5NTI0MTg0OHxEdi1CQkFFQ180SUFBUkFCRUFBQUJQLUNBQUE9fA==".utf8), "foreign value: not a gob stream"),
+            (gorilla, "session_cookie", "cookie", Array("MTc5NTI0MTg0OHxEdi1CQkFFQ180SUFBUkFCRUFBQUJQLUNBQUE9fA==".utf8), "foreign value: not a gob stream")
         ]
         for e in entries { _ = try c.command([Array("SET".utf8), Array(e.key.utf8), e.bytes, Array("PX".utf8), Array("600000".utf8)]) }
         let editor = scripts.file("editor.sh")
@@ -187,9 +188,11 @@ final class GoStoreCLITests: XCTestCase {
         XCTAssertEqual(Array(blob.prefix(96)), Array(e.stored.prefix(96)))
 
         // Values that do not fit their type are refused, and nothing is written.
-        for (args, says) in [(["userID", "1.5"], "int takes a whole number, not 1.5"), (["small", "300", "--type", "uint8"], "300 is out of range for uint8"),
-                             (["visits", "9223372036854775808"], "int64 takes a whole number"), (["ratio", "1e39"], "out of range for float32"),
-                             (["when", "soon", "--type", "time.Time"], "unknown type 'time.Time'")] {
+        for (args, says) in [
+            (["userID", "1.5"], "int takes a whole number, not 1.5"), (["small", "300", "--type", "uint8"], "300 is out of range for uint8"),
+            (["visits", "9223372036854775808"], "int64 takes a whole number"), (["ratio", "1e39"], "out of range for float32"),
+            (["when", "soon", "--type", "time.Time"], "unknown type 'time.Time'")
+        ] {
             assertOneLineError(Sessctl.run(["set", "-s", scs, id] + args), contains: says, "nothing was written")
         }
         XCTAssertEqual(try stored(e.key), blob)
@@ -207,11 +210,14 @@ final class GoStoreCLITests: XCTestCase {
     func testEditWorksOnTypedJSON() throws {
         let (id, e) = scsID("remember-me")
         let editor = scripts.file("typed.sh")
-        scripts.write("typed.sh", Array(#"""
-            #!/bin/sh
-            for f; do :; done
-            sed -i -e 's/"value": 4503599627370497/"value": 7/' -e 's/"type": "int64"/"type": "int32"/' "$f"
-            """#.utf8))
+        scripts.write(
+            "typed.sh",
+            Array(
+                #"""
+                #!/bin/sh
+                for f; do :; done
+                sed -i -e 's/"value": 4503599627370497/"value": 7/' -e 's/"type": "int64"/"type": "int32"/' "$f"
+                """#.utf8))
         chmod(editor, 0o755)
         let r = Sessctl.run(["edit", "-s", scs, id], env: ["EDITOR": editor])
         XCTAssertEqual(r.status, 0, r.stderr)
@@ -220,11 +226,14 @@ final class GoStoreCLITests: XCTestCase {
         XCTAssertEqual(typed["isAdmin"], .object(JSONObject([("type", .string("bool")), ("value", .bool(true))])))
         XCTAssertEqual(try SCSCodec.decode(try XCTUnwrap(try stored(e.key))).get().deadline, try SCSCodec.decode(e.stored).get().deadline)
         // A value that does not fit is refused with where and why (elsewhere than a terminal: abandoned).
-        scripts.write("bad.sh", Array(#"""
-            #!/bin/sh
-            for f; do :; done
-            sed -i -e 's/"value": 7/"value": 3000000000/' "$f"
-            """#.utf8))
+        scripts.write(
+            "bad.sh",
+            Array(
+                #"""
+                #!/bin/sh
+                for f; do :; done
+                sed -i -e 's/"value": 7/"value": 3000000000/' "$f"
+                """#.utf8))
         chmod(scripts.file("bad.sh"), 0o755)
         let before = try stored(e.key)
         let bad = Sessctl.run(["edit", "-s", scs, id], env: ["EDITOR": scripts.file("bad.sh")])
@@ -234,16 +243,20 @@ final class GoStoreCLITests: XCTestCase {
         // A JSON session is edited as Go reads it (numbers are float64), and what was not
         // changed keeps its text, 9007199254740993 included.
         let big = try XCTUnwrap(gorillaSet.sessions.first { $0.name == "json-escapes-bigint" })
-        scripts.write("json.sh", Array(#"""
-            #!/bin/sh
-            for f; do :; done
-            sed -i -e 's/"value": "Zo/"value": "Chlo/' "$f"
-            """#.utf8))
+        scripts.write(
+            "json.sh",
+            Array(
+                #"""
+                #!/bin/sh
+                for f; do :; done
+                sed -i -e 's/"value": "Zo/"value": "Chlo/' "$f"
+                """#.utf8))
         chmod(scripts.file("json.sh"), 0o755)
         let j = Sessctl.run(["edit", "-s", gorilla, String(big.key.dropFirst(8))], env: ["EDITOR": scripts.file("json.sh")])
         XCTAssertEqual(j.status, 0, j.stderr)
-        XCTAssertEqual(String(decoding: try XCTUnwrap(try stored(big.key)), as: UTF8.self),
-                       #"{"big":9007199254740993,"name":"Chloë 🙂","next":"/search?q=a\u0026b=\u003cc\u003e"}"#)
+        XCTAssertEqual(
+            String(decoding: try XCTUnwrap(try stored(big.key)), as: UTF8.self),
+            #"{"big":9007199254740993,"name":"Chloë 🙂","next":"/search?q=a\u0026b=\u003cc\u003e"}"#)
     }
 
     func testRedistoreSessionsAreFoundAndEditedLikeAnyOther() throws {
@@ -271,8 +284,9 @@ final class GoStoreCLITests: XCTestCase {
         assertOneLineError(sessctl("persist", "-s", scs, scsID("login").id), contains: "always ends at the Deadline")
         // A new session of the default serializer is gob, with the key's type as asked.
         XCTAssertEqual(sessctl("set", "-s", gorilla, "NEW", "step", "2", "--type", "int", "--create").status, 0)
-        XCTAssertEqual(try object(sessctl("get", "-s", gorilla, "NEW", "-o", "typed").stdout)["step"],
-                       .object(JSONObject([("type", .string("int")), ("value", .number("2"))])))
+        XCTAssertEqual(
+            try object(sessctl("get", "-s", gorilla, "NEW", "-o", "typed").stdout)["step"],
+            .object(JSONObject([("type", .string("int")), ("value", .number("2"))])))
         XCTAssertEqual(Double(try pttl("session_NEW")), 2_592_000_000, accuracy: 5_000)
     }
 

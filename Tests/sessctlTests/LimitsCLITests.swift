@@ -82,8 +82,9 @@ final class LimitsCLITests: XCTestCase {
 
         let purge = Sessctl.run(["purge", "--expired", "--yes", "-s", store])
         XCTAssertEqual(purge.status, 0, purge.stderr)
-        XCTAssertEqual(Set(dir.names()), Set(absurd.keys.map { $0 + ".session" }).union(["live.session"]),
-                       "only the expired session is purged; no overflow makes an absurd one expired")
+        XCTAssertEqual(
+            Set(dir.names()), Set(absurd.keys.map { $0 + ".session" }).union(["live.session"]),
+            "only the expired session is purged; no overflow makes an absurd one expired")
     }
 
     func testDurationsPastTheLongestAreRefusedOnFileAndRedis() throws {
@@ -157,8 +158,9 @@ final class LimitsCLITests: XCTestCase {
         XCTAssertTrue(find.stderr.contains("lim:huge"), find.stderr)
 
         let edgeBefore = try server!.cli(["STRLEN", "lim:edge"])
-        assertOneLineError(Sessctl.run(["set", "-s", store, "edge", "k", "a value that does not fit"]),
-                           contains: "'edge'", "over sessctl's limit", "nothing was written")
+        assertOneLineError(
+            Sessctl.run(["set", "-s", store, "edge", "k", "a value that does not fit"]),
+            contains: "'edge'", "over sessctl's limit", "nothing was written")
         XCTAssertEqual(try server!.cli(["STRLEN", "lim:edge"]), edgeBefore)
         XCTAssertEqual(Sessctl.run(["get", "-s", store, "edge", "big", "-o", "raw"]).stdoutBytes.count, limit - 20 - 8, "the value, quoted")
 
@@ -174,8 +176,9 @@ final class LimitsCLITests: XCTestCase {
         let edge = Self.header(Self.nowMillis) + Self.bigSession(limit - 20)
         dir.write("edge.session", edge)
         let store = "file:" + dir.path
-        assertOneLineError(Sessctl.run(["set", "-s", store, "edge", "k", "a value that does not fit"]),
-                           contains: "'edge'", "over sessctl's limit", "nothing was written")
+        assertOneLineError(
+            Sessctl.run(["set", "-s", store, "edge", "k", "a value that does not fit"]),
+            contains: "'edge'", "over sessctl's limit", "nothing was written")
         XCTAssertTrue(dir.read("edge.session") == edge, "the file is unchanged")
         XCTAssertEqual(dir.names(), ["edge.session"], "no temp file left behind")
         XCTAssertEqual(Sessctl.run(["get", "-s", store, "edge", "big", "-o", "raw"]).stdoutBytes.count, limit - 20 - 8, "the value, quoted")
@@ -187,8 +190,9 @@ final class LimitsCLITests: XCTestCase {
         func nested(_ depth: Int) -> String { String(repeating: "[", count: depth) + String(repeating: "]", count: depth) }
         for store in ["file:" + dir.path, redis] {
             XCTAssertEqual(Sessctl.run(["set", "-s", store, "s", "a", "1", "--create"]).status, 0)
-            assertOneLineError(Sessctl.run(["set", "-s", store, "s", "deep", nested(500)]),
-                               contains: "'s'", "nests 501 levels deep", "nothing was written")
+            assertOneLineError(
+                Sessctl.run(["set", "-s", store, "s", "deep", nested(500)]),
+                contains: "'s'", "nests 501 levels deep", "nothing was written")
             assertOneLineError(Sessctl.run(["set", "-s", store, "t", "deep", nested(500), "--create"]), contains: "nests 501 levels deep")
             XCTAssertEqual(Sessctl.run(["get", "-s", store, "s"]).stdout, #"{"a":1}"# + "\n")
             XCTAssertEqual(Sessctl.run(["get", "-s", store, "t"]).status, 3, "no session was created")

@@ -1,6 +1,6 @@
-import XCTest
-import TestSupport
 import SessionKit
+import TestSupport
+import XCTest
 
 /// The committed man page and completion scripts, used for real: man renders the page, bash
 /// completes from a real store under tmux, zsh and fish load their scripts.
@@ -76,9 +76,11 @@ final class ManAndCompletionTests: XCTestCase {
         Fixtures.copyFileStore("file", to: store, now: SystemTime.nowMillis())
         let prefix = "1qbncq5nyf0dn0nrszi6"
         let env = ["SESSCTL_STORE": TempDirectory().path]  // empty: ids from it would be none
-        for words in [["sessctl", "get", prefix, "-s", store.path], ["sessctl", "get", "-s", store.path, prefix],
-                      ["sessctl", "get", "--store=" + store.path, prefix], ["sessctl", "--no-color", "-s", store.path, "get", prefix],
-                      ["sessctl", "get", "--max-age", "48h", prefix, "--store", store.path]] {
+        for words in [
+            ["sessctl", "get", prefix, "-s", store.path], ["sessctl", "get", "-s", store.path, prefix],
+            ["sessctl", "get", "--store=" + store.path, prefix], ["sessctl", "--no-color", "-s", store.path, "get", prefix],
+            ["sessctl", "get", "--max-age", "48h", prefix, "--store", store.path]
+        ] {
             let index = words.firstIndex(of: prefix)!
             let r = Sessctl.run(["---completion", "get", "--", "positional@0", String(index), "0"] + words, env: env)
             XCTAssertEqual(r.stdout, "1qbncq5nyf0dn0nrszi6yde1001t55av\n", "\(words): \(r.stderr)")

@@ -109,7 +109,6 @@ final class MigrateCLITests: RedisTestCase {
         return false
     }
 
-
     // MARK: Test 2: interrupted, then run again
 
     func testKilledBySignalPartWayThenRunAgainCopiesEverySessionOnce() throws {
@@ -198,8 +197,10 @@ final class MigrateCLITests: RedisTestCase {
         let count = 4000
         let s = try startServer()
         try kvStore(s, count, prefix: "kv:")
-        let args = ["migrate", "--from", address(s, prefix: "kv:"), "--to", address(s, prefix: "h:", layout: "hash"),
-                    "--delete-source", "--yes", "--batch", "10"]
+        let args = [
+            "migrate", "--from", address(s, prefix: "kv:"), "--to", address(s, prefix: "h:", layout: "hash"),
+            "--delete-source", "--yes", "--batch", "10"
+        ]
         let (p, _) = try launch(args)
         func sourceLeft() -> Int { Int((try? s.cli(["EVAL", "return #redis.call('KEYS', 'kv:*')", "0"])) ?? "") ?? count }
         XCTAssertTrue(wait(for: p) { sourceLeft() <= count - 200 }, "the migration must still be running when it is killed")
@@ -208,8 +209,9 @@ final class MigrateCLITests: RedisTestCase {
         var keys = try dump(s)
         for i in 0..<count {
             let inSource = keys["kv:s\(i)"], inTarget = keys["h:s\(i)"]
-            XCTAssertTrue(inSource == "string ttl " + body(i) || inTarget == "hash ttl n=\(i)&user=u\(i)",
-                          "s\(i) is in the source, or its verified copy is in the target")
+            XCTAssertTrue(
+                inSource == "string ttl " + body(i) || inTarget == "hash ttl n=\(i)&user=u\(i)",
+                "s\(i) is in the source, or its verified copy is in the target")
             if inSource == nil { XCTAssertNotNil(inTarget, "s\(i): gone from the source only once copied") }
         }
         let r = Sessctl.run(args)
@@ -389,7 +391,8 @@ final class MigrateCLITests: RedisTestCase {
         let migrated = Sessctl.run(["migrate", "--from", address(s, prefix: "h:", layout: "hash"), "--to", address(s, prefix: "moved:", layout: "hash"), "--verify"])
         XCTAssertEqual(migrated.status, 0, migrated.stderr)
         for key in ["copy:bin", "moved:bin"] {
-            XCTAssertEqual(try s.cli(["EVAL", "return redis.call('HGET', KEYS[1], 'na\\255me') == 'v' and redis.call('HLEN', KEYS[1]) == 3 and 'same' or 'different'", "1", key]), "same", key)
+            XCTAssertEqual(
+                try s.cli(["EVAL", "return redis.call('HGET', KEYS[1], 'na\\255me') == 'v' and redis.call('HLEN', KEYS[1]) == 3 and 'same' or 'different'", "1", key]), "same", key)
         }
 
         let dir = tempDir()

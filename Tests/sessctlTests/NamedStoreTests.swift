@@ -1,6 +1,6 @@
-import XCTest
-import TestSupport
 import SessionKit
+import TestSupport
+import XCTest
 
 final class NamedStoreTests: XCTestCase {
     func testNamedStoresDefaultsAndListing() throws {
@@ -8,17 +8,20 @@ final class NamedStoreTests: XCTestCase {
         Fixtures.copyFileStore("file", to: store, now: SystemTime.nowMillis())
         let home = TempDirectory()
         mkdir(home.path + "/sessctl", 0o755)
-        home.write("sessctl/config.toml", Array("""
-            default = "fixtures"
-            [stores.fixtures]
-            address = "\(store.path)"
-            [stores.long]
-            address = "file:\(store.path)"
-            max-age = "30d"
-            [stores.prod]
-            address = "redis://app:hunter2@127.0.0.1:1/0?prefix=gfsess:"
-            read-only = true
-            """.utf8))
+        home.write(
+            "sessctl/config.toml",
+            Array(
+                """
+                default = "fixtures"
+                [stores.fixtures]
+                address = "\(store.path)"
+                [stores.long]
+                address = "file:\(store.path)"
+                max-age = "30d"
+                [stores.prod]
+                address = "redis://app:hunter2@127.0.0.1:1/0?prefix=gfsess:"
+                read-only = true
+                """.utf8))
         let env = ["XDG_CONFIG_HOME": home.path]
         XCTAssertEqual(Sessctl.run(["count"], env: env).stdout, "11\n", "the config's default store")
         XCTAssertEqual(Sessctl.run(["count", "-s", "long"], env: env).stdout, "13\n", "a named store with its max age")
@@ -39,13 +42,16 @@ final class NamedStoreTests: XCTestCase {
 
         // A named store marked read-only refuses writes.
         let copy = TempDirectory()
-        home.write("sessctl/config.toml", Array("""
-            [stores.ro]
-            address = "\(store.path)"
-            read-only = true
-            [stores.copy]
-            address = "\(copy.path)"
-            """.utf8))
+        home.write(
+            "sessctl/config.toml",
+            Array(
+                """
+                [stores.ro]
+                address = "\(store.path)"
+                read-only = true
+                [stores.copy]
+                address = "\(copy.path)"
+                """.utf8))
         let refused = Sessctl.run(["expire", "-s", "ro", "1qbncq5nyf0dn0nrszi6yde1001t55av", "1h"], env: env)
         XCTAssertEqual(refused.status, 1)
         XCTAssertTrue(refused.stderr.contains("read-only"), refused.stderr)
@@ -83,7 +89,7 @@ final class NamedStoreTests: XCTestCase {
             (deleting, env.merging(["SESSCTL_STORE": ""]) { $1 }, "SESSCTL_STORE is set but empty"),
             (["shell"], env.merging(["SESSCTL_STORE": ""]) { $1 }, "SESSCTL_STORE is set but empty"),
             (["migrate", "--from", "", "--to", "main", "--overwrite"], env, "--from is empty"),
-            (["migrate", "--from", "main", "--to", "", "--delete-source", "--yes"], env, "--to is empty"),
+            (["migrate", "--from", "main", "--to", "", "--delete-source", "--yes"], env, "--to is empty")
         ]
         for (args, env, message) in cases {
             let r = Sessctl.run(args, env: env, input: "del --where user_id=1001 --yes\n")

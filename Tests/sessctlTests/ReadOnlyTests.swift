@@ -49,7 +49,7 @@ final class ReadOnlyTests: XCTestCase {
             let writes: [[String]] = [
                 ["set", sid, "theme", "dark"], ["set", "brandnew", "k", "v", "--create"], ["del", sid], ["del", sid, "--key", "username"],
                 ["del", "--where", "user_id>0", "--yes"], ["expire", sid, "1h"], ["persist", sid], ["edit", sid],
-                ["purge", "--expired", "--yes"],
+                ["purge", "--expired", "--yes"]
             ]
             let before = try snapshot(store)
             for args in writes {
@@ -68,14 +68,18 @@ final class ReadOnlyTests: XCTestCase {
             // Copying into the store: refused before anything is read.
             let other = store == kv ? dir.path : kv
             let lines = Sessctl.run(["export", "-s", other]).stdout
-            for (args, env) in [(["import", "-s", store, "--overwrite", "--read-only"], [String: String]()),
-                                (["import", "-s", store, "--overwrite"], ["SESSCTL_READ_ONLY": "1"]),
-                                (["migrate", "--from", other, "--to", store, "--overwrite"], ["SESSCTL_READ_ONLY": "1"])] {
+            for (args, env) in [
+                (["import", "-s", store, "--overwrite", "--read-only"], [String: String]()),
+                (["import", "-s", store, "--overwrite"], ["SESSCTL_READ_ONLY": "1"]),
+                (["migrate", "--from", other, "--to", store, "--overwrite"], ["SESSCTL_READ_ONLY": "1"])
+            ] {
                 let r = Sessctl.run(args, env: env, input: lines)
                 XCTAssertEqual(r.status, 1, "\(args): \(r.stderr)")
                 XCTAssertEqual(r.stdout, "", "\(args)")
-                XCTAssertEqual(r.stderr, "sessctl: \(store == kv ? "redis://\(server.host):\(server.port)/0?prefix=gfsess:&layout=kv" : "file:" + dir.path): "
-                               + "read-only (\(env.isEmpty ? "--read-only" : "SESSCTL_READ_ONLY=1")): refusing to write; nothing was changed\n")
+                XCTAssertEqual(
+                    r.stderr,
+                    "sessctl: \(store == kv ? "redis://\(server.host):\(server.port)/0?prefix=gfsess:&layout=kv" : "file:" + dir.path): "
+                        + "read-only (\(env.isEmpty ? "--read-only" : "SESSCTL_READ_ONLY=1")): refusing to write; nothing was changed\n")
             }
             XCTAssertEqual(try snapshot(store), before, "\(store) is untouched")
         }
@@ -97,8 +101,10 @@ final class ReadOnlyTests: XCTestCase {
 
     func testReadingAndDryRunsStillWork() throws {
         let env = ["SESSCTL_READ_ONLY": "1"]
-        for args in [["list"], ["get", id], ["count"], ["ttl", id], ["find", "--where", "user_id=1001"], ["stats"],
-                     ["del", "--where", "user_id=1001", "--dry-run"], ["del", id, "--dry-run"], ["purge", "--expired", "--dry-run"]] {
+        for args in [
+            ["list"], ["get", id], ["count"], ["ttl", id], ["find", "--where", "user_id=1001"], ["stats"],
+            ["del", "--where", "user_id=1001", "--dry-run"], ["del", id, "--dry-run"], ["purge", "--expired", "--dry-run"]
+        ] {
             let r = Sessctl.run([args[0], "-s", dir.path] + args.dropFirst(), env: env)
             XCTAssertEqual(r.status, 0, "\(args): \(r.stderr)")
             XCTAssertFalse(r.stdout.isEmpty, "\(args)")

@@ -83,8 +83,9 @@ final class RedisCLITests: RedisTestCase {
             let table = sessctl("list", "-s", store)
             XCTAssertEqual(table.stdoutLines.count, expected.count + 1)
             XCTAssertEqual(sessctl("count", "-s", store).stdout, "\(expected.count)\n")
-            XCTAssertEqual(sessctl("list", "-s", store, "1qbncq5nyf0dn0nrszk[!0-5]*", "-o", "ids").stdoutLines.sorted(),
-                           expected.map(\.id).filter { $0.hasPrefix("1qbncq5nyf0dn0nrszk") && !"012345".contains($0.dropFirst(19).first!) }.sorted())
+            XCTAssertEqual(
+                sessctl("list", "-s", store, "1qbncq5nyf0dn0nrszk[!0-5]*", "-o", "ids").stdoutLines.sorted(),
+                expected.map(\.id).filter { $0.hasPrefix("1qbncq5nyf0dn0nrszk") && !"012345".contains($0.dropFirst(19).first!) }.sorted())
         }
         // Sessions without a TTL show "no expiry".
         try server.cli(["PERSIST", "gfsess:1qbncq5nyf0dn0nrszjorekl00k5y59p"])
@@ -179,7 +180,7 @@ final class RedisCLITests: RedisTestCase {
             sessctl("get", "-s", kv, "queue"), sessctl("set", "-s", kv, "queue", "k", "v"),
             sessctl("set", "-s", kv, "queue", "k", "v", "--create"), sessctl("del", "-s", kv, "queue"),
             sessctl("expire", "-s", kv, "queue", "10"), sessctl("ttl", "-s", kv, "queue"), sessctl("persist", "-s", kv, "queue"),
-            sessctl("get", "-s", hash, "plain"), sessctl("del", "-s", hash, "plain"), sessctl("set", "-s", hash, "plain", "k", "v"),
+            sessctl("get", "-s", hash, "plain"), sessctl("del", "-s", hash, "plain"), sessctl("set", "-s", hash, "plain", "k", "v")
         ] {
             assertOneLineError(r, contains: "is not a session (a Redis ", "left untouched")
         }

@@ -43,7 +43,7 @@ final class RedisDeploymentCLITests: XCTestCase {
             ("tls-cluster", "rediss+cluster://\(c.tlsSeeds)?prefix=\(uniquePrefix("tc"))&\(tlsQuery)"),
             ("sentinel", "redis+sentinel://\(s.addresses)/\(s.masterName)?prefix=\(uniquePrefix("s"))"),
             ("tls-sentinel", "redis+sentinel://\(t.addresses)/\(t.masterName)/0?prefix=\(uniquePrefix("ts"))&tls=1&\(tlsQuery)"),
-            ("tls", "rediss://localhost:\(d.tlsServer.port)?prefix=\(uniquePrefix("t"))&\(tlsQuery)&layout=hash"),
+            ("tls", "rediss://localhost:\(d.tlsServer.port)?prefix=\(uniquePrefix("t"))&\(tlsQuery)&layout=hash")
         ]
     }
 
@@ -96,18 +96,22 @@ final class RedisDeploymentCLITests: XCTestCase {
         let pki = d.pki
         let client = "cert=\(pki.clientCert)&key=\(pki.clientKey)&prefix=\(uniquePrefix("tlsfail"))"
         // Unknown CA.
-        assertOneLineError(sessctl("count", "-s", "rediss://localhost:\(port)?ca=\(pki.otherCA)&\(client)"),
-                           contains: "sessctl: rediss://localhost:\(port)/0?prefix=", "&layout=kv: TLS to localhost:\(port): the server's certificate is not signed by the CA in \(pki.otherCA)", "set ca=", "insecure=1")
+        assertOneLineError(
+            sessctl("count", "-s", "rediss://localhost:\(port)?ca=\(pki.otherCA)&\(client)"),
+            contains: "sessctl: rediss://localhost:\(port)/0?prefix=", "&layout=kv: TLS to localhost:\(port): the server's certificate is not signed by the CA in \(pki.otherCA)",
+            "set ca=", "insecure=1")
         XCTAssertEqual(sessctl("count", "-s", "rediss://localhost:\(port)?ca=\(pki.otherCA)&\(client)&insecure=1").stdout, "0\n")
         // Wrong host name: the certificate names localhost only.
-        assertOneLineError(sessctl("count", "-s", "rediss://127.0.0.1:\(port)?ca=\(pki.ca)&\(client)"),
-                           contains: "the server's certificate is not for '127.0.0.1' (certificate verify failed: IP address mismatch)", "sni=")
+        assertOneLineError(
+            sessctl("count", "-s", "rediss://127.0.0.1:\(port)?ca=\(pki.ca)&\(client)"),
+            contains: "the server's certificate is not for '127.0.0.1' (certificate verify failed: IP address mismatch)", "sni=")
         XCTAssertEqual(sessctl("count", "-s", "rediss://127.0.0.1:\(port)?ca=\(pki.ca)&\(client)&sni=localhost").stdout, "0\n")
         XCTAssertEqual(sessctl("count", "-s", "rediss://127.0.0.1:\(port)?ca=\(pki.ca)&\(client)&insecure=1").stdout, "0\n")
         // No client certificate: insecure=1 does not help, the server wants one.
         for extra in ["", "&insecure=1"] {
-            assertOneLineError(sessctl("count", "-s", "rediss://localhost:\(port)?ca=\(pki.ca)\(extra)"),
-                               contains: "the server requires a client certificate (set cert= and key=)")
+            assertOneLineError(
+                sessctl("count", "-s", "rediss://localhost:\(port)?ca=\(pki.ca)\(extra)"),
+                contains: "the server requires a client certificate (set cert= and key=)")
         }
         // TLS to a plain port, and plain TCP to a TLS port.
         let plain = d.cluster.nodes[0].port
@@ -122,11 +126,13 @@ final class RedisDeploymentCLITests: XCTestCase {
         assertOneLineError(sessctl("count", "-s", "redis+cluster://\(c.seeds)/3"), contains: "only database 0")
         assertOneLineError(sessctl("count", "-s", "redis+cluster://\(c.seeds)?db=1"), contains: "only database 0")
         assertOneLineError(sessctl("count", "-s", "redis+sentinel://\(d.sentinel.addresses)"), contains: "name the master")
-        assertOneLineError(sessctl("count", "-s", "redis+sentinel://\(d.sentinel.addresses)/nosuch"),
-                           contains: "Sentinel knows no master named 'nosuch'")
+        assertOneLineError(
+            sessctl("count", "-s", "redis+sentinel://\(d.sentinel.addresses)/nosuch"),
+            contains: "Sentinel knows no master named 'nosuch'")
         let dead = try RedisServer.freePort()
-        assertOneLineError(sessctl("count", "-s", "redis+sentinel://u:Top-Secret-9@127.0.0.1:\(dead)/m?sentinel-password=Also-Secret-9&timeout=300ms"),
-                           contains: "redis+sentinel://u:***@127.0.0.1:\(dead)/m/0?sentinel-password=***", "no sentinel answered")
+        assertOneLineError(
+            sessctl("count", "-s", "redis+sentinel://u:Top-Secret-9@127.0.0.1:\(dead)/m?sentinel-password=Also-Secret-9&timeout=300ms"),
+            contains: "redis+sentinel://u:***@127.0.0.1:\(dead)/m/0?sentinel-password=***", "no sentinel answered")
         let r = sessctl("count", "-s", "redis+cluster://:Top-Secret-9@\(c.seeds)")
         assertOneLineError(r, contains: "redis+cluster://:***@")
         XCTAssertFalse(r.stderr.contains("Secret-9"))
@@ -153,8 +159,9 @@ final class RedisDeploymentCLITests: XCTestCase {
         }
         ok("redis+cluster://sessops:Pw-Secret-1@\(c.seeds)?prefix=\(uniquePrefix("auth"))", "cluster")
         ok("rediss+cluster://sessops:Pw-Secret-1@\(c.tlsSeeds)?prefix=\(uniquePrefix("auth"))&\(tlsQuery)", "tls cluster")
-        ok("redis+sentinel://sessops:Pw-Secret-1@\(s.addresses)/\(s.masterName)?sentinel-user=sessmon&sentinel-password=Sent-Secret-1&prefix=\(uniquePrefix("auth"))",
-           "sentinel")
+        ok(
+            "redis+sentinel://sessops:Pw-Secret-1@\(s.addresses)/\(s.masterName)?sentinel-user=sessmon&sentinel-password=Sent-Secret-1&prefix=\(uniquePrefix("auth"))",
+            "sentinel")
         let wrongData = sessctl("count", "-s", "redis+cluster://sessops:Wrong-Secret-1@\(c.seeds)")
         assertOneLineError(wrongData, contains: "redis+cluster://sessops:***@", "WRONGPASS")
         let wrongSentinel = sessctl("count", "-s", "redis+sentinel://\(s.addresses)/\(s.masterName)?sentinel-user=sessmon&sentinel-password=Wrong-Secret-1")

@@ -1,6 +1,6 @@
-import XCTest
-import TestSupport
 import SessionKit
+import TestSupport
+import XCTest
 
 /// Passwords with characters special in a URL never reach the screen, and a config file holding
 /// passwords that other users could change is pointed out.
@@ -15,7 +15,7 @@ final class SecretsCLITests: XCTestCase {
             var addresses = [
                 "redis://u:\(password)@127.0.0.1:1/0?timeout=2s", "redis+cluster://u:\(password)@127.0.0.1:1?timeout=2s",
                 "redis://u:\(password)@h:notaport", "redis:/u:\(password)@h", "redis//u:\(password)@h", "u:\(password)@h",
-                "redis://u:\(password)@h?prefix=a&prefix=b", "file://u:\(password)@h/d",
+                "redis://u:\(password)@h?prefix=a&prefix=b", "file://u:\(password)@h/d"
             ]
             // No sentinel answering takes a while: one password is enough.
             if password == TrickyPasswords.all.last { addresses.append("rediss+sentinel://u:\(password)@127.0.0.1:1/m?timeout=2s") }

@@ -1,6 +1,6 @@
-import XCTest
-import TestSupport
 import SessionKit
+import TestSupport
+import XCTest
 
 final class ShellTests: XCTestCase {
     private var dir: TempDirectory!
@@ -27,7 +27,9 @@ final class ShellTests: XCTestCase {
         let r = Sessctl.run(["shell", "-s", dir.path], input: script)
         XCTAssertEqual(r.status, 1, "a failed line makes the script fail")
         XCTAssertEqual(r.stdout, "\(id)\n\"alice\"\n\"dark mode\"\n1001\n11\n")
-        XCTAssertEqual(r.stderr, """
+        XCTAssertEqual(
+            r.stderr,
+            """
             sessctl: file:\(dir.path): session '\(id)' has no key 'nosuchkey'
             sessctl: unknown command 'bogus'; try help
 
@@ -114,8 +116,10 @@ final class ShellTests: XCTestCase {
     func testStoreOptionsBeforeTheCommandAndOverTheShellsStore() throws {
         let empty = TempDirectory()
         try FileManager.default.createDirectory(atPath: empty.file("count"), withIntermediateDirectories: false)
-        for args in [["-s", empty.path, "count"], ["--store=" + empty.path, "--no-color", "count"],
-                     ["--read-only", "-s", empty.path, "count"], ["-s", "count", "count"]] {
+        for args in [
+            ["-s", empty.path, "count"], ["--store=" + empty.path, "--no-color", "count"],
+            ["--read-only", "-s", empty.path, "count"], ["-s", "count", "count"]
+        ] {
             let r = Sessctl.run(args, cwd: empty.path)
             XCTAssertEqual(r.status, 0, "\(args): \(r.stderr)")
             XCTAssertEqual(r.stdout, "0\n", "\(args)")

@@ -22,7 +22,11 @@ final class StatsCommandTests: RedisTestCase {
         var keyStart = 0
         for (i, b) in body.enumerated() {
             if inString {
-                if escaped { escaped = false } else if b == UInt8(ascii: "\\") { escaped = true } else if b == UInt8(ascii: "\"") {
+                if escaped {
+                    escaped = false
+                } else if b == UInt8(ascii: "\\") {
+                    escaped = true
+                } else if b == UInt8(ascii: "\"") {
                     inString = false
                     if depth == 1 && key == nil { key = Array(body[keyStart...i]) }
                 }
@@ -85,7 +89,8 @@ final class StatsCommandTests: RedisTestCase {
         XCTAssertEqual(int(size["max"]), sorted.last, file: file, line: line)
 
         guard case .array(let largest)? = stats["largest"], case .array(let keys)? = stats["keys"],
-              case .array(let lifetimes)? = stats["lifetime"] else { return XCTFail("shape: \(stats)", file: file, line: line) }
+            case .array(let lifetimes)? = stats["lifetime"]
+        else { return XCTFail("shape: \(stats)", file: file, line: line) }
         let byLargest = e.sizes.sorted { $0.size != $1.size ? $0.size > $1.size : $0.id.utf8.lexicographicallyPrecedes($1.id.utf8) }
         XCTAssertEqual(largest.compactMap { $0.objectValue?["id"]?.stringValue }, byLargest.map(\.id), file: file, line: line)
         XCTAssertEqual(largest.compactMap { int($0.objectValue?["size"]) }, byLargest.map(\.size), file: file, line: line)
@@ -180,8 +185,10 @@ final class StatsCommandTests: RedisTestCase {
                 if data.isEmpty { e.empty += 1 }
                 e.lifetimes[bucket(Double(try XCTUnwrap(fixture.pttlMillis)) / 1000 - 30), default: 0] += 1
             }
-            let store = backend == "kv" ? "redis://\(server.host):\(server.port)?prefix=gfsess:"
-                                        : "redis://\(server.host):\(server.port)?prefix=gfhash:&layout=hash"
+            let store =
+                backend == "kv"
+                ? "redis://\(server.host):\(server.port)?prefix=gfsess:"
+                : "redis://\(server.host):\(server.port)?prefix=gfhash:&layout=hash"
             try check(try stats(store), against: e, corrupt: backend == "kv" ? 1 : 0, skipped: backend == "kv" ? 2 : 1)
         }
     }

@@ -1,6 +1,6 @@
 import Foundation
-import XCTest
 import TestSupport
+import XCTest
 
 /// `sessctl --version` prints what scripts/version.sh (the one source: a git tag, else VERSION)
 /// says, and the commit the binary was built from.

@@ -69,9 +69,11 @@ struct ClusterSlotMap: Equatable {
                 guard n["role"]?.string == "master" else { continue }
                 let portField = tls ? "tls-port" : "port"
                 guard let port = n[portField].flatMap(number), port > 0 else {
-                    throw RedisError(.protocol, tls
-                        ? "the cluster gives no TLS port for its nodes (is TLS enabled on the cluster's nodes?)"
-                        : "the cluster gives no plain port for its nodes (is it TLS only? use rediss:// or tls=1)")
+                    throw RedisError(
+                        .protocol,
+                        tls
+                            ? "the cluster gives no TLS port for its nodes (is TLS enabled on the cluster's nodes?)"
+                            : "the cluster gives no plain port for its nodes (is it TLS only? use rediss:// or tls=1)")
                 }
                 var host = n["endpoint"]?.string ?? ""
                 if host.isEmpty || host == "?" { host = n["ip"]?.string ?? "" }

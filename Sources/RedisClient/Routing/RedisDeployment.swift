@@ -32,8 +32,12 @@ public struct RedisSentinelSettings: Sendable, Equatable, CustomStringConvertibl
 
 extension RedisSentinelSettings: CustomReflectable {
     public var customMirror: Mirror {
-        Mirror(self, children: ["sentinels": sentinels, "masterName": masterName, "username": username as Any,
-                                "password": password == nil ? "nil" : "<redacted>"])
+        Mirror(
+            self,
+            children: [
+                "sentinels": sentinels, "masterName": masterName, "username": username as Any,
+                "password": password == nil ? "nil" : "<redacted>"
+            ])
     }
 }
 

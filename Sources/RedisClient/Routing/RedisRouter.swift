@@ -92,7 +92,8 @@ public final class RedisRouter {
             case .readOnly(let message):
                 throw RedisError(.server, "\(node.endpoint) refused a write (\(message)) again after the master was looked up")
             case .unconfirmed:
-                throw RedisError(.server, "the writes on \(node.endpoint) were not confirmed by a replica, again after the master was looked up; a failover may be under way, try again")
+                throw RedisError(
+                    .server, "the writes on \(node.endpoint) were not confirmed by a replica, again after the master was looked up; a failover may be under way, try again")
             }
         }
         attempt.recoveries += 1
@@ -161,8 +162,10 @@ extension RedisRouter {
     /// left alone, and its index is returned for the caller to send through `transact`, which
     /// follows the rules (and finds out what happened to a write whose connection failed). So
     /// it suits commands that change nothing when they fail, such as `SET ... NX`.
-    public func sendOnce(keys: [[UInt8]], format: (Int, inout RedisCommandBuffer) -> Void,
-                         reply: (Int, RedisReplyView) -> Void) -> [Int] {
+    public func sendOnce(
+        keys: [[UInt8]], format: (Int, inout RedisCommandBuffer) -> Void,
+        reply: (Int, RedisReplyView) -> Void
+    ) -> [Int] {
         var left: [Int] = []
         var flights = NodeFlights()
         for i in keys.indices {

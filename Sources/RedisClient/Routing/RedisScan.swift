@@ -112,9 +112,10 @@ public final class RedisScan {
                 }
                 var pending = wanted
                 while !pending.isEmpty {
-                    let replies = try connection.pipeline(pending.map {
-                        [Array("CLUSTER".utf8), Array("GETKEYSINSLOT".utf8), Array(String($0.slot).utf8), Array(String($0.count + 64).utf8)]
-                    })
+                    let replies = try connection.pipeline(
+                        pending.map {
+                            [Array("CLUSTER".utf8), Array("GETKEYSINSLOT".utf8), Array(String($0.slot).utf8), Array(String($0.count + 64).utf8)]
+                        })
                     var again: [(slot: Int, count: Int)] = []
                     for (want, reply) in zip(pending, replies) {
                         guard case .array(let keys) = reply else {
@@ -301,7 +302,8 @@ public final class RedisScanLane {
         guard let view = ClusterSelfView(nodes: exec[0].bytes) else {
             throw RedisError(.server, "CLUSTER NODES on \(connection.endpoint) has no line for the node itself")
         }
-        let exact = view.isMaster && !view.isMoving && view.ranges == cluster.startRanges[index]
+        let exact =
+            view.isMaster && !view.isMoving && view.ranges == cluster.startRanges[index]
             && !cluster.startRanges[index].contains(where: { r in cluster.startMoving.contains(where: { r.contains($0) }) })
         pageIsExact = exact
         if !exact {
@@ -319,7 +321,8 @@ public final class RedisScanLane {
     public func admit(_ key: UnsafeBufferPointer<UInt8>) -> Bool {
         guard let cluster else { return true }
         let slot = ClusterSlots.slot(of: key)
-        let ok = isMasterNow && Int(cluster.start.owner[slot]) == index && servesNow[slot] && !movingNow.contains(slot)
+        let ok =
+            isMasterNow && Int(cluster.start.owner[slot]) == index && servesNow[slot] && !movingNow.contains(slot)
             && !cluster.startMoving.contains(slot)
         if !ok { cluster.unstable.insert(slot) }
         return ok

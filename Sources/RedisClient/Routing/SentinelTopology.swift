@@ -60,7 +60,8 @@ final class SentinelTopology: RedisTopology {
                     node.verify = { try Self.checkMaster($0) }
                     return node
                 }
-                lastError = role.isMaster
+                lastError =
+                    role.isMaster
                     ? RedisError(.server, "the sentinels still name \(endpoint) as the master of '\(settings.masterName)', and it has lost its replicas")
                     : RedisError(.server, "\(endpoint), named master of '\(settings.masterName)' by Sentinel, is a \(role.name)")
             } catch let error as RedisError {
@@ -89,8 +90,9 @@ final class SentinelTopology: RedisTopology {
         var problems: [String] = []
         var unknownName = false
         for (i, sentinel) in sentinels.enumerated() {
-            let sentinelOptions = RedisConnectOptions(endpoint: sentinel, username: settings.username, password: settings.password,
-                                                      db: 0, timeout: min(options.timeout, 1000), tls: options.tls)
+            let sentinelOptions = RedisConnectOptions(
+                endpoint: sentinel, username: settings.username, password: settings.password,
+                db: 0, timeout: min(options.timeout, 1000), tls: options.tls)
             do {
                 let connection = try RedisConnection(sentinelOptions)
                 let reply = try connection.command("SENTINEL", "get-master-addr-by-name", settings.masterName)

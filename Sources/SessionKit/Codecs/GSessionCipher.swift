@@ -36,8 +36,9 @@ public struct GSessionCipher: Sendable {
             GSessionCipher.iv.withUnsafeBufferPointer { iv in
                 input.withUnsafeBufferPointer { inp in
                     out.withUnsafeMutableBufferPointer { o in
-                        sessctl_aes_cbc(encrypt ? 1 : 0, k.baseAddress, Int32(k.count), iv.baseAddress,
-                                        inp.baseAddress, Int32(inp.count), o.baseAddress, &n)
+                        sessctl_aes_cbc(
+                            encrypt ? 1 : 0, k.baseAddress, Int32(k.count), iv.baseAddress,
+                            inp.baseAddress, Int32(inp.count), o.baseAddress, &n)
                     }
                 }
             }

@@ -21,8 +21,10 @@ public enum GSessionFileCodec {
         var plain: [UInt8]?
         if let cipher {
             guard let decrypted = cipher.decrypt(Array(bytes[headerSize...])) else {
-                return .failure(.init("the body does not decrypt with the store's key (wrong crypto key, or the file is not encrypted)",
-                                      timestamp: timestamp))
+                return .failure(
+                    .init(
+                        "the body does not decrypt with the store's key (wrong crypto key, or the file is not encrypted)",
+                        timestamp: timestamp))
             }
             plain = decrypted
         }

@@ -38,8 +38,9 @@ public enum HashFieldCodec {
     public static func decode(_ bytes: [UInt8]) -> (value: JSONValue, isUTF8: Bool) {
         let text = String(validating: bytes, as: UTF8.self)
         if let first = bytes.first, let last = bytes.last,
-           (first == UInt8(ascii: "{") && last == UInt8(ascii: "}")) || (first == UInt8(ascii: "[") && last == UInt8(ascii: "]")),
-           let value = try? JSONParser.parse(bytes) {
+            (first == UInt8(ascii: "{") && last == UInt8(ascii: "}")) || (first == UInt8(ascii: "[") && last == UInt8(ascii: "]")),
+            let value = try? JSONParser.parse(bytes)
+        {
             return (value, text != nil)
         }
         guard let text else { return (.string(lossyText(bytes)), false) }

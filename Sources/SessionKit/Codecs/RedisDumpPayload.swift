@@ -87,7 +87,8 @@ enum CRC64 {
                 let n = raw.count
                 while i + 8 <= n {
                     crc ^= UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
-                    crc = t[7 * 256 + Int(crc & 0xff)] ^ t[6 * 256 + Int(crc >> 8 & 0xff)]
+                    crc =
+                        t[7 * 256 + Int(crc & 0xff)] ^ t[6 * 256 + Int(crc >> 8 & 0xff)]
                         ^ t[5 * 256 + Int(crc >> 16 & 0xff)] ^ t[4 * 256 + Int(crc >> 24 & 0xff)]
                         ^ t[3 * 256 + Int(crc >> 32 & 0xff)] ^ t[2 * 256 + Int(crc >> 40 & 0xff)]
                         ^ t[256 + Int(crc >> 48 & 0xff)] ^ t[Int(crc >> 56)]

@@ -29,9 +29,12 @@ public enum RedistoreCodec {
         case .success(let d): document = d
         }
         guard case .map(GobBuiltin.interface, GobBuiltin.interface)? = document.types.kind(document.rootType),
-              case .map(let entries) = document.root else {
-            return .failure(StoredBlobProblem(.foreign,
-                "foreign value: a gob stream of \(document.types.spelling(document.rootType)), not \(expected); left untouched"))
+            case .map(let entries) = document.root
+        else {
+            return .failure(
+                StoredBlobProblem(
+                    .foreign,
+                    "foreign value: a gob stream of \(document.types.spelling(document.rootType)), not \(expected); left untouched"))
         }
         do {
             return .success(.gob(try GobSessionValues(types: document.types, mapType: document.rootType, entries: entries, frameworkNames: frameworkNames)))

@@ -18,8 +18,10 @@ public enum SCSCodec {
         case .success(let d): document = d
         }
         guard let shape = Shape(document.types, root: document.rootType) else {
-            return .failure(StoredBlobProblem(.foreign,
-                "foreign value: a gob stream of \(document.types.spelling(document.rootType)), not \(expected); left untouched"))
+            return .failure(
+                StoredBlobProblem(
+                    .foreign,
+                    "foreign value: a gob stream of \(document.types.spelling(document.rootType)), not \(expected); left untouched"))
         }
         guard case .structure(let fields) = document.root else { return .failure(StoredBlobProblem(.broken, "not a struct value; left untouched")) }
         var deadline: GoTime?
@@ -94,9 +96,9 @@ public enum SCSCodec {
 
         init?(_ types: GobTypeTable, root: GobTypeID) {
             guard case .structure(let fields)? = types.kind(root), fields.count == 2,
-                  let d = fields.firstIndex(where: { $0.name == "Deadline" }), let v = fields.firstIndex(where: { $0.name == "Values" }),
-                  case .opaque(.gobEncoder)? = types.kind(fields[d].type),
-                  case .map(let key, let elem)? = types.kind(fields[v].type), key == GobBuiltin.string, elem == GobBuiltin.interface
+                let d = fields.firstIndex(where: { $0.name == "Deadline" }), let v = fields.firstIndex(where: { $0.name == "Values" }),
+                case .opaque(.gobEncoder)? = types.kind(fields[d].type),
+                case .map(let key, let elem)? = types.kind(fields[v].type), key == GobBuiltin.string, elem == GobBuiltin.interface
             else { return nil }
             deadlineField = d
             valuesField = v

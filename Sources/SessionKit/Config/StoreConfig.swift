@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Named stores from `$XDG_CONFIG_HOME/sessctl/config.toml` (else `~/.config/sessctl/config.toml`):
@@ -178,8 +178,7 @@ private struct TOMLLine {
             if k.isEmpty { throw fail("expected a key, found '\(rest.prefix(10))'") }
         }
         skipSpace()
-        if rest.first == "=" { rest.removeFirst() }
-        else if rest.first != "]" && rest.first != "." { throw fail("expected '=' after '\(k)'") }
+        if rest.first == "=" { rest.removeFirst() } else if rest.first != "]" && rest.first != "." { throw fail("expected '=' after '\(k)'") }
         return k
     }
 

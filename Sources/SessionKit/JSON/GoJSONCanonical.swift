@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Tells, without building any values, whether bytes are a JSON object exactly as
@@ -21,7 +21,8 @@ public enum GoJSONCanonical {
     public static func check(_ buf: UnsafeBufferPointer<UInt8>, limits: JSONParser.Limits = JSONParser.Limits()) -> (members: Int, style: JSONEscapeStyle)? {
         var s = Scanner(buf: buf, maxDepth: limits.maxDepth)
         guard buf.count > 1, buf.count <= limits.maxBytes, buf[0] == UInt8(ascii: "{"), let members = s.object(depth: 1), s.pos == buf.count,
-              !(s.sawLegacy && s.sawModern) else { return nil }
+            !(s.sawLegacy && s.sawModern)
+        else { return nil }
         return (members, s.sawLegacy ? .legacy : .modern)
     }
 

@@ -109,9 +109,11 @@ public enum GoJSONEncoder {
     }
 
     private static func unicodeEscape(_ v: UInt32, into out: inout [UInt8]) {
-        out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"),
-                                hex[Int(v >> 12 & 0xF)], hex[Int(v >> 8 & 0xF)],
-                                hex[Int(v >> 4 & 0xF)], hex[Int(v & 0xF)]])
+        out.append(contentsOf: [
+            UInt8(ascii: "\\"), UInt8(ascii: "u"),
+            hex[Int(v >> 12 & 0xF)], hex[Int(v >> 8 & 0xF)],
+            hex[Int(v >> 4 & 0xF)], hex[Int(v & 0xF)]
+        ])
     }
 }
 

@@ -145,7 +145,7 @@ public enum JSONObjectValidator {
                     guard pos < buf.count else { break }
                     switch buf[pos] {
                     case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
-                         UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+                        UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
                         pos += 1
                     case UInt8(ascii: "u"):
                         guard pos + 4 < buf.count, (1...4).allSatisfy({ isHex(buf[pos + $0]) }) else { throw fail("invalid \\u escape") }

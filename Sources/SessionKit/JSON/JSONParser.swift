@@ -260,7 +260,8 @@ public struct JSONParser {
                 // A high surrogate followed by an escaped low surrogate is one character;
                 // anything else is U+FFFD, and the following escape is read on its own.
                 if scalar < 0xDC00, pos + 1 < buf.count, buf[pos] == UInt8(ascii: "\\"), buf[pos + 1] == UInt8(ascii: "u"),
-                   let low = hex4(at: pos + 2), (0xDC00..<0xE000).contains(low) {
+                    let low = hex4(at: pos + 2), (0xDC00..<0xE000).contains(low)
+                {
                     scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
                     pos += 6
                 } else {

@@ -17,8 +17,10 @@ public enum BulkDeletion {
     public static let attempts = 4
 
     /// Deletes `sessions` (as loaded, with their revisions) from `store`.
-    public static func delete(_ sessions: [Session], from store: any SessionStore,
-                              stillQualifies: (Session) -> Bool) throws -> Outcome {
+    public static func delete(
+        _ sessions: [Session], from store: any SessionStore,
+        stillQualifies: (Session) -> Bool
+    ) throws -> Outcome {
         var outcome = Outcome()
         var pending: [(id: String, revision: Revision)] = []
         var reread: [String] = []

@@ -49,22 +49,25 @@ public final class Migration {
         }
         let start = SystemTime.monotonicSeconds()
         var report = MigrationReport(dryRun: options.dryRun)
-        let planner = MigrationPlanner(capabilities: target.capabilities, targetName: target.displayName,
-                                       mode: options.existing == .skip ? .create : .upsert, clock: clock,
-                                       lineReader: target.exportLineReader)
+        let planner = MigrationPlanner(
+            capabilities: target.capabilities, targetName: target.displayName,
+            mode: options.existing == .skip ? .create : .upsert, clock: clock,
+            lineReader: target.exportLineReader)
         let queue = BlockingQueue<Flow>(capacity: 2)
         let reader = HandOff(source)
         let pageSize = options.batchSize
-        guard let producer = WorkerThread({
-            do {
-                try reader.value.sessionPages(pageSize: pageSize) { page in
-                    queue.push(.page(planner.plan(page))) ? .proceed : .stop
+        guard
+            let producer = WorkerThread({
+                do {
+                    try reader.value.sessionPages(pageSize: pageSize) { page in
+                        queue.push(.page(planner.plan(page))) ? .proceed : .stop
+                    }
+                    _ = queue.push(.finished)
+                } catch {
+                    _ = queue.push(.failed(Migration.sessionError(error, location: reader.value.displayName)))
                 }
-                _ = queue.push(.finished)
-            } catch {
-                _ = queue.push(.failed(Migration.sessionError(error, location: reader.value.displayName)))
-            }
-        }) else {
+            })
+        else {
             throw SessionError.io(location: source.displayName, reason: "cannot start a thread to read it")
         }
         var fatal: SessionError?
@@ -153,8 +156,10 @@ public final class Migration {
             case .differs(let why):
                 let id = writes[n].session.id
                 if existing {
-                    fail(id, "\(target.displayName): session \(SessionError.quote(id)) is already there and \(why); "
-                        + "the source session was kept (--overwrite replaces it)", &report)
+                    fail(
+                        id,
+                        "\(target.displayName): session \(SessionError.quote(id)) is already there and \(why); "
+                            + "the source session was kept (--overwrite replaces it)", &report)
                 } else {
                     report.copied -= 1
                     report.bytes -= Int64(plans[n].size)
@@ -171,8 +176,11 @@ public final class Migration {
             case .success(false): break  // gone already
             case .failure(.conflict):
                 report.keptInSource += 1
-                onFailure(MigrationFailure(id: item.id, message: "\(sourceStore.displayName): session \(SessionError.quote(item.id)) "
-                    + "changed after it was copied; it was kept in the source (run again with --overwrite to copy it again)"))
+                onFailure(
+                    MigrationFailure(
+                        id: item.id,
+                        message: "\(sourceStore.displayName): session \(SessionError.quote(item.id)) "
+                            + "changed after it was copied; it was kept in the source (run again with --overwrite to copy it again)"))
             case .failure(let error):
                 report.keptInSource += 1
                 onFailure(MigrationFailure(id: item.id, message: error.description))

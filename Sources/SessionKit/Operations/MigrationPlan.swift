@@ -94,8 +94,10 @@ enum ReadBack {
     /// Verifies a copy: the data as the target stores it, and the expiry within a second. For a
     /// session that was already in the target (`existing`), a later expiry also passes: the app
     /// may have refreshed it since.
-    static func compare(_ loaded: LoadResult, written: SessionWrite, expiry: Expiry, in target: any SessionStore,
-                        existing: Bool, now: Int64) -> ReadBack {
+    static func compare(
+        _ loaded: LoadResult, written: SessionWrite, expiry: Expiry, in target: any SessionStore,
+        existing: Bool, now: Int64
+    ) -> ReadBack {
         switch loaded {
         case .missing:
             return expiry.isExpired(now: now) ? .expiredSince : .differs("is not in the target")

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Sessions read from an export stream (`SessionNDJSON` lines) on a file descriptor, a page
@@ -52,9 +52,10 @@ public final class NDJSONSessions: SessionSource {
                     let (session, layout) = try SessionNDJSON.parseLine(line, location: location)
                     if let pattern, fnmatch(pattern, session.id, 0) != 0 { continue }
                     if let target, let layout {
-                        refusal = layout.framework.transferRefusal(to: target.framework,
-                                                            from: "\(location) (session \(SessionError.quote(session.id)), layout \(layout.name))",
-                                                            to: target.name)
+                        refusal = layout.framework.transferRefusal(
+                            to: target.framework,
+                            from: "\(location) (session \(SessionError.quote(session.id)), layout \(layout.name))",
+                            to: target.name)
                     }
                     if refusal == nil {
                         accepted += 1

@@ -59,8 +59,10 @@ public struct SessionFinder: Sendable {
     /// `afterPage` sees the tally after every page and may stop the run; so may `visit`. Neither
     /// may call `store` itself (a scan may hold its connection): work goes through a second handle.
     @discardableResult
-    public func run(scanning store: any SessionStore, visit: ([Session]) throws -> ScanControl,
-                    afterPage: (Tally) -> ScanControl = { _ in .proceed }) throws -> Tally {
+    public func run(
+        scanning store: any SessionStore, visit: ([Session]) throws -> ScanControl,
+        afterPage: (Tally) -> ScanControl = { _ in .proceed }
+    ) throws -> Tally {
         var tally = Tally()
         let now = store.clock.nowMillis()
         try store.scanSessions(matching: pattern, pageSize: pageSize) { page in

@@ -133,8 +133,9 @@ public enum SessionNDJSON {
             }
         }
         let undecodable = Set(rawValues.keys).union(rawNames.keys).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-        var session = Session(id: id, data: data, expiry: expiry, size: line.count, escapeStyle: parsed.style,
-                              rawValues: rawValues, undecodableKeys: undecodable)
+        var session = Session(
+            id: id, data: data, expiry: expiry, size: line.count, escapeStyle: parsed.style,
+            rawValues: rawValues, undecodableKeys: undecodable)
         session.rawNames = rawNames
         if let typed = object["typed"] {
             guard case .object(let view) = typed else { throw bad("\"typed\" is not an object" + at) }

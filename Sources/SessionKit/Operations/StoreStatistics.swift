@@ -56,9 +56,11 @@ public struct StoreStatistics: Sendable {
 
     /// Reads every session of `store` (ids matching `pattern`) once. `afterPage` sees the figures
     /// so far and may stop the pass.
-    public static func gather(scanning store: any SessionStore, pattern: String? = nil,
-                              pageSize: Int = 500, largest: Int = 10,
-                              afterPage: (StoreStatistics) -> ScanControl = { _ in .proceed }) throws -> StoreStatistics {
+    public static func gather(
+        scanning store: any SessionStore, pattern: String? = nil,
+        pageSize: Int = 500, largest: Int = 10,
+        afterPage: (StoreStatistics) -> ScanControl = { _ in .proceed }
+    ) throws -> StoreStatistics {
         var stats = StoreStatistics(now: store.clock.nowMillis(), largest: largest)
         try store.scanSessions(matching: pattern, pageSize: pageSize) { page in
             stats.skipped += page.skipped.count

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 extension FileStore {
@@ -41,7 +41,8 @@ extension FileStore {
                 case .keep, .set(.never): timestamp = now
                 case .set(.at(let t)): timestamp = try fileTimestamp(expiringAt: t, id: id)
                 }
-                let bytes = GSessionFileCodec.encode(timestamp: timestamp,
+                let bytes = GSessionFileCodec.encode(
+                    timestamp: timestamp,
                     body: try body(for: w.session))
                 let temp = try writeTemp(bytes, for: p, mode: owner.mode, uid: owner.uid, gid: owner.gid, sync: false, keepOpen: true)
                 temps.append((i, temp.path, p, temp.fd))
@@ -69,8 +70,10 @@ extension FileStore {
                 results[t.index] = .success(())
             } else {
                 let e = errno
-                results[t.index] = .failure(e == EEXIST ? .alreadyExists(store: displayName, id: writes[t.index].session.id)
-                                                        : .io(location: t.path, reason: "cannot create: \(String(cString: strerror(e)))"))
+                results[t.index] = .failure(
+                    e == EEXIST
+                        ? .alreadyExists(store: displayName, id: writes[t.index].session.id)
+                        : .io(location: t.path, reason: "cannot create: \(String(cString: strerror(e)))"))
             }
             unlink(t.temp)
         }

@@ -12,9 +12,11 @@ extension FileStore {
     /// The header timestamp for a session of `id` to expire at `instant` under the store's max age.
     func fileTimestamp(expiringAt instant: Int64, id: String) throws(SessionError) -> Int64 {
         guard let timestamp = GSessionFileCodec.timestamp(expiringAt: instant, maxAge: options.maxAgeMillis) else {
-            throw SessionError.unsupported(store: displayName, reason: "session \(SessionError.quote(id)): an expiry at "
-                + "\(Durations.rfc3339(millis: instant)) with a max age of \(Durations.format(millis: options.maxAgeMillis)) "
-                + "needs a timestamp outside the years 0001-9999; nothing was written")
+            throw SessionError.unsupported(
+                store: displayName,
+                reason: "session \(SessionError.quote(id)): an expiry at "
+                    + "\(Durations.rfc3339(millis: instant)) with a max age of \(Durations.format(millis: options.maxAgeMillis)) "
+                    + "needs a timestamp outside the years 0001-9999; nothing was written")
         }
         return timestamp
     }

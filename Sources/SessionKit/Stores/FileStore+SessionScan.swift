@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Reading a whole File store fast: `scanSessions` and `estimatedCount`.
@@ -32,14 +32,17 @@ extension FileStore {
                 }
             }
             let listing = HandOff(reader)
-            let lister = decoders.isEmpty ? nil : WorkerThread { [self] in
-                while true {
-                    let entries = self.entries(listing.value.next(pageSize), matching: pattern)
-                    if entries.isEmpty && listing.value.atEnd { break }
-                    if !entries.isEmpty && !work.push(entries) { break }
+            let lister =
+                decoders.isEmpty
+                ? nil
+                : WorkerThread { [self] in
+                    while true {
+                        let entries = self.entries(listing.value.next(pageSize), matching: pattern)
+                        if entries.isEmpty && listing.value.atEnd { break }
+                        if !entries.isEmpty && !work.push(entries) { break }
+                    }
+                    work.close()
                 }
-                work.close()
-            }
             defer {
                 work.close()
                 done.close()
@@ -63,8 +66,10 @@ extension FileStore {
         try scanSerially(reader, pattern: pattern, pageSize: pageSize, visit)
     }
 
-    private func scanSerially(_ reader: PosixFile.DirectoryReader, pattern: String?, pageSize: Int,
-                              _ visit: (SessionPage) throws -> ScanControl) throws {
+    private func scanSerially(
+        _ reader: PosixFile.DirectoryReader, pattern: String?, pageSize: Int,
+        _ visit: (SessionPage) throws -> ScanControl
+    ) throws {
         while true {
             let listed = reader.next(pageSize)
             if listed.isEmpty { return }
@@ -101,12 +106,17 @@ extension FileStore {
             do throws(SessionError) {
                 try validate(id: entry.id)
             } catch {
-                page.broken.append(BrokenSession(id: entry.id, error: .corrupt(location: directory + "/" + entry.file.name,
-                    reason: "the file name is not a valid session id: \(error)")))
+                page.broken.append(
+                    BrokenSession(
+                        id: entry.id,
+                        error: .corrupt(
+                            location: directory + "/" + entry.file.name,
+                            reason: "the file name is not a valid session id: \(error)")))
                 continue
             }
             let name = entry.file.name
-            let bytes = entry.file.notRegular.map { .failure(PosixFile.Failure.notRegular($0)) }
+            let bytes =
+                entry.file.notRegular.map { .failure(PosixFile.Failure.notRegular($0)) }
                 ?? PosixFile.readRegular(name, in: dir, limit: FileStore.maxFileSize)
             switch decode(id: entry.id, read: bytes, path: { self.directory + "/" + name }) {
             case .found(let s): page.sessions.append(s)

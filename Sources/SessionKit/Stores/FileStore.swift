@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// GoFrame's `StorageFile`: one file `<dir>/<id><ext>` per session, byte-compatible with what
@@ -56,8 +56,10 @@ public final class FileStore: SessionStore, SessionCounting, LeftoverSweeping, S
         var st = stat()
         guard stat(dir, &st) == 0 else {
             let e = errno
-            throw SessionError.storeUnavailable(store: self.displayName, reason: e == ENOENT
-                ? "directory does not exist" : "cannot open directory: \(String(cString: strerror(e)))")
+            throw SessionError.storeUnavailable(
+                store: self.displayName,
+                reason: e == ENOENT
+                    ? "directory does not exist" : "cannot open directory: \(String(cString: strerror(e)))")
         }
         guard (st.st_mode & S_IFMT) == S_IFDIR else {
             throw SessionError.storeUnavailable(store: self.displayName, reason: "not a directory")
@@ -225,17 +227,22 @@ public final class FileStore: SessionStore, SessionCounting, LeftoverSweeping, S
         }
         let header = GSessionFileCodec.headerSize
         if options.cipher == nil, bytes.count > header, GSessionFileCodec.implausibility(of: GSessionFileCodec.readTimestamp(bytes)!) == nil,
-           let canonical = GoJSONCanonical.check(bytes[header...]) {
+            let canonical = GoJSONCanonical.check(bytes[header...])
+        {
             // As GoFrame writes it: kept as text, parsed only if someone looks.
             let timestamp = GSessionFileCodec.readTimestamp(bytes)!
-            return .found(Session(id: id, canonicalJSON: bytes[header...], members: canonical.members, style: canonical.style,
-                                  expiry: .at(timestamp.addingClamped(options.maxAgeMillis)), lastWrite: timestamp,
-                                  size: bytes.count - header, revision: Revision(bytes)))
+            return .found(
+                Session(
+                    id: id, canonicalJSON: bytes[header...], members: canonical.members, style: canonical.style,
+                    expiry: .at(timestamp.addingClamped(options.maxAgeMillis)), lastWrite: timestamp,
+                    size: bytes.count - header, revision: Revision(bytes)))
         }
         switch GSessionFileCodec.decode(bytes, cipher: options.cipher) {
         case .success(let d):
-            return .found(Session(id: id, data: d.data, expiry: .at(d.timestamp.addingClamped(options.maxAgeMillis)), lastWrite: d.timestamp,
-                                  size: bytes.count - GSessionFileCodec.headerSize, escapeStyle: d.style, revision: Revision(bytes, data: d.data)))
+            return .found(
+                Session(
+                    id: id, data: d.data, expiry: .at(d.timestamp.addingClamped(options.maxAgeMillis)), lastWrite: d.timestamp,
+                    size: bytes.count - GSessionFileCodec.headerSize, escapeStyle: d.style, revision: Revision(bytes, data: d.data)))
         case .failure(let f):
             return .broken(Broken(error: .corrupt(location: path(), reason: f.reason), extra: f.timestamp.map { .corruptWithTimestamp($0) } ?? .none))
         }
@@ -331,7 +338,8 @@ public final class FileStore: SessionStore, SessionCounting, LeftoverSweeping, S
             Result { () throws(SessionError) -> Bool in
                 try validate(id: change.id)
                 guard case .at(let instant) = change.expiry else {
-                    throw SessionError.unsupported(store: displayName,
+                    throw SessionError.unsupported(
+                        store: displayName,
                         reason: "a file session cannot live without an expiry: GoFrame expires it at its timestamp plus the max age")
                 }
                 let p = path(for: change.id)
@@ -397,7 +405,8 @@ public final class FileStore: SessionStore, SessionCounting, LeftoverSweeping, S
             for name in entries.map(\.name) where isTempFileName(name) {
                 var st = stat()
                 guard fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == 0, (st.st_mode & S_IFMT) == S_IFREG,
-                      Int64(st.st_mtim.tv_sec) < cutoff else { continue }
+                    Int64(st.st_mtim.tv_sec) < cutoff
+                else { continue }
                 if remove && unlinkat(dir, name, 0) != 0 && errno != ENOENT {
                     throw SessionError.io(location: "\(directory)/\(name)", reason: "cannot remove: \(String(cString: strerror(errno)))")
                 }
@@ -423,8 +432,10 @@ public final class FileStore: SessionStore, SessionCounting, LeftoverSweeping, S
         try writeTemp(bytes, for: p, mode: mode, uid: uid, gid: gid, sync: sync, keepOpen: false).path
     }
 
-    func writeTemp(_ bytes: [UInt8], for p: String, mode: mode_t, uid: uid_t, gid: gid_t, sync: Bool,
-                   keepOpen: Bool) throws(SessionError) -> (path: String, fd: Int32) {
+    func writeTemp(
+        _ bytes: [UInt8], for p: String, mode: mode_t, uid: uid_t, gid: gid_t, sync: Bool,
+        keepOpen: Bool
+    ) throws(SessionError) -> (path: String, fd: Int32) {
         let temp = tempPath()
         let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw SessionError.io(location: p, reason: "cannot create a temp file in \(directory): \(String(cString: strerror(errno)))") }

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Reading and writing lifetimes and instants the way an operator types and reads them.
@@ -117,8 +117,10 @@ public enum Durations {
         guard (0...9999).contains(year) else {
             // Outside four-digit years: the slow, general way.
             ByteWriter.appendDecimal(year, width: 4, to: &out)
-            for (sep, v, w) in [("-", month, 2), ("-", day, 2), ("T", secondOfDay / 3600, 2), (":", secondOfDay / 60 % 60, 2),
-                                (":", secondOfDay % 60, 2), (".", ms, 3)] as [(Character, Int64, Int)] {
+            for (sep, v, w) in [
+                ("-", month, 2), ("-", day, 2), ("T", secondOfDay / 3600, 2), (":", secondOfDay / 60 % 60, 2),
+                (":", secondOfDay % 60, 2), (".", ms, 3)
+            ] as [(Character, Int64, Int)] {
                 out.append(contentsOf: String(sep).utf8)
                 ByteWriter.appendDecimal(v, width: w, to: &out)
             }
@@ -166,8 +168,9 @@ public enum Durations {
             return true
         }
         guard let year = number(4), expect("-"), let month = number(2), expect("-"), let day = number(2), expect("T"),
-              let hour = number(2), expect(":"), let minute = number(2), expect(":"), let second = number(2),
-              (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61 else { return nil }
+            let hour = number(2), expect(":"), let minute = number(2), expect(":"), let second = number(2),
+            (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61
+        else { return nil }
         var millis: Int64 = 0
         if i < b.count, b[i] == UInt8(ascii: ".") {
             i += 1
@@ -213,7 +216,8 @@ public enum Durations {
         var secs = time_t(s)
         var t = tm()
         gmtime_r(&secs, &t)
-        let date = "\(pad(Int(t.tm_year) + 1900, 4))-\(pad(Int(t.tm_mon) + 1, 2))-\(pad(Int(t.tm_mday), 2)) "
+        let date =
+            "\(pad(Int(t.tm_year) + 1900, 4))-\(pad(Int(t.tm_mon) + 1, 2))-\(pad(Int(t.tm_mday), 2)) "
             + "\(pad(Int(t.tm_hour), 2)):\(pad(Int(t.tm_min), 2)):\(pad(Int(t.tm_sec), 2))"
         return (date, ms)
     }

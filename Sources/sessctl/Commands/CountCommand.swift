@@ -5,7 +5,9 @@ struct CountCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "count",
         abstract: "Print the number of live sessions.",
-        discussion: "Alone on a line, so $(sessctl count) works. On a Redis store with a prefix the count is every key under the prefix (the app owns it), as fast as SCAN itself. --verbose reads each key instead and adds expired, corrupt and skipped counts (skipped: keys that are not sessions, such as Redis keys of another type, or strings that are not JSON objects). Without --verbose, the keys found not to be sessions are skipped and noted in one line on stderr, never in the output.")
+        discussion:
+            "Alone on a line, so $(sessctl count) works. On a Redis store with a prefix the count is every key under the prefix (the app owns it), as fast as SCAN itself. --verbose reads each key instead and adds expired, corrupt and skipped counts (skipped: keys that are not sessions, such as Redis keys of another type, or strings that are not JSON objects). Without --verbose, the keys found not to be sessions are skipped and noted in one line on stderr, never in the output."
+    )
 
     @OptionGroup var storeOptions: StoreOptions
 

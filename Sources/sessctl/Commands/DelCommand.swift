@@ -46,8 +46,10 @@ struct DelCommand: ParsableCommand {
         try reportingErrors {
             if !conditions.isEmpty {
                 let finder = SessionFinder(filter: try SessionFilter(parsing: conditions), selection: all ? .all : .live)
-                try BulkDelete(storeOptions: storeOptions, finder: finder, yes: yes, dryRun: dryRun,
-                               command: "del --where", noun: "matching session").run()
+                try BulkDelete(
+                    storeOptions: storeOptions, finder: finder, yes: yes, dryRun: dryRun,
+                    command: "del --where", noun: "matching session"
+                ).run()
                 return
             }
             let store = try storeOptions.open()

@@ -78,7 +78,8 @@ struct EditCommand: ParsableCommand {
             } catch let error as SessionError {
                 // The edit is the user's work: it stays, and they are told where.
                 buffer.keep()
-                let what = error.isNotFound
+                let what =
+                    error.isNotFound
                     ? "\(store.displayName): session \(SessionError.quote(id)) was deleted while it was being edited; nothing was written"
                     : error.description
                 Terminal.warn("\(what); your edit is kept in \(buffer.path)")

@@ -5,7 +5,9 @@ struct ExpireCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "expire",
         abstract: "Give a session a new remaining lifetime.",
-        discussion: "The data is not touched. `expire ID 0` makes the session expire now (the app stops seeing it; a File store keeps the file until it is swept or purged). An SCS session gets the new lifetime both as the Deadline inside its value and as its TTL (SCS would undo a TTL change alone at the app's next request).")
+        discussion:
+            "The data is not touched. `expire ID 0` makes the session expire now (the app stops seeing it; a File store keeps the file until it is swept or purged). An SCS session gets the new lifetime both as the Deadline inside its value and as its TTL (SCS would undo a TTL change alone at the app's next request)."
+    )
 
     @OptionGroup var storeOptions: StoreOptions
 
@@ -28,7 +30,9 @@ struct TTLCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ttl",
         abstract: "Print a session's remaining lifetime.",
-        discussion: "On a terminal: a duration and the instant (for an SCS session also its Deadline; it ends at the earlier of the Deadline and the TTL). Piped: whole seconds (-1 for no expiry, 0 once expired).")
+        discussion:
+            "On a terminal: a duration and the instant (for an SCS session also its Deadline; it ends at the earlier of the Deadline and the TTL). Piped: whole seconds (-1 for no expiry, 0 once expired)."
+    )
 
     @OptionGroup var storeOptions: StoreOptions
 

@@ -60,18 +60,21 @@ struct FindCommand: ParsableCommand {
             let progress = ProgressLine(enabled: Terminal.stderrIsTTY && !Terminal.stdoutIsTTY)
             let limit = self.limit ?? Int.max
             var shown = 0
-            let tally = try finder.run(scanning: store, visit: { matches in
-                for session in matches {
-                    if shown >= limit { return .stop }
-                    printer.row(SessionInfo(session))
-                    shown += 1
-                }
-                printer.flush()
-                return shown >= limit ? .stop : .proceed
-            }, afterPage: { tally in
-                progress.update("checked \(tally.checked) sessions, \(tally.matched) match")
-                return Interrupts.requested() ? .stop : .proceed
-            })
+            let tally = try finder.run(
+                scanning: store,
+                visit: { matches in
+                    for session in matches {
+                        if shown >= limit { return .stop }
+                        printer.row(SessionInfo(session))
+                        shown += 1
+                    }
+                    printer.flush()
+                    return shown >= limit ? .stop : .proceed
+                },
+                afterPage: { tally in
+                    progress.update("checked \(tally.checked) sessions, \(tally.matched) match")
+                    return Interrupts.requested() ? .stop : .proceed
+                })
             progress.clear()
             try stopIfInterrupted()
             printer.finish()

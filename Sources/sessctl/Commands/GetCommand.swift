@@ -5,7 +5,9 @@ struct GetCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "get",
         abstract: "Print a session, or one of its keys, as JSON.",
-        discussion: "On a terminal the JSON is indented; piped, it is compact and exactly as the app stores it. An expired session is printed with a note on stderr. A Redis hash field that is not UTF-8 text is shown with U+FFFD for each bad byte and a warning; `get ID KEY -o raw` prints its exact bytes. SCS and gorilla sessions (Go gob) show as the JSON Go's encoding/json would print; `-o typed` shows each value as {\"type\": its Go type, \"value\": ...}, nested values the same way.")
+        discussion:
+            "On a terminal the JSON is indented; piped, it is compact and exactly as the app stores it. An expired session is printed with a note on stderr. A Redis hash field that is not UTF-8 text is shown with U+FFFD for each bad byte and a warning; `get ID KEY -o raw` prints its exact bytes. SCS and gorilla sessions (Go gob) show as the JSON Go's encoding/json would print; `-o typed` shows each value as {\"type\": its Go type, \"value\": ...}, nested values the same way."
+    )
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case json, pretty, raw, typed }
 
@@ -17,7 +19,11 @@ struct GetCommand: ParsableCommand {
     @Argument(help: "Print only this key's value.")
     var key: String?
 
-    @Option(name: .shortAndLong, help: "json: compact, as stored; pretty: indented; raw: the exact stored bytes of KEY, no newline; typed: every value with its Go type (SCS and gorilla sessions). Default: pretty on a terminal, json when piped.")
+    @Option(
+        name: .shortAndLong,
+        help:
+            "json: compact, as stored; pretty: indented; raw: the exact stored bytes of KEY, no newline; typed: every value with its Go type (SCS and gorilla sessions). Default: pretty on a terminal, json when piped."
+    )
     var output: Format?
 
     func validate() throws {
@@ -49,8 +55,9 @@ struct GetCommand: ParsableCommand {
                 value = .object(typed ?? session.data)
             }
             for k in session.undecodableKeys where key == nil || key == k {
-                Terminal.warn("warning: key \(SessionError.quote(k)) of session \(SessionError.quote(id)) is not UTF-8 text; "
-                    + "each bad byte is shown as U+FFFD (get \(id) KEY -o raw prints the exact bytes)")
+                Terminal.warn(
+                    "warning: key \(SessionError.quote(k)) of session \(SessionError.quote(id)) is not UTF-8 text; "
+                        + "each bad byte is shown as U+FFFD (get \(id) KEY -o raw prints the exact bytes)")
             }
             let pretty = output == .typed ? Terminal.stdoutIsTTY : (output ?? (Terminal.stdoutIsTTY ? .pretty : .json)) == .pretty
             Terminal.write(SessionFormatting.render(value, pretty: pretty))

@@ -1,8 +1,9 @@
-#if canImport(Glibc)
-@preconcurrency import Glibc
-#endif
 import ArgumentParser
 import SessionKit
+
+#if canImport(Glibc)
+    @preconcurrency import Glibc
+#endif
 
 struct ImportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -42,8 +43,10 @@ struct ImportCommand: ParsableCommand {
             defer { if fd != 0 { close(fd) } }
             let migration = Migration(target: target, options: copy.migrationOptions())
             let runner = MigrationRunner("import", migration: migration, total: nil)
-            try runner.run(from: NDJSONSessions(fd: fd, displayName: name, pattern: copy.pattern,
-                                                    target: (target.displayName, target.capabilities.framework)), deletingFrom: nil)
+            try runner.run(
+                from: NDJSONSessions(
+                    fd: fd, displayName: name, pattern: copy.pattern,
+                    target: (target.displayName, target.capabilities.framework)), deletingFrom: nil)
         }
     }
 }

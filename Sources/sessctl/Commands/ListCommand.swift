@@ -5,7 +5,9 @@ struct ListCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list",
         abstract: "List sessions: id, keys, size, remaining lifetime, last write (SCS: the deadline).",
-        discussion: "Rows stream as the store is read; --sort reads everything first. Corrupt sessions are listed with the reason. Expired sessions are hidden unless --expired or --all. Keys that are not sessions (Redis: another type, not a JSON object) are skipped and never touched; their number is reported on stderr. With -o ids, a Redis store with a prefix lists every key under the prefix without reading it (as fast as SCAN itself).")
+        discussion:
+            "Rows stream as the store is read; --sort reads everything first. Corrupt sessions are listed with the reason. Expired sessions are hidden unless --expired or --all. Keys that are not sessions (Redis: another type, not a JSON object) are skipped and never touched; their number is reported on stderr. With -o ids, a Redis store with a prefix lists every key under the prefix without reading it (as fast as SCAN itself)."
+    )
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case table, json, ndjson, ids }
     enum SortKey: String, ExpressibleByArgument, CaseIterable { case id, size, ttl, keys, written }

@@ -56,9 +56,10 @@ struct MigrateCommand: ParsableCommand {
             let (sourceAddress, source) = try StoreSelection(from, givenBy: "--from", maxAge: maxAge).open()
             let (targetAddress, target) = try StoreSelection(to, givenBy: "--to", maxAge: maxAge).open()
             if sourceAddress.overlaps(targetAddress) {
-                throw SessionError.invalidArgument("\(source.displayName) and \(target.displayName) hold the same sessions "
-                    + "(the same directory, or the same Redis database with one prefix starting with the other): "
-                    + "a migration between them would read its own writes")
+                throw SessionError.invalidArgument(
+                    "\(source.displayName) and \(target.displayName) hold the same sessions "
+                        + "(the same directory, or the same Redis database with one prefix starting with the other): "
+                        + "a migration between them would read its own writes")
             }
             if let refusal = source.capabilities.transferRefusal(to: target.capabilities, from: source.displayName, to: target.displayName) {
                 throw SessionError.invalidArgument(refusal)

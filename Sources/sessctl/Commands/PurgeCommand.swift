@@ -43,8 +43,10 @@ struct PurgeCommand: ParsableCommand {
                 return
             }
             let finder = SessionFinder(filter: SessionFilter([]), pattern: pattern, selection: .expired)
-            try BulkDelete(storeOptions: storeOptions, finder: finder, yes: yes, dryRun: dryRun,
-                           command: "purge --expired", noun: "expired session").run()
+            try BulkDelete(
+                storeOptions: storeOptions, finder: finder, yes: yes, dryRun: dryRun,
+                command: "purge --expired", noun: "expired session"
+            ).run()
             // What killed writes of sessctl's own left behind goes too: it is never a session.
             if let leftovers = store.abilities.leftovers, case let left = try leftovers.leftoverTempFiles(remove: !dryRun), !left.isEmpty {
                 let what = "\(left.count) leftover temp file\(left.count == 1 ? "" : "s") of interrupted sessctl writes (..sessctl-*.tmp, over an hour old)"

@@ -6,7 +6,9 @@ struct SetCommand: ParsableCommand {
         commandName: "set",
         abstract: "Set one key of a session.",
         usage: "sessctl set [<options>] <id> <key> <value>",
-        discussion: "VALUE is taken as JSON when it parses (42, true, {\"a\":1}, \"text\"), else as a string. The session keeps its remaining lifetime unless --ttl is given, and the write is refused if the session changed while it was being written. In SCS and gorilla sessions (Go gob) a key keeps its Go type: a value that does not fit it (300 for a uint8, 1.5 for an int) is refused; a new key is a Go string unless --type names another type.")
+        discussion:
+            "VALUE is taken as JSON when it parses (42, true, {\"a\":1}, \"text\"), else as a string. The session keeps its remaining lifetime unless --ttl is given, and the write is refused if the session changed while it was being written. In SCS and gorilla sessions (Go gob) a key keeps its Go type: a value that does not fit it (300 for a uint8, 1.5 for an int) is refused; a new key is a Go string unless --type names another type."
+    )
 
     @OptionGroup var storeOptions: StoreOptions
 
@@ -26,8 +28,11 @@ struct SetCommand: ParsableCommand {
 
     func validate() throws {
         guard values.count == 1 || (values.count == 2 && values[0] == "--") else {
-            throw ValidationError(values.isEmpty ? "Missing expected argument '<value>'"
-                                                 : "set takes one value, not \(values.count) (\(values.map { "'\($0)'" }.joined(separator: " "))); quote a value with spaces, or put -- before a value that is an option's name")
+            throw ValidationError(
+                values.isEmpty
+                    ? "Missing expected argument '<value>'"
+                    : "set takes one value, not \(values.count) (\(values.map { "'\($0)'" }.joined(separator: " "))); quote a value with spaces, or put -- before a value that is an option's name"
+            )
         }
     }
 
@@ -40,7 +45,11 @@ struct SetCommand: ParsableCommand {
     @Flag(help: "Create the session if it does not exist.")
     var create = false
 
-    @Option(name: .customLong("type"), help: ArgumentHelp("SCS and gorilla sessions: the Go type of the value. A new key takes it (default string); an existing key keeps its own unless this names another. A basic type (string, int, int64, uint8, float64, bool, []uint8, []string, ...) or one the session already holds.", valueName: "name"))
+    @Option(
+        name: .customLong("type"),
+        help: ArgumentHelp(
+            "SCS and gorilla sessions: the Go type of the value. A new key takes it (default string); an existing key keeps its own unless this names another. A basic type (string, int, int64, uint8, float64, bool, []uint8, []string, ...) or one the session already holds.",
+            valueName: "name"))
     var typeName: String?
 
     func run() throws {

@@ -36,10 +36,12 @@ struct StatsCommand: ParsableCommand {
         try reportingErrors {
             let store = try storeOptions.open()
             let progress = ProgressLine()
-            let stats = try StoreStatistics.gather(scanning: store, pattern: pattern, largest: top, afterPage: { s in
-                progress.update("read \(s.sessions + s.corrupt) sessions")
-                return Interrupts.requested() ? .stop : .proceed
-            })
+            let stats = try StoreStatistics.gather(
+                scanning: store, pattern: pattern, largest: top,
+                afterPage: { s in
+                    progress.update("read \(s.sessions + s.corrupt) sessions")
+                    return Interrupts.requested() ? .stop : .proceed
+                })
             progress.clear()
             try stopIfInterrupted()
             if stats.corrupt > 0 { Terminal.warn("note: " + corruptNote(stats.corrupt, ", only counted", first: stats.firstCorrupt)) }
@@ -61,8 +63,11 @@ struct StatsCommand: ParsableCommand {
         size["max"] = s.sizes.count > 0 ? number(s.sizes.max) : .null
         size["exact"] = .bool(s.sizes.isExact)
         let lifetime: [JSONValue] = s.lifetimes.buckets.map { b in
-            .object(JSONObject([("label", .string(b.label)), ("from_seconds", number(b.fromSeconds)),
-                                ("to_seconds", number(b.toSeconds)), ("count", number(b.count))]))
+            .object(
+                JSONObject([
+                    ("label", .string(b.label)), ("from_seconds", number(b.fromSeconds)),
+                    ("to_seconds", number(b.toSeconds)), ("count", number(b.count))
+                ]))
         }
         let keys: [JSONValue] = s.keys.top(top).map { e in
             var o = JSONObject([("key", .string(e.key)), ("bytes", number(e.bytes)), ("sessions", number(e.sessions))])
@@ -72,12 +77,13 @@ struct StatsCommand: ParsableCommand {
         let largest: [JSONValue] = s.largest.entries.prefix(top).map { e in
             .object(JSONObject([("id", .string(e.id)), ("size", number(e.size))]))
         }
-        return .object(JSONObject([
-            ("store", .string(store)), ("sessions", number(s.sessions)), ("live", number(s.live)), ("expired", number(s.expired)),
-            ("empty", number(s.empty)), ("corrupt", number(s.corrupt)), ("skipped", number(s.skipped)),
-            ("size", .object(size)), ("lifetime", .array(lifetime)),
-            ("keys", .array(keys)), ("keys_exact", .bool(!s.keys.isApproximate)), ("largest", .array(largest)),
-        ]))
+        return .object(
+            JSONObject([
+                ("store", .string(store)), ("sessions", number(s.sessions)), ("live", number(s.live)), ("expired", number(s.expired)),
+                ("empty", number(s.empty)), ("corrupt", number(s.corrupt)), ("skipped", number(s.skipped)),
+                ("size", .object(size)), ("lifetime", .array(lifetime)),
+                ("keys", .array(keys)), ("keys_exact", .bool(!s.keys.isApproximate)), ("largest", .array(largest))
+            ]))
     }
 
     func table(_ s: StoreStatistics, store: String) -> String {
@@ -95,8 +101,9 @@ struct StatsCommand: ParsableCommand {
         lines.append("\(pad("skipped", 10))\(s.skipped)\(s.skipped > 0 ? " (keys that are not sessions, left untouched)" : "")")
         if s.sizes.count > 0 {
             let p50 = s.sizes.quantile(0.5)!, p99 = s.sizes.quantile(0.99)!
-            lines.append("\(pad("size", 10))total \(bytes(s.sizes.total)), p50 \(bytes(p50)), p99 \(bytes(p99)), max \(bytes(s.sizes.max)) (bytes)"
-                + (s.sizes.isExact ? "" : "; percentiles within 0.1%"))
+            lines.append(
+                "\(pad("size", 10))total \(bytes(s.sizes.total)), p50 \(bytes(p50)), p99 \(bytes(p99)), max \(bytes(s.sizes.max)) (bytes)"
+                    + (s.sizes.isExact ? "" : "; percentiles within 0.1%"))
         }
 
         lines.append("")

@@ -23,11 +23,12 @@ struct StoresCommand: ParsableCommand {
             switch output {
             case .json:
                 let items: [JSONValue] = config.entries.map { e in
-                    .object(JSONObject([
-                        ("name", .string(e.name)), ("address", .string(StoreAddress.redacted(e.address))),
-                        ("max_age", e.maxAge.map(JSONValue.string) ?? .null), ("read_only", .bool(e.readOnly)),
-                        ("default", .bool(e.name == config.defaultName)),
-                    ]))
+                    .object(
+                        JSONObject([
+                            ("name", .string(e.name)), ("address", .string(StoreAddress.redacted(e.address))),
+                            ("max_age", e.maxAge.map(JSONValue.string) ?? .null), ("read_only", .bool(e.readOnly)),
+                            ("default", .bool(e.name == config.defaultName))
+                        ]))
                 }
                 Terminal.write(SessionFormatting.render(.array(items), pretty: false))
             case .table:
@@ -42,8 +43,9 @@ struct StoresCommand: ParsableCommand {
                     if let m = e.maxAge { notes.append("max-age \(m)") }
                     if e.readOnly { notes.append("read-only") }
                     let mark = e.name == config.defaultName ? "* " : "  "
-                    Terminal.write(mark + pad(e.name, width) + "  " + StoreAddress.redacted(e.address)
-                                   + (notes.isEmpty ? "" : "  (" + notes.joined(separator: ", ") + ")"))
+                    Terminal.write(
+                        mark + pad(e.name, width) + "  " + StoreAddress.redacted(e.address)
+                            + (notes.isEmpty ? "" : "  (" + notes.joined(separator: ", ") + ")"))
                 }
             }
         }

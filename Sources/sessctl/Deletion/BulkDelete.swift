@@ -39,11 +39,13 @@ struct BulkDelete {
 
     private func list(_ store: any SessionStore, _ worker: any SessionStore) throws {
         var printer = ListPrinter(format: .ids, now: store.clock.nowMillis())
-        let tally = try finder.run(scanning: store, visit: { matches in
-            for s in matches { printer.row(SessionInfo(s)) }
-            printer.flush()
-            return .proceed
-        }, afterPage: { _ in Interrupts.requested() ? .stop : .proceed })
+        let tally = try finder.run(
+            scanning: store,
+            visit: { matches in
+                for s in matches { printer.row(SessionInfo(s)) }
+                printer.flush()
+                return .proceed
+            }, afterPage: { _ in Interrupts.requested() ? .stop : .proceed })
         try stopIfInterrupted()
         printer.finish()
         Terminal.warn("dry run: would delete \(counted(tally.matched, noun)) from \(store.displayName)")
@@ -55,13 +57,16 @@ struct BulkDelete {
     private func confirm(_ store: any SessionStore, _ worker: any SessionStore) throws -> Answer {
         var sample: [SessionInfo] = []
         let progress = ProgressLine()
-        let tally = try finder.run(scanning: store, visit: { matches in
-            for s in matches.prefix(5 - sample.count) { sample.append(SessionInfo(s)) }
-            return .proceed
-        }, afterPage: { tally in
-            progress.update("checked \(tally.checked) sessions, \(tally.matched) to delete")
-            return Interrupts.requested() ? .stop : .proceed
-        })
+        let tally = try finder.run(
+            scanning: store,
+            visit: { matches in
+                for s in matches.prefix(5 - sample.count) { sample.append(SessionInfo(s)) }
+                return .proceed
+            },
+            afterPage: { tally in
+                progress.update("checked \(tally.checked) sessions, \(tally.matched) to delete")
+                return Interrupts.requested() ? .stop : .proceed
+            })
         progress.clear()
         try stopIfInterrupted()
         noteCorrupt(tally)
@@ -87,17 +92,20 @@ struct BulkDelete {
         var total = BulkDeletion.Outcome()
         let progress = ProgressLine()
         let failures = FailureLog(beforePrinting: { progress.clear() })
-        let tally = try finder.run(scanning: store, visit: { matches in
-            let outcome = try BulkDeletion.delete(matches, from: worker) { finder.selects($0, now: worker.clock.nowMillis()) }
-            total.deleted += outcome.deleted
-            total.vanished += outcome.vanished
-            total.spared += outcome.spared
-            for failure in outcome.failures { failures.record(id: failure.id, message: failure.error.description) }
-            return .proceed
-        }, afterPage: { tally in
-            progress.update("checked \(tally.checked) sessions, deleted \(total.deleted)")
-            return Interrupts.requested() ? .stop : .proceed
-        })
+        let tally = try finder.run(
+            scanning: store,
+            visit: { matches in
+                let outcome = try BulkDeletion.delete(matches, from: worker) { finder.selects($0, now: worker.clock.nowMillis()) }
+                total.deleted += outcome.deleted
+                total.vanished += outcome.vanished
+                total.spared += outcome.spared
+                for failure in outcome.failures { failures.record(id: failure.id, message: failure.error.description) }
+                return .proceed
+            },
+            afterPage: { tally in
+                progress.update("checked \(tally.checked) sessions, deleted \(total.deleted)")
+                return Interrupts.requested() ? .stop : .proceed
+            })
         progress.clear()
         failures.finish()
         let interrupted = Interrupts.requested()
@@ -107,8 +115,9 @@ struct BulkDelete {
         }
         noteCorrupt(tally)
         if interrupted {
-            Terminal.warn("interrupted: \(counted(total.deleted, "session")) deleted before the interruption; "
-                + "run the same command again to delete the rest")
+            Terminal.warn(
+                "interrupted: \(counted(total.deleted, "session")) deleted before the interruption; "
+                    + "run the same command again to delete the rest")
             throw ExitCode(130)
         }
         if failures.count > 0 { throw ExitCode(total.deleted > 0 ? 4 : 1) }

@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-@preconcurrency import Glibc
-#endif
 import SessionKit
+
+#if canImport(Glibc)
+    @preconcurrency import Glibc
+#endif
 
 // What the signal handlers below may touch: a C string and a flag, never a Swift object.
 nonisolated(unsafe) private var bufferPathForSignals: UnsafeMutablePointer<CChar>?
@@ -135,7 +136,8 @@ final class EditBuffer {
         var pid = pid_t()
         let spawned = posix_spawnp(&pid, name, nil, &attributes, argv, environ)
         guard spawned == 0 else {
-            throw SessionError.invalidArgument("cannot run the editor \(SessionError.quote(name)): \(String(cString: strerror(spawned))) (set VISUAL or EDITOR); nothing was written")
+            throw SessionError.invalidArgument(
+                "cannot run the editor \(SessionError.quote(name)): \(String(cString: strerror(spawned))) (set VISUAL or EDITOR); nothing was written")
         }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 {

@@ -99,7 +99,8 @@ enum SessionFormatting {
 
     /// The JSON for a value in compact Go form (for scripts) or indented (for people).
     static func render(_ value: JSONValue, pretty: Bool) -> String {
-        pretty ? JSONPrettyPrinter.format(value, color: Terminal.color)
-               : String(decoding: GoJSONEncoder.encode(value), as: UTF8.self)
+        pretty
+            ? JSONPrettyPrinter.format(value, color: Terminal.color)
+            : String(decoding: GoJSONEncoder.encode(value), as: UTF8.self)
     }
 }

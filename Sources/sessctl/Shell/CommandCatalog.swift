@@ -5,7 +5,7 @@ import SessionKit
 /// it (`--experimental-dump-help`), so completion knows exactly what the parser accepts.
 struct CommandCatalog {
     struct Option {
-        var names: [String]       // "--store", "-s"
+        var names: [String]  // "--store", "-s"
         var takesValue: Bool
     }
 
@@ -28,14 +28,16 @@ struct CommandCatalog {
             text = Sessctl.fullMessage(for: error)
         }
         if case .object(let root)? = try? JSONParser.parse(Array(text.utf8)),
-           case .array(let subs)? = root["command"]?.objectValue?["subcommands"] {
+            case .array(let subs)? = root["command"]?.objectValue?["subcommands"]
+        {
             for case .object(let sub) in subs {
                 guard let name = sub["commandName"]?.stringValue else { continue }
                 var options: [Option] = []
                 if case .array(let args)? = sub["arguments"] {
                     for case .object(let arg) in args {
                         guard let kind = arg["kind"]?.stringValue, kind != "positional", arg["shouldDisplay"] != .bool(false),
-                              case .array(let names)? = arg["names"] else { continue }
+                            case .array(let names)? = arg["names"]
+                        else { continue }
                         let spelled: [String] = names.compactMap { n in
                             guard let o = n.objectValue, let name = o["name"]?.stringValue else { return nil }
                             return (o["kind"]?.stringValue == "short" ? "-" : "--") + name

@@ -1,6 +1,7 @@
 import SessionKit
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Where the shell keeps its history, and how lines are cleaned before they are kept.

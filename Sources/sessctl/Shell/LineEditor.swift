@@ -1,6 +1,7 @@
 @preconcurrency import CEditLine
+
 #if canImport(Glibc)
-@preconcurrency import Glibc
+    @preconcurrency import Glibc
 #endif
 
 /// A line editor on libedit's readline-compatible interface: prompts, history, Tab completion,
@@ -57,8 +58,10 @@ final class LineEditor {
         sessctl_rl_completion_over()  // never fall back to file names
         guard let completer, let text, let buffer = sessctl_rl_line_buffer() else { return nil }
         let word = String(cString: text)
-        let before = String(decoding: UnsafeBufferPointer(start: UnsafeRawPointer(buffer).assumingMemoryBound(to: UInt8.self),
-                                                          count: Int(start)), as: UTF8.self)
+        let before = String(
+            decoding: UnsafeBufferPointer(
+                start: UnsafeRawPointer(buffer).assumingMemoryBound(to: UInt8.self),
+                count: Int(start)), as: UTF8.self)
         let matches = completer(before, word)
         guard !matches.isEmpty else { return nil }
         // libedit wants a malloc'ed, NULL-terminated array: [0] the common prefix, then the matches.

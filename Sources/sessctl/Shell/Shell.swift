@@ -1,7 +1,8 @@
 import ArgumentParser
 import SessionKit
+
 #if canImport(Glibc)
-@preconcurrency import Glibc
+    @preconcurrency import Glibc
 #endif
 
 /// The interactive shell: every sessctl command, parsed by the same command tree as the command

@@ -3,12 +3,16 @@ import SessionKit
 
 /// Options every command that works on a store takes: which store, and how to read it.
 struct StoreOptions: ParsableArguments {
-    @Option(name: [.short, .long], help: ArgumentHelp(
-        "The store: a directory, file:DIR[?ttl=24h&encrypted=true&crypto-key=K&ext=], redis://[user[:password]@]host[:port][/db][?prefix=P&layout=kv|hash|scs|redistore&serializer=gob|json&timeout=5s&ttl=24h], redis+unix:///path.sock[?db=N&...], redis+cluster://host:port[,host:port...][?...], or redis+sentinel://host:port[,...]/MASTER[/db][?sentinel-password=...]; rediss:// or tls=1 for TLS, with ca=, cert=, key=, sni=, insecure=1. Default: $SESSCTL_STORE, else file:$TMPDIR/gsessions/default.",
-        valueName: "store"))
+    @Option(
+        name: [.short, .long],
+        help: ArgumentHelp(
+            "The store: a directory, file:DIR[?ttl=24h&encrypted=true&crypto-key=K&ext=], redis://[user[:password]@]host[:port][/db][?prefix=P&layout=kv|hash|scs|redistore&serializer=gob|json&timeout=5s&ttl=24h], redis+unix:///path.sock[?db=N&...], redis+cluster://host:port[,host:port...][?...], or redis+sentinel://host:port[,...]/MASTER[/db][?sentinel-password=...]; rediss:// or tls=1 for TLS, with ca=, cert=, key=, sni=, insecure=1. Default: $SESSCTL_STORE, else file:$TMPDIR/gsessions/default.",
+            valueName: "store"))
     var store: String?
 
-    @Option(name: .long, help: ArgumentHelp("The app's session max age (default 24h; same as ?ttl=): File stores expire by it, Redis stores give it to new sessions.", valueName: "duration"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp("The app's session max age (default 24h; same as ?ttl=): File stores expire by it, Redis stores give it to new sessions.", valueName: "duration"))
     var maxAge: String?
 
     @Flag(name: .long, help: "Never colour the output (also NO_COLOR).")

@@ -52,7 +52,8 @@ struct StoreSelection {
     func readOnlyReason(named: StoreConfig.Entry? = nil) -> String? {
         if let why = readOnly ?? Self.readOnlyForProcess { return why }
         if let env = Environment.value("SESSCTL_READ_ONLY"),
-           !["", "0", "false", "no", "off"].contains(env.lowercased()) {
+            !["", "0", "false", "no", "off"].contains(env.lowercased())
+        {
             return "SESSCTL_READ_ONLY=\(env)"
         }
         if let named, named.readOnly { return "store '\(named.name)' is read-only in the config file" }
@@ -64,11 +65,12 @@ struct StoreSelection {
     /// never the default store: `-s "$UNSET"` must not quietly act on the default store.
     private static func resolve(_ given: String, givenBy: String) throws(SessionError) -> (address: String, named: StoreConfig.Entry?) {
         if given.isEmpty {
-            let problem = switch givenBy {
-            case "SESSCTL_STORE": "SESSCTL_STORE is set but empty: name a store in it, or unset it to use the default store"
-            case "-s/--store": "-s/--store is empty: name a store, or leave the option out to use the default store"
-            default: "\(givenBy) is empty: name a store"
-            }
+            let problem =
+                switch givenBy {
+                case "SESSCTL_STORE": "SESSCTL_STORE is set but empty: name a store in it, or unset it to use the default store"
+                case "-s/--store": "-s/--store is empty: name a store, or leave the option out to use the default store"
+                default: "\(givenBy) is empty: name a store"
+                }
             throw SessionError.invalidArgument(problem + "; nothing was done")
         }
         if given.contains("/") || given.contains(":") { return (given, nil) }

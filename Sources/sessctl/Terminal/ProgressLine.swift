@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-@preconcurrency import Glibc
-#endif
 import SessionKit
+
+#if canImport(Glibc)
+    @preconcurrency import Glibc
+#endif
 
 /// The progress line on stderr of every long command: shown only when stderr is a terminal,
 /// only once the work has taken a moment, redrawn at most ten times a second, and cleared before

@@ -1,11 +1,12 @@
-#if canImport(Glibc)
-@preconcurrency import Glibc
-#elseif canImport(Darwin)
-@preconcurrency import Darwin
-#endif
 import ArgumentParser
 @preconcurrency import CEditLine  // its stdio.h declarations of stdout and stderr, as Glibc's above
 import SessionKit
+
+#if canImport(Glibc)
+    @preconcurrency import Glibc
+#elseif canImport(Darwin)
+    @preconcurrency import Darwin
+#endif
 
 /// The process environment, read once.
 enum Environment {

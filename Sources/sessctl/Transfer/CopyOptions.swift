@@ -27,7 +27,8 @@ struct CopyOptions: ParsableArguments {
     }
 
     func migrationOptions(deleteSource: Bool = false) -> MigrationOptions {
-        MigrationOptions(existing: overwrite ? .overwrite : .skip, verify: verify, deleteSource: deleteSource,
-                         dryRun: dryRun, batchSize: batch)
+        MigrationOptions(
+            existing: overwrite ? .overwrite : .skip, verify: verify, deleteSource: deleteSource,
+            dryRun: dryRun, batchSize: batch)
     }
 }

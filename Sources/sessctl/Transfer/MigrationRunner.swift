@@ -52,8 +52,9 @@ struct MigrationRunner {
     private func printSummary(_ r: MigrationReport, failures: FailureLog, source: any SessionSource, deletingFrom sourceStore: (any SessionStore)?) {
         failures.finish()
         if r.lifetimeCapped > 0 {
-            Terminal.warn("\(r.lifetimeCapped) session\(r.lifetimeCapped == 1 ? "" : "s") had no expiry, which the target cannot keep: "
-                + "\(r.lifetimeCapped == 1 ? "it gets" : "they get") the target's full max age from now")
+            Terminal.warn(
+                "\(r.lifetimeCapped) session\(r.lifetimeCapped == 1 ? "" : "s") had no expiry, which the target cannot keep: "
+                    + "\(r.lifetimeCapped == 1 ? "it gets" : "they get") the target's full max age from now")
         }
         if r.emptySkipped > 0 {
             Terminal.warn("\(r.emptySkipped) session\(r.emptySkipped == 1 ? "" : "s") with no keys not copied: \(migration.target.displayName) cannot hold an empty session")
@@ -61,9 +62,11 @@ struct MigrationRunner {
         if r.skippedKeys > 0 {
             Terminal.warn("\(r.skippedKeys) key\(r.skippedKeys == 1 ? "" : "s") in the source that \(r.skippedKeys == 1 ? "is" : "are") not a session skipped, left untouched")
         }
-        for line in Self.retryLines(source: source.retrySummary, deletions: sourceStore?.retrySummary,
-                                    target: migration.target.retrySummary, sourceName: source.displayName,
-                                    targetName: migration.target.displayName) {
+        for line in Self.retryLines(
+            source: source.retrySummary, deletions: sourceStore?.retrySummary,
+            target: migration.target.retrySummary, sourceName: source.displayName,
+            targetName: migration.target.displayName)
+        {
             Terminal.warn(line)
         }
         Terminal.write(Self.summary(r))

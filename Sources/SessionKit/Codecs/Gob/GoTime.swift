@@ -114,8 +114,10 @@ public struct GoTime: Sendable, Equatable {
         let (days, secs) = r < 0 ? (d - 1, r + 86_400) : (d, r)
         let (y, m, day) = Self.civilFromDays(days)
         let year = y < 0 ? "-" + Self.pad(-y, 4) : Self.pad(y, 4)
-        return ("\(year)-\(Self.pad(m, 2))-\(Self.pad(day, 2))",
-                "\(Self.pad(secs / 3600, 2)):\(Self.pad(secs / 60 % 60, 2)):\(Self.pad(secs % 60, 2))")
+        return (
+            "\(year)-\(Self.pad(m, 2))-\(Self.pad(day, 2))",
+            "\(Self.pad(secs / 3600, 2)):\(Self.pad(secs / 60 % 60, 2)):\(Self.pad(secs % 60, 2))"
+        )
     }
 
     private static func pad(_ n: Int64, _ width: Int) -> String {
@@ -163,8 +165,9 @@ public struct GoTime: Sendable, Equatable {
             return v
         }
         guard c.count >= 20, let y = num(0, 4), c[4] == UInt8(ascii: "-"), let mo = num(5, 2), c[7] == UInt8(ascii: "-"),
-              let d = num(8, 2), c[10] == UInt8(ascii: "T"), let h = num(11, 2), c[13] == UInt8(ascii: ":"),
-              let mi = num(14, 2), c[16] == UInt8(ascii: ":"), let s = num(17, 2) else { return nil }
+            let d = num(8, 2), c[10] == UInt8(ascii: "T"), let h = num(11, 2), c[13] == UInt8(ascii: ":"),
+            let mi = num(14, 2), c[16] == UInt8(ascii: ":"), let s = num(17, 2)
+        else { return nil }
         let monthDays: [Int64] = [31, (y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
         guard (1...12).contains(mo), d >= 1, d <= monthDays[Int(mo - 1)], h < 24, mi < 60, s < 60 else { return nil }
         var i = 19
@@ -186,7 +189,8 @@ public struct GoTime: Sendable, Equatable {
         if c[i] == UInt8(ascii: "Z") && i + 1 == c.count {
             offsetMinutes = -1
         } else if c[i] == UInt8(ascii: "+") || c[i] == UInt8(ascii: "-"), i + 6 == c.count,
-                  let oh = num(i + 1, 2), c[i + 3] == UInt8(ascii: ":"), let om = num(i + 4, 2), oh < 24, om < 60 {
+            let oh = num(i + 1, 2), c[i + 3] == UInt8(ascii: ":"), let om = num(i + 4, 2), oh < 24, om < 60
+        {
             let minutes = oh * 60 + om
             offsetMinutes = Int16(c[i] == UInt8(ascii: "-") ? -minutes : minutes)
             if offsetMinutes == -1 { return nil }  // -00:01 would read back as the UTC marker

@@ -57,8 +57,10 @@ public struct GobDecoder {
             if reader.messageIsEmpty {
                 guard try reader.nextMessage() else {
                     if first && !isInterface { return nil }
-                    throw reader.truncated(isInterface ? "the stream ends before an interface value's type"
-                                                       : "type definitions with no value after them")
+                    throw reader.truncated(
+                        isInterface
+                            ? "the stream ends before an interface value's type"
+                            : "type definitions with no value after them")
                 }
             }
             let start = reader.position
@@ -168,8 +170,10 @@ public struct GobDecoder {
 
     /// The fields of a struct on the wire: (delta, value) pairs ended by a zero delta; `body`
     /// reads the value of field n (0 ..< count).
-    private mutating func fields(of what: String, count: Int,
-                                 _ body: (Int, inout GobDecoder) throws(GobError) -> Void) throws(GobError) {
+    private mutating func fields(
+        of what: String, count: Int,
+        _ body: (Int, inout GobDecoder) throws(GobError) -> Void
+    ) throws(GobError) {
         var field = -1
         while true {
             let start = reader.position

@@ -33,7 +33,8 @@ struct GobReader {
         position = n.end
         guard length > 0 else { throw GobError(.corrupt, at: start, "an empty message") }
         guard length <= UInt64(bytes.count - position) else {
-            throw GobError(.truncated, at: start,
+            throw GobError(
+                .truncated, at: start,
                 "message \(messageCount + 1) announces \(length) bytes but only \(bytes.count - position) follow")
         }
         messageEnd = position + Int(length)
@@ -84,7 +85,8 @@ struct GobReader {
     mutating func byteString() throws(GobError) -> [UInt8] {
         let n = try uint()
         guard n <= UInt64(messageEnd - position) else {
-            throw messageEnd >= bytes.count ? truncated("the data ends inside a string of \(n) bytes")
+            throw messageEnd >= bytes.count
+                ? truncated("the data ends inside a string of \(n) bytes")
                 : corrupt("a string of \(n) bytes runs past the end of its message")
         }
         let out = Array(bytes[position..<position + Int(n)])

@@ -147,8 +147,10 @@ public struct GobSessionValues: Sendable, Equatable {
             names.insert(e.name)
         }
         for member in data where !names.contains(member.key) {
-            out.entries.append(Entry(name: member.key, key: newKey(member.key),
-                                     value: try b.build(member.value, type: elemType, like: nil, path: member.key)))
+            out.entries.append(
+                Entry(
+                    name: member.key, key: newKey(member.key),
+                    value: try b.build(member.value, type: elemType, like: nil, path: member.key)))
         }
         out.adopt(b)
         return out

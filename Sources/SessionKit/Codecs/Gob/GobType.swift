@@ -17,7 +17,7 @@ public enum GobWireType: Sendable, Equatable {
     public var name: String {
         switch self {
         case .array(let n, _, _), .slice(let n, _), .structure(let n, _), .map(let n, _, _),
-             .gobEncoder(let n), .binaryMarshaler(let n), .textMarshaler(let n):
+            .gobEncoder(let n), .binaryMarshaler(let n), .textMarshaler(let n):
             return n
         }
     }

@@ -61,8 +61,10 @@ public struct GobValueBuilder {
     /// `{"type": T, "value": V}`.
     static func node(_ json: JSONValue, path: String, allowKey: Bool = false) throws(GobError) -> (String, JSONValue) {
         guard case .object(let o) = json, case .string(let t)? = o["type"], let v = o["value"],
-              o.count == 2 || (allowKey && o.count == 3 && o["key"] != nil) else {
-            throw GobError.value((path.isEmpty ? "" : "\(path): ") + "expected {\"type\": ..., \"value\": ...}, found \(json.kindName == "object" ? "another object" : "a " + json.kindName)")
+            o.count == 2 || (allowKey && o.count == 3 && o["key"] != nil)
+        else {
+            throw GobError.value(
+                (path.isEmpty ? "" : "\(path): ") + "expected {\"type\": ..., \"value\": ...}, found \(json.kindName == "object" ? "another object" : "a " + json.kindName)")
         }
         return (t, v)
     }
@@ -108,14 +110,15 @@ public struct GobValueBuilder {
             return ("float64", GobBuiltin.float)
         case .array(let items):
             if canUse("[]interface {}") { return ("[]interface {}", try resolve("[]interface {}", path: path)) }
-            let kinds = Set(items.map { item -> String in
-                switch item {
-                case .string: return "string"
-                case .bool: return "bool"
-                case .number(let n): return Int64(n) != nil ? "int" : "float64"
-                default: return "?"
-                }
-            })
+            let kinds = Set(
+                items.map { item -> String in
+                    switch item {
+                    case .string: return "string"
+                    case .bool: return "bool"
+                    case .number(let n): return Int64(n) != nil ? "int" : "float64"
+                    default: return "?"
+                    }
+                })
             var elem = kinds.count == 1 ? kinds.first! : (kinds == ["int", "float64"] ? "float64" : "?")
             if items.isEmpty { elem = "string" }
             guard elem != "?" else {
@@ -151,7 +154,10 @@ public struct GobValueBuilder {
             }
         }
         guard let id else {
-            throw fail(path, "unknown type '\(name)': a value can take a basic Go type (string, int, int64, uint8, float64, bool, []uint8, []string, ...) or a type this session already holds (the app must gob.Register it)")
+            throw fail(
+                path,
+                "unknown type '\(name)': a value can take a basic Go type (string, int, int64, uint8, float64, bool, []uint8, []string, ...) or a type this session already holds (the app must gob.Register it)"
+            )
         }
         knownNames[name] = id
         return id
@@ -159,8 +165,10 @@ public struct GobValueBuilder {
 
     // MARK: Contents
 
-    private mutating func content(_ json: JSONValue, kind: GobKind, type: GobTypeID, name: String?,
-                                  like existing: GobValue?, path: String) throws(GobError) -> GobValue {
+    private mutating func content(
+        _ json: JSONValue, kind: GobKind, type: GobTypeID, name: String?,
+        like existing: GobValue?, path: String
+    ) throws(GobError) -> GobValue {
         switch kind {
         case .bool:
             switch json {
@@ -273,8 +281,10 @@ public struct GobValueBuilder {
         return fieldView == json
     }
 
-    private mutating func map(_ json: JSONValue, type: GobTypeID, keyType: GobTypeID, elemType: GobTypeID,
-                              like existing: GobValue?, path: String) throws(GobError) -> GobValue {
+    private mutating func map(
+        _ json: JSONValue, type: GobTypeID, keyType: GobTypeID, elemType: GobTypeID,
+        like existing: GobValue?, path: String
+    ) throws(GobError) -> GobValue {
         var old: [GobMapEntry] = []
         if case .map(let o)? = existing { old = o }
         if json == .null { return .map([]) }

@@ -14,8 +14,10 @@ enum RedisGoTyped {
     }
 
     /// Export lines read for a store of `layout`, whose values `decode` reads (see `adoptExported`).
-    static func lineReader(_ layout: SessionLayout,
-                           decode: @escaping @Sendable ([UInt8]) -> Result<GoStoredValue, StoredBlobProblem>) -> ExportLineReader {
+    static func lineReader(
+        _ layout: SessionLayout,
+        decode: @escaping @Sendable ([UInt8]) -> Result<GoStoredValue, StoredBlobProblem>
+    ) -> ExportLineReader {
         ExportLineReader { (session: inout Session) throws(SessionError) in
             try adoptExported(&session, layout: layout, decode: decode)
         }
@@ -27,8 +29,10 @@ enum RedisGoTyped {
     /// say what the blob holds, the blob's bytes are what gets written. An edited `typed` is
     /// applied to the blob's values as `edit` applies it; an edited `data` is laid over them as
     /// `set` does (values keep their Go types); when both were edited they must agree.
-    static func adoptExported(_ session: inout Session, layout: SessionLayout,
-                              decode: ([UInt8]) -> Result<GoStoredValue, StoredBlobProblem>) throws(SessionError) {
+    static func adoptExported(
+        _ session: inout Session, layout: SessionLayout,
+        decode: ([UInt8]) -> Result<GoStoredValue, StoredBlobProblem>
+    ) throws(SessionError) {
         guard var blob = session.storedBlob, !blob.isRead, blob.layout == layout else { return }
         let location = blob.location
         let at = "session \(SessionError.quote(session.id))"
@@ -46,8 +50,9 @@ enum RedisGoTyped {
         if let said = blob.serializer, said != serializer {
             throw refused("its \"blob\" is \(serializer), not \(said) as its \"serializer\" says")
         }
-        var stored = Session(id: session.id, data: contents.data, expiry: session.expiry, size: session.size,
-                             escapeStyle: contents.style, goTypes: contents.goTypes, deadline: contents.deadline)
+        var stored = Session(
+            id: session.id, data: contents.data, expiry: session.expiry, size: session.size,
+            escapeStyle: contents.style, goTypes: contents.goTypes, deadline: contents.deadline)
         let dataEdited = session.data != contents.data
         var typedEdited = false
         if let typed = session.typedImport {

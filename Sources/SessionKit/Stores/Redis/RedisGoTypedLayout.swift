@@ -51,8 +51,9 @@ extension RedisGoTypedLayout {
         case .failure(let p):
             return .failure(corrupt(key, p))
         case .success(let c):
-            var session = Session(id: id, data: c.data, expiry: Self.expiry(ttl: ttl, deadline: c.deadline), size: bytes.count,
-                                  escapeStyle: c.style, revision: Revision(bytes, data: c.data), goTypes: c.goTypes, deadline: c.deadline)
+            var session = Session(
+                id: id, data: c.data, expiry: Self.expiry(ttl: ttl, deadline: c.deadline), size: bytes.count,
+                escapeStyle: c.style, revision: Revision(bytes, data: c.data), goTypes: c.goTypes, deadline: c.deadline)
             var blob = StoredBlob(layout: layout, serializer: c.gobValues == nil ? "json" : "gob", bytes: bytes, location: core.displayName)
             blob.holds = StoredBlob.Holds(data: c.data, values: c.gobValues, deadline: c.deadline)
             session.storedBlob = blob
@@ -71,8 +72,10 @@ extension RedisGoTypedLayout {
             }
         }
         let s = summary(bytes)
-        return .session(SessionInfo(id: id, size: bytes.count, keyCount: s.keys, expiry: Self.expiry(ttl: ttl, deadline: s.deadline),
-                                    lastWrite: nil, problem: s.problem, deadline: s.deadline?.unixMillis))
+        return .session(
+            SessionInfo(
+                id: id, size: bytes.count, keyCount: s.keys, expiry: Self.expiry(ttl: ttl, deadline: s.deadline),
+                lastWrite: nil, problem: s.problem, deadline: s.deadline?.unixMillis))
     }
 
     func checkWritable(over value: RedisStoredValue, key: [UInt8]) throws(SessionError) {
@@ -92,7 +95,8 @@ extension RedisGoTypedLayout {
     func encode(_ session: Session, deadline: GoTime?) throws(SessionError) -> [UInt8] {
         var values = try session.resolvedGobValues(store: core.displayName)
         if let blob = session.storedBlob, blob.layout == layout,
-           let bytes = blob.verbatim(data: session.data, values: values, deadline: layout == .scs ? deadline : nil) {
+            let bytes = blob.verbatim(data: session.data, values: values, deadline: layout == .scs ? deadline : nil)
+        {
             return bytes  // a value of this layout, unchanged: its exact bytes
         }
         if values == nil, session.goTypes == nil, let view = session.typedImport {

@@ -24,9 +24,10 @@ struct RedisHashLayout: RedisSessionLayout, RedisFastCreate {
 
     private func session(id: String, fields: [Field], ttl: Expiry) -> Session {
         let read = HashFieldCodec.decode(fields: fields)
-        var session = Session(id: id, data: read.data, expiry: ttl, size: read.size,
-                              revision: Revision(RedisStoredValue.hash(fields).revision, data: read.data),
-                              rawValues: read.rawValues, undecodableKeys: read.undecodableKeys)
+        var session = Session(
+            id: id, data: read.data, expiry: ttl, size: read.size,
+            revision: Revision(RedisStoredValue.hash(fields).revision, data: read.data),
+            rawValues: read.rawValues, undecodableKeys: read.undecodableKeys)
         session.rawNames = read.rawNames
         return session
     }
@@ -53,15 +54,19 @@ struct RedisHashLayout: RedisSessionLayout, RedisFastCreate {
 
     func check(_ write: SessionWrite) throws(SessionError) {
         if write.session.keyCount == 0 {
-            throw SessionError.unsupported(store: core.displayName,
+            throw SessionError.unsupported(
+                store: core.displayName,
                 reason: "session \(SessionError.quote(write.session.id)) has no keys, and a Redis hash cannot be empty; delete the session instead")
         }
     }
 
-    func commands(for w: SessionWrite, key: [UInt8], current: (value: RedisStoredValue, ttl: Expiry)?,
-                  now: Int64) -> RedisWriteCommands {
-        RedisWriteCommands(value: Self.fieldCommands(w.session, key: key, current: current?.value.fields ?? []),
-                           lifetime: core.expiryCommands(w.expiry, key: key, current: current?.ttl, now: now))
+    func commands(
+        for w: SessionWrite, key: [UInt8], current: (value: RedisStoredValue, ttl: Expiry)?,
+        now: Int64
+    ) -> RedisWriteCommands {
+        RedisWriteCommands(
+            value: Self.fieldCommands(w.session, key: key, current: current?.value.fields ?? []),
+            lifetime: core.expiryCommands(w.expiry, key: key, current: current?.ttl, now: now))
     }
 
     /// HSET of the keys whose value changed or is new, then HDEL of the keys that are gone (in

@@ -50,8 +50,10 @@ struct RedisKVLayout: RedisSessionLayout, RedisFastCreate {
 
     private func session(id: String, bytes: [UInt8], ttl: Expiry, key: () -> [UInt8]) -> Result<Session, SessionError> {
         if let canonical = GoJSONCanonical.check(bytes[...]) {
-            return .success(Session(id: id, canonicalJSON: bytes[...], members: canonical.members, style: canonical.style,
-                                    expiry: ttl, size: bytes.count, revision: Revision(bytes)))
+            return .success(
+                Session(
+                    id: id, canonicalJSON: bytes[...], members: canonical.members, style: canonical.style,
+                    expiry: ttl, size: bytes.count, revision: Revision(bytes)))
         }
         return decode(bytes, key: key).map { data, style in
             Session(id: id, data: data, expiry: ttl, size: bytes.count, escapeStyle: style, revision: Revision(bytes, data: data))
@@ -84,8 +86,10 @@ struct RedisKVLayout: RedisSessionLayout, RedisFastCreate {
     // MARK: Writing
 
     /// Unchanged data keeps its stored bytes: only the lifetime may change.
-    func commands(for w: SessionWrite, key: [UInt8], current: (value: RedisStoredValue, ttl: Expiry)?,
-                  now: Int64) throws(SessionError) -> RedisWriteCommands {
+    func commands(
+        for w: SessionWrite, key: [UInt8], current: (value: RedisStoredValue, ttl: Expiry)?,
+        now: Int64
+    ) throws(SessionError) -> RedisWriteCommands {
         var body: [UInt8]?
         if let current, let old = data(of: current.value.bytes, read: w.session.revision, key: key), old == w.session.data {
             body = nil

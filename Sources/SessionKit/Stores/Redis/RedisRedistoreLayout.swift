@@ -39,8 +39,10 @@ struct RedisRedistoreLayout: RedisGoTypedLayout {
     }
 
     /// The value when it changed, then the TTL.
-    func commands(for w: SessionWrite, key: [UInt8], current: (value: RedisStoredValue, ttl: Expiry)?,
-                  now: Int64) throws(SessionError) -> RedisWriteCommands {
+    func commands(
+        for w: SessionWrite, key: [UInt8], current: (value: RedisStoredValue, ttl: Expiry)?,
+        now: Int64
+    ) throws(SessionError) -> RedisWriteCommands {
         var body: [UInt8]?
         if let current, try unchanged(w.session, from: try contents(current.value, key: key)) {
             body = nil

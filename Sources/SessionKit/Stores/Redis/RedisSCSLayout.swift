@@ -38,8 +38,10 @@ struct RedisSCSLayout: RedisGoTypedLayout {
     }
 
     /// The Deadline inside the value and the TTL go together.
-    func commands(for w: SessionWrite, key: [UInt8], current: (value: RedisStoredValue, ttl: Expiry)?,
-                  now: Int64) throws(SessionError) -> RedisWriteCommands {
+    func commands(
+        for w: SessionWrite, key: [UInt8], current: (value: RedisStoredValue, ttl: Expiry)?,
+        now: Int64
+    ) throws(SessionError) -> RedisWriteCommands {
         let stored = try current.map { c throws(SessionError) in try contents(c.value, key: key) }
         let deadline: GoTime?
         var ttl: Int64?
@@ -64,8 +66,9 @@ struct RedisSCSLayout: RedisGoTypedLayout {
         }
         if let stored, ttl == nil, try unchanged(w.session, from: stored) { return RedisWriteCommands() }
         let body = try encode(w.session, deadline: deadline)
-        return RedisWriteCommands(value: [setValueCommand(key, body, exists: stored != nil, keepTTL: ttl == nil)],
-                                  lifetime: ttl.map { [lifetimeCommand(key, until: $0, now: now)] } ?? [])
+        return RedisWriteCommands(
+            value: [setValueCommand(key, body, exists: stored != nil, keepTTL: ttl == nil)],
+            lifetime: ttl.map { [lifetimeCommand(key, until: $0, now: now)] } ?? [])
     }
 
     /// SCS's PEXPIREAT: a deadline already past removes the key.
@@ -79,7 +82,8 @@ struct RedisSCSLayout: RedisGoTypedLayout {
         do {
             return [RedisStoreCore.command("SET", key, try SCSCodec.encode(values, deadline: GoTime(unixMillis: t))), lifetimeCommand(key, until: t, now: now)]
         } catch {
-            throw SessionError.invalidArgument("\(core.displayName): session \(SessionError.quote(String(decoding: key.dropFirst(core.prefixBytes.count), as: UTF8.self))): \(error); nothing was written")
+            throw SessionError.invalidArgument(
+                "\(core.displayName): session \(SessionError.quote(String(decoding: key.dropFirst(core.prefixBytes.count), as: UTF8.self))): \(error); nothing was written")
         }
     }
 }

@@ -43,8 +43,10 @@ final class ScanRun {
     let scan: RedisScan
     let lanes: [LaneScan]
 
-    init(_ core: RedisStoreCore, pattern: String?, pageSize: Int, detail: ScanDetail, withData: Bool,
-         layout: RedisStoreCore.ScanLayout) throws(SessionError) {
+    init(
+        _ core: RedisStoreCore, pattern: String?, pageSize: Int, detail: ScanDetail, withData: Bool,
+        layout: RedisStoreCore.ScanLayout
+    ) throws(SessionError) {
         self.core = core
         self.layout = layout
         self.match = RedisConnection.globEscape(core.prefixBytes) + RedisStoreCore.redisGlob(pattern ?? "*")
@@ -81,8 +83,10 @@ final class ScanRun {
 
     /// Sends a lane's flight: the next SCAN (none after the last), the TYPE lookups, and the
     /// metadata of the page's keys.
-    private func launch(_ l: LaneScan, _ keysOwner: RedisRawReplies, _ keys: RedisReplyView, given: [Bool]?, cursor: UInt64,
-                        typeLookups: [[UInt8]]) throws(SessionError) -> Flight {
+    private func launch(
+        _ l: LaneScan, _ keysOwner: RedisRawReplies, _ keys: RedisReplyView, given: [Bool]?, cursor: UInt64,
+        typeLookups: [[UInt8]]
+    ) throws(SessionError) -> Flight {
         var buffer = RedisCommandBuffer(capacity: 80 * (keys.count * 2 + typeLookups.count + 1))
         if cursor != 0 { l.lane.appendScan(to: &buffer, cursor: cursor, match: match, count: count) }
         for key in typeLookups {
@@ -150,8 +154,10 @@ final class ScanRun {
         guard !l.wrongTypes.isEmpty else { return }
         let types = try core.run { try l.lane.connection.pipeline(l.wrongTypes.map { RedisStoreCore.command("TYPE", $0) }) }
         for (key, type) in zip(l.wrongTypes, types) {
-            page.skipped.append(SkippedKey(key: RedisStoreCore.text(key),
-                                           reason: RedisStoreCore.wrongType(RedisStoreCore.typeName(type) ?? "?", expected: layout.redisType)))
+            page.skipped.append(
+                SkippedKey(
+                    key: RedisStoreCore.text(key),
+                    reason: RedisStoreCore.wrongType(RedisStoreCore.typeName(type) ?? "?", expected: layout.redisType)))
         }
         l.wrongTypes = []
     }

@@ -39,12 +39,16 @@ protocol RedisSessionLayout: SessionShaping {
 
     /// The commands that store `write` at `key` over `current` (nil: no key yet), which its mode
     /// allows: the value's (empty when it holds what the write holds) and the lifetime's.
-    func commands(for write: SessionWrite, key: [UInt8], current: (value: RedisStoredValue, ttl: Expiry)?,
-                  now: Int64) throws(SessionError) -> RedisWriteCommands
+    func commands(
+        for write: SessionWrite, key: [UInt8], current: (value: RedisStoredValue, ttl: Expiry)?,
+        now: Int64
+    ) throws(SessionError) -> RedisWriteCommands
 
     /// The commands that give an existing session the lifetime `expiry`.
-    func expiryCommands(_ expiry: Expiry, key: [UInt8], current: RedisStoredValue, ttl: Expiry,
-                        now: Int64) throws(SessionError) -> [[[UInt8]]]
+    func expiryCommands(
+        _ expiry: Expiry, key: [UInt8], current: RedisStoredValue, ttl: Expiry,
+        now: Int64
+    ) throws(SessionError) -> [[[UInt8]]]
 
     /// How a create goes in one command with no read first, nil for none.
     var fastCreate: (any RedisFastCreate)? { get }

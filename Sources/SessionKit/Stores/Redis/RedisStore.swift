@@ -81,8 +81,10 @@ public final class RedisStore: SessionStore, SessionCounting, RetryReporting {
     /// The creates (and upserts of sessions that turn out to be new) the fast path takes,
     /// pipelined for the whole batch: atomic on the server, no read first, and never a moment
     /// without the TTL. An item it does not settle stays nil.
-    private func createFast(_ writes: [SessionWrite], _ fast: any RedisFastCreate,
-                            into results: inout [Result<Void, SessionError>?]) throws(SessionError) {
+    private func createFast(
+        _ writes: [SessionWrite], _ fast: any RedisFastCreate,
+        into results: inout [Result<Void, SessionError>?]
+    ) throws(SessionError) {
         var items: [(index: Int, ttl: Int64?)] = []
         let now = clock.nowMillis()
         for i in RedisStoreCore.creatable(writes) {
@@ -104,17 +106,20 @@ public final class RedisStore: SessionStore, SessionCounting, RetryReporting {
         scratch.reserveCapacity(1024)
         var refused = false
         let prefix = core.prefixBytes
-        try core.pipelined(items.count, key: { core.key(writes[items[$0].index].session.id) }, format: { n, buffer in
-            fast.format(writes[items[n].index], prefix: prefix, ttl: items[n].ttl, into: &buffer, scratch: &scratch)
-        }, reply: { n, reply in
-            let i = items[n].index
-            switch fast.outcome(reply) {
-            case .created: results[i] = .success(())
-            case .exists: break
-            case .failed(let message): results[i] = .failure(core.replyError(message, key: core.key(writes[i].session.id)))
-            case .unavailable: refused = true
-            }
-        })
+        try core.pipelined(
+            items.count, key: { core.key(writes[items[$0].index].session.id) },
+            format: { n, buffer in
+                fast.format(writes[items[n].index], prefix: prefix, ttl: items[n].ttl, into: &buffer, scratch: &scratch)
+            },
+            reply: { n, reply in
+                let i = items[n].index
+                switch fast.outcome(reply) {
+                case .created: results[i] = .success(())
+                case .exists: break
+                case .failed(let message): results[i] = .failure(core.replyError(message, key: core.key(writes[i].session.id)))
+                case .unavailable: refused = true
+                }
+            })
         if refused { fastCreateRefused = true }
     }
 
@@ -147,16 +152,21 @@ public final class RedisStore: SessionStore, SessionCounting, RetryReporting {
     private func writeStep(_ w: SessionWrite, key: [UInt8], _ commands: RedisWriteCommands, creating: Bool) -> RedisStoreCore.Step<Void> {
         if commands.value.isEmpty && commands.lifetime.isEmpty { return .done(.success(())) }
         let store = displayName, id = w.session.id
-        return .write(commands.value + commands.lifetime, finish: { [core] replies in
-            if let e = core.firstError(replies, key: key) { return .failure(e) }
-            if creating, replies.first?.isNull == true { return .failure(.alreadyExists(store: store, id: id)) }
-            return .success(())
-        }, applied: commands.value.isEmpty ? nil : { [self] replies in
-            guard case .success(.stored(let value, let ttl)) = codec.state(replies, key: key, now: clock.nowMillis()),
-                  let again = try? codec.commands(for: w, key: key, current: (value, ttl), now: clock.nowMillis()), again.value.isEmpty
-            else { return nil }
-            return .success(())
-        })
+        return .write(
+            commands.value + commands.lifetime,
+            finish: { [core] replies in
+                if let e = core.firstError(replies, key: key) { return .failure(e) }
+                if creating, replies.first?.isNull == true { return .failure(.alreadyExists(store: store, id: id)) }
+                return .success(())
+            },
+            applied: commands.value.isEmpty
+                ? nil
+                : { [self] replies in
+                    guard case .success(.stored(let value, let ttl)) = codec.state(replies, key: key, now: clock.nowMillis()),
+                        let again = try? codec.commands(for: w, key: key, current: (value, ttl), now: clock.nowMillis()), again.value.isEmpty
+                    else { return nil }
+                    return .success(())
+                })
     }
 
     public func delete(_ ids: [String]) throws -> [Result<Bool, SessionError>] {

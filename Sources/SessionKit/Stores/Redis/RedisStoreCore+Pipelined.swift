@@ -19,8 +19,10 @@ extension RedisStoreCore {
     /// write did; so the commands must change nothing when they fail (`SET ... NX`). Through
     /// Sentinel nothing is sent and every item takes the general path, whose writes wait for the
     /// replica (a write the old master took just before a failover would be lost).
-    func pipelined(_ count: Int, key: (Int) -> [UInt8], format: (Int, inout RedisCommandBuffer) -> Void,
-                   reply: (Int, RedisReplyView) -> Void) throws(SessionError) {
+    func pipelined(
+        _ count: Int, key: (Int) -> [UInt8], format: (Int, inout RedisCommandBuffer) -> Void,
+        reply: (Int, RedisReplyView) -> Void
+    ) throws(SessionError) {
         guard count > 0 else { return }
         if case .cluster = options.deployment {
             _ = router.sendOnce(keys: (0..<count).map(key), format: format, reply: reply)

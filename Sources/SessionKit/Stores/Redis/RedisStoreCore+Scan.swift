@@ -34,27 +34,33 @@ extension RedisStoreCore {
     /// How a store whose keys are read with one command each (`GET`, `HGETALL`) plus `PTTL`
     /// scans: an error reply ends the scan (WRONGTYPE: a key of another type), a key whose PTTL
     /// says it is gone is gone, and `entry` makes the rest of the value read and its expiry.
-    static func readAndTTL(redisType: String, read: StaticString,
-                           entry: @escaping (_ id: String, _ value: RedisReplyView, _ expiry: Expiry, _ withData: Bool) -> ScanEntry) -> ScanLayout {
-        ScanLayout(redisType: redisType, metadata: { buffer, keys in
-            for i in 0..<keys.count {
-                buffer.begin(2)
-                buffer.argument(read)
-                buffer.argument(keys[i].bytes)
-                buffer.begin(2)
-                buffer.argument("PTTL")
-                buffer.argument(keys[i].bytes)
-            }
-        }, commands: { key in
-            [command("\(read)", key), command("PTTL", key)]
-        }, classify: { id, n, _, replies, base, now, withData in
-            let value = replies[base + 2 * n]
-            if value.isError {
-                return value.errorCode == .wrongType ? .wrongType : .failed(String(decoding: value.bytes, as: UTF8.self))
-            }
-            guard let ttl = replies[base + 2 * n + 1].integer, let expiry = expiry(pttl: .integer(ttl), now: now) else { return .gone }
-            return entry(id, value, expiry, withData)
-        })
+    static func readAndTTL(
+        redisType: String, read: StaticString,
+        entry: @escaping (_ id: String, _ value: RedisReplyView, _ expiry: Expiry, _ withData: Bool) -> ScanEntry
+    ) -> ScanLayout {
+        ScanLayout(
+            redisType: redisType,
+            metadata: { buffer, keys in
+                for i in 0..<keys.count {
+                    buffer.begin(2)
+                    buffer.argument(read)
+                    buffer.argument(keys[i].bytes)
+                    buffer.begin(2)
+                    buffer.argument("PTTL")
+                    buffer.argument(keys[i].bytes)
+                }
+            },
+            commands: { key in
+                [command("\(read)", key), command("PTTL", key)]
+            },
+            classify: { id, n, _, replies, base, now, withData in
+                let value = replies[base + 2 * n]
+                if value.isError {
+                    return value.errorCode == .wrongType ? .wrongType : .failed(String(decoding: value.bytes, as: UTF8.self))
+                }
+                guard let ttl = replies[base + 2 * n + 1].integer, let expiry = expiry(pttl: .integer(ttl), now: now) else { return .gone }
+                return entry(id, value, expiry, withData)
+            })
     }
 
     /// With a prefix, the keys under it matching `pattern` (names only, as `count` does); nil
@@ -100,8 +106,10 @@ extension RedisStoreCore {
     /// reads every key.
     ///
     /// With `withData` the layout hands over whole sessions, decoded from the same replies.
-    func scan(pattern: String?, pageSize: Int, detail: ScanDetail, withData: Bool = false, layout: ScanLayout,
-              visit: (CorePage) throws -> ScanControl) throws {
+    func scan(
+        pattern: String?, pageSize: Int, detail: ScanDetail, withData: Bool = false, layout: ScanLayout,
+        visit: (CorePage) throws -> ScanControl
+    ) throws {
         let run = try ScanRun(self, pattern: pattern, pageSize: pageSize, detail: detail, withData: withData, layout: layout)
         try run.start()
         var active = run.lanes
@@ -161,8 +169,10 @@ extension RedisStoreCore {
     }
 
     /// A key's entry read on its own from the node that holds it now (after MOVED or ASK).
-    func lookUp(id: String, key: [UInt8], scan: RedisScan, layout: ScanLayout, now: Int64, withData: Bool,
-                into page: inout CorePage) throws(SessionError) {
+    func lookUp(
+        id: String, key: [UInt8], scan: RedisScan, layout: ScanLayout, now: Int64, withData: Bool,
+        into page: inout CorePage
+    ) throws(SessionError) {
         let replies = try run { try scan.lookup(key: key, layout.commands(key)) }
         switch Self.add(layout.classify(id, 0, 1, replies, 0, now, withData), id: id, key: key, to: &page) {
         case .wrongType?:
@@ -194,8 +204,10 @@ extension RedisStoreCore {
 
     /// The entries of a flight's keys, from its metadata replies (which start at `replies[base]`);
     /// keys of another type go to `wrongTypes`, for their TYPE to be asked.
-    func classify(_ flight: Flight, replies: RedisRawReplies, base: Int, in run: ScanRun, into page: inout CorePage,
-                  wrongTypes: inout [[UInt8]]) throws(SessionError) {
+    func classify(
+        _ flight: Flight, replies: RedisRawReplies, base: Int, in run: ScanRun, into page: inout CorePage,
+        wrongTypes: inout [[UInt8]]
+    ) throws(SessionError) {
         let (light, withData, layout) = (run.light, run.withData, run.layout)
         let keys = flight.keys
         if withData { page.sessions.reserveCapacity(keys.count) } else { page.infos.reserveCapacity(keys.count) }

@@ -14,8 +14,10 @@ public struct RedisStoreOptions: Sendable {
     /// serializer (each existing one keeps its own format).
     public var jsonSerializer = false
 
-    public init(connection: RedisConnectOptions, deployment: RedisDeployment = .server, prefix: String = "",
-                defaultLifetimeMillis: Int64 = 86_400_000) {
+    public init(
+        connection: RedisConnectOptions, deployment: RedisDeployment = .server, prefix: String = "",
+        defaultLifetimeMillis: Int64 = 86_400_000
+    ) {
         self.connection = connection
         self.deployment = deployment
         self.prefix = prefix
@@ -133,8 +135,9 @@ final class RedisStoreCore {
         /// `applied`, given the key's state read again after a write whose outcome was unknown
         /// (a connection lost after EXEC, a failover), says whether the write is already there
         /// and with what result; nil: decide again.
-        case write([[[UInt8]]], finish: (ArraySlice<RedisReply>) -> Result<Out, SessionError>,
-                   applied: ((ArraySlice<RedisReply>) -> Result<Out, SessionError>?)? = nil)
+        case write(
+            [[[UInt8]]], finish: (ArraySlice<RedisReply>) -> Result<Out, SessionError>,
+            applied: ((ArraySlice<RedisReply>) -> Result<Out, SessionError>?)? = nil)
     }
 
     /// Runs a batch of per-key changes as optimistic transactions: WATCH the keys, read each key's
@@ -158,8 +161,9 @@ final class RedisStoreCore {
             }
             let round = TransactionRound<Out>(self, ids: ids, items: items)
             try run {
-                try router.transact(keys: round.keys, reads: read, decide: { unit, replies in round.decide(unit, replies, decide) },
-                                    settle: { unit, outcome in round.settle(unit, outcome) })
+                try router.transact(
+                    keys: round.keys, reads: read, decide: { unit, replies in round.decide(unit, replies, decide) },
+                    settle: { unit, outcome in round.settle(unit, outcome) })
             }
             for (i, result) in round.results { results[i] = result }
             remaining = later
@@ -191,9 +195,11 @@ final class RedisStoreCore {
 
     /// `load` of a layout: each valid id's key read with `read`, its replies turned into a
     /// `state`, and a stored one into its `session`.
-    func load<Stored>(_ ids: [String], read: ([UInt8]) -> [[[UInt8]]],
-                      state: (ArraySlice<RedisReply>, [UInt8], Int64) -> Result<KeyState<Stored>, SessionError>,
-                      session: (_ id: String, _ key: [UInt8], Stored, Expiry) -> Result<Session, SessionError>) throws(SessionError) -> [LoadResult] {
+    func load<Stored>(
+        _ ids: [String], read: ([UInt8]) -> [[[UInt8]]],
+        state: (ArraySlice<RedisReply>, [UInt8], Int64) -> Result<KeyState<Stored>, SessionError>,
+        session: (_ id: String, _ key: [UInt8], Stored, Expiry) -> Result<Session, SessionError>
+    ) throws(SessionError) -> [LoadResult] {
         var results = [LoadResult?](repeating: nil, count: ids.count)
         let valid = validIndices(ids) { i, error in results[i] = .broken(error) }
         let keys = valid.map { key(ids[$0]) }
@@ -217,9 +223,11 @@ final class RedisStoreCore {
 
     /// `delete` of a layout: DEL of the `keys` of each id's key that holds one of its sessions,
     /// under WATCH/MULTI/EXEC; after an outcome that is unknown, a key read back as gone was deleted.
-    func delete<Stored>(_ ids: [String], read: ([UInt8]) -> [[[UInt8]]],
-                        state: @escaping (ArraySlice<RedisReply>, [UInt8], Int64) -> Result<KeyState<Stored>, SessionError>,
-                        keys: ([UInt8]) -> [[UInt8]]) throws(SessionError) -> [Result<Bool, SessionError>] {
+    func delete<Stored>(
+        _ ids: [String], read: ([UInt8]) -> [[[UInt8]]],
+        state: @escaping (ArraySlice<RedisReply>, [UInt8], Int64) -> Result<KeyState<Stored>, SessionError>,
+        keys: ([UInt8]) -> [[UInt8]]
+    ) throws(SessionError) -> [Result<Bool, SessionError>] {
         try batch(ids, read: read, state: state) { _, key, current, _ in
             switch current {
             case .missing: return .done(.success(false))
@@ -235,9 +243,11 @@ final class RedisStoreCore {
 
     /// `delete(unchanged:)` of a layout: as `delete`, each key only while `revision` of what it
     /// stores is still the session's revision (else a conflict).
-    func delete<Stored>(unchanged sessions: [(id: String, revision: Revision)], read: ([UInt8]) -> [[[UInt8]]],
-                        state: @escaping (ArraySlice<RedisReply>, [UInt8], Int64) -> Result<KeyState<Stored>, SessionError>,
-                        keys: ([UInt8]) -> [[UInt8]], revision: (Stored) -> [UInt8]) throws(SessionError) -> [Result<Bool, SessionError>] {
+    func delete<Stored>(
+        unchanged sessions: [(id: String, revision: Revision)], read: ([UInt8]) -> [[[UInt8]]],
+        state: @escaping (ArraySlice<RedisReply>, [UInt8], Int64) -> Result<KeyState<Stored>, SessionError>,
+        keys: ([UInt8]) -> [[UInt8]], revision: (Stored) -> [UInt8]
+    ) throws(SessionError) -> [Result<Bool, SessionError>] {
         try batch(sessions.map(\.id), read: read, state: state) { i, key, current, _ in
             switch current {
             case .missing: return .done(.success(false))
@@ -281,19 +291,23 @@ final class RedisStoreCore {
     /// `gone`, given the key's state read again after a delete whose outcome was unknown, says
     /// whether the session is already gone.
     func deleteStep(_ keys: [[UInt8]], gone: ((ArraySlice<RedisReply>) -> Bool)? = nil) -> Step<Bool> {
-        .write([Self.command("DEL") + keys], finish: { [self] replies in
-            if let e = firstError(replies, key: keys[0]) { return .failure(e) }
-            return .success((replies.first?.int ?? 0) > 0)
-        }, applied: gone.map { gone in { replies in gone(replies) ? .success(true) : nil } })
+        .write(
+            [Self.command("DEL") + keys],
+            finish: { [self] replies in
+                if let e = firstError(replies, key: keys[0]) { return .failure(e) }
+                return .success((replies.first?.int ?? 0) > 0)
+            }, applied: gone.map { gone in { replies in gone(replies) ? .success(true) : nil } })
     }
 
     /// `commands` (nothing to write when empty), reporting success: a change of lifetime.
     func expiryStep(_ commands: [[[UInt8]]], key: [UInt8]) -> Step<Bool> {
         if commands.isEmpty { return .done(.success(true)) }
-        return .write(commands, finish: { [self] replies in
-            if let e = firstError(replies, key: key) { return .failure(e) }
-            return .success(true)
-        })
+        return .write(
+            commands,
+            finish: { [self] replies in
+                if let e = firstError(replies, key: key) { return .failure(e) }
+                return .success(true)
+            })
     }
 
     func firstError(_ replies: ArraySlice<RedisReply>, key: [UInt8]) -> SessionError? {

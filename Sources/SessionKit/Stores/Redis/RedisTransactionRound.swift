@@ -37,8 +37,10 @@ final class TransactionRound<Out> {
     /// The commands to queue for the `unit`'s items (indices into `keys`), given each one's read
     /// replies: a write found applied after an unknown outcome is settled, an item tried too often
     /// is a conflict, the others go to `decide`.
-    func decide(_ unit: [Int], _ replies: [ArraySlice<RedisReply>],
-                _ decide: (Int, ArraySlice<RedisReply>) -> RedisStoreCore.Step<Out>) -> [[[UInt8]]] {
+    func decide(
+        _ unit: [Int], _ replies: [ArraySlice<RedisReply>],
+        _ decide: (Int, ArraySlice<RedisReply>) -> RedisStoreCore.Step<Out>
+    ) -> [[[UInt8]]] {
         var commands: [[[UInt8]]] = []
         for (n, r) in zip(unit, replies) {
             let previous = queued[n]
