@@ -25,14 +25,17 @@ static volatile sig_atomic_t sessctl_sigint_seen = 0;
 
 static inline void sessctl_on_sigint(int sig) { (void)sig; sessctl_sigint_seen = 1; }
 
-static inline void sessctl_install_sigint(void) {
+/* Installs `handler` for `signo` without SA_RESTART. */
+static inline void sessctl_install_handler(int signo, void (*handler)(int)) {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
-    sa.sa_handler = sessctl_on_sigint;
+    sa.sa_handler = handler;
     sigemptyset(&sa.sa_mask);
     sa.sa_flags = 0;
-    sigaction(SIGINT, &sa, NULL);
+    sigaction(signo, &sa, NULL);
 }
+
+static inline void sessctl_install_sigint(void) { sessctl_install_handler(SIGINT, sessctl_on_sigint); }
 
 /* SIGTERM during a long command: the same stop as Ctrl-C (the command ends after the batch in
    hand, with its summary), and remembered, so that the shell ends too. */
@@ -40,14 +43,7 @@ static volatile sig_atomic_t sessctl_sigterm_seen = 0;
 
 static inline void sessctl_on_sigterm(int sig) { (void)sig; sessctl_sigterm_seen = 1; sessctl_sigint_seen = 1; }
 
-static inline void sessctl_install_sigterm(void) {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = sessctl_on_sigterm;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = 0;
-    sigaction(SIGTERM, &sa, NULL);
-}
+static inline void sessctl_install_sigterm(void) { sessctl_install_handler(SIGTERM, sessctl_on_sigterm); }
 
 static inline int sessctl_sigterm_pending(void) { return sessctl_sigterm_seen; }
 
