@@ -37,8 +37,6 @@ public struct RedisErrorCode: Hashable, Sendable, CustomStringConvertible {
     public static let noPerm = Self(rawValue: "NOPERM")
     /// The node is a replica and refuses writes.
     public static let readOnly = Self(rawValue: "READONLY")
-    /// A queued command was refused, so EXEC ran nothing.
-    public static let execAbort = Self(rawValue: "EXECABORT")
     /// Cluster: the slot lives on another node from now on.
     public static let moved = Self(rawValue: "MOVED")
     /// Cluster: ask another node, once, while the slot migrates.

@@ -6,13 +6,6 @@ extension StoreAddress {
     /// The environment variable that supplies the sentinels' own password.
     public static let sentinelPasswordVariable = "SESSCTL_SENTINEL_PASSWORD"
 
-    /// The Redis address forms, for messages.
-    static let redisForms = [
-        "redis://[user[:password]@]host[:port][/db]", "rediss://... (TLS)", "redis+unix:///path/to.sock",
-        "redis+cluster://[user[:password]@]host:port[,host:port...]",
-        "redis+sentinel://[user[:password]@]host:port[,host:port...]/MASTER[/db]"
-    ]
-
     /// Parses every Redis form:
     ///
     /// - `redis://[user[:password]@]host[:port][/db]` and `rediss://...` (TLS)

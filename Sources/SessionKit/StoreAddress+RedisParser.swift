@@ -39,8 +39,8 @@ struct RedisAddressParser {
 
     // MARK: Scheme
 
-    /// The form each scheme stands for; the `rediss` schemes add TLS.
-    private static let forms: [String: Form] = [
+    /// The form each scheme stands for; the `rediss` schemes add TLS. The one list of Redis schemes.
+    static let forms: [String: Form] = [
         "redis": .server, "rediss": .server, "redis+unix": .unix, "redis+cluster": .cluster, "rediss+cluster": .cluster,
         "redis+sentinel": .sentinel, "rediss+sentinel": .sentinel
     ]

@@ -17,9 +17,7 @@ extension StoreAddress {
         "sni", "insecure", "sentinel-password", "sentinel-user", "sentinel-username", "password"
     ]
 
-    static let knownSchemes: Set<String> = [
-        "file", "memory", "redis", "rediss", "redis+unix", "redis+cluster", "rediss+cluster", "redis+sentinel", "rediss+sentinel"
-    ]
+    static let knownSchemes: Set<String> = Set(["file", "memory"]).union(RedisAddressParser.forms.keys)
 
     /// The address with any password (`user:pass@`) and secret options replaced by `***`. It
     /// hides more than the password when an unescaped `@` follows it (in an option value).

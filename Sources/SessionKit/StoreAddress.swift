@@ -37,8 +37,8 @@ public struct StoreAddress: Sendable {
             throw SessionError.unsupported(
                 store: redacted(text),
                 reason: "GoFrame's StorageMemory lives inside the app process; no tool outside it can read those sessions")
-        case "redis", "rediss", "redis+unix", "redis+cluster", "rediss+cluster", "redis+sentinel", "rediss+sentinel":
-            return try parseRedis(text, scheme: scheme!, environment: environment, maxAgeMillis: maxAgeMillis)
+        case let s? where RedisAddressParser.forms[s] != nil:
+            return try parseRedis(text, scheme: s, environment: environment, maxAgeMillis: maxAgeMillis)
         case let s?:
             throw bad("unknown scheme '\(s):' (use file:, or a directory path)")
         }

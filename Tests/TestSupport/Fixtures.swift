@@ -1,4 +1,5 @@
 import Foundation
+import RedisClient
 import SessionKit
 
 /// The GoFrame gsession fixtures in `../shared/fixtures/gsession`, and what GoFrame read back
@@ -170,19 +171,15 @@ public struct GoFixtureSet: Sendable {
     @discardableResult
     public func load(into server: RedisServer, now: Int64 = SystemTime.nowMillis()) throws -> GoFixtureSet {
         let loaded = GoFixtureSet(self, moving: FixtureClock(referenceNowMillis: referenceNowMillis, now: now))
-        var resp: [UInt8] = []
+        var resp = RedisCommandBuffer()
         for s in loaded.sessions {
-            for command in [["DEL", s.key], ["SET", s.key], ["PEXPIRE", s.key, String(s.pttlMillis)]] {
-                var args = command.map { Array($0.utf8) }
-                if command[0] == "SET" { args.append(s.stored) }
-                resp += Array("*\(args.count)\r\n".utf8)
-                for a in args { resp += Array("$\(a.count)\r\n".utf8) + a + Array("\r\n".utf8) }
+            let key = Array(s.key.utf8)
+            for args in [[Array("DEL".utf8), key], [Array("SET".utf8), key, s.stored], [Array("PEXPIRE".utf8), key, Array(String(s.pttlMillis).utf8)]] {
+                resp.begin(args.count)
+                for a in args { resp.argument(a) }
             }
         }
-        let file = NSTemporaryDirectory() + "sessctl-fixtures-\(UUID().uuidString).resp"
-        guard FileManager.default.createFile(atPath: file, contents: Data(resp)) else { throw RedisServerError("cannot write \(file)") }
-        defer { try? FileManager.default.removeItem(atPath: file) }
-        try server.pipe(file: file)
+        try server.pipe(bytes: resp.bytes)
         return loaded
     }
 

@@ -259,10 +259,7 @@ public final class TestCluster {
             byOwner[slotOwner[ClusterSlots.slot(of: key)], default: []] += resp(key)
         }
         for (port, data) in byOwner {
-            let file = NSTemporaryDirectory() + "sessctl-load-\(port)-\(UUID().uuidString.prefix(6)).resp"
-            try Data(data).write(to: URL(fileURLWithPath: file))
-            defer { try? FileManager.default.removeItem(atPath: file) }
-            try owners[port]!.pipe(file: file)
+            try owners[port]!.pipe(bytes: data)
         }
     }
 

@@ -221,6 +221,15 @@ public final class RedisServer {
         return Self.trimNewlines(result.stdout)
     }
 
+    /// `pipe(file:)` of a RESP command stream held in memory.
+    @discardableResult
+    public func pipe(bytes: [UInt8]) throws -> String {
+        let file = NSTemporaryDirectory() + "sessctl-pipe-\(UUID().uuidString).resp"
+        guard FileManager.default.createFile(atPath: file, contents: Data(bytes)) else { throw RedisServerError("cannot write \(file)") }
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        return try pipe(file: file)
+    }
+
     /// The server log so far (for failure messages).
     public func log() -> String {
         (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""

@@ -45,7 +45,7 @@ public final class Migration {
         precondition(!options.deleteSource || options.dryRun || sourceStore != nil, "deleteSource needs a handle on the source store")
         // A store seen read-only refuses before anything is read, not at its first write.
         if !options.dryRun {
-            for store in [target, sourceStore] { if let refusal = store?.writeRefusal { throw refusal } }
+            for store in [target, sourceStore] { try store?.checkWritable() }
         }
         let start = SystemTime.monotonicSeconds()
         var report = MigrationReport(dryRun: options.dryRun)

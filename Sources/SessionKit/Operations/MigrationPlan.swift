@@ -79,8 +79,7 @@ struct MigrationPlanner: Sendable {
     /// the lifetime a new session gets there (a File store's max age), from now.
     func targetExpiry(_ expiry: Expiry, now: Int64) -> (Expiry, capped: Bool) {
         guard expiry == .never, !capabilities.canPersist, let lifetime = capabilities.newSessionLifetimeMillis else { return (expiry, false) }
-        let (t, overflow) = now.addingReportingOverflow(lifetime)
-        return (.at(overflow ? .max : t), true)
+        return (.at(now.addingClamped(lifetime)), true)
     }
 }
 

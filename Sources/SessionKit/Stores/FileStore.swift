@@ -226,11 +226,10 @@ public final class FileStore: SessionStore, SessionCounting, LeftoverSweeping, S
         case .failure(let f): return .broken(Broken(error: readError(f, at: path())))
         }
         let header = GSessionFileCodec.headerSize
-        if options.cipher == nil, bytes.count > header, GSessionFileCodec.implausibility(of: GSessionFileCodec.readTimestamp(bytes)!) == nil,
-            let canonical = GoJSONCanonical.check(bytes[header...])
+        if options.cipher == nil, bytes.count > header, let timestamp = GSessionFileCodec.readTimestamp(bytes),
+            GSessionFileCodec.implausibility(of: timestamp) == nil, let canonical = GoJSONCanonical.check(bytes[header...])
         {
             // As GoFrame writes it: kept as text, parsed only if someone looks.
-            let timestamp = GSessionFileCodec.readTimestamp(bytes)!
             return .found(
                 Session(
                     id: id, canonicalJSON: bytes[header...], members: canonical.members, style: canonical.style,

@@ -102,8 +102,8 @@ public enum Durations {
 
     /// Appends `rfc3339(millis:)` without building strings: listings write one per session.
     public static func appendRFC3339(millis: Int64, to out: inout [UInt8]) {
-        let (secs, ms) = floorDivide(millis, 1000)
-        let (days, secondOfDay) = floorDivide(secs, 86_400)
+        let (secs, ms) = millis.floorDivided(by: 1000)
+        let (days, secondOfDay) = secs.floorDivided(by: 86_400)
         // Civil date from days since 1970-01-01 (proleptic Gregorian; H. Hinnant's algorithm).
         let z = days + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097
@@ -212,7 +212,7 @@ public enum Durations {
     }
 
     private static func utc(_ millis: Int64) -> (String, Int64) {
-        let (s, ms) = floorDivide(millis, 1000)
+        let (s, ms) = millis.floorDivided(by: 1000)
         var secs = time_t(s)
         var t = tm()
         gmtime_r(&secs, &t)
@@ -220,12 +220,6 @@ public enum Durations {
             "\(pad(Int(t.tm_year) + 1900, 4))-\(pad(Int(t.tm_mon) + 1, 2))-\(pad(Int(t.tm_mday), 2)) "
             + "\(pad(Int(t.tm_hour), 2)):\(pad(Int(t.tm_min), 2)):\(pad(Int(t.tm_sec), 2))"
         return (date, ms)
-    }
-
-    /// `a / b` rounded down and what remains (never negative), for any `a` and a positive `b`.
-    private static func floorDivide(_ a: Int64, _ b: Int64) -> (quotient: Int64, remainder: Int64) {
-        let (q, r) = a.quotientAndRemainder(dividingBy: b)
-        return r < 0 ? (q - 1, r + b) : (q, r)
     }
 
     private static func pad(_ n: Int, _ width: Int) -> String {

@@ -32,8 +32,8 @@ struct EditCommand: ParsableCommand {
             let id = try storeOptions.sessionID(self.id, in: store)
             let session = try store.get(id)
             let now = store.clock.nowMillis()
-            if let left = session.expiry.remaining(now: now), left < 0 {
-                Terminal.warn("note: session '\(id)' expired \(Durations.format(millis: Int64(0).subtractingClamped(left))) ago and stays expired")
+            if let ago = SessionFormatting.expiredAgo(session.expiry, now: now) {
+                Terminal.warn("note: session '\(id)' \(ago) and stays expired")
             }
             for k in session.undecodableKeys {
                 Terminal.warn("warning: key \(SessionError.quote(k)) is not UTF-8 text and shows with U+FFFD; left as it is, it keeps its exact bytes")
@@ -83,7 +83,7 @@ struct EditCommand: ParsableCommand {
                     ? "\(store.displayName): session \(SessionError.quote(id)) was deleted while it was being edited; nothing was written"
                     : error.description
                 Terminal.warn("\(what); your edit is kept in \(buffer.path)")
-                throw ExitCode(error.isNotFound ? 3 : 1)
+                throw error.exitCode
             }
         }
     }

@@ -48,7 +48,7 @@ struct TTLCommand: ParsableCommand {
             case .never:
                 Terminal.write(Terminal.stdoutIsTTY ? "no expiry" : "-1")
             case .at(let t):
-                if t < now { Terminal.warn("note: session '\(id)' expired \(Durations.format(millis: now.subtractingClamped(t))) ago") }
+                if let ago = SessionFormatting.expiredAgo(session.expiry, now: now) { Terminal.warn("note: session '\(id)' \(ago)") }
                 if Terminal.stdoutIsTTY {
                     let deadline = session.deadline.map { "; deadline \($0.rfc3339)" } ?? ""
                     Terminal.write("\(SessionFormatting.lifetime(session.expiry, now: now)) (at \(Durations.rfc3339(millis: t))\(deadline))")

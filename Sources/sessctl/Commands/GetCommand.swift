@@ -36,8 +36,8 @@ struct GetCommand: ParsableCommand {
             let id = try storeOptions.sessionID(self.id, in: store)
             let session = try store.get(id)
             let now = store.clock.nowMillis()
-            if let left = session.expiry.remaining(now: now), left < 0 {
-                Terminal.warn("note: session '\(id)' expired \(Durations.format(millis: Int64(0).subtractingClamped(left))) ago; the app no longer sees it")
+            if let ago = SessionFormatting.expiredAgo(session.expiry, now: now) {
+                Terminal.warn("note: session '\(id)' \(ago); the app no longer sees it")
             }
             let typed = output == .typed ? try session.typedData(store: store.displayName) : nil
             let value: JSONValue

@@ -49,7 +49,7 @@ struct PurgeCommand: ParsableCommand {
             ).run()
             // What killed writes of sessctl's own left behind goes too: it is never a session.
             if let leftovers = store.abilities.leftovers, case let left = try leftovers.leftoverTempFiles(remove: !dryRun), !left.isEmpty {
-                let what = "\(left.count) leftover temp file\(left.count == 1 ? "" : "s") of interrupted sessctl writes (..sessctl-*.tmp, over an hour old)"
+                let what = counted(left.count, "leftover temp file") + " of interrupted sessctl writes (..sessctl-*.tmp, over an hour old)"
                 Terminal.warn(dryRun ? "dry run: would remove \(what)" : "removed \(what)")
             }
         }

@@ -62,8 +62,8 @@ struct SetCommand: ParsableCommand {
             let expiry: ExpiryUpdate = ttlMillis.map { .set(.at(now.addingClamped($0))) } ?? .keep
             switch try store.load(id) {
             case .found(var session):
-                if ttlMillis == nil, let left = session.expiry.remaining(now: now), left < 0 {
-                    Terminal.warn("note: session '\(id)' expired \(Durations.format(millis: Int64(0).subtractingClamped(left))) ago and stays expired (use --ttl to revive it)")
+                if ttlMillis == nil, let ago = SessionFormatting.expiredAgo(session.expiry, now: now) {
+                    Terminal.warn("note: session '\(id)' \(ago) and stays expired (use --ttl to revive it)")
                 }
                 noteDefaultedString(try session.setValue(key, to: newValue, typeName: typeName, store: store.displayName))
                 try store.save(SessionWrite(session, mode: .update, expiry: expiry))

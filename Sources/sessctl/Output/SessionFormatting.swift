@@ -20,6 +20,12 @@ enum SessionFormatting {
         return Durations.format(millis: left)
     }
 
+    /// `expired 2d3h ago` for an expiry already past, else nil: the note a command gives.
+    static func expiredAgo(_ expiry: Expiry, now: Int64) -> String? {
+        guard let left = expiry.remaining(now: now), left < 0 else { return nil }
+        return lifetime(expiry, now: now)
+    }
+
     /// One session's metadata as a JSON object, for `-o json` and `-o ndjson`.
     static func json(_ info: SessionInfo, now: Int64) -> JSONValue {
         var o = JSONObject()

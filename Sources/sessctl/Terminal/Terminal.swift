@@ -64,6 +64,11 @@ func reportingErrors<T>(_ body: () throws -> T) throws -> T {
         return try body()
     } catch let error as SessionError {
         Terminal.warn(error.description)
-        throw ExitCode(error.isNotFound ? 3 : 1)
+        throw error.exitCode
     }
+}
+
+extension SessionError {
+    /// The exit status of a command that fails with this error: 3 for a missing session, else 1.
+    var exitCode: ExitCode { ExitCode(isNotFound ? 3 : 1) }
 }

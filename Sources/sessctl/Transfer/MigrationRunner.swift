@@ -53,7 +53,7 @@ struct MigrationRunner {
         failures.finish()
         if r.lifetimeCapped > 0 {
             Terminal.warn(
-                "\(r.lifetimeCapped) session\(r.lifetimeCapped == 1 ? "" : "s") had no expiry, which the target cannot keep: "
+                counted(r.lifetimeCapped, "session") + " had no expiry, which the target cannot keep: "
                     + "\(r.lifetimeCapped == 1 ? "it gets" : "they get") the target's full max age from now")
         }
         if r.emptySkipped > 0 {

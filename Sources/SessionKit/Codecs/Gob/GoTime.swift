@@ -22,8 +22,7 @@ public struct GoTime: Sendable, Equatable {
 
     /// The instant `ms` Unix milliseconds, in UTC.
     public init(unixMillis ms: Int64) {
-        let (s, r) = ms.quotientAndRemainder(dividingBy: 1000)
-        let (sec, milli) = r < 0 ? (s - 1, r + 1000) : (s, r)
+        let (sec, milli) = ms.floorDivided(by: 1000)
         self.init(seconds: sec.addingClamped(Self.unixToInternal), nanoseconds: Int32(milli) * 1_000_000)
     }
 
@@ -110,8 +109,7 @@ public struct GoTime: Sendable, Equatable {
     /// The local date `YYYY-MM-DD` and time `HH:MM:SS` in the value's zone.
     private func civil() -> (String, String) {
         let local = seconds.addingClamped(offset)
-        let (d, r) = local.quotientAndRemainder(dividingBy: 86_400)
-        let (days, secs) = r < 0 ? (d - 1, r + 86_400) : (d, r)
+        let (days, secs) = local.floorDivided(by: 86_400)
         let (y, m, day) = Self.civilFromDays(days)
         let year = y < 0 ? "-" + Self.pad(-y, 4) : Self.pad(y, 4)
         return (

@@ -68,19 +68,16 @@ struct RedisSCSLayout: RedisGoTypedLayout {
         let body = try encode(w.session, deadline: deadline)
         return RedisWriteCommands(
             value: [setValueCommand(key, body, exists: stored != nil, keepTTL: ttl == nil)],
-            lifetime: ttl.map { [lifetimeCommand(key, until: $0, now: now)] } ?? [])
-    }
-
-    /// SCS's PEXPIREAT: a deadline already past removes the key.
-    private func lifetimeCommand(_ key: [UInt8], until t: Int64, now: Int64) -> [[UInt8]] {
-        RedisStoreCore.command("PEXPIRE", key, RedisStoreCore.number(max(t.subtractingClamped(now), 0)))
+            // SCS's PEXPIREAT: a deadline already past removes the key.
+            lifetime: ttl.map { core.expiryCommands(.set(.at($0)), key: key, current: nil, now: now) } ?? [])
     }
 
     func expiryCommands(_ expiry: Expiry, key: [UInt8], current: RedisStoredValue, ttl: Expiry, now: Int64) throws(SessionError) -> [[[UInt8]]] {
         guard case .at(let t) = expiry else { throw noExpiry }
         let values = try contents(current, key: key).gobValues!
         do {
-            return [RedisStoreCore.command("SET", key, try SCSCodec.encode(values, deadline: GoTime(unixMillis: t))), lifetimeCommand(key, until: t, now: now)]
+            return [RedisStoreCore.command("SET", key, try SCSCodec.encode(values, deadline: GoTime(unixMillis: t)))]
+                + core.expiryCommands(.set(.at(t)), key: key, current: nil, now: now)
         } catch {
             throw SessionError.invalidArgument(
                 "\(core.displayName): session \(SessionError.quote(String(decoding: key.dropFirst(core.prefixBytes.count), as: UTF8.self))): \(error); nothing was written")
