@@ -64,6 +64,8 @@ public struct Session: Sendable {
     /// What the layout of a Go app (SCS, redistore) kept of the session beyond `data`: its Go
     /// types, deadline and stored value (see `Session+GoState.swift`); nil for a GoFrame session.
     public var goState: GoSessionState?
+    /// What a trpc-agent-go session keeps beyond its state (see `Session.agent`).
+    var agentParts: AgentPartsBox?
 
     public init(
         id: String, data: JSONObject, expiry: Expiry, lastWrite: Int64? = nil, size: Int = 0,
@@ -197,6 +199,8 @@ public struct SessionInfo: Sendable {
     public var problem: String?
     /// SCS: the deadline inside the value, in Unix milliseconds (see `Session.deadline`).
     public var deadline: Int64?
+    /// trpc-agent-go: what `list` shows of an agent session; nil for other layouts.
+    public var agent: AgentListing?
 
     public init(id: String, size: Int, keyCount: Int?, expiry: Expiry?, lastWrite: Int64?, problem: String? = nil, deadline: Int64? = nil) {
         self.id = id
@@ -212,6 +216,7 @@ public struct SessionInfo: Sendable {
         self.init(
             id: session.id, size: session.size, keyCount: session.keyCount,
             expiry: session.expiry, lastWrite: session.lastWrite, deadline: session.deadline?.unixMillis)
+        agent = session.agent.map(AgentListing.init)
     }
 }
 

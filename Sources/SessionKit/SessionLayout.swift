@@ -11,6 +11,8 @@ public enum SessionLayout: String, Sendable, CaseIterable {
     case scs
     /// gorilla/sessions with `boj/redistore`: a string per session, gob of the values map (or JSON).
     case redistore
+    /// trpc-agent-go `session/redis`: a group of keys per session (both engines, see `AgentStore`).
+    case trpc
 
     /// The layout's name in addresses and export lines.
     public var name: String { rawValue }
@@ -24,6 +26,7 @@ public enum SessionLayout: String, Sendable, CaseIterable {
         case .file, .kv, .hash: return .goframe
         case .scs: return .scs
         case .redistore: return .gorilla
+        case .trpc: return .trpcAgent
         }
     }
 
@@ -38,13 +41,14 @@ public enum SessionLayout: String, Sendable, CaseIterable {
                 keepsBinaryValues: true)
         case .scs: return StoreCapabilities(canPersist: false, keepsExpiredSessions: false, framework: .scs, hasDeadlines: true)
         case .redistore: return StoreCapabilities(canPersist: true, keepsExpiredSessions: false, framework: .gorilla)
+        case .trpc: return StoreCapabilities(canPersist: true, keepsExpiredSessions: false, framework: .trpcAgent, keepsBinaryValues: true)
         }
     }
 
     /// The key prefix the framework uses when a Redis address gives none.
     var defaultPrefix: String {
         switch self {
-        case .file, .kv, .hash: return ""  // GoFrame's default
+        case .file, .kv, .hash, .trpc: return ""  // GoFrame's default; trpc-agent-go's WithKeyPrefix default
         case .scs: return "scs:session:"
         case .redistore: return "session_"
         }
@@ -55,6 +59,7 @@ public enum SessionLayout: String, Sendable, CaseIterable {
         switch self {
         case .file, .kv, .hash, .scs: return 86_400_000  // GoFrame's max age and SCS's Lifetime: 24h
         case .redistore: return 2_592_000_000  // gorilla's Options.MaxAge: 30 days
+        case .trpc: return 0  // trpc-agent-go's default SessionTTL: none
         }
     }
 }

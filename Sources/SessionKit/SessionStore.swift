@@ -15,6 +15,7 @@ public enum SessionFramework: String, Sendable, Equatable, CaseIterable {
     case goframe = "GoFrame gsession"
     case scs = "SCS"
     case gorilla = "gorilla/sessions"
+    case trpcAgent = "trpc-agent-go"
 }
 
 extension SessionFramework {

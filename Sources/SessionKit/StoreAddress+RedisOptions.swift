@@ -10,7 +10,7 @@ extension RedisAddressParser {
             if try readStoreOption(item.name, value) { continue }
             if try readTLSOption(item.name, value) { continue }
             if try readSentinelOption(item.name, value) { continue }
-            var known = "prefix, layout, serializer, timeout, ttl, db, tls, ca, cert, key, sni, insecure"
+            var known = "prefix, layout, serializer, engine, timeout, ttl, db, tls, ca, cert, key, sni, insecure"
             if form == .sentinel { known += ", sentinel-password, sentinel-user" }
             throw bad("unknown option '\(item.name)' for a Redis store (known: \(known))")
         }
@@ -22,11 +22,16 @@ extension RedisAddressParser {
         case "prefix":
             prefix = value
         case "layout":
-            guard let l = SessionLayout(rawValue: value.lowercased()), l.isRedis else { throw bad("layout= takes kv or hash (GoFrame), scs (SCS) or redistore (gorilla/sessions)") }
+            guard let l = SessionLayout(rawValue: value.lowercased()), l.isRedis else {
+                throw bad("layout= takes kv or hash (GoFrame), scs (SCS), redistore (gorilla/sessions) or trpc (trpc-agent-go)")
+            }
             layout = l
         case "serializer":
             guard ["gob", "json"].contains(value.lowercased()) else { throw bad("serializer= takes gob or json") }
             serializer = value.lowercased()
+        case "engine":
+            guard let e = AgentEngine(rawValue: value.lowercased()) else { throw bad("engine= takes hashidx or legacy") }
+            engine = e
         case "timeout":
             let ms = try Durations.parse(value)
             guard ms > 0, ms <= Int64(Int32.max) else { throw bad("timeout must be positive and at most \(Durations.format(millis: Int64(Int32.max)))") }
@@ -100,6 +105,7 @@ extension RedisAddressParser {
     /// The sentinels' password comes from `SESSCTL_SENTINEL_PASSWORD` when the address has none.
     mutating func checkTogether() throws(SessionError) {
         if serializer != nil && layout != .redistore { throw bad("serializer= is for layout=redistore") }
+        if engine != nil && layout != .trpc { throw bad("engine= is for layout=trpc") }
         if let given = tlsOptionGiven, !tls {
             throw bad("\(given)= is a TLS option: use rediss:// or add tls=1")
         }
@@ -142,6 +148,7 @@ extension RedisAddressParser {
             connection: connection, deployment: deployment, prefix: prefixInForce,
             defaultLifetimeMillis: lifetime ?? layout.defaultLifetimeMillis)
         options.jsonSerializer = serializer == "json"
+        options.agentEngine = engine
         return options
     }
 
@@ -165,6 +172,7 @@ extension RedisAddressParser {
         if !prefixInForce.isEmpty { shownQuery.append("prefix=\(prefixInForce)") }
         shownQuery.append("layout=\(layout.rawValue)")
         if serializer == "json" { shownQuery.append("serializer=json") }
+        if let engine { shownQuery.append("engine=\(engine.rawValue)") }
         if tls && !scheme.hasPrefix("rediss") { shownQuery.append("tls=1") }
         if tls && tlsOptions.insecure { shownQuery.append("insecure=1") }
         return shown + "?" + shownQuery.joined(separator: "&")

@@ -25,6 +25,7 @@ struct RedisAddressParser {
     var timeout = 5_000
     var lifetime: Int64?
     var serializer: String?
+    var engine: AgentEngine?
     var tlsOptions = RedisTLSOptions()
     /// The first TLS option given, for the message when TLS is off.
     var tlsOptionGiven: String?

@@ -100,6 +100,8 @@ public struct StoreAddress: Sendable {
         switch kind {
         case let .file(directory, options):
             return try FileStore(directory: directory, options: options, displayName: displayName, clock: clock)
+        case let .redis(options, layout) where layout == .trpc:
+            return try AgentStore(options: options, engine: options.agentEngine, displayName: displayName, clock: clock)
         case let .redis(options, layout):
             return try RedisStore(options: options, layout: layout, displayName: displayName, clock: clock)
         }

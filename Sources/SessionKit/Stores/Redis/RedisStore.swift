@@ -32,7 +32,7 @@ public final class RedisStore: SessionStore, SessionCounting, RetryReporting {
         case .hash: codec = RedisHashLayout(core: core)
         case .scs: codec = RedisSCSLayout(core: core)
         case .redistore: codec = RedisRedistoreLayout(core: core)
-        case .file: preconditionFailure("a File store is not a Redis layout")
+        case .file, .trpc: preconditionFailure("\(layout) is not a one-key Redis layout")
         }
     }
 

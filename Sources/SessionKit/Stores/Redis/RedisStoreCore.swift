@@ -13,6 +13,8 @@ public struct RedisStoreOptions: Sendable {
     /// `layout=redistore&serializer=json`: new sessions are written with redistore's JSON
     /// serializer (each existing one keeps its own format).
     public var jsonSerializer = false
+    /// `layout=trpc&engine=`: the one trpc-agent-go engine read (nil: both, legacy first).
+    public var agentEngine: AgentEngine?
 
     public init(
         connection: RedisConnectOptions, deployment: RedisDeployment = .server, prefix: String = "",
@@ -148,18 +150,22 @@ final class RedisStoreCore {
     /// longer matches is then a conflict). When the outcome of EXEC is unknown (the connection or
     /// the master was lost), the item is read again and, unless its `applied` check finds the write
     /// there, decided again. A key named twice is done in turn.
+    ///
+    /// `keys` names the key each item is routed and watched by (default: the key of its id); a
+    /// layout whose session is a group of keys passes the group's anchor.
     func transact<Out>(
-        ids: [String], read: ([UInt8]) -> [[[UInt8]]], decide: (Int, ArraySlice<RedisReply>) -> Step<Out>
+        ids: [String], keys: [[UInt8]]? = nil, read: ([UInt8]) -> [[[UInt8]]], decide: (Int, ArraySlice<RedisReply>) -> Step<Out>
     ) throws(SessionError) -> [Result<Out, SessionError>] {
+        let keys = keys ?? ids.map(key)
         var results = [Result<Out, SessionError>?](repeating: nil, count: ids.count)
         var remaining = Array(ids.indices)
         while !remaining.isEmpty {
-            var seen = Set<String>()
+            var seen = Set<[UInt8]>()
             var items: [Int] = [], later: [Int] = []
             for i in remaining {
-                if seen.insert(ids[i]).inserted { items.append(i) } else { later.append(i) }
+                if seen.insert(keys[i]).inserted { items.append(i) } else { later.append(i) }
             }
-            let round = TransactionRound<Out>(self, ids: ids, items: items)
+            let round = TransactionRound<Out>(self, ids: ids, items: items, keys: items.map { keys[$0] })
             try run {
                 try router.transact(
                     keys: round.keys, reads: read, decide: { unit, replies in round.decide(unit, replies, decide) },

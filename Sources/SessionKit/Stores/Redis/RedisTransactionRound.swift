@@ -24,11 +24,11 @@ final class TransactionRound<Out> {
     /// Items whose last EXEC had an unknown outcome: their `applied` check runs first.
     private var uncertain: [Bool]
 
-    init(_ core: RedisStoreCore, ids: [String], items: [Int]) {
+    init(_ core: RedisStoreCore, ids: [String], items: [Int], keys: [[UInt8]]) {
         self.core = core
         self.ids = ids
         self.items = items
-        self.keys = items.map { core.key(ids[$0]) }
+        self.keys = keys
         self.attempts = [Int](repeating: 0, count: items.count)
         self.queued = [Queued?](repeating: nil, count: items.count)
         self.uncertain = [Bool](repeating: false, count: items.count)
