@@ -149,10 +149,24 @@ public final class AgentStore: SessionStore, RetryReporting {
 
     /// The session the parts hold: its state decoded and merged as the library merges it.
     func session(_ parts: AgentSessionParts) -> Result<Session, SessionError> {
-        let anchor = keys.anchor(parts.engine, parts.sessionID)
-        func bad(_ reason: String) -> Result<Session, SessionError> { .failure(.corrupt(location: location(anchor), reason: reason)) }
+        let data: JSONObject
+        do throws(SessionError) {
+            data = try Self.stateData(parts, location: location(keys.anchor(parts.engine, parts.sessionID)))
+        } catch {
+            return .failure(error)
+        }
+        var s = Session(
+            id: parts.sessionID.text, data: data, expiry: parts.expiry, lastWrite: parts.lastActivityMillis,
+            size: parts.byteCount, revision: Revision(Self.revision(parts)))
+        s.agent = parts
+        return .success(s)
+    }
+
+    /// The state as the library merges it: the record's own keys, `user:<k>` and `app:<k>`.
+    static func stateData(_ parts: AgentSessionParts, location: String) throws(SessionError) -> JSONObject {
+        func bad(_ reason: String) -> SessionError { .corrupt(location: location, reason: reason) }
         guard let record = parts.record else {
-            return bad(
+            throw bad(
                 parts.engine == .hashidx ? "the session meta is not a JSON object" : "the session's field \(SessionError.quote(parts.sessionID.session)) is not a JSON object")
         }
         var data = JSONObject()
@@ -163,20 +177,16 @@ public final class AgentStore: SessionStore, RetryReporting {
                 switch value {
                 case .null: data[name] = .null
                 case .string(let text):
-                    guard let bytes = Base64.decodeStd(text) else { return bad("state key \(SessionError.quote(name)) is not base64 (StateMap values are []byte)") }
+                    guard let bytes = Base64.decodeStd(text) else { throw bad("state key \(SessionError.quote(name)) is not base64 (StateMap values are []byte)") }
                     data[name] = AgentStateValue.decode(bytes)
-                default: return bad("state key \(SessionError.quote(name)) is a JSON \(value.kindName), not base64 text")
+                default: throw bad("state key \(SessionError.quote(name)) is a JSON \(value.kindName), not base64 text")
                 }
             }
-        default: return bad("\"state\" is not a JSON object")
+        default: throw bad("\"state\" is not a JSON object")
         }
         for f in parts.stateFields(parts.userStateRole) { data["user:" + HashFieldCodec.lossyText(f.field)] = AgentStateValue.decode(f.value) }
         for f in parts.stateFields(.appstate) { data["app:" + HashFieldCodec.lossyText(f.field)] = AgentStateValue.decode(f.value) }
-        var s = Session(
-            id: parts.sessionID.text, data: data, expiry: parts.expiry, lastWrite: parts.lastActivityMillis,
-            size: parts.byteCount, revision: Revision(Self.revision(parts)))
-        s.agent = parts
-        return .success(s)
+        return data
     }
 
     /// What a write compares to refuse overwriting a change the app made: the session's record
