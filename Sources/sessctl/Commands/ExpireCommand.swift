@@ -6,7 +6,7 @@ struct ExpireCommand: ParsableCommand {
         commandName: "expire",
         abstract: "Give a session a new remaining lifetime.",
         discussion:
-            "The data is not touched. `expire ID 0` makes the session expire now (the app stops seeing it; a File store keeps the file until it is swept or purged). An SCS session gets the new lifetime both as the Deadline inside its value and as its TTL (SCS would undo a TTL change alone at the app's next request)."
+            "The data is not touched. `expire ID 0` makes the session expire now (the app stops seeing it; a File store keeps the file until it is swept or purged). An SCS session gets the new lifetime both as the Deadline inside its value and as its TTL (SCS would undo a TTL change alone at the app's next request). A trpc-agent-go session gets it on every key of its own (meta, events, index, summaries, tracks); its user's and app's state and the user session index keep theirs. In the legacy engine all sessions of a user share one TTL (their user hash): changing it for some of them is refused; give them all the same expiry in one command."
     )
 
     @OptionGroup var storeOptions: StoreOptions
@@ -44,6 +44,11 @@ struct TTLCommand: ParsableCommand {
             let store = try storeOptions.open()
             let session = try store.get(try storeOptions.sessionID(id, in: store))
             let now = store.clock.nowMillis()
+            if let agent = session.agent, agent.engine == .legacy, agent.sessionsSharingTTL > 1 {
+                Terminal.warn(
+                    "note: trpc-agent-go's legacy engine keeps one TTL for all \(agent.sessionsSharingTTL) sessions of user '\(agent.sessionID.user)' (their user hash): this is theirs too"
+                )
+            }
             switch session.expiry {
             case .never:
                 Terminal.write(Terminal.stdoutIsTTY ? "no expiry" : "-1")

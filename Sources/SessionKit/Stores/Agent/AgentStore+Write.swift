@@ -245,7 +245,9 @@ extension AgentStore {
                 var p = parts
                 let shown = try? AgentStore.stateData(parts, location: location(keys.anchor(parts.engine, parts.sessionID)))
                 if shown != write.session.data { p = try applying(write.session.data, to: parts, now: now) }
-                if case .set(let e) = write.expiry { for i in p.keys.indices where !p.keys[i].role.isShared && p.keys[i].role != .sessidx { p.keys[i].expiry = e } }
+                if case .set(let e) = write.expiry, e != parts.expiry {
+                    for i in p.keys.indices where !p.keys[i].role.isShared && p.keys[i].role != .sessidx { p.keys[i].expiry = e }
+                }
                 if case .at(let t) = p.expiry, t <= now { throw SessionError.invalidArgument("session \(SessionError.quote(write.session.id)) has expired") }
                 prepared.append(p)
             } catch {
