@@ -178,6 +178,12 @@ extension SessionStore {
         try abilities.counting?.estimatedCount(matching: pattern)
     }
 
+    /// Exactly how many live sessions match `pattern` (see `SessionCounting.serverSideCount`); nil when
+    /// the store cannot count them faster than a scan.
+    public func liveCount(matching pattern: String?) throws -> Int? {
+        try abilities.counting?.serverSideCount(matching: pattern)
+    }
+
     /// What the store's connection had to retry since it was opened (see `RetryReporting`).
     public var retrySummary: String? { abilities.retries?.retrySummary }
 

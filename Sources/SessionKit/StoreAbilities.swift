@@ -54,6 +54,13 @@ public protocol SessionShaping {
 /// count expired sessions and keys that turn out not to be sessions.
 public protocol SessionCounting {
     func estimatedCount(matching pattern: String?) throws -> Int?
+    /// Exactly how many live sessions match `pattern`, when the store can count them much faster
+    /// than a scan hands them over one by one (a server-side count); nil when it cannot.
+    func serverSideCount(matching pattern: String?) throws -> Int?
+}
+
+extension SessionCounting {
+    public func serverSideCount(matching pattern: String?) throws -> Int? { nil }
 }
 
 /// What the store's connection had to retry since it was opened (redirections followed,

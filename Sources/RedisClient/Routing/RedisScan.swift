@@ -198,6 +198,18 @@ public final class RedisScan {
     public var repairedSlots: Int { cluster?.repairedSlots ?? 0 }
 
     /// `CLUSTER NODES` on each connection at once, each node's own line.
+    /// Whether every master still serves exactly the slots it served when the scan began and no
+    /// slot was being moved then or now (always true outside a cluster): work done on the masters'
+    /// connections alone, without pages (a server-side count), saw every key exactly once.
+    public func clusterUnchanged() throws -> Bool {
+        guard let state = cluster else { return true }
+        guard state.startMoving.isEmpty else { return false }
+        for (i, view) in try Self.selfViews(lanes.map(\.connection)).enumerated() {
+            if !view.isMaster || !view.migrating.isEmpty || !view.importing.isEmpty || view.ranges != state.startRanges[i] { return false }
+        }
+        return true
+    }
+
     static func selfViews(_ connections: [RedisConnection]) throws -> [ClusterSelfView] {
         for c in connections { try c.send([[Array("CLUSTER".utf8), Array("NODES".utf8)]]) }
         return try connections.map { c in

@@ -21,6 +21,10 @@ struct CountCommand: ParsableCommand {
         try reportingErrors {
             let store = try storeOptions.open()
             let now = store.clock.nowMillis()
+            if !verbose, let n = try store.liveCount(matching: pattern) {
+                Terminal.write(String(n))
+                return
+            }
             var live = 0, expired = 0, corrupt = 0, skipped = 0
             var firstSkipped: SkippedKey?
             // Without --verbose only the live sessions matter: a store may count them from key

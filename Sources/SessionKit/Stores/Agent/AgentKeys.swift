@@ -95,7 +95,7 @@ struct AgentKeys: Sendable {
 
     /// SCAN patterns of every session's anchor key.
     var metaPattern: [UInt8] { RedisConnection.globEscape(hashidx) + Self.b(":meta:*") }
-    var legacyPattern: [UInt8] { RedisConnection.globEscape(legacy) + Self.b("sess:*") }
+    var legacyPattern: [UInt8] { RedisConnection.globEscape(legacy) + Self.b("sess:{*") }
 
     /// What a HashIdx meta key's name says of its session, when it can be read unambiguously
     /// (the ids inside the meta JSON are the truth; this serves counting and ids-only listing).
