@@ -198,7 +198,10 @@ public struct AgentSessionParts: Sendable {
     public var byteCount: Int { keys.filter { !$0.role.isShared }.reduce(0) { $0 + $1.content.byteCount } }
 
     /// The last activity: the latest of `createdAt`, `updatedAt` and the newest stored event.
-    public var lastActivityMillis: Int64? {
+    public var lastActivityMillis: Int64? { lastActivity(record: record) }
+
+    /// `lastActivityMillis` with the record already parsed.
+    func lastActivity(record: JSONObject?) -> Int64? {
         var latest: Int64?
         for name in ["createdAt", "updatedAt"] {
             if let t = record?[name]?.stringValue.flatMap(Durations.parseRFC3339) { latest = max(latest ?? t, t) }

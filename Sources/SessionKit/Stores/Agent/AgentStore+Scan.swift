@@ -62,13 +62,15 @@ extension AgentStore {
 
     public func scan(matching pattern: String?, pageSize: Int, detail: ScanDetail, _ visit: (ScanPage) throws -> ScanControl) throws {
         try scanAnchors(pattern: pattern, pageSize: pageSize) { engine, page in
-            let found = try self.identify(engine, anchors: page, pattern: pattern, light: detail == .ids)
+            // A meta key's name gives the ids the library built it from, when it is unambiguous;
+            // a full listing reads the meta anyway.
+            let found = try self.identify(engine, anchors: page, pattern: pattern, light: true)
             var out = ScanPage(skipped: found.skipped)
             out.sessions += found.broken.map { SessionInfo(id: $0.id, size: 0, keyCount: nil, expiry: nil, lastWrite: nil, problem: $0.error.description) }
             if detail == .ids {
                 out.sessions += found.ids.map { SessionInfo(id: $0.text, size: 0, keyCount: nil, expiry: nil, lastWrite: nil) }
             } else {
-                out.sessions += try self.listings(engine, found.ids)
+                out.sessions += try self.listings(engine, found.ids, skipped: &out.skipped)
             }
             return try visit(out)
         }
@@ -277,7 +279,7 @@ extension AgentStore {
     // MARK: Listing
 
     /// What `list` shows of each session, read without its events' data.
-    func listings(_ engine: AgentEngine, _ ids: [AgentSessionID]) throws -> [SessionInfo] {
+    func listings(_ engine: AgentEngine, _ ids: [AgentSessionID], skipped: inout [SkippedKey]) throws -> [SessionInfo] {
         guard !ids.isEmpty else { return [] }
         let now = clock.nowMillis()
         func c(_ name: String, _ args: [UInt8]...) -> [[UInt8]] { [Array(name.utf8)] + args }
@@ -306,31 +308,35 @@ extension AgentStore {
         }
         var out: [SessionInfo] = []
         for (id, r) in zip(ids, replies.map(Array.init)) {
-            guard case .bulk(let record) = r[0] else {
+            let anchor = keys.anchor(engine, id)
+            guard case .bulk(let bytes) = r[0] else {
                 if case .error(let message) = r[0] {
-                    out.append(SessionInfo(id: id.text, size: 0, keyCount: nil, expiry: nil, lastWrite: nil, problem: "\(location(keys.anchor(engine, id))): \(message)"))
+                    if RedisErrorCode(message: message) == .wrongType {
+                        skipped.append(
+                            SkippedKey(key: RedisStoreCore.text(anchor), reason: "not a Redis \(engine == .hashidx ? "string" : "hash"), as trpc-agent-go writes it; left alone"))
+                    } else {
+                        throw core.replyError(message, key: anchor)
+                    }
                 }
                 continue  // gone since it was found
             }
             guard let expiry = RedisStoreCore.expiry(pttl: r[1], now: now) else { continue }
             var parts = AgentSessionParts(engine: engine, sessionID: id, keys: [])
-            parts.keys.append(
-                AgentStoredKey(role: engine == .hashidx ? .meta : .sess, content: engine == .hashidx ? .string(record) : .hash([(Array(id.session.utf8), record)]), expiry: expiry))
             if case .array(let last) = r[3], last.count == 2, let m = last[0].bytes, let s = last[1].bytes {
                 parts.keys.append(AgentStoredKey(role: engine == .hashidx ? .evtidx : .event, content: .zset([(m, s)]), expiry: .never))
             }
+            let record = (try? JSONParser.parse(bytes))?.objectValue
             let size = [5, 6, 7, 8].reduce(0) { $0 + Int(clamping: r[$1].int ?? 0) }
-            let events = Int(clamping: r[2].int ?? 0)
-            var info = SessionInfo(id: id.text, size: size, keyCount: nil, expiry: expiry, lastWrite: parts.lastActivityMillis)
-            guard let record = parts.record else {
-                info.problem = "\(location(keys.anchor(engine, id))): the session record is not a JSON object"
+            let lastActivity = parts.lastActivity(record: record)
+            var info = SessionInfo(id: id.text, size: size, keyCount: nil, expiry: expiry, lastWrite: lastActivity)
+            guard let record else {
+                info.problem = "\(location(anchor)): the session record is not a JSON object; left alone"
                 out.append(info)
                 continue
             }
-            let own = record["state"]?.objectValue?.count ?? 0
-            let stateKeys = own + Int(clamping: r[4].int ?? 0)
+            let stateKeys = (record["state"]?.objectValue?.count ?? 0) + Int(clamping: r[4].int ?? 0)
             info.keyCount = stateKeys
-            info.agent = AgentListing(sessionID: id, engine: engine, eventCount: events, stateKeys: stateKeys, lastActivity: parts.lastActivityMillis)
+            info.agent = AgentListing(sessionID: id, engine: engine, eventCount: Int(clamping: r[2].int ?? 0), stateKeys: stateKeys, lastActivity: lastActivity)
             out.append(info)
         }
         return out
