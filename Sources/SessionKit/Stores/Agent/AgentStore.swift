@@ -101,28 +101,33 @@ public final class AgentStore: SessionStore, RetryReporting {
     /// Adds each session's tracks (their names are in its parts) and, for HashIdx, its app's
     /// state, which lives on another slot.
     private func completing(_ found: [(Int, AgentSessionParts)]) throws(SessionError) -> [(Int, Result<AgentSessionParts?, SessionError>)] {
+        // Tracks share the session's slot; a HashIdx app's state has a slot of its own (`{app}`).
         var plans: [AgentReadPlan] = []
         for (_, parts) in found {
-            var plan = AgentReadPlan.tracks(parts.engine, names: trackNames(parts), keys: keys, id: parts.sessionID)
-            if parts.engine == .hashidx { plan.add(.appstate, keys: keys, id: parts.sessionID) }
-            plans.append(plan)
+            plans.append(AgentReadPlan.tracks(parts.engine, names: trackNames(parts), keys: keys, id: parts.sessionID))
+            var app = AgentReadPlan()
+            if parts.engine == .hashidx { app.add(.appstate, keys: keys, id: parts.sessionID) }
+            plans.append(app)
         }
         let replies = try readPlans(plans)
         let now = clock.nowMillis()
         var out: [(Int, Result<AgentSessionParts?, SessionError>)] = []
-        for (n, (i, parts)) in found.enumerated() {
+        reading: for (n, (i, parts)) in found.enumerated() {
             var parts = parts
-            switch plans[n].parse(replies[n], now: now, location: location) {
-            case .failure(let e): out.append((i, .failure(e)))
-            case .success(let more):
-                parts.keys += more
-                let orphans = parts.orphanEventIDs
-                if !orphans.isEmpty {
-                    parts.problems.append(
-                        "\(orphans.count) event index entr\(orphans.count == 1 ? "y points" : "ies point") at no event (\(orphans.prefix(3).joined(separator: ", ")))")
+            for m in [2 * n, 2 * n + 1] {
+                switch plans[m].parse(replies[m], now: now, location: location) {
+                case .failure(let e):
+                    out.append((i, .failure(e)))
+                    continue reading
+                case .success(let more): parts.keys += more
                 }
-                out.append((i, .success(parts)))
             }
+            let orphans = parts.orphanEventIDs
+            if !orphans.isEmpty {
+                parts.problems.append(
+                    "\(orphans.count) event index entr\(orphans.count == 1 ? "y points" : "ies point") at no event (\(orphans.prefix(3).joined(separator: ", ")))")
+            }
+            out.append((i, .success(parts)))
         }
         return out
     }
