@@ -66,7 +66,8 @@ extension AgentStore {
         let txKeys = items.map { transactionKey($0.1.engine, $0.1.sessionID) }
         var planOf: [[UInt8]: Int] = [:]
         for (n, k) in txKeys.enumerated() { planOf[k] = n }
-        var appWork: [(Int, AgentSessionParts, AgentSessionParts)] = []
+        // Decided again after a retry: the last decision of each item counts.
+        var appWork: [Int: (old: AgentSessionParts, new: AgentSessionParts)] = [:]
         let results = try core.transact(
             ids: items.map { $0.0.session.id }, keys: txKeys,
             read: { key in
@@ -97,7 +98,7 @@ extension AgentStore {
                 }
                 var commands = self.stateCommands(from: current, to: changed, now: now, roles: plans[n].items.map(\.role))
                 if case .set(let expiry) = write.expiry { commands += self.expiryCommands(expiry, current, now: now) }
-                if current.engine == .hashidx, !Self.sameFields(current, changed, .appstate) { appWork.append((n, current, changed)) }
+                appWork[n] = current.engine == .hashidx && !Self.sameFields(current, changed, .appstate) ? (current, changed) : nil
                 if commands.isEmpty { return .done(.success(())) }
                 return .write(
                     commands,
@@ -107,8 +108,9 @@ extension AgentStore {
                     })
             })
         var out = results
-        if !appWork.isEmpty {
-            for (n, r) in zip(appWork.map(\.0), try writeAppState(appWork.map { ($0.1, $0.2) })) where out[n].isSuccess { out[n] = r }
+        let apps = appWork.keys.filter { out[$0].isSuccess }.sorted()
+        if !apps.isEmpty {
+            for (n, r) in zip(apps, try writeAppState(apps.map { appWork[$0]! })) { out[n] = r }
         }
         return out
     }
@@ -411,8 +413,9 @@ extension AgentStore {
                     return .write(commands, finish: { out in self.core.firstError(out, key: txKeys[m]).map { .failure($0) } ?? .success(true) })
                 })
             for ((i, _), r) in zip(valid, done) {
+                // Found in any engine counts; a failure in any is reported.
                 switch (results[i], r) {
-                case (.success(true), .success): break
+                case (.failure, _), (.success(true), .success): break
                 default: results[i] = r
                 }
             }
