@@ -15,8 +15,14 @@ extension StoreAddress {
         switch (kind, other.kind) {
         case let (.file(a, _), .file(b, _)):
             return Self.resolvedPath(a) == Self.resolvedPath(b)
-        case let (.redis(a, _), .redis(b, _)):
+        case let (.redis(a, la), .redis(b, lb)):
             guard a.connection.db == b.connection.db, !Self.reach(a).isDisjoint(with: Self.reach(b)) else { return false }
+            if la == .trpc && lb == .trpc {
+                // trpc-agent-go's prefix is a name of its own (`p:hashidx:...`), and each engine
+                // has keys of its own: one engine moves into the other in place.
+                let (ea, eb) = (a.agentEngine.map { [$0] } ?? AgentEngine.allCases, b.agentEngine.map { [$0] } ?? AgentEngine.allCases)
+                return a.prefix == b.prefix && !Set(ea).isDisjoint(with: eb)
+            }
             return a.prefix.utf8.starts(with: b.prefix.utf8) || b.prefix.utf8.starts(with: a.prefix.utf8)
         default:
             return false

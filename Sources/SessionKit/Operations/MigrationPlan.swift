@@ -106,6 +106,9 @@ enum ReadBack {
             if s.data != target.dataAsStored(written.session.data) {
                 return .differs(existing ? "differs from the source's data" : "reads back with other data than was written")
             }
+            if let wrote = written.session.agent, let got = s.agent, let difference = wrote.conversationDifference(from: got) {
+                return .differs(difference)
+            }
             switch (expiry, s.expiry) {
             case (.never, .never):
                 return .same

@@ -23,7 +23,7 @@ extension AgentStore {
             do throws(SessionError) {
                 let id = try AgentSessionID(parsing: write.session.id)
                 try checkWritable()
-                guard let parts = write.session.agent else {
+                guard var parts = write.session.agent else {
                     throw SessionError.unsupported(
                         store: displayName, reason: "sessctl does not create trpc-agent-go sessions (the app does); import one exported from a store of layout=trpc")
                 }
@@ -31,7 +31,18 @@ extension AgentStore {
                     throw SessionError.invalidArgument(
                         "session \(SessionError.quote(write.session.id)) carries the keys of \(SessionError.quote(parts.sessionID.text)): an agent session cannot be renamed")
                 }
-                if write.mode == .update { edits.append((i, id, parts)) } else { restores.append((i, id, parts)) }
+                if write.mode == .update {
+                    edits.append((i, id, parts))
+                    continue
+                }
+                if !engines.contains(parts.engine) {
+                    // Moving off the legacy engine: a store of engine=hashidx writes its keys.
+                    guard parts.engine == .legacy else {
+                        throw SessionError.unsupported(store: displayName, reason: "sessctl moves agent sessions from the legacy engine to HashIdx, not back")
+                    }
+                    parts = try parts.movedToHashIdx()
+                }
+                restores.append((i, id, parts))
             } catch {
                 results[i] = .failure(error)
             }
