@@ -99,20 +99,24 @@ public final class AgentStore: SessionStore, RetryReporting {
     }
 
     /// Adds each session's tracks (their names are in its parts) and, for HashIdx, its app's
-    /// state, which lives on another slot.
+    /// state, which lives on another slot (`{app}`, the tracks on `{user}`): one plan each.
     private func completing(_ found: [(Int, AgentSessionParts)]) throws(SessionError) -> [(Int, Result<AgentSessionParts?, SessionError>)] {
         var plans: [AgentReadPlan] = []
         for (_, parts) in found {
-            var plan = AgentReadPlan.tracks(parts.engine, names: trackNames(parts), keys: keys, id: parts.sessionID)
-            if parts.engine == .hashidx { plan.add(.appstate, keys: keys, id: parts.sessionID) }
-            plans.append(plan)
+            plans.append(AgentReadPlan.tracks(parts.engine, names: trackNames(parts), keys: keys, id: parts.sessionID))
+            var app = AgentReadPlan()
+            if parts.engine == .hashidx { app.add(.appstate, keys: keys, id: parts.sessionID) }
+            plans.append(app)
         }
         let replies = try readPlans(plans)
         let now = clock.nowMillis()
         var out: [(Int, Result<AgentSessionParts?, SessionError>)] = []
         for (n, (i, parts)) in found.enumerated() {
             var parts = parts
-            switch plans[n].parse(replies[n], now: now, location: location) {
+            let more = plans[2 * n].parse(replies[2 * n], now: now, location: location).flatMap { tracks in
+                plans[2 * n + 1].parse(replies[2 * n + 1], now: now, location: location).map { tracks + $0 }
+            }
+            switch more {
             case .failure(let e): out.append((i, .failure(e)))
             case .success(let more):
                 parts.keys += more
