@@ -219,6 +219,69 @@ final class AgentStoreTests: RedisTestCase {
         }
     }
 
+    // MARK: Export lines
+
+    func testExportLinesCarryEveryKeyAndParseBack() throws {
+        let s = try fixtureServer()
+        for set in AgentFixtureSet.all {
+            for prefix in set.prefixes {
+                let store = try store(s, prefix: prefix, db: db(of: set))
+                let sessions = set.sessions.filter { $0.prefix == prefix }
+                for (e, result) in zip(sessions, try store.load(sessions.map(\.id))) {
+                    guard case .found(let session) = result, let parts = session.agent else { return XCTFail("\(e.name): \(result)") }
+                    var line: [UInt8] = []
+                    SessionNDJSON.append(session, layout: .trpc, to: &line)
+                    XCTAssertEqual(line.last, UInt8(ascii: "\n"))
+                    line.removeLast()
+                    // Written as Go writes JSON: members in byte order, compact.
+                    XCTAssertEqual(GoJSONEncoder.encode(try JSONParser.parse(line)), line, e.name)
+                    let parsed = try SessionNDJSON.parseLine(line, location: "line 1")
+                    XCTAssertEqual(parsed.layout, .trpc, e.name)
+                    XCTAssertEqual(parsed.session.id, e.id, e.name)
+                    XCTAssertEqual(parsed.session.data, session.data, e.name)
+                    let back = try XCTUnwrap(parsed.session.agent, e.name)
+                    XCTAssertEqual(back.engine, parts.engine, e.name)
+                    XCTAssertEqual(back.sessionID, parts.sessionID, e.name)
+                    XCTAssertEqual(back.keys, parts.keys, e.name)
+                    // Hash fields and zset members keep their order too.
+                    for (a, b) in zip(back.keys, parts.keys) {
+                        if case .hash(let x) = a.content, case .hash(let y) = b.content { XCTAssertTrue(x.elementsEqual(y) { $0 == $1 }, e.name) }
+                    }
+                }
+            }
+        }
+    }
+
+    func testExportLinesWithBadAgentKeysAreRefused() throws {
+        func line(id: String = "chat/u1/s1", engine: String = "hashidx", _ key: String) -> [UInt8] {
+            Array("{\"agent\":{\"engine\":\"\(engine)\",\"keys\":[\(key)]},\"data\":{},\"expires_at\":null,\"id\":\"\(id)\",\"layout\":\"trpc\"}".utf8)
+        }
+        let meta = "{\"expires_at\":null,\"role\":\"meta\",\"type\":\"string\",\"value\":\"e30=\"}"
+        let good = try SessionNDJSON.parseLine(line(meta), location: "line 1")
+        XCTAssertEqual(good.session.agent?.keys, [AgentStoredKey(role: .meta, content: .string(Array("{}".utf8)), expiry: .never)])
+        let refused: [(String, [UInt8])] = [
+            ("not an agent session id", line(id: "s1", meta)),
+            ("no \"engine\"", line(engine: "zset", meta)),
+            ("no \"role\"", line("{\"expires_at\":null,\"role\":\"metadata\",\"type\":\"string\",\"value\":\"e30=\"}")),
+            ("\"type\" must say so", line("{\"expires_at\":null,\"role\":\"meta\",\"type\":\"hash\",\"fields\":[]}")),
+            ("not a key of the hashidx engine", line("{\"expires_at\":null,\"members\":[],\"role\":\"event\",\"type\":\"zset\"}")),
+            ("not a base64 string", line("{\"expires_at\":null,\"role\":\"meta\",\"type\":\"string\",\"value\":\"{}\"}")),
+            ("needs its \"track\"", line("{\"expires_at\":null,\"members\":[],\"role\":\"trkidx\",\"type\":\"zset\"}")),
+            ("only for a track's keys", line("{\"expires_at\":null,\"role\":\"meta\",\"track\":\"t\",\"type\":\"string\",\"value\":\"e30=\"}")),
+            ("not a number", line("{\"expires_at\":null,\"members\":[[\"YQ==\",\"soon\"]],\"role\":\"evtidx\",\"type\":\"zset\"}")),
+            ("[a, b] pairs", line("{\"expires_at\":null,\"fields\":[[\"YQ==\"]],\"role\":\"evtdata\",\"type\":\"hash\"}")),
+            ("named by the session id", line("{\"expires_at\":null,\"fields\":[[\"YQ==\",\"YQ==\"]],\"role\":\"sessidx\",\"type\":\"hash\"}")),
+            ("a second meta key", line(meta + "," + meta)),
+            ("RFC 3339", line("{\"expires_at\":\"tomorrow\",\"role\":\"meta\",\"type\":\"string\",\"value\":\"e30=\"}"))
+        ]
+        for (reason, bytes) in refused {
+            XCTAssertThrowsError(try SessionNDJSON.parseLine(bytes, location: "line 7"), reason) { error in
+                let text = "\(error)"
+                XCTAssertTrue(text.hasPrefix("line 7: ") && text.contains(reason) && !text.contains("\n"), "\(reason): \(text)")
+            }
+        }
+    }
+
     // MARK: Broken entries
 
     func testBrokenEntriesAreReportedAndLeftAlone() throws {
