@@ -22,7 +22,7 @@ ZSH_FUNCTIONS ?= share/zsh/site-functions
 ZSHDIR = $(DESTDIR)$(PREFIX)/$(ZSH_FUNCTIONS)
 FISHDIR = $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
 
-.PHONY: all deps package-deps build release demo test format bench bench-migrate bench-cluster man completions install uninstall \
+.PHONY: all deps package-deps build release demo test format bench bench-migrate bench-cluster bench-trpc man completions install uninstall \
 	deb dist check-package clean
 
 all: build
@@ -67,6 +67,10 @@ bench-migrate: deps
 # A 3-master cluster against one node (list, count, migrate), TLS against plain TCP.
 bench-cluster: deps
 	@scripts/bench-cluster.sh
+
+# 1,000,000 trpc-agent-go sessions (layout=trpc): count and one user's list against a Lua SCAN loop.
+bench-trpc: deps
+	@scripts/bench-trpc.sh
 
 # Generated from the command tree (plus man/sections.mdoc) and committed; `make test` checks them.
 man completions: deps

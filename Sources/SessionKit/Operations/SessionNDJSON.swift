@@ -24,12 +24,36 @@
 /// - `raw_names` (only when needed): likewise for hash field names that are not UTF-8 text, `{"key":
 ///   "<base64 of the exact name>"}`.
 ///
+/// - `agent` (trpc-agent-go sessions, `layout=trpc`): every key of the session, byte for byte,
+///   with its expiry, so an import into a trpc store restores them as they were (`data` shows
+///   the merged state, own keys and `user:`/`app:` keys, as `get` does):
+///
+///       "agent":{"engine":"hashidx","keys":[{"expires_at":null,"role":"meta","type":"string","value":"<b64>"},
+///         {"expires_at":"2026-11-22T07:41:00.123Z","fields":[["<b64 field>","<b64 value>"]],"role":"evtdata","type":"hash"},
+///         {"expires_at":null,"members":[["<b64 member>","1.7952418487234885e+18"]],"role":"evtidx","type":"zset"},
+///         {"expires_at":null,"members":["<b64 member>"],"role":"trknames","type":"set"}, ...]}
+///
+///   `engine` is `hashidx` or `legacy`; per key: `role` (an `AgentKeyRole`: `meta`, `evtdata`,
+///   `evtidx`, `sesssum`, `trkdata`, `trkidx`, `trknames`, `sessidx`, `sess`, `event`,
+///   `lsesssum`, `track`, `trackidx`, `luserstate`, `userstate`, `appstate`), `track` (only for
+///   a track's keys: its name), `type` (the Redis type the role has), `expires_at` (as above,
+///   the key's own), and its content: `value` (string), `fields` (hash: pairs in the order
+///   Redis gave them), `members` (zset: member and score, the score exactly as Redis printed it,
+///   in score order; set: members). Hashes shared by a user's sessions (`sess`, `lsesssum`,
+///   `sessidx`) hold only the session's own field. The line's `id` must be an agent session id
+///   (`APP/USER/SID`); a line whose id or keys are not as described is refused.
+///
 /// Reading accepts any whitespace between tokens, ignores members it does not know, and reads
 /// `expires_at` with any RFC 3339 offset and fraction.
 public enum SessionNDJSON {
     /// Appends the session's line, newline included.
     public static func append(_ session: Session, layout: SessionLayout, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "{"))
+        if let agent = session.agent {
+            ByteWriter.append("\"agent\":", to: &out)
+            appendAgent(agent, to: &out)
+            out.append(UInt8(ascii: ","))
+        }
         let blob = storedBlob(of: session)
         if let blob {
             ByteWriter.append("\"blob\":", to: &out)
@@ -155,6 +179,7 @@ public enum SessionNDJSON {
                 session.storedBlob = StoredBlob(layout: layout, serializer: serializer, bytes: bytes, location: location)
             }
         }
+        if let agent = object["agent"] { session.agent = try parseAgent(agent, id: id) { bad($0 + at) } }
         guard case .string(let layout)? = object["layout"] else { return (session, nil) }
         return (session, SessionLayout(rawValue: layout))
     }
