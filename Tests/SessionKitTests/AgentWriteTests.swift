@@ -129,6 +129,26 @@ final class AgentWriteTests: RedisTestCase {
         XCTAssertThrowsError(try st.save(SessionWrite(fresh, mode: .update)))
     }
 
+    func testADeleteOfTheSessionAsReadIsRefusedOnceTheAppAppendedAnEvent() throws {
+        let s = try fixtureServer()
+        let c = try raw(s)
+        let st = try store(s)
+        let id = "chat/u42/71210f70-d8be-4f04-87c8-ad4dbdd34dd0"
+        let read = try st.get(id)
+        // The app appends an event (HashIdx AppendEvent does not touch the meta).
+        _ = try c.command("HSET", "hashidx:evtdata:chat:{u42}:71210f70-d8be-4f04-87c8-ad4dbdd34dd0", "late", "{\"id\":\"late\"}")
+        _ = try c.command("ZADD", "hashidx:evtidx:time:chat:{u42}:71210f70-d8be-4f04-87c8-ad4dbdd34dd0", "1900000000000000000", "late")
+        let result = try st.delete(unchanged: [(id, read.revision!)])[0]
+        guard case .failure(.conflict) = result else { return XCTFail("\(result)") }
+        XCTAssertEqual(try c.command("EXISTS", "hashidx:meta:chat:{u42}:71210f70-d8be-4f04-87c8-ad4dbdd34dd0").int, 1)
+        // A state edit is not held up by the new event.
+        var edited = read
+        edited.data["note"] = .string("x")
+        XCTAssertNoThrow(try st.save(SessionWrite(edited, mode: .update)))
+        let fresh = try st.get(id)
+        XCTAssertEqual(try st.delete(unchanged: [(id, fresh.revision!)])[0].isSuccess, true)
+    }
+
     // MARK: Delete and expiry
 
     func testDeleteRemovesEveryKeyOfTheSessionAsDeleteSessionDoes() throws {

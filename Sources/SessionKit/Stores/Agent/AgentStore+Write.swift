@@ -126,11 +126,15 @@ extension AgentStore {
         return out
     }
 
-    /// Whether two revisions agree on what lives on the session's slot (all but the app's state
-    /// of a HashIdx session, which is compared field by field in its own transaction).
-    static func sameOnSlot(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        guard let ia = a.lastIndex(of: 0xff), let ib = b.lastIndex(of: 0xff) else { return a == b }
-        return a[..<ia].elementsEqual(b[..<ib])
+    /// Whether two revisions agree on the session's record and user state (the app's state of a
+    /// HashIdx session is compared field by field in its own transaction), and with `events` on
+    /// its newest event too: an app that appends an event does not conflict with a state edit, but
+    /// a session deleted for being idle must not have been active meanwhile.
+    static func sameOnSlot(_ a: [UInt8], _ b: [UInt8], events: Bool = false) -> Bool {
+        let (pa, pb) = (a.split(separator: 0xff, omittingEmptySubsequences: false), b.split(separator: 0xff, omittingEmptySubsequences: false))
+        guard pa.count == 3, pb.count == 3, pa[1] == pb[1] else { return false }
+        if events { return pa[0] == pb[0] }
+        return pa[0].split(separator: 0xfc, omittingEmptySubsequences: false).first == pb[0].split(separator: 0xfc, omittingEmptySubsequences: false).first
     }
 
     static func sameFields(_ a: AgentSessionParts, _ b: AgentSessionParts, _ role: AgentKeyRole) -> Bool {
@@ -404,23 +408,28 @@ extension AgentStore {
                 read: { key in
                     let m = index[key]!
                     let names = self.keys.key(trackSet, valid[m].1)
-                    return self.watching(plans[m], except: key) + [RedisStoreCore.command("WATCH", names)] + plans[m].commands + [RedisStoreCore.command("SMEMBERS", names)]
+                    let events = self.keys.key(engine == .hashidx ? .evtidx : .event, valid[m].1)
+                    return self.watching(plans[m], except: key) + [RedisStoreCore.command("WATCH", names, events)] + plans[m].commands
+                        + [RedisStoreCore.command("SMEMBERS", names), RedisStoreCore.command("ZRANGE", events, Array("-1".utf8), Array("-1".utf8), Array("WITHSCORES".utf8))]
                 },
                 decide: { (m: Int, replies: ArraySlice<RedisReply>) -> RedisStoreCore.Step<Bool> in
                     let (i, id) = valid[m]
                     let watched = self.watching(plans[m], except: txKeys[m]).count + 1
                     let body = replies.dropFirst(watched)
                     let read: [AgentStoredKey]
-                    switch plans[m].parse(body.dropLast(), now: self.clock.nowMillis(), location: self.location) {
+                    switch plans[m].parse(body.dropLast(2), now: self.clock.nowMillis(), location: self.location) {
                     case .failure(let e): return .done(.failure(e))
                     case .success(let r): read = r
                     }
-                    let parts = AgentSessionParts(engine: engine, sessionID: id, keys: read)
+                    var parts = AgentSessionParts(engine: engine, sessionID: id, keys: read)
                     guard parts.recordBytes != nil else { return .done(.success(false)) }
-                    if let revision = items[i].revision, !Self.sameOnSlot(Self.revision(parts), revision.bytes) {
+                    if case .array(let last)? = body.last, last.count == 2, let member = last[0].bytes, let score = last[1].bytes {
+                        parts.keys.append(AgentStoredKey(role: engine == .hashidx ? .evtidx : .event, content: .zset([(member, score)]), expiry: .never))
+                    }
+                    if let revision = items[i].revision, !Self.sameOnSlot(Self.revision(parts), revision.bytes, events: true) {
                         return .done(.failure(.conflict(store: self.displayName, id: items[i].id)))
                     }
-                    let commands = self.deleteCommands(parts, trackNames: self.names(body.last ?? .null))
+                    let commands = self.deleteCommands(parts, trackNames: self.names(body.dropLast().last ?? .null))
                     return .write(commands, finish: { out in self.core.firstError(out, key: txKeys[m]).map { .failure($0) } ?? .success(true) })
                 })
             for ((i, _), r) in zip(valid, done) {

@@ -196,8 +196,15 @@ public final class AgentStore: SessionStore, RetryReporting {
 
     /// What a write compares to refuse overwriting a change the app made: the session's record
     /// and its user's and app's state.
+    ///
+    /// Laid out as `record 0xfc newest-event 0xff user-state 0xff app-state` (none of those bytes
+    /// occurs in JSON or base64 text), so a write compares the parts it depends on (`sameOnSlot`).
     static func revision(_ parts: AgentSessionParts) -> [UInt8] {
         var out = parts.recordBytes ?? []
+        out.append(0xfc)
+        if case .zset(let m)? = parts.key(parts.engine == .hashidx ? .evtidx : .event)?.content, let last = m.last {
+            out += Base64.std(last.member).utf8 + [0xfe] + last.score
+        }
         for role in [parts.userStateRole, .appstate] {
             out.append(0xff)
             for f in parts.stateFields(role).sorted(by: { $0.field.lexicographicallyPrecedes($1.field) }) {
