@@ -29,7 +29,7 @@ struct Sessctl: ParsableCommand {
             """,
         version: "\(BuildInfo.version) (commit \(BuildInfo.commit))",
         subcommands: [
-            ListCommand.self, GetCommand.self, SetCommand.self, DelCommand.self, EditCommand.self,
+            ListCommand.self, GetCommand.self, EventsCommand.self, SetCommand.self, DelCommand.self, EditCommand.self,
             ExpireCommand.self, TTLCommand.self, PersistCommand.self, CountCommand.self,
             FindCommand.self, StatsCommand.self, PurgeCommand.self,
             MigrateCommand.self, ExportCommand.self, ImportCommand.self, ShellCommand.self, StoresCommand.self
