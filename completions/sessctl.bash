@@ -173,13 +173,13 @@ _sessctl() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    list|get|set|del|edit|expire|ttl|persist|count|find|stats|purge|migrate|export|import|shell|stores|help)
+    list|get|events|set|del|edit|expire|ttl|persist|count|find|stats|purge|migrate|export|import|shell|stores|help)
         # Offer subcommand argument completions
         "_sessctl_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'list get set del edit expire ttl persist count find stats purge migrate export import shell stores help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'list get events set del edit expire ttl persist count find stats purge migrate export import shell stores help' -- "${cur}"))
         ;;
     esac
 }
@@ -188,7 +188,7 @@ _sessctl_list() {
     repeating_flags=()
     non_repeating_flags=(--no-color --read-only --hashed-tokens --reverse -r --expired --all --version -h --help)
     repeating_options=()
-    non_repeating_options=(-s --store --max-age --output -o --limit --sort)
+    non_repeating_options=(-s --store --max-age --app --user --output -o --limit --sort)
     __sessctl_offer_flags_options 1
 
     # Offer option value completions
@@ -199,6 +199,12 @@ _sessctl_list() {
     '--max-age')
         return
         ;;
+    '--app')
+        return
+        ;;
+    '--user')
+        return
+        ;;
     '--output'|'-o')
         __sessctl_add_completions -W 'table'$'\n''json'$'\n''ndjson'$'\n''ids'
         return
@@ -207,7 +213,7 @@ _sessctl_list() {
         return
         ;;
     '--sort')
-        __sessctl_add_completions -W 'id'$'\n''size'$'\n''ttl'$'\n''keys'$'\n''written'
+        __sessctl_add_completions -W 'id'$'\n''size'$'\n''ttl'$'\n''keys'$'\n''written'$'\n''events'
         return
         ;;
     esac
@@ -217,7 +223,7 @@ _sessctl_get() {
     repeating_flags=()
     non_repeating_flags=(--no-color --read-only --hashed-tokens --version -h --help)
     repeating_options=()
-    non_repeating_options=(-s --store --max-age --output -o)
+    non_repeating_options=(-s --store --max-age --output -o --event-limit)
     __sessctl_offer_flags_options 2
 
     # Offer option value completions
@@ -232,12 +238,51 @@ _sessctl_get() {
         __sessctl_add_completions -W 'json'$'\n''pretty'$'\n''raw'$'\n''typed'
         return
         ;;
+    '--event-limit')
+        return
+        ;;
     esac
 
     # Offer positional completions
     case "${positional_number}" in
     1)
         __sessctl_add_completions -W "$(__sessctl_custom_complete ---completion get -- positional@0 "${COMP_CWORD}" "$(__sessctl_cursor_index_in_current_word)")"
+        return
+        ;;
+    esac
+}
+
+_sessctl_events() {
+    repeating_flags=()
+    non_repeating_flags=(--no-color --read-only --hashed-tokens --version -h --help)
+    repeating_options=()
+    non_repeating_options=(-s --store --max-age --last --since --output -o)
+    __sessctl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '-s'|'--store')
+        return
+        ;;
+    '--max-age')
+        return
+        ;;
+    '--last')
+        return
+        ;;
+    '--since')
+        return
+        ;;
+    '--output'|'-o')
+        __sessctl_add_completions -W 'table'$'\n''ndjson'
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __sessctl_add_completions -W "$(__sessctl_custom_complete ---completion events -- positional@0 "${COMP_CWORD}" "$(__sessctl_cursor_index_in_current_word)")"
         return
         ;;
     esac
@@ -279,7 +324,7 @@ _sessctl_del() {
     repeating_flags=()
     non_repeating_flags=(--no-color --read-only --hashed-tokens --all --yes -y --dry-run --version -h --help)
     repeating_options=(--key --where)
-    non_repeating_options=(-s --store --max-age)
+    non_repeating_options=(-s --store --max-age --app --user)
     __sessctl_offer_flags_options -1
 
     # Offer option value completions
@@ -294,6 +339,12 @@ _sessctl_del() {
         return
         ;;
     '--where')
+        return
+        ;;
+    '--app')
+        return
+        ;;
+    '--user')
         return
         ;;
     esac
@@ -415,7 +466,7 @@ _sessctl_count() {
     repeating_flags=()
     non_repeating_flags=(--no-color --read-only --hashed-tokens --verbose -v --version -h --help)
     repeating_options=()
-    non_repeating_options=(-s --store --max-age)
+    non_repeating_options=(-s --store --max-age --app --user)
     __sessctl_offer_flags_options 1
 
     # Offer option value completions
@@ -426,6 +477,12 @@ _sessctl_count() {
     '--max-age')
         return
         ;;
+    '--app')
+        return
+        ;;
+    '--user')
+        return
+        ;;
     esac
 }
 
@@ -433,7 +490,7 @@ _sessctl_find() {
     repeating_flags=()
     non_repeating_flags=(--no-color --read-only --hashed-tokens --expired --all --version -h --help)
     repeating_options=(--where)
-    non_repeating_options=(-s --store --max-age --output -o --limit)
+    non_repeating_options=(-s --store --max-age --app --user --output -o --limit)
     __sessctl_offer_flags_options 1
 
     # Offer option value completions
@@ -445,6 +502,12 @@ _sessctl_find() {
         return
         ;;
     '--where')
+        return
+        ;;
+    '--app')
+        return
+        ;;
+    '--user')
         return
         ;;
     '--output'|'-o')
@@ -461,7 +524,7 @@ _sessctl_stats() {
     repeating_flags=()
     non_repeating_flags=(--no-color --read-only --hashed-tokens --version -h --help)
     repeating_options=()
-    non_repeating_options=(-s --store --max-age --output -o --top)
+    non_repeating_options=(-s --store --max-age --app --user --output -o --top)
     __sessctl_offer_flags_options 1
 
     # Offer option value completions
@@ -470,6 +533,12 @@ _sessctl_stats() {
         return
         ;;
     '--max-age')
+        return
+        ;;
+    '--app')
+        return
+        ;;
+    '--user')
         return
         ;;
     '--output'|'-o')
@@ -531,7 +600,7 @@ _sessctl_export() {
     repeating_flags=()
     non_repeating_flags=(--no-color --read-only --hashed-tokens --version -h --help)
     repeating_options=()
-    non_repeating_options=(-s --store --max-age --pattern --batch)
+    non_repeating_options=(-s --store --max-age --pattern --app --user --batch)
     __sessctl_offer_flags_options 0
 
     # Offer option value completions
@@ -543,6 +612,12 @@ _sessctl_export() {
         return
         ;;
     '--pattern')
+        return
+        ;;
+    '--app')
+        return
+        ;;
+    '--user')
         return
         ;;
     '--batch')

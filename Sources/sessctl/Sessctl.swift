@@ -8,9 +8,9 @@ struct Sessctl: ParsableCommand {
         abstract: "See and fix the sessions your web apps keep.",
         discussion: """
             Opens a GoFrame gsession store (a directory of session files, or Redis with a string or a hash \
-            per session), or the Redis store of a Go app using SCS or gorilla/sessions with redistore (gob \
-            blobs), and lists, inspects, edits, expires and deletes its sessions. Name the store with \
-            -s/--store or SESSCTL_STORE (file:DIR, redis://[user[:password]@]host[:port][/db]?prefix=&layout=kv|hash|scs|redistore, \
+            per session), the Redis store of a Go app using SCS or gorilla/sessions with redistore (gob \
+            blobs), or trpc-agent-go's Redis agent sessions (layout=trpc), and lists, inspects, edits, expires and deletes its sessions. Name the store with \
+            -s/--store or SESSCTL_STORE (file:DIR, redis://[user[:password]@]host[:port][/db]?prefix=&layout=kv|hash|scs|redistore|trpc, \
             redis+unix:///path.sock?db=&prefix=&layout=, redis+cluster://host:port[,host:port...], \
             redis+sentinel://host:port[,...]/MASTER[/db]; rediss:// or tls=1 with ca=, cert=, key=, sni=, insecure=1), \
             or use GoFrame's default directory $TMPDIR/gsessions/default. SESSCTL_REDIS_PASSWORD and \
@@ -29,7 +29,7 @@ struct Sessctl: ParsableCommand {
             """,
         version: "\(BuildInfo.version) (commit \(BuildInfo.commit))",
         subcommands: [
-            ListCommand.self, GetCommand.self, SetCommand.self, DelCommand.self, EditCommand.self,
+            ListCommand.self, GetCommand.self, EventsCommand.self, SetCommand.self, DelCommand.self, EditCommand.self,
             ExpireCommand.self, TTLCommand.self, PersistCommand.self, CountCommand.self,
             FindCommand.self, StatsCommand.self, PurgeCommand.self,
             MigrateCommand.self, ExportCommand.self, ImportCommand.self, ShellCommand.self, StoresCommand.self

@@ -52,7 +52,7 @@ public struct SessionFinder: Sendable {
 
     /// Whether a freshly loaded session is one this finder finds.
     public func selects(_ session: Session, now: Int64) -> Bool {
-        selects(expiry: session.expiry, now: now) && filter.matches(session.data)
+        selects(expiry: session.expiry, now: now) && filter.matches(session)
     }
 
     /// Reads `store` page by page (each session once) and hands `visit` the matches of each page.
@@ -76,7 +76,7 @@ public struct SessionFinder: Sendable {
                     continue
                 }
                 tally.checked += 1
-                if filter.matches(session.data) { matches.append(session) }
+                if filter.matches(session) { matches.append(session) }
             }
             tally.matched += matches.count
             if !matches.isEmpty, try visit(matches) == .stop { return .stop }

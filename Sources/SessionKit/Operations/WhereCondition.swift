@@ -248,6 +248,17 @@ public struct SessionFilter: Sendable {
     public func matches(_ data: JSONObject) -> Bool {
         conditions.allSatisfy { $0.matches(data) }
     }
+
+    /// Whether the session matches: its data, and for a trpc-agent-go session also `app`, `user`
+    /// and `session` (its id's parts), which a state key of the same name hides.
+    public func matches(_ session: Session) -> Bool {
+        guard let id = session.agent?.sessionID else { return matches(session.data) }
+        var data = session.data
+        for (name, value) in [("app", id.app), ("user", id.user), ("session", id.session)] where data[name] == nil {
+            data[name] = .string(value)
+        }
+        return matches(data)
+    }
 }
 
 extension String {

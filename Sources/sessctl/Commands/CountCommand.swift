@@ -14,12 +14,19 @@ struct CountCommand: ParsableCommand {
     @Argument(help: "Only ids matching this glob.")
     var pattern: String?
 
+    @OptionGroup var agentSelection: AgentSelectionOptions
+
     @Flag(name: .shortAndLong, help: "Also print expired, corrupt and skipped counts.")
     var verbose = false
+
+    func validate() throws {
+        try agentSelection.check(pattern: pattern)
+    }
 
     func run() throws {
         try reportingErrors {
             let store = try storeOptions.open()
+            let pattern = try agentSelection.pattern(self.pattern, store: store)
             let now = store.clock.nowMillis()
             if !verbose, let n = try store.liveCount(matching: pattern) {
                 Terminal.write(String(n))

@@ -26,6 +26,8 @@ struct DelCommand: ParsableCommand {
     @Option(name: .customLong("where"), help: ArgumentHelp("Delete every session matching this condition (repeatable; all must hold; see find).", valueName: "expr"))
     var conditions: [String] = []
 
+    @OptionGroup var agentSelection: AgentSelectionOptions
+
     @Flag(help: "With --where: expired sessions too.")
     var all = false
 
@@ -40,6 +42,7 @@ struct DelCommand: ParsableCommand {
         if !ids.isEmpty && !conditions.isEmpty { throw ValidationError("give session ids or --where, not both") }
         if !keys.isEmpty && ids.count != 1 { throw ValidationError("--key works on exactly one session") }
         if all && conditions.isEmpty { throw ValidationError("--all works with --where") }
+        if agentSelection.isGiven && conditions.isEmpty { throw ValidationError("--app and --user work with --where") }
     }
 
     func run() throws {
@@ -47,7 +50,7 @@ struct DelCommand: ParsableCommand {
             if !conditions.isEmpty {
                 let finder = SessionFinder(filter: try SessionFilter(parsing: conditions), selection: all ? .all : .live)
                 try BulkDelete(
-                    storeOptions: storeOptions, finder: finder, yes: yes, dryRun: dryRun,
+                    storeOptions: storeOptions, finder: finder, agentSelection: agentSelection, yes: yes, dryRun: dryRun,
                     command: "del --where", noun: "matching session"
                 ).run()
                 return

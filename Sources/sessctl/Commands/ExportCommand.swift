@@ -42,16 +42,20 @@ struct ExportCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Only sessions whose id matches this glob.", valueName: "glob"))
     var pattern: String?
 
+    @OptionGroup var agentSelection: AgentSelectionOptions
+
     @Option(help: ArgumentHelp("Sessions read at a time.", valueName: "n"))
     var batch = 1000
 
     func validate() throws {
         if !(1...100_000).contains(batch) { throw ValidationError("--batch must be between 1 and 100000") }
+        try agentSelection.check(pattern: pattern, named: "--pattern")
     }
 
     func run() throws {
         try reportingErrors {
             let store = try storeOptions.open()
+            let pattern = try agentSelection.pattern(self.pattern, store: store)
             let export = SessionExport(store: store, pattern: pattern, batchSize: batch)
             let total = Terminal.stderrIsTTY ? SessionCountEstimate(store, pattern: pattern) : nil
             let progress = ProgressLine()

@@ -31,6 +31,8 @@ struct FindCommand: ParsableCommand {
     @Argument(help: "Only ids matching this glob.")
     var pattern: String?
 
+    @OptionGroup var agentSelection: AgentSelectionOptions
+
     @Option(name: .shortAndLong, help: "Output format.")
     var output: ListCommand.Format = .table
 
@@ -47,15 +49,17 @@ struct FindCommand: ParsableCommand {
         if conditions.isEmpty { throw ValidationError("give at least one --where condition (list shows every session)") }
         if expired && all { throw ValidationError("--expired and --all cannot be used together") }
         if let limit, limit < 0 { throw ValidationError("--limit must be 0 or more") }
+        try agentSelection.check(pattern: pattern)
     }
 
     func run() throws {
         try reportingErrors {
             let filter = try SessionFilter(parsing: conditions)
             let store = try storeOptions.open()
+            let pattern = try agentSelection.pattern(self.pattern, store: store)
             let finder = SessionFinder(filter: filter, pattern: pattern, selection: all ? .all : expired ? .expired : .live)
             let now = store.clock.nowMillis()
-            var printer = ListPrinter(format: output, now: now, deadlines: store.capabilities.hasDeadlines)
+            var printer = ListPrinter(format: output, now: now, deadlines: store.capabilities.hasDeadlines, agent: store.layout == .trpc)
             // Rows and a progress line would share a terminal: progress only when rows go elsewhere.
             let progress = ProgressLine(enabled: Terminal.stderrIsTTY && !Terminal.stdoutIsTTY)
             let limit = self.limit ?? Int.max

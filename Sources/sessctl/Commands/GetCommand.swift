@@ -26,8 +26,15 @@ struct GetCommand: ParsableCommand {
     )
     var output: Format?
 
+    @Option(
+        help: ArgumentHelp(
+            "trpc-agent-go sessions: the SessionEventLimit of the read window (the events the library's GetSession returns are marked in_window).",
+            valueName: "n"))
+    var eventLimit = AgentEvent.defaultReadLimit
+
     func validate() throws {
         if output == .raw && key == nil { throw ValidationError("-o raw prints one key's stored bytes: name the KEY") }
+        if eventLimit < 0 { throw ValidationError("--event-limit must be 0 or more") }
     }
 
     func run() throws {
@@ -47,10 +54,12 @@ struct GetCommand: ParsableCommand {
                     throw ExitCode(3)
                 }
                 if output == .raw {
-                    Terminal.writeBytes(session.rawValues[key] ?? GoJSONEncoder.encode(v, style: session.escapeStyle))
+                    Terminal.writeBytes(session.agent?.stateBytes(key) ?? session.rawValues[key] ?? GoJSONEncoder.encode(v, style: session.escapeStyle))
                     return
                 }
                 value = v
+            } else if let parts = session.agent, typed == nil {
+                value = AgentDocument.json(session, parts, now: now, eventLimit: eventLimit)
             } else {
                 value = .object(typed ?? session.data)
             }

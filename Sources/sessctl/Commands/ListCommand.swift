@@ -10,12 +10,14 @@ struct ListCommand: ParsableCommand {
     )
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case table, json, ndjson, ids }
-    enum SortKey: String, ExpressibleByArgument, CaseIterable { case id, size, ttl, keys, written }
+    enum SortKey: String, ExpressibleByArgument, CaseIterable { case id, size, ttl, keys, written, events }
 
     @OptionGroup var storeOptions: StoreOptions
 
     @Argument(help: "Only ids matching this glob (e.g. '1qbn*').")
     var pattern: String?
+
+    @OptionGroup var agentSelection: AgentSelectionOptions
 
     @Option(name: .shortAndLong, help: "Output format.")
     var output: Format = .table
@@ -38,13 +40,15 @@ struct ListCommand: ParsableCommand {
     func validate() throws {
         if expired && all { throw ValidationError("--expired and --all cannot be used together") }
         if let limit, limit < 0 { throw ValidationError("--limit must be 0 or more") }
+        try agentSelection.check(pattern: pattern)
     }
 
     func run() throws {
         try reportingErrors {
             let store = try storeOptions.open()
+            let pattern = try agentSelection.pattern(self.pattern, store: store)
             let now = store.clock.nowMillis()
-            var printer = ListPrinter(format: output, now: now, deadlines: store.capabilities.hasDeadlines)
+            var printer = ListPrinter(format: output, now: now, deadlines: store.capabilities.hasDeadlines, agent: store.layout == .trpc)
             var shown = 0, hiddenExpired = 0, hiddenLive = 0, broken = 0
             var skipped = 0
             var firstSkipped: SkippedKey?
@@ -113,6 +117,7 @@ struct ListCommand: ParsableCommand {
         case .ttl: return (remaining(a), a.id) < (remaining(b), b.id)
         case .keys: return (a.keyCount ?? -1, a.id) < (b.keyCount ?? -1, b.id)
         case .written: return (a.lastWrite ?? Int64.min, a.id) < (b.lastWrite ?? Int64.min, b.id)
+        case .events: return (a.agent?.eventCount ?? -1, a.id) < (b.agent?.eventCount ?? -1, b.id)
         }
     }
 }
@@ -129,12 +134,67 @@ struct ListPrinter {
     /// characters, gorilla ids 52), so the rows of one store line up.
     private var idWidth = 32
     private var buffer: [UInt8] = []
+    /// trpc-agent-go sessions: a table of their own columns, laid out by the first page's rows.
+    let agent: Bool
+    private var agentRows: [(cells: [String], problem: String?, expired: Bool)] = []
+    private var agentWidths: [Int]?
 
-    init(format: ListCommand.Format, now: Int64, deadlines: Bool = false) {
+    init(format: ListCommand.Format, now: Int64, deadlines: Bool = false, agent: Bool = false) {
         self.format = format
         self.now = now
         self.deadlines = deadlines
+        self.agent = agent
         buffer.reserveCapacity(1 << 16)
+    }
+
+    static let agentHeadings = ["APP", "USER", "SESSION", "ENGINE", "EVENTS", "STATE", "LAST ACTIVITY (UTC)", "TTL", "BYTES", "ID"]
+    /// Columns aligned right (numbers).
+    private static let agentRight: Set<Int> = [4, 5, 8]
+
+    /// The row's cells: identity, engine, counts, last activity, lifetime, bytes and the full id
+    /// `get` takes (last: it repeats the first three, escaped).
+    private func agentCells(_ info: SessionInfo) -> [String] {
+        func safe(_ s: String) -> String { String(SessionError.quote(s).dropFirst().dropLast()) }
+        let id = info.agent?.sessionID ?? (try? AgentSessionID(parsing: info.id))
+        let ttl = info.problem == nil ? SessionFormatting.lifetime(info.expiry, now: now) : "CORRUPT"
+        return [
+            id.map { safe($0.app) } ?? "-", id.map { safe($0.user) } ?? "-", id.map { safe($0.session) } ?? "-",
+            info.agent?.engine.rawValue ?? "-", info.agent.map { String($0.eventCount) } ?? "-",
+            info.agent.map { String($0.stateKeys) } ?? "-",
+            (info.agent?.lastActivity ?? info.lastWrite).map { Durations.shortDate(millis: $0) } ?? "-",
+            ttl, info.problem == nil ? SessionFormatting.size(info.size) : "-", safe(info.id)
+        ]
+    }
+
+    /// Writes the agent rows held for this page, each column as wide as its widest cell so far
+    /// (capped, so one long name does not widen every row; a longer cell overflows its column).
+    private mutating func flushAgentRows() {
+        guard !agentRows.isEmpty else { return }
+        let headings = Self.agentHeadings
+        var widths = agentWidths ?? headings.map(\.count)
+        widths[3] = max(widths[3], AgentEngine.allCases.map(\.rawValue.count).max() ?? 0)
+        for row in agentRows { for (i, c) in row.cells.enumerated() { widths[i] = max(widths[i], min(c.count, 40)) } }
+        if agentWidths == nil { line(Terminal.paint(agentLine(headings, widths), "1")) }
+        agentWidths = widths
+        for row in agentRows {
+            var text = agentLine(row.cells, widths)
+            if let problem = row.problem {
+                text = Terminal.paint(text + "  " + problem, "31")
+            } else if row.expired {
+                text = Terminal.paint(text, "2")
+            }
+            line(text)
+        }
+        agentRows.removeAll(keepingCapacity: true)
+    }
+
+    private func agentLine(_ cells: [String], _ widths: [Int]) -> String {
+        var out = ""
+        for (i, c) in cells.enumerated() {
+            if i > 0 { out += "  " }
+            out += i == cells.count - 1 ? c : Self.agentRight.contains(i) ? padLeft(c, widths[i]) : pad(c, widths[i])
+        }
+        return out
     }
 
     mutating func row(_ info: SessionInfo) {
@@ -148,6 +208,8 @@ struct ListPrinter {
         case .json:
             buffer.append(count == 0 ? UInt8(ascii: "[") : UInt8(ascii: ","))
             SessionFormatting.appendJSONLine(info, now: now, deadline: deadlines, to: &buffer)
+        case .table where agent:
+            agentRows.append((agentCells(info), info.problem, info.expiry?.isExpired(now: now) ?? false))
         case .table:
             if count == 0 { idWidth = max(32, SessionError.quote(info.id).count - 2) }
             if count == 0 { line(Terminal.paint(columns("ID", "KEYS", "SIZE", "TTL", deadlines ? "DEADLINE (UTC)" : "LAST WRITE (UTC)"), "1")) }
@@ -164,17 +226,19 @@ struct ListPrinter {
             line(text)
         }
         count += 1
-        if buffer.count >= 1 << 16 { flush() }
+        if buffer.count >= 1 << 16 || agentRows.count >= 1000 { flush() }
     }
 
     /// Writes out what is buffered, so rows stream page by page.
     mutating func flush() {
+        flushAgentRows()
         guard !buffer.isEmpty else { return }
         Terminal.writeBytes(buffer)
         buffer.removeAll(keepingCapacity: true)
     }
 
     mutating func finish() {
+        flushAgentRows()
         if format == .json { line(count == 0 ? "[]" : "]") }
         flush()
     }

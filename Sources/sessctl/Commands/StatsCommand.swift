@@ -22,6 +22,8 @@ struct StatsCommand: ParsableCommand {
     @Argument(help: "Only ids matching this glob.")
     var pattern: String?
 
+    @OptionGroup var agentSelection: AgentSelectionOptions
+
     @Option(name: .shortAndLong, help: "Output format (default: table on a terminal, json when piped).")
     var output: Format?
 
@@ -30,24 +32,38 @@ struct StatsCommand: ParsableCommand {
 
     func validate() throws {
         if top < 0 { throw ValidationError("--top must be 0 or more") }
+        try agentSelection.check(pattern: pattern)
     }
 
     func run() throws {
         try reportingErrors {
             let store = try storeOptions.open()
+            let pattern = try agentSelection.pattern(self.pattern, store: store)
             let progress = ProgressLine()
-            let stats = try StoreStatistics.gather(
-                scanning: store, pattern: pattern, largest: top,
-                afterPage: { s in
-                    progress.update("read \(s.sessions + s.corrupt) sessions")
-                    return Interrupts.requested() ? .stop : .proceed
-                })
+            let afterPage = { (s: StoreStatistics) -> ScanControl in
+                progress.update("read \(s.sessions + s.corrupt) sessions")
+                return Interrupts.requested() ? .stop : .proceed
+            }
+            // Agent sessions are counted from their listing: their events are never read.
+            let (stats, agent) =
+                store.layout == .trpc
+                ? try AgentStatistics.gather(scanning: store, pattern: pattern, largest: top, afterPage: afterPage)
+                : (try StoreStatistics.gather(scanning: store, pattern: pattern, largest: top, afterPage: afterPage), nil)
             progress.clear()
             try stopIfInterrupted()
             if stats.corrupt > 0 { Terminal.warn("note: " + corruptNote(stats.corrupt, ", only counted", first: stats.firstCorrupt)) }
             switch output ?? (Terminal.stdoutIsTTY ? .table : .json) {
-            case .json: Terminal.write(SessionFormatting.render(json(stats, store: store.displayName), pretty: false))
-            case .table: Terminal.write(table(stats, store: store.displayName))
+            case .json:
+                var doc = json(stats, store: store.displayName)
+                if let agent, case .object(var o) = doc {
+                    o["agent"] = json(agent)
+                    doc = .object(o)
+                }
+                Terminal.write(SessionFormatting.render(doc, pretty: false))
+            case .table:
+                var text = table(stats, store: store.displayName, largest: agent == nil)
+                if let agent { text += "\n\n" + table(agent) }
+                Terminal.write(text)
             }
         }
     }
@@ -86,7 +102,70 @@ struct StatsCommand: ParsableCommand {
             ]))
     }
 
-    func table(_ s: StoreStatistics, store: String) -> String {
+    /// p50, p99 and max of a distribution, as JSON.
+    private func spread(_ d: SizeDistribution) -> JSONValue {
+        .object(
+            JSONObject([
+                ("p50", d.quantile(0.5).map(number) ?? .null), ("p99", d.quantile(0.99).map(number) ?? .null),
+                ("max", d.count > 0 ? number(d.max) : .null)
+            ]))
+    }
+
+    func json(_ a: AgentStatistics) -> JSONValue {
+        var apps = JSONObject()
+        for (app, n) in a.sessionsPerApp { apps[app] = number(n) }
+        let largest: [JSONValue] = a.largest.map { e in
+            let id = e.listing.sessionID
+            return .object(
+                JSONObject([
+                    ("id", .string(id.text)), ("app", .string(id.app)), ("user", .string(id.user)), ("session", .string(id.session)),
+                    ("engine", .string(e.listing.engine.rawValue)), ("events", number(e.listing.eventCount)), ("bytes", number(e.bytes))
+                ]))
+        }
+        return .object(
+            JSONObject([
+                ("sessions_per_app", .object(apps)), ("other_apps_sessions", number(a.otherApps)),
+                ("events_per_session", spread(a.events)), ("bytes_per_session", spread(a.bytes)),
+                ("without_ttl", number(a.withoutTTL)), ("largest", .array(largest))
+            ]))
+    }
+
+    /// The trpc-agent-go section of the table.
+    func table(_ a: AgentStatistics) -> String {
+        func safe(_ text: String) -> String { String(SessionError.quote(text).dropFirst().dropLast()) }
+        func pad(_ t: String, _ n: Int) -> String { t.count >= n ? t : t + String(repeating: " ", count: n - t.count) }
+        func padLeft(_ t: String, _ n: Int) -> String { t.count >= n ? t : String(repeating: " ", count: n - t.count) + t }
+        func spread(_ d: SizeDistribution, _ show: (Int) -> String) -> String {
+            guard let p50 = d.quantile(0.5), let p99 = d.quantile(0.99) else { return "-" }
+            return "p50 \(show(p50)), p99 \(show(p99)), max \(show(d.max))"
+        }
+        var lines = [Terminal.paint("trpc-agent-go sessions", "1")]
+        lines.append("  \(pad("events", 10))\(spread(a.events, String.init)) per session")
+        lines.append("  \(pad("bytes", 10))\(spread(a.bytes, SessionFormatting.size)) per session")
+        lines.append("  \(pad("no TTL", 10))\(a.withoutTTL) (never expire: the library's default TTL is 0)")
+        let apps = a.sessionsPerApp.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
+        if !apps.isEmpty {
+            lines.append("")
+            lines.append(Terminal.paint("sessions per app", "1"))
+            let shown = apps.prefix(max(top, 1))
+            let width = min(max(shown.map { safe($0.key).count }.max() ?? 3, 3), 40)
+            for (app, n) in shown { lines.append("  \(pad(safe(app), width))  \(padLeft(String(n), 9))") }
+            let rest = apps.dropFirst(shown.count).reduce(0) { $0 + $1.value } + a.otherApps
+            if rest > 0 { lines.append("  \(pad("(others)", width))  \(padLeft(String(rest), 9))") }
+        }
+        if !a.largest.isEmpty {
+            lines.append("")
+            lines.append(Terminal.paint("largest sessions", "1"))
+            let width = max(a.largest.map { safe($0.listing.sessionID.text).count }.max() ?? 2, 32)
+            lines.append("  \(pad("ID", width))  \(padLeft("EVENTS", 8))  \(padLeft("BYTES", 8))")
+            for e in a.largest {
+                lines.append("  \(pad(safe(e.listing.sessionID.text), width))  \(padLeft(String(e.listing.eventCount), 8))  \(padLeft(SessionFormatting.size(e.bytes), 8))")
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    func table(_ s: StoreStatistics, store: String, largest showLargest: Bool = true) -> String {
         func bytes(_ n: Int) -> String { SessionFormatting.size(n) }
         func pad(_ t: String, _ n: Int) -> String { t.count >= n ? t : t + String(repeating: " ", count: n - t.count) }
         func padLeft(_ t: String, _ n: Int) -> String { t.count >= n ? t : String(repeating: " ", count: n - t.count) + t }
@@ -125,7 +204,7 @@ struct StatsCommand: ParsableCommand {
             }
         }
 
-        let largest = s.largest.entries.prefix(top)
+        let largest = s.largest.entries.prefix(showLargest ? top : 0)
         if !largest.isEmpty {
             lines.append("")
             lines.append(heading("largest sessions"))

@@ -6,7 +6,9 @@ import SessionKit
 /// page by page as the store is read, each session only if it still qualifies at that moment.
 struct BulkDelete {
     let storeOptions: StoreOptions
-    let finder: SessionFinder
+    var finder: SessionFinder
+    /// --app/--user (del --where): narrows the finder's pattern on a trpc store.
+    var agentSelection: AgentSelectionOptions? = nil
     let yes: Bool
     let dryRun: Bool
     /// The command as named in messages, e.g. `del --where`.
@@ -16,6 +18,12 @@ struct BulkDelete {
 
     func run() throws {
         let store = try storeOptions.open()
+        var narrowed = self
+        if let agentSelection { narrowed.finder.pattern = try agentSelection.pattern(finder.pattern, store: store) }
+        try narrowed.run(store)
+    }
+
+    private func run(_ store: any SessionStore) throws {
         if !dryRun {
             try store.checkWritable()
             if !yes && !Confirmation.canAsk {

@@ -49,6 +49,15 @@ enum SessionFormatting {
         o["last_write"] = info.lastWrite.map { .string(Durations.rfc3339(millis: $0)) } ?? .null
         o["problem"] = info.problem.map { .string($0) } ?? .null
         if let deadline = info.deadline { o["deadline"] = .string(Durations.rfc3339(millis: deadline)) }
+        if let agent = info.agent {
+            o["app"] = .string(agent.sessionID.app)
+            o["user"] = .string(agent.sessionID.user)
+            o["session"] = .string(agent.sessionID.session)
+            o["engine"] = .string(agent.engine.rawValue)
+            o["events"] = .number(String(agent.eventCount))
+            o["state_keys"] = .number(String(agent.stateKeys))
+            o["last_activity"] = agent.lastActivity.map { .string(Durations.rfc3339(millis: $0)) } ?? .null
+        }
         return .object(o)
     }
 
@@ -57,6 +66,12 @@ enum SessionFormatting {
     /// `deadline` (a store whose sessions have one) the line has a `deadline` member, null
     /// when the session has none.
     static func appendJSONLine(_ info: SessionInfo, now: Int64, deadline: Bool = false, to out: inout [UInt8]) {
+        if info.agent != nil {
+            // Agent sessions carry more members; their listing reads far more than this costs.
+            out += GoJSONEncoder.encode(json(info, now: now))
+            out.append(0x0a)
+            return
+        }
         func raw(_ text: StaticString) { ByteWriter.append(text, to: &out) }
         func number(_ n: Int64) { ByteWriter.appendDecimal(n, to: &out) }
         func instant(_ ms: Int64) {

@@ -40,6 +40,14 @@ enum Terminal {
         color ? "\u{1B}[\(code)m\(s)\u{1B}[0m" : s
     }
 
+    /// The width of the terminal on stdout in columns, else $COLUMNS, else 80.
+    static var width: Int {
+        var size = winsize()
+        if ioctl(1, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
+        if let text = Environment.value("COLUMNS"), let n = Int(text), n > 0 { return n }
+        return 80
+    }
+
     static func write(_ s: String) {
         print(s)
     }
