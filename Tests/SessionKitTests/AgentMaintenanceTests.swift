@@ -237,4 +237,41 @@ final class AgentMaintenanceTests: RedisTestCase {
             k.metaKey(index: b("myapp:hashidx:sessidx:agent:prod:{用户:1/x}"), field: b("sess/2026:1#a")).map { String(decoding: $0, as: UTF8.self) },
             "myapp:hashidx:meta:agent:prod:{用户:1/x}:sess/2026:1#a")
     }
+
+    // MARK: Cluster
+
+    func testReindexCheckAndFixOnACluster() throws {
+        let d = try RedisDeployments.shared()
+        let source = try store(try fixtureServer())
+        var sessions: [Session] = []
+        try source.scanSessions(matching: nil, pageSize: 100) { page in
+            sessions += page.sessions
+            return .proceed
+        }
+        let seeds = d.cluster.nodes.prefix(2).map { RedisEndpoint.tcp(host: "127.0.0.1", port: $0.port) }
+        let prefix = "doctor\(UUID().uuidString.prefix(8))"
+        let st = try AgentStore(
+            options: RedisStoreOptions(connection: RedisConnectOptions(endpoint: seeds[0], timeout: 5000), deployment: .cluster(seeds: Array(seeds)), prefix: prefix),
+            engine: nil, displayName: "cluster")
+        for r in try st.save(sessions.map { SessionWrite($0, mode: .create) }) { XCTAssertNoThrow(try r.get()) }
+        let added = try st.reindex(write: true, examples: 3, afterPage: { _ in .proceed })
+        XCTAssertEqual(added.added.count, 6)
+        XCTAssertTrue(added.failures.isEmpty, "\(added.failures)")
+        XCTAssertEqual(try st.reindex(write: false, examples: 3, afterPage: { _ in .proceed }).added.count, 0)
+
+        func run(_ args: String...) throws {
+            let command = args.map { Array($0.utf8) }
+            _ = try st.core.read([command[1]]) { _ in [command] }
+        }
+        let f = "\(prefix):hashidx"
+        try run("HSET", "\(f):evtdata:chat:{u-gone}:s1", "e1", "{}")
+        try run("HSET", "\(f):sessidx:chat:{u42}", "gone-sid", "{}")
+        try run("ZADD", "\(f):evtidx:time:chat:{u42}:real-h-plain-0001", "1", "ghost-event")
+        let report = try st.check(examples: 3, afterPage: { _ in .proceed })
+        XCTAssertEqual(report.problems, 3, "\(report.findings)")
+        XCTAssertEqual(report.legacySessions, 3)
+        XCTAssertEqual(try st.repair(report).fixedTotal, 3)
+        XCTAssertEqual(try st.check(examples: 3, afterPage: { _ in .proceed }).problems, 0)
+        for s in sessions { try st.delete(s.id) }
+    }
 }
