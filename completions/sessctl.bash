@@ -173,13 +173,13 @@ _sessctl() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    list|get|events|set|del|edit|expire|ttl|persist|count|find|stats|purge|migrate|export|import|shell|stores|help)
+    list|get|events|set|del|edit|expire|ttl|persist|count|find|stats|purge|reindex|check|migrate|export|import|shell|stores|help)
         # Offer subcommand argument completions
         "_sessctl_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'list get events set del edit expire ttl persist count find stats purge migrate export import shell stores help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'list get events set del edit expire ttl persist count find stats purge reindex check migrate export import shell stores help' -- "${cur}"))
         ;;
     esac
 }
@@ -564,6 +564,56 @@ _sessctl_purge() {
         return
         ;;
     '--max-age')
+        return
+        ;;
+    esac
+}
+
+_sessctl_reindex() {
+    repeating_flags=()
+    non_repeating_flags=(--no-color --read-only --hashed-tokens --dry-run --version -h --help)
+    repeating_options=()
+    non_repeating_options=(-s --store --max-age --output -o --examples)
+    __sessctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '-s'|'--store')
+        return
+        ;;
+    '--max-age')
+        return
+        ;;
+    '--output'|'-o')
+        __sessctl_add_completions -W 'text'$'\n''json'
+        return
+        ;;
+    '--examples')
+        return
+        ;;
+    esac
+}
+
+_sessctl_check() {
+    repeating_flags=()
+    non_repeating_flags=(--no-color --read-only --hashed-tokens --fix --yes -y --version -h --help)
+    repeating_options=()
+    non_repeating_options=(-s --store --max-age --output -o --examples)
+    __sessctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '-s'|'--store')
+        return
+        ;;
+    '--max-age')
+        return
+        ;;
+    '--output'|'-o')
+        __sessctl_add_completions -W 'text'$'\n''json'
+        return
+        ;;
+    '--examples')
         return
         ;;
     esac

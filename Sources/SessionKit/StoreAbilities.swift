@@ -15,6 +15,8 @@ public struct StoreAbilities {
     public var leftovers: (any LeftoverSweeping)?
     /// The error every write gets (a read-only view); nil for a store that writes.
     public var writeRefusal: SessionError?
+    /// Upkeep of trpc-agent-go's keys: the user session index rebuilt, leftovers found and removed.
+    public var agentMaintenance: (any AgentMaintenance)?
 
     public init(
         shaping: (any SessionShaping)? = nil, counting: (any SessionCounting)? = nil,
@@ -31,6 +33,7 @@ public struct StoreAbilities {
         var copy = self
         copy.writeRefusal = refusal
         copy.leftovers = leftovers.map { ReadOnlyLeftovers(base: $0, refusal: refusal) }
+        copy.agentMaintenance = agentMaintenance.map { ReadOnlyAgentMaintenance(base: $0, refusal: refusal) }
         return copy
     }
 }

@@ -123,3 +123,116 @@ struct AgentKeys: Sendable {
         return (app, user)
     }
 }
+
+/// What the name of a key under the store's prefix says: which of the library's keys it is, and
+/// the part of the name after the role's head (`<app>:{<user>}[:<sid>[:<track or digest>]]` for
+/// HashIdx, `<app>}:<user>[:<sid>...]` for legacy).
+struct AgentKeyName: Equatable {
+    enum Kind: Equatable {
+        case role(AgentKeyRole)
+        /// A state-initialization lease (`stateinit`) of the engine.
+        case lease(AgentEngine)
+    }
+
+    var kind: Kind
+    var rest: [UInt8]
+
+    /// The Redis type the library gives the key.
+    var expectedType: String {
+        switch kind {
+        case .role(let role): return role.redisType
+        case .lease: return "string"
+        }
+    }
+}
+
+extension AgentKeys {
+    private static let hashidxHeads: [(String, AgentKeyName.Kind)] = [
+        ("meta:", .role(.meta)), ("evtdata:", .role(.evtdata)), ("evtidx:time:", .role(.evtidx)), ("sesssum:", .role(.sesssum)),
+        ("trkdata:", .role(.trkdata)), ("trkidx:time:", .role(.trkidx)), ("trkidx:names:", .role(.trknames)), ("sessidx:", .role(.sessidx)),
+        ("userstate:", .role(.userstate)), ("stateinit:", .lease(.hashidx))
+    ]
+    private static let legacyHeads: [(String, AgentKeyName.Kind)] = [
+        ("sess:{", .role(.sess)), ("event:{", .role(.event)), ("sesssum:{", .role(.lsesssum)), ("track:{", .role(.track)),
+        ("trackidx:{", .role(.trackidx)), ("userstate:{", .role(.luserstate)), ("stateinit:{", .lease(.legacy)), ("appstate:{", .role(.appstate))
+    ]
+
+    /// The SCAN pattern that finds every key of both engines in one walk: everything under the
+    /// prefix, or without one the names the library's keys can start with (`hashidx:`, `sess:`,
+    /// `sesssum:`, `stateinit:`, `event:`, `track…`, `userstate:`, `appstate:`), filtered by `name`.
+    var everyKeyPattern: [UInt8] {
+        legacy.isEmpty ? Array("[hsetua]*".utf8) : RedisConnection.globEscape(legacy) + Array("*".utf8)
+    }
+
+    /// What `key`'s name says, or nil for a key the library does not name this way.
+    func name(_ key: [UInt8]) -> AgentKeyName? {
+        let f = hashidx + [UInt8(ascii: ":")]
+        if key.starts(with: f) {
+            let tail = key[f.count...]
+            for (head, kind) in Self.hashidxHeads where tail.starts(with: head.utf8) {
+                let rest = Array(tail.dropFirst(head.utf8.count))
+                return rest.isEmpty ? nil : AgentKeyName(kind: kind, rest: rest)
+            }
+            return nil
+        }
+        guard key.starts(with: legacy) else { return nil }
+        let tail = key[legacy.count...]
+        for (head, kind) in Self.legacyHeads where tail.starts(with: head.utf8) {
+            let rest = Array(tail.dropFirst(head.utf8.count))
+            return rest.isEmpty ? nil : AgentKeyName(kind: kind, rest: rest)
+        }
+        return nil
+    }
+
+    /// The meta key of a HashIdx session whose `<app>:{<user>}:<sid>` is `userAndSession`.
+    func metaKey(_ userAndSession: some Collection<UInt8>) -> [UInt8] { hashidx + Array(":meta:".utf8) + userAndSession }
+
+    /// The meta key of session `field` listed in the index hash `indexKey` (`F:sessidx:<app>:{<user>}`).
+    func metaKey(index indexKey: [UInt8], field: [UInt8]) -> [UInt8]? {
+        let head = hashidx + Array(":sessidx:".utf8)
+        guard indexKey.starts(with: head) else { return nil }
+        return metaKey(indexKey[head.count...] + [UInt8(ascii: ":")] + field)
+    }
+
+    /// The meta keys a HashIdx key of one session may belong to: one, or for a track's keys one
+    /// per place its `<sid>:<track>` could split (ids and track names may hold `:`), nearest
+    /// first; a lease's digest never holds `:`. Empty for a key that names no session.
+    func metaCandidates(_ name: AgentKeyName) -> [[UInt8]] {
+        let colon = UInt8(ascii: ":")
+        switch name.kind {
+        case .role(.evtdata), .role(.evtidx), .role(.sesssum), .role(.trknames):
+            return [metaKey(name.rest)]
+        case .lease(.hashidx):
+            guard let last = name.rest.lastIndex(of: colon), last > 0 else { return [] }
+            return [metaKey(name.rest[..<last])]
+        case .role(.trkdata), .role(.trkidx):
+            // <app>:{<user>}:<sid>:<track>: the session id starts after the first `}:`.
+            guard let tag = name.rest.firstRange(of: Array("}:".utf8)) else { return [] }
+            let sidStart = tag.upperBound
+            var out: [[UInt8]] = []
+            for i in name.rest.indices.reversed() where i > sidStart && name.rest[i] == colon && i + 1 < name.rest.count {
+                out.append(metaKey(name.rest[..<i]))
+                if out.count == 16 { break }
+            }
+            return out
+        default:
+            return []
+        }
+    }
+
+    /// The (user hash, session field) pairs a legacy lease `stateinit:{<app>}:<user>:<sid>:<digest>`
+    /// may belong to: one per place `<user>:<sid>` could split.
+    func legacyLeaseSessions(_ name: AgentKeyName) -> [(key: [UInt8], field: [UInt8])] {
+        let colon = UInt8(ascii: ":")
+        guard case .lease(.legacy) = name.kind, let last = name.rest.lastIndex(of: colon), let close = name.rest.firstRange(of: Array("}:".utf8)) else { return [] }
+        let app = name.rest[..<close.lowerBound]
+        let userAndSession = name.rest[close.upperBound..<last]
+        guard !app.isEmpty else { return [] }
+        var out: [(key: [UInt8], field: [UInt8])] = []
+        for i in userAndSession.indices.reversed() where userAndSession[i] == colon && i > userAndSession.startIndex && i + 1 < userAndSession.endIndex {
+            out.append((legacy + Array("sess:{".utf8) + app + Array("}:".utf8) + userAndSession[..<i], Array(userAndSession[(i + 1)...])))
+            if out.count == 16 { break }
+        }
+        return out
+    }
+}

@@ -21,7 +21,11 @@ public final class AgentStore: SessionStore, RetryReporting {
     public var capabilities: StoreCapabilities { layout.capabilities }
     public var defaultLifetimeMillis: Int64 { core.options.defaultLifetimeMillis }
     public var retrySummary: String? { core.router.stats.summary }
-    public var abilities: StoreAbilities { StoreAbilities(shaping: AgentShaping(), counting: self, retries: self) }
+    public var abilities: StoreAbilities {
+        var a = StoreAbilities(shaping: AgentShaping(), counting: self, retries: self)
+        a.agentMaintenance = self
+        return a
+    }
 
     public init(options: RedisStoreOptions, engine: AgentEngine?, displayName: String, clock: Clock = .system) throws(SessionError) {
         core = try RedisStoreCore(options: options, displayName: displayName, clock: clock)
