@@ -6,17 +6,21 @@ import RedisClient
 /// twice the server's time). Each EVAL holds the server for about as long as `stepsPerCall`
 /// SCAN calls, some milliseconds.
 extension AgentStore: SessionCounting {
-    static let stepsPerCall = 8
+    static let stepsPerCall = 4
+    /// SCAN's COUNT inside the script: bigger than a client's, as no reply crosses the network.
+    static let countPerStep = 2500
 
     /// The Lua of one chunk: ARGV cursor, steps, COUNT, meta prefix, legacy prefix ("" for an
-    /// engine not read); returns the next cursor and the sessions seen.
+    /// engine not read), and a MATCH pattern when only one engine is read (the server then hands
+    /// the script only its keys); returns the next cursor and the sessions seen.
     static let countScript = """
         local cursor, steps, count = ARGV[1], tonumber(ARGV[2]), ARGV[3]
-        local mp, lp = ARGV[4], ARGV[5]
+        local mp, lp, match = ARGV[4], ARGV[5], ARGV[6]
         local ml, ll = #mp, #lp
         local n = 0
         for _ = 1, steps do
-          local r = redis.call('SCAN', cursor, 'COUNT', count)
+          local r
+          if match ~= '' then r = redis.call('SCAN', cursor, 'MATCH', match, 'COUNT', count) else r = redis.call('SCAN', cursor, 'COUNT', count) end
           cursor = r[1]
           for _, k in ipairs(r[2]) do
             if ml > 0 and string.sub(k, 1, ml) == mp then
@@ -37,6 +41,7 @@ extension AgentStore: SessionCounting {
         guard pattern == nil else { return nil }
         let meta = engines.contains(.hashidx) ? keys.hashidx + Array(":meta:".utf8) : []
         let legacy = engines.contains(.legacy) ? keys.legacy + Array("sess:{".utf8) : []
+        let match: [UInt8] = meta.isEmpty ? keys.legacyPattern : legacy.isEmpty ? keys.metaPattern : []
         let scan = try core.run { try core.router.beginScan() }
         var total = 0
         for lane in scan.lanes {
@@ -44,7 +49,7 @@ extension AgentStore: SessionCounting {
             repeat {
                 let command = RedisStoreCore.command(
                     "EVAL", Array(Self.countScript.utf8), Array("0".utf8), cursor, RedisStoreCore.number(Int64(Self.stepsPerCall)),
-                    RedisStoreCore.number(Int64(RedisStoreCore.scanCount)), meta, legacy)
+                    RedisStoreCore.number(Int64(Self.countPerStep)), meta, legacy, match)
                 let reply = try core.run { try lane.connection.command(command) }
                 guard case .array(let r) = reply, r.count == 2, let next = r[0].bytes, case .integer(let n) = r[1] else { return nil }
                 total += Int(clamping: n)
