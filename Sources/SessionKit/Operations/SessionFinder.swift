@@ -33,6 +33,11 @@ public struct SessionFinder: Sendable {
     public var selection: Selection
     /// Sessions per scan page and per load batch.
     public var pageSize: Int
+    /// Only sessions whose last activity (`Session.lastWrite`) lies more than this long before
+    /// now (`purge --idle`); a session whose store does not record it never qualifies.
+    public var idleMillis: Int64?
+    /// Only sessions without an expiry (`expire --no-ttl-only`).
+    public var withoutExpiryOnly = false
 
     public init(filter: SessionFilter, pattern: String? = nil, selection: Selection = .live, pageSize: Int = 500) {
         self.filter = filter
@@ -52,7 +57,16 @@ public struct SessionFinder: Sendable {
 
     /// Whether a freshly loaded session is one this finder finds.
     public func selects(_ session: Session, now: Int64) -> Bool {
-        selects(expiry: session.expiry, now: now) && filter.matches(session)
+        selects(expiry: session.expiry, now: now) && filter.matches(session) && qualifies(session, now: now)
+    }
+
+    /// The rules beyond expiry and filter: idle long enough, without an expiry.
+    private func qualifies(_ session: Session, now: Int64) -> Bool {
+        if withoutExpiryOnly && session.expiry != .never { return false }
+        if let idleMillis {
+            guard let last = session.lastWrite, last < now.subtractingClamped(idleMillis) else { return false }
+        }
+        return true
     }
 
     /// Reads `store` page by page (each session once) and hands `visit` the matches of each page.
@@ -76,7 +90,7 @@ public struct SessionFinder: Sendable {
                     continue
                 }
                 tally.checked += 1
-                if filter.matches(session) { matches.append(session) }
+                if filter.matches(session) && qualifies(session, now: now) { matches.append(session) }
             }
             tally.matched += matches.count
             if !matches.isEmpty, try visit(matches) == .stop { return .stop }

@@ -1,9 +1,10 @@
 import ArgumentParser
 import SessionKit
 
-/// The flow `del --where` and `purge --expired` share: with --dry-run, list what would go;
-/// without --yes, ask on a terminal (count and a sample first) and refuse elsewhere; then delete
-/// page by page as the store is read, each session only if it still qualifies at that moment.
+/// The flow `del --where`, `purge` and a bulk `expire` share: with --dry-run, list what would
+/// change; without --yes, ask on a terminal (count and a sample first) and refuse elsewhere; then
+/// delete (or give a new lifetime) page by page as the store is read, each session only if it
+/// still qualifies at that moment.
 struct BulkDelete {
     let storeOptions: StoreOptions
     var finder: SessionFinder
@@ -15,6 +16,11 @@ struct BulkDelete {
     let command: String
     /// What is deleted, e.g. `matching session`.
     let noun: String
+    /// Give each session this much more life from now instead of deleting it (bulk `expire`).
+    var expireAfterMillis: Int64? = nil
+
+    /// The verb in messages: `delete` or `expire`, and its past.
+    private var verb: (base: String, past: String) { expireAfterMillis == nil ? ("delete", "deleted") : ("give a new lifetime to", "given a new lifetime") }
 
     func run() throws {
         let store = try storeOptions.open()
@@ -28,7 +34,7 @@ struct BulkDelete {
             try store.checkWritable()
             if !yes && !Confirmation.canAsk {
                 throw SessionError.invalidArgument(
-                    "\(command): not on a terminal, so not asking: add --yes to delete every \(noun) (--dry-run lists them); nothing was deleted")
+                    "\(command): not on a terminal, so not asking: add --yes to \(verb.base) every \(noun) (--dry-run lists them); nothing was \(expireAfterMillis == nil ? "deleted" : "changed")")
             }
         }
         let worker = try storeOptions.open()
@@ -38,7 +44,7 @@ struct BulkDelete {
             case .accepted: break
             case .nothingToDo: return
             case .declined:
-                Terminal.warn("nothing was deleted")
+                Terminal.warn(expireAfterMillis == nil ? "nothing was deleted" : "nothing was changed")
                 throw ExitCode(1)
             }
         }
@@ -56,7 +62,7 @@ struct BulkDelete {
             }, afterPage: { _ in Interrupts.requested() ? .stop : .proceed })
         try stopIfInterrupted()
         printer.finish()
-        Terminal.warn("dry run: would delete \(counted(tally.matched, noun)) from \(store.displayName)")
+        Terminal.warn("dry run: would \(verb.base) \(counted(tally.matched, noun)) in \(store.displayName)")
         noteCorrupt(tally)
     }
 
@@ -72,14 +78,14 @@ struct BulkDelete {
                 return .proceed
             },
             afterPage: { tally in
-                progress.update("checked \(tally.checked) sessions, \(tally.matched) to delete")
+                progress.update("checked \(tally.checked) sessions, \(tally.matched) to change")
                 return Interrupts.requested() ? .stop : .proceed
             })
         progress.clear()
         try stopIfInterrupted()
         noteCorrupt(tally)
         if tally.matched == 0 {
-            Terminal.warn("no \(noun) in \(store.displayName); nothing to delete")
+            Terminal.warn("no \(noun) in \(store.displayName); nothing to \(expireAfterMillis == nil ? "delete" : "do")")
             return .nothingToDo
         }
         let now = store.clock.nowMillis()
@@ -90,7 +96,8 @@ struct BulkDelete {
         }
         if tally.matched > sample.count { text += "  ... and \(tally.matched - sample.count) more\n" }
         Terminal.writeError(text)
-        return Confirmation.ask("Delete \(tally.matched == 1 ? "it" : "them")?") ? .accepted : .declined
+        let what = expireAfterMillis.map { "Give \(tally.matched == 1 ? "it" : "them") \(Durations.format(millis: $0)) to live" } ?? "Delete \(tally.matched == 1 ? "it" : "them")"
+        return Confirmation.ask(what + "?") ? .accepted : .declined
     }
 
     /// Deletes page by page; Ctrl-C or SIGTERM stops after the page in hand and says how many
@@ -103,7 +110,7 @@ struct BulkDelete {
         let tally = try finder.run(
             scanning: store,
             visit: { matches in
-                let outcome = try BulkDeletion.delete(matches, from: worker) { finder.selects($0, now: worker.clock.nowMillis()) }
+                let outcome = try change(matches, worker)
                 total.deleted += outcome.deleted
                 total.vanished += outcome.vanished
                 total.spared += outcome.spared
@@ -111,24 +118,50 @@ struct BulkDelete {
                 return .proceed
             },
             afterPage: { tally in
-                progress.update("checked \(tally.checked) sessions, deleted \(total.deleted)")
+                progress.update("checked \(tally.checked) sessions, \(verb.past) \(total.deleted)")
                 return Interrupts.requested() ? .stop : .proceed
             })
         progress.clear()
         failures.finish()
         let interrupted = Interrupts.requested()
-        if Terminal.stdoutIsTTY && !interrupted { Terminal.write("deleted \(counted(total.deleted, "session"))") }
+        if Terminal.stdoutIsTTY && !interrupted { Terminal.write("\(verb.past) \(counted(total.deleted, "session"))") }
         if total.spared > 0 {
             Terminal.warn("note: \(counted(total.spared, "session")) changed meanwhile and no longer qualified; left alone")
         }
         noteCorrupt(tally)
         if interrupted {
             Terminal.warn(
-                "interrupted: \(counted(total.deleted, "session")) deleted before the interruption; "
-                    + "run the same command again to delete the rest")
+                "interrupted: \(counted(total.deleted, "session")) \(verb.past) before the interruption; "
+                    + "run the same command again for the rest")
             throw ExitCode(130)
         }
         if failures.count > 0 { throw ExitCode(total.deleted > 0 ? 4 : 1) }
+    }
+
+    /// Deletes a page's matches as read, or gives those that still qualify, read again now, their new lifetime.
+    private func change(_ matches: [Session], _ worker: any SessionStore) throws -> BulkDeletion.Outcome {
+        guard let millis = expireAfterMillis else {
+            return try BulkDeletion.delete(matches, from: worker) { finder.selects($0, now: worker.clock.nowMillis()) }
+        }
+        var outcome = BulkDeletion.Outcome()
+        let now = worker.clock.nowMillis()
+        var still: [String] = []
+        for (session, loaded) in zip(matches, try worker.load(matches.map(\.id))) {
+            switch loaded {
+            case .found(let s) where finder.selects(s, now: now): still.append(s.id)
+            case .found: outcome.spared += 1
+            case .missing: outcome.vanished += 1
+            case .broken(let e): outcome.failures.append((session.id, e))
+            }
+        }
+        for (id, result) in zip(still, try worker.setExpiry(still.map { ($0, .at(now.addingClamped(millis))) })) {
+            switch result {
+            case .success(true): outcome.deleted += 1
+            case .success(false): outcome.vanished += 1
+            case .failure(let e): outcome.failures.append((id, e))
+            }
+        }
+        return outcome
     }
 
     private func noteCorrupt(_ tally: SessionFinder.Tally) {
