@@ -173,13 +173,13 @@ _sessctl() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    list|get|set|del|edit|expire|ttl|persist|count|find|stats|purge|migrate|export|import|shell|stores|help)
+    list|get|set|del|edit|expire|ttl|persist|count|find|stats|purge|trim|migrate|export|import|shell|stores|help)
         # Offer subcommand argument completions
         "_sessctl_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'list get set del edit expire ttl persist count find stats purge migrate export import shell stores help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'list get set del edit expire ttl persist count find stats purge trim migrate export import shell stores help' -- "${cur}"))
         ;;
     esac
 }
@@ -495,6 +495,44 @@ _sessctl_purge() {
         return
         ;;
     '--max-age')
+        return
+        ;;
+    esac
+}
+
+_sessctl_trim() {
+    repeating_flags=()
+    non_repeating_flags=(--no-color --read-only --hashed-tokens --all --yes -y --dry-run --version -h --help)
+    repeating_options=(--where)
+    non_repeating_options=(-s --store --max-age --keep-turns --keep-events --before)
+    __sessctl_offer_flags_options -1
+
+    # Offer option value completions
+    case "${prev}" in
+    '-s'|'--store')
+        return
+        ;;
+    '--max-age')
+        return
+        ;;
+    '--keep-turns')
+        return
+        ;;
+    '--keep-events')
+        return
+        ;;
+    '--before')
+        return
+        ;;
+    '--where')
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    *)
+        __sessctl_add_completions -W "$(__sessctl_custom_complete ---completion trim -- positional@0 "${COMP_CWORD}" "$(__sessctl_cursor_index_in_current_word)")"
         return
         ;;
     esac

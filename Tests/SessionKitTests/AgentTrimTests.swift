@@ -64,36 +64,12 @@ final class AgentTrimTests: RedisTestCase {
 
     // MARK: On Redis
 
-    /// The sessions where the library's trim leaves parts behind, in one engine.
-    static func bugCases(_ engine: Sess.Engine) -> [(session: Sess, keep: Int)] {
-        var out: [(Sess, Int)] = []
-        func make(_ session: String, _ events: [AgentEventSession.Event]) -> Sess {
-            AgentEventSession(engine: engine, user: "u-\(engine)", session: session, events: events)
-        }
-        // (1) Interleaved request ids.
-        out.append((make("interleaved", Sess.events(["r1", "r2", "r1", "r2", "r3", "r1"])), 1))
-        // (2) A turn of 150 events between two small ones.
-        let big = Array(repeating: "r0", count: 5) + Array(repeating: "big", count: 150) + Array(repeating: "r2", count: 3)
-        out.append((make("big-turn", Sess.events(big)), 2))
-        out.append((make("big-turn-1", Sess.events(big)), 1))
-        // (3) Turns of 7 events straddling the 100th event from the newest, interleaved there.
-        var straddle: [String] = []
-        for t in 0..<30 { straddle += Array(repeating: "t\(t)", count: 7) }
-        straddle.swapAt(105, 112)
-        straddle.swapAt(95, 103)
-        for keep in [2, 14, 15, 16] { out.append((make("straddle-\(keep)", Sess.events(straddle)), keep)) }
-        // (4) Events without a request id (absent and empty) among the turns.
-        let loose: [String?] = [nil, "a", "", "b", "a", nil, "c", "", "c"]
-        out.append((make("loose", Sess.events(loose)), 1))
-        return out
-    }
-
     func testTrimKeepsExactlyTheNewestWholeTurnsOnBothEngines() throws {
         let s = try startServer()
         let c = try connect(s)
         let st = try store(s)
         for engine in Sess.Engine.allCases {
-            let cases = Self.bugCases(engine)
+            let cases = Sess.upstreamBugCases(engine)
             for (session, _) in cases { try session.write(c) }
             var ttls: [String: Int64] = [:]
             for (session, _) in cases {

@@ -1,3 +1,4 @@
+import Foundation
 import RedisClient
 
 /// A trpc-agent-go session written key by key as the library lays it out, for trim tests: a
@@ -45,6 +46,8 @@ public struct AgentEventSession {
     public var user: String
     public var session: String
     public var events: [Event]
+    /// The record's `state` (a JSON object of base64 values, as the library stores them).
+    public var state = "{}"
     /// The TTL of every key of the session, in milliseconds.
     public var ttlMillis: Int64 = 3_600_000
 
@@ -61,6 +64,12 @@ public struct AgentEventSession {
         requestIDs.enumerated().map { i, r in Event(id: "\(idPrefix)\(i)", requestID: r, unixNano: start + Int64(i) * 1_000_000_000) }
     }
 
+    /// scripts/agent-sessions.lua: writes many HashIdx sessions server-side (see its header).
+    public static let generator: String = {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return (try? String(contentsOf: root.appendingPathComponent("scripts/agent-sessions.lua"), encoding: .utf8)) ?? ""
+    }()
+
     /// The sessctl id: `APP/USER/SID`.
     public var id: String { "\(app)/\(user)/\(session)" }
 
@@ -74,7 +83,7 @@ public struct AgentEventSession {
         let ttl = String(ttlMillis)
         switch engine {
         case .hashidx:
-            let meta = #"{"id":"\#(session)","appName":"\#(app)","userID":"\#(user)","state":{},"createdAt":"\#(created)","updatedAt":"\#(created)"}"#
+            let meta = #"{"id":"\#(session)","appName":"\#(app)","userID":"\#(user)","state":\#(state),"createdAt":"\#(created)","updatedAt":"\#(created)"}"#
             var out = [["SET", metaKey, meta, "PX", ttl]]
             if !events.isEmpty {
                 out.append(["HSET", dataKey] + events.flatMap { [$0.id, $0.json] })
@@ -83,7 +92,7 @@ public struct AgentEventSession {
             }
             return out
         case .legacy:
-            let record = #"{"id":"\#(session)","state":{},"createdAt":"\#(created)","updatedAt":"\#(created)"}"#
+            let record = #"{"id":"\#(session)","state":\#(state),"createdAt":"\#(created)","updatedAt":"\#(created)"}"#
             var out = [["HSET", metaKey, session, record], ["PEXPIRE", metaKey, ttl]]
             if !events.isEmpty {
                 out.append(["ZADD", indexKey] + events.flatMap { [String($0.unixNano), $0.json] })
@@ -133,5 +142,32 @@ public struct AgentEventSession {
             guard let r = e.requestID, !r.isEmpty else { return true }
             return kept.contains(r)
         }.map(\.id)
+    }
+
+    /// Sessions of one engine where the library's `TrimConversations` leaves parts of turns
+    /// behind (docs/reference/other-stores.md §4.7), each with the number of turns to keep:
+    /// interleaved request ids, a turn of 150 events, turns straddling the 100th event from the
+    /// newest, events without a request id. User `u-<engine>`.
+    public static func upstreamBugCases(_ engine: Engine) -> [(session: AgentEventSession, keep: Int)] {
+        var out: [(AgentEventSession, Int)] = []
+        func make(_ session: String, _ events: [AgentEventSession.Event]) -> AgentEventSession {
+            AgentEventSession(engine: engine, user: "u-\(engine)", session: session, events: events)
+        }
+        // (1) Interleaved request ids.
+        out.append((make("interleaved", events(["r1", "r2", "r1", "r2", "r3", "r1"])), 1))
+        // (2) A turn of 150 events between two small ones.
+        let big = Array(repeating: "r0", count: 5) + Array(repeating: "big", count: 150) + Array(repeating: "r2", count: 3)
+        out.append((make("big-turn", events(big)), 2))
+        out.append((make("big-turn-1", events(big)), 1))
+        // (3) Turns of 7 events straddling the 100th event from the newest, interleaved there.
+        var straddle: [String] = []
+        for t in 0..<30 { straddle += Array(repeating: "t\(t)", count: 7) }
+        straddle.swapAt(105, 112)
+        straddle.swapAt(95, 103)
+        for keep in [2, 14, 15, 16] { out.append((make("straddle-\(keep)", events(straddle)), keep)) }
+        // (4) Events without a request id (absent and empty) among the turns.
+        let loose: [String?] = [nil, "a", "", "b", "a", nil, "c", "", "c"]
+        out.append((make("loose", events(loose)), 1))
+        return out
     }
 }
