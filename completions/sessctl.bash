@@ -173,13 +173,13 @@ _sessctl() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    list|get|events|set|del|edit|expire|ttl|persist|count|find|stats|purge|reindex|check|migrate|export|import|shell|stores|help)
+    list|get|events|set|del|edit|expire|ttl|persist|count|find|stats|purge|trim|reindex|check|migrate|export|import|shell|stores|help)
         # Offer subcommand argument completions
         "_sessctl_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'list get events set del edit expire ttl persist count find stats purge reindex check migrate export import shell stores help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'list get events set del edit expire ttl persist count find stats purge trim reindex check migrate export import shell stores help' -- "${cur}"))
         ;;
     esac
 }
@@ -386,10 +386,10 @@ _sessctl_edit() {
 
 _sessctl_expire() {
     repeating_flags=()
-    non_repeating_flags=(--no-color --read-only --hashed-tokens --version -h --help)
-    repeating_options=()
-    non_repeating_options=(-s --store --max-age)
-    __sessctl_offer_flags_options 2
+    non_repeating_flags=(--no-color --read-only --hashed-tokens --all --no-ttl-only --yes -y --dry-run --version -h --help)
+    repeating_options=(--where)
+    non_repeating_options=(-s --store --max-age --app --user)
+    __sessctl_offer_flags_options -1
 
     # Offer option value completions
     case "${prev}" in
@@ -399,11 +399,20 @@ _sessctl_expire() {
     '--max-age')
         return
         ;;
+    '--where')
+        return
+        ;;
+    '--app')
+        return
+        ;;
+    '--user')
+        return
+        ;;
     esac
 
     # Offer positional completions
     case "${positional_number}" in
-    1)
+    *)
         __sessctl_add_completions -W "$(__sessctl_custom_complete ---completion expire -- positional@0 "${COMP_CWORD}" "$(__sessctl_cursor_index_in_current_word)")"
         return
         ;;
@@ -555,7 +564,7 @@ _sessctl_purge() {
     repeating_flags=()
     non_repeating_flags=(--no-color --read-only --hashed-tokens --expired --yes -y --dry-run --version -h --help)
     repeating_options=()
-    non_repeating_options=(-s --store --max-age)
+    non_repeating_options=(-s --store --max-age --app --user --idle)
     __sessctl_offer_flags_options 1
 
     # Offer option value completions
@@ -564,6 +573,53 @@ _sessctl_purge() {
         return
         ;;
     '--max-age')
+        return
+        ;;
+    '--app')
+        return
+        ;;
+    '--user')
+        return
+        ;;
+    '--idle')
+        return
+        ;;
+    esac
+}
+
+_sessctl_trim() {
+    repeating_flags=()
+    non_repeating_flags=(--no-color --read-only --hashed-tokens --all --yes -y --dry-run --version -h --help)
+    repeating_options=(--where)
+    non_repeating_options=(-s --store --max-age --keep-turns --keep-events --before)
+    __sessctl_offer_flags_options -1
+
+    # Offer option value completions
+    case "${prev}" in
+    '-s'|'--store')
+        return
+        ;;
+    '--max-age')
+        return
+        ;;
+    '--keep-turns')
+        return
+        ;;
+    '--keep-events')
+        return
+        ;;
+    '--before')
+        return
+        ;;
+    '--where')
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    *)
+        __sessctl_add_completions -W "$(__sessctl_custom_complete ---completion trim -- positional@0 "${COMP_CWORD}" "$(__sessctl_cursor_index_in_current_word)")"
         return
         ;;
     esac

@@ -13,6 +13,8 @@ public struct StoreAbilities {
     public var retries: (any RetryReporting)?
     /// Leftovers of interrupted writes that are never sessions (File's temp files).
     public var leftovers: (any LeftoverSweeping)?
+    /// Deleting old events of trpc-agent-go sessions (`trim`).
+    public var trimming: (any EventTrimming)?
     /// The error every write gets (a read-only view); nil for a store that writes.
     public var writeRefusal: SessionError?
     /// Upkeep of trpc-agent-go's keys: the user session index rebuilt, leftovers found and removed.
@@ -20,12 +22,14 @@ public struct StoreAbilities {
 
     public init(
         shaping: (any SessionShaping)? = nil, counting: (any SessionCounting)? = nil,
-        retries: (any RetryReporting)? = nil, leftovers: (any LeftoverSweeping)? = nil
+        retries: (any RetryReporting)? = nil, leftovers: (any LeftoverSweeping)? = nil,
+        trimming: (any EventTrimming)? = nil
     ) {
         self.shaping = shaping
         self.counting = counting
         self.retries = retries
         self.leftovers = leftovers
+        self.trimming = trimming
     }
 
     /// The same abilities with every write refused with `refusal`; reading ones stay as they are.
@@ -34,6 +38,7 @@ public struct StoreAbilities {
         copy.writeRefusal = refusal
         copy.leftovers = leftovers.map { ReadOnlyLeftovers(base: $0, refusal: refusal) }
         copy.agentMaintenance = agentMaintenance.map { ReadOnlyAgentMaintenance(base: $0, refusal: refusal) }
+        copy.trimming = trimming.map { _ in ReadOnlyTrimming(refusal: refusal) }
         return copy
     }
 }
@@ -89,4 +94,17 @@ struct ReadOnlyLeftovers: LeftoverSweeping {
         if remove { throw refusal }
         return try base.leftoverTempFiles(remove: false)
     }
+}
+
+/// Deleting old events from sessions whose events are stored apart from their data (trpc-agent-go
+/// sessions: see `AgentStore.trim`).
+public protocol EventTrimming {
+    func trim(_ plans: [AgentTrimPlan], stillQualifies: (Session) -> Bool) throws -> [AgentTrimResult]
+}
+
+/// Trimming seen read-only: refused.
+struct ReadOnlyTrimming: EventTrimming {
+    let refusal: SessionError
+
+    func trim(_ plans: [AgentTrimPlan], stillQualifies: (Session) -> Bool) throws -> [AgentTrimResult] { throw refusal }
 }

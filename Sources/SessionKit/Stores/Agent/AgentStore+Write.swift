@@ -59,7 +59,7 @@ extension AgentStore {
 
     /// The plan that reads, under WATCH, what an edit compares and changes: the record, the
     /// user's state and (legacy, same slot) the app's state.
-    private func editPlan(_ engine: AgentEngine, _ id: AgentSessionID) -> AgentReadPlan {
+    func editPlan(_ engine: AgentEngine, _ id: AgentSessionID) -> AgentReadPlan {
         var plan = AgentReadPlan()
         for role: AgentKeyRole in engine == .hashidx ? [.meta, .userstate] : [.sess, .luserstate, .appstate] { plan.add(role, keys: keys, id: id) }
         return plan

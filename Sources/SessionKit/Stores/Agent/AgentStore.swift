@@ -8,7 +8,7 @@ import RedisClient
 /// A session's `data` is its state as the library merges it: its own keys, `user:<k>` and
 /// `app:<k>` (values decoded by `AgentStateValue`); `Session.agent` holds every key's exact bytes.
 /// Ids are `APP/USER/SID` (`AgentSessionID`).
-public final class AgentStore: SessionStore, RetryReporting {
+public final class AgentStore: SessionStore, RetryReporting, EventTrimming {
     let core: RedisStoreCore
     let keys: AgentKeys
     /// The engines read, in the order the library reads them.
@@ -22,7 +22,7 @@ public final class AgentStore: SessionStore, RetryReporting {
     public var defaultLifetimeMillis: Int64 { core.options.defaultLifetimeMillis }
     public var retrySummary: String? { core.router.stats.summary }
     public var abilities: StoreAbilities {
-        var a = StoreAbilities(shaping: AgentShaping(), counting: self, retries: self)
+        var a = StoreAbilities(shaping: AgentShaping(), counting: self, retries: self, trimming: self)
         a.agentMaintenance = self
         return a
     }
