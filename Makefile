@@ -22,7 +22,7 @@ ZSH_FUNCTIONS ?= share/zsh/site-functions
 ZSHDIR = $(DESTDIR)$(PREFIX)/$(ZSH_FUNCTIONS)
 FISHDIR = $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
 
-.PHONY: all deps package-deps build release demo test format bench bench-migrate bench-cluster bench-trpc man completions install uninstall \
+.PHONY: all deps package-deps build release demo test format bench bench-migrate bench-cluster bench-trpc bench-trim bench-agent-move man completions install uninstall \
 	deb dist check-package clean
 
 all: build
@@ -71,6 +71,14 @@ bench-cluster: deps
 # 1,000,000 trpc-agent-go sessions (layout=trpc): count and one user's list against a Lua SCAN loop.
 bench-trpc: deps
 	@scripts/bench-trpc.sh
+
+# Trims 10,000 agent sessions of 200 events to their newest 10 turns.
+bench-trim: deps
+	@scripts/bench-trim.sh
+
+# Moves 100,000 legacy agent sessions of 20 events to the HashIdx engine in place.
+bench-agent-move: deps
+	@scripts/bench-agent-move.sh
 
 # Generated from the command tree (plus man/sections.mdoc) and committed; `make test` checks them.
 man completions: deps

@@ -22,8 +22,8 @@ for tool in redis-server redis-cli awk /usr/bin/time; do
 done
 
 echo "bench-trim: building sessctl (release)"
-"$swift" build -c release --product sessctl >/dev/null
-sessctl="$("$swift" build -c release --show-bin-path)/sessctl"
+"$swift" build -c release --scratch-path .build-release --product sessctl >/dev/null
+sessctl="$("$swift" build -c release --scratch-path .build-release --show-bin-path)/sessctl"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/sessctl-bench-trim.XXXXXX")
 server_pid=""

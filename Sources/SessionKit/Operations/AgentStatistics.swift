@@ -16,6 +16,8 @@ public struct AgentStatistics: Sendable {
     public private(set) var withoutTTL = 0
     /// The largest sessions by bytes, largest first.
     public private(set) var largest: [Entry] = []
+    /// The sessions idle the longest (oldest last activity first): what `purge --idle` would take first.
+    public private(set) var oldestIdle: [Entry] = []
     public let largestLimit: Int
 
     public init(largest: Int = 5) { largestLimit = max(largest, 0) }
@@ -32,14 +34,23 @@ public struct AgentStatistics: Sendable {
         bytes.add(info.size)
         if info.expiry == .never { withoutTTL += 1 }
         let entry = Entry(listing: agent, bytes: info.size)
-        func before(_ a: Entry, _ b: Entry) -> Bool {
-            a.bytes != b.bytes ? a.bytes > b.bytes : a.listing.sessionID.text.utf8.lexicographicallyPrecedes(b.listing.sessionID.text.utf8)
+        func byID(_ a: Entry, _ b: Entry) -> Bool { a.listing.sessionID.text.utf8.lexicographicallyPrecedes(b.listing.sessionID.text.utf8) }
+        Self.keep(entry, in: &largest, limit: largestLimit) { a, b in a.bytes != b.bytes ? a.bytes > b.bytes : byID(a, b) }
+        if let last = agent.lastActivity {
+            Self.keep(entry, in: &oldestIdle, limit: largestLimit) { a, b in
+                let (x, y) = (a.listing.lastActivity ?? last, b.listing.lastActivity ?? last)
+                return x != y ? x < y : byID(a, b)
+            }
         }
-        if largest.count == largestLimit {
-            guard let last = largest.last, before(entry, last) else { return }
-            largest.removeLast()
+    }
+
+    /// Keeps the first `limit` entries in the order `before` gives, `entry` among them if it belongs.
+    private static func keep(_ entry: Entry, in list: inout [Entry], limit: Int, by before: (Entry, Entry) -> Bool) {
+        if list.count == limit {
+            guard let last = list.last, before(entry, last) else { return }
+            list.removeLast()
         }
-        largest.insert(entry, at: largest.firstIndex { before(entry, $0) } ?? largest.count)
+        list.insert(entry, at: list.firstIndex { before(entry, $0) } ?? list.count)
     }
 
     /// Lists every session of `store` (ids matching `pattern`) once, without reading event data:

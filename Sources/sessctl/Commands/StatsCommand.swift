@@ -126,7 +126,19 @@ struct StatsCommand: ParsableCommand {
             JSONObject([
                 ("sessions_per_app", .object(apps)), ("other_apps_sessions", number(a.otherApps)),
                 ("events_per_session", spread(a.events)), ("bytes_per_session", spread(a.bytes)),
-                ("without_ttl", number(a.withoutTTL)), ("largest", .array(largest))
+                ("without_ttl", number(a.withoutTTL)), ("largest", .array(largest)),
+                (
+                    "oldest_idle",
+                    .array(
+                        a.oldestIdle.map { e in
+                            .object(
+                                JSONObject([
+                                    ("id", .string(e.listing.sessionID.text)), ("engine", .string(e.listing.engine.rawValue)),
+                                    ("last_activity", e.listing.lastActivity.map { .string(Durations.rfc3339(millis: $0)) } ?? .null),
+                                    ("events", number(e.listing.eventCount))
+                                ]))
+                        })
+                )
             ]))
     }
 
@@ -160,6 +172,16 @@ struct StatsCommand: ParsableCommand {
             lines.append("  \(pad("ID", width))  \(padLeft("EVENTS", 8))  \(padLeft("BYTES", 8))")
             for e in a.largest {
                 lines.append("  \(pad(safe(e.listing.sessionID.text), width))  \(padLeft(String(e.listing.eventCount), 8))  \(padLeft(SessionFormatting.size(e.bytes), 8))")
+            }
+        }
+        if !a.oldestIdle.isEmpty {
+            lines.append("")
+            lines.append(Terminal.paint("idle the longest", "1"))
+            let width = max(a.oldestIdle.map { safe($0.listing.sessionID.text).count }.max() ?? 2, 32)
+            lines.append("  \(pad("ID", width))  \(pad("LAST ACTIVITY (UTC)", 19))  \(padLeft("EVENTS", 8))")
+            for e in a.oldestIdle {
+                let last = e.listing.lastActivity.map { String(Durations.rfc3339(millis: $0).prefix(19)).replacingOccurrences(of: "T", with: " ") } ?? "-"
+                lines.append("  \(pad(safe(e.listing.sessionID.text), width))  \(pad(last, 19))  \(padLeft(String(e.listing.eventCount), 8))")
             }
         }
         return lines.joined(separator: "\n")
