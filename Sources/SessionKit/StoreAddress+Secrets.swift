@@ -13,7 +13,7 @@ extension StoreAddress {
     /// secret's value knows where it ends.
     static let knownOptions: Set<Substring> = [
         "ttl", "max-age", "encrypted", "crypto-key", "ext",
-        "prefix", "layout", "serializer", "timeout", "db", "tls", "ssl", "ca", "cacert", "ca-cert", "cert", "key",
+        "prefix", "layout", "serializer", "engine", "timeout", "db", "tls", "ssl", "ca", "cacert", "ca-cert", "cert", "key",
         "sni", "insecure", "sentinel-password", "sentinel-user", "sentinel-username", "password"
     ]
 

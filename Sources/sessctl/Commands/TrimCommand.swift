@@ -206,7 +206,7 @@ struct BulkTrim {
         try stopIfInterrupted()
         Terminal.warn(
             "dry run: would delete \(counted(events, "event")) from \(counted(sessions, "session")) of \(counted(tally.checked, "session")) checked in \(store.displayName)")
-        noteCorrupt(tally)
+        tally.noteCorrupt()
     }
 
     /// Counts what would go, shows a sample and asks; false: nothing to do, or declined (exit 1).
@@ -232,7 +232,7 @@ struct BulkTrim {
             })
         progress.clear()
         try stopIfInterrupted()
-        noteCorrupt(tally)
+        tally.noteCorrupt()
         if sessions == 0 {
             Terminal.warn("no events to delete in \(store.displayName)")
             return false
@@ -284,18 +284,12 @@ struct BulkTrim {
         let interrupted = Interrupts.requested()
         if !interrupted { Terminal.warn("deleted \(counted(events, "event")) from \(counted(trimmed, "session")) (\(tally.checked) checked)") }
         if spared > 0 { Terminal.warn("note: \(counted(spared, "session")) changed meanwhile and no longer matched; left alone") }
-        noteCorrupt(tally)
+        tally.noteCorrupt()
         if interrupted {
             Terminal.warn(
                 "interrupted: \(counted(events, "event")) deleted from \(counted(trimmed, "session")) before the interruption; run the same command again to trim the rest")
             throw ExitCode(130)
         }
         if failures.count > 0 { throw ExitCode(trimmed > 0 ? 4 : 1) }
-    }
-
-    private func noteCorrupt(_ tally: SessionFinder.Tally) {
-        if tally.corrupt > 0 {
-            Terminal.warn("note: " + corruptNote(tally.corrupt, " and \(tally.corrupt == 1 ? "was" : "were") left alone", first: tally.firstCorrupt))
-        }
     }
 }

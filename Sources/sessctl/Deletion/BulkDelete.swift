@@ -34,7 +34,8 @@ struct BulkDelete {
             try store.checkWritable()
             if !yes && !Confirmation.canAsk {
                 throw SessionError.invalidArgument(
-                    "\(command): not on a terminal, so not asking: add --yes to \(verb.base) every \(noun) (--dry-run lists them); nothing was \(expireAfterMillis == nil ? "deleted" : "changed")")
+                    "\(command): not on a terminal, so not asking: add --yes to \(verb.base) every \(noun) (--dry-run lists them); nothing was \(expireAfterMillis == nil ? "deleted" : "changed")"
+                )
             }
         }
         let worker = try storeOptions.open()
@@ -63,7 +64,7 @@ struct BulkDelete {
         try stopIfInterrupted()
         printer.finish()
         Terminal.warn("dry run: would \(verb.base) \(counted(tally.matched, noun)) in \(store.displayName)")
-        noteCorrupt(tally)
+        tally.noteCorrupt()
     }
 
     private enum Answer { case accepted, declined, nothingToDo }
@@ -83,7 +84,7 @@ struct BulkDelete {
             })
         progress.clear()
         try stopIfInterrupted()
-        noteCorrupt(tally)
+        tally.noteCorrupt()
         if tally.matched == 0 {
             Terminal.warn("no \(noun) in \(store.displayName); nothing to \(expireAfterMillis == nil ? "delete" : "do")")
             return .nothingToDo
@@ -128,11 +129,11 @@ struct BulkDelete {
         if total.spared > 0 {
             Terminal.warn("note: \(counted(total.spared, "session")) changed meanwhile and no longer qualified; left alone")
         }
-        noteCorrupt(tally)
+        tally.noteCorrupt()
         if interrupted {
             Terminal.warn(
                 "interrupted: \(counted(total.deleted, "session")) \(verb.past) before the interruption; "
-                    + "run the same command again for the rest")
+                    + "run the same command again to \(expireAfterMillis == nil ? "delete" : "change") the rest")
             throw ExitCode(130)
         }
         if failures.count > 0 { throw ExitCode(total.deleted > 0 ? 4 : 1) }
@@ -164,9 +165,13 @@ struct BulkDelete {
         return outcome
     }
 
-    private func noteCorrupt(_ tally: SessionFinder.Tally) {
-        if tally.corrupt > 0 {
-            Terminal.warn("note: " + corruptNote(tally.corrupt, " and \(tally.corrupt == 1 ? "was" : "were") left alone", first: tally.firstCorrupt))
+}
+
+extension SessionFinder.Tally {
+    /// One line on stderr about the sessions that could not be read and were left alone.
+    func noteCorrupt() {
+        if corrupt > 0 {
+            Terminal.warn("note: " + corruptNote(corrupt, " and \(corrupt == 1 ? "was" : "were") left alone", first: firstCorrupt))
         }
     }
 }
