@@ -23,16 +23,14 @@ cd "$(dirname "$0")/.."
 sessions=${BENCH_SESSIONS:-1000000}
 runs=${BENCH_RUNS:-3}
 with_migrate=${BENCH_MIGRATE:-1}
-swift=${SWIFT:-swift}
 prefix="gfsess:"
 
 for tool in redis-server redis-cli openssl perl; do
     command -v "$tool" >/dev/null || { echo "bench: $tool is missing (Debian: redis-server redis-tools openssl perl)" >&2; exit 1; }
 done
 
-echo "bench: building sessctl (release)"
-"$swift" build -c release --scratch-path .build-release --product sessctl >/dev/null
-sessctl="$("$swift" build -c release --scratch-path .build-release --show-bin-path)/sessctl"
+. scripts/bench-common.sh
+bench_sessctl bench-cluster
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/sessctl-bench-cluster.XXXXXX")
 pids=()

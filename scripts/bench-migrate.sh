@@ -23,15 +23,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 sessions=${BENCH_SESSIONS:-1000000}
 runs=${BENCH_RUNS:-3}
-swift=${SWIFT:-swift}
 
 for tool in redis-server redis-cli awk perl; do
     command -v "$tool" >/dev/null || { echo "bench: $tool is missing (Debian: redis-server redis-tools perl)" >&2; exit 1; }
 done
 
-echo "bench: building sessctl (release)"
-"$swift" build -c release --scratch-path .build-release --product sessctl >/dev/null
-sessctl="$("$swift" build -c release --scratch-path .build-release --show-bin-path)/sessctl"
+. scripts/bench-common.sh
+bench_sessctl bench-migrate
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/sessctl-bench-migrate.XXXXXX")
 pids=()

@@ -18,46 +18,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 sessions=${BENCH_SESSIONS:-1000000}
 runs=${BENCH_RUNS:-3}
-swift=${SWIFT:-swift}
 prefix="gfsess:"
 
 for tool in redis-server redis-cli awk; do
     command -v "$tool" >/dev/null || { echo "bench: $tool is missing (Debian: redis-server redis-tools)" >&2; exit 1; }
 done
 
-echo "bench: building sessctl (release)"
-"$swift" build -c release --scratch-path .build-release --product sessctl >/dev/null
-sessctl="$("$swift" build -c release --scratch-path .build-release --show-bin-path)/sessctl"
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/sessctl-bench.XXXXXX")
-server_pid=""
-cleanup() {
-    if [ -n "$server_pid" ]; then
-        kill "$server_pid" 2>/dev/null || true
-        wait "$server_pid" 2>/dev/null || true
-    fi
-    rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# A loopback port nobody listens on.
-port=""
-for _ in $(seq 1 50); do
-    candidate=$((20000 + RANDOM % 40000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null; then port=$candidate; break; fi
-done
-[ -n "$port" ] || { echo "bench: no free port found" >&2; exit 1; }
-
-redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --daemonize no \
-    --dir "$work" --logfile "$work/redis.log" >/dev/null 2>&1 &
-server_pid=$!
-cli=(redis-cli -h 127.0.0.1 -p "$port")
-for _ in $(seq 1 100); do
-    [ "$("${cli[@]}" PING 2>/dev/null)" = "PONG" ] && break
-    kill -0 "$server_pid" 2>/dev/null || { echo "bench: redis-server did not start:" >&2; cat "$work/redis.log" >&2; exit 1; }
-    sleep 0.05
-done
+. scripts/bench-common.sh
+bench_sessctl bench
+bench_server bench
 
 echo "bench: loading $sessions KV sessions on 127.0.0.1:$port (redis-server pid $server_pid)"
 # RESP for SET gfsess:<32-char id> <~200-byte JSON as GoFrame writes it> PX <1h..24h>.
