@@ -180,7 +180,7 @@ struct StatsCommand: ParsableCommand {
             let width = max(a.oldestIdle.map { safe($0.listing.sessionID.text).count }.max() ?? 2, 32)
             lines.append("  \(pad("ID", width))  \(pad("LAST ACTIVITY (UTC)", 19))  \(padLeft("EVENTS", 8))")
             for e in a.oldestIdle {
-                let last = e.listing.lastActivity.map { String(Durations.rfc3339(millis: $0).prefix(19)).replacingOccurrences(of: "T", with: " ") } ?? "-"
+                let last = e.listing.lastActivity.map { Durations.shortDate(millis: $0) } ?? "-"
                 lines.append("  \(pad(safe(e.listing.sessionID.text), width))  \(pad(last, 19))  \(padLeft(String(e.listing.eventCount), 8))")
             }
         }
