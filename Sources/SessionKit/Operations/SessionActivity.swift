@@ -53,25 +53,33 @@ public struct ActivityRule: Sendable {
     }
 }
 
-/// How many sessions were last active within each window (1m, 5m, 15m, 1h, 1d, older), and how
-/// many the store cannot tell for.
+/// How many sessions were last active within each window before now (under 1m, 1m-5m, 5m-15m,
+/// 15m-1h, 1h-1d, 1d or more), and how many the store cannot tell for.
 public struct ActivityHistogram: Sendable {
     public struct Bucket: Sendable, Equatable {
         public let label: String
-        /// Active within this many seconds before now (and not within the previous bucket's);
-        /// nil for `older` and `unknown`.
-        public let withinSeconds: Int64?
+        /// Last active from (inclusive) and to (exclusive) this many seconds ago; nil for open
+        /// ends. `unknown` has neither.
+        public let fromSeconds: Int64?
+        public let toSeconds: Int64?
         public internal(set) var count = 0
     }
 
     static let bounds: [(Int64, String)] = [(60, "1m"), (300, "5m"), (900, "15m"), (3600, "1h"), (86_400, "1d")]
 
-    public private(set) var buckets: [Bucket] =
-        bounds.map { Bucket(label: "< \($0.1)", withinSeconds: $0.0) } + [
-            Bucket(label: "older", withinSeconds: nil), Bucket(label: "unknown", withinSeconds: nil)
-        ]
+    public private(set) var buckets: [Bucket]
 
-    public init() {}
+    public init() {
+        var b: [Bucket] = []
+        var from: (Int64, String) = (0, "0")
+        for bound in Self.bounds {
+            b.append(Bucket(label: from.0 == 0 ? "< \(bound.1)" : "\(from.1) - \(bound.1)", fromSeconds: from.0, toSeconds: bound.0))
+            from = bound
+        }
+        b.append(Bucket(label: ">= \(from.1)", fromSeconds: from.0, toSeconds: nil))
+        b.append(Bucket(label: "unknown", fromSeconds: nil, toSeconds: nil))
+        buckets = b
+    }
 
     /// Counts a session last active at `last` (nil: unknown).
     public mutating func add(lastActivity last: Int64?, now: Int64) {

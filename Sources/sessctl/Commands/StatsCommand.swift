@@ -9,8 +9,8 @@ struct StatsCommand: ParsableCommand {
             Counts sessions (live and expired: a File store keeps expired files until swept), empty ones, \
             corrupt ones and skipped keys that are not sessions; sizes as stored (total, p50, p99, max; \
             percentiles by nearest rank, exact below 1024 bytes and within 0.1% above); remaining lifetimes; \
-            when sessions were last active (within 1m, 5m, 15m, 1h, 1d, older, unknown; the rule of --active \
-            on list); \
+            when sessions were last active (under 1m, 1m-5m, 5m-15m, 15m-1h, 1h-1d, 1d or more ago, or \
+            unknown; the rule of list --active); \
             the keys that take the most bytes across sessions (a key's bytes: its "key":value member in the \
             stored JSON, or its field name and value in a Redis hash); the largest sessions. One pass with \
             memory that does not grow with the store: past 2048 distinct keys the key totals become upper \
@@ -88,7 +88,11 @@ struct StatsCommand: ParsableCommand {
                 ]))
         }
         let activity: [JSONValue] = s.activity.buckets.map { b in
-            .object(JSONObject([("label", .string(b.label)), ("within_seconds", number(b.withinSeconds)), ("count", number(b.count))]))
+            .object(
+                JSONObject([
+                    ("label", .string(b.label)), ("from_seconds", number(b.fromSeconds)), ("to_seconds", number(b.toSeconds)),
+                    ("count", number(b.count))
+                ]))
         }
         let keys: [JSONValue] = s.keys.top(top).map { e in
             var o = JSONObject([("key", .string(e.key)), ("bytes", number(e.bytes)), ("sessions", number(e.sessions))])
