@@ -108,10 +108,12 @@ public struct LiveFigures: Sendable {
             seconds[slot].counts[2] += 1
             alive = max(alive - 1, 0)
             recent[event.id] = nil
+            snapshot.largest.remove(id: event.id)
         case .expired:
             seconds[slot].counts[3] += 1
             alive = max(alive - 1, 0)
             recent[event.id] = nil
+            snapshot.largest.remove(id: event.id)
         }
     }
 

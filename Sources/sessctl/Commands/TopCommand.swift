@@ -13,7 +13,7 @@ struct TopCommand: ParsableCommand {
             start and every --rescan, and between scans from the store's changes as they happen (a File \
             store through inotify; a store that cannot be watched shows the scans' figures only). Keys: q \
             quits, p or space pauses the view; it redraws when the window is resized and honours NO_COLOR. \
-            Ctrl-C and SIGTERM quit too; the terminal is put back as it was.
+            Ctrl-C and SIGTERM quit too (exit status 130); the terminal is put back as it was.
 
             When stdout is not a terminal it prints one summary line per interval instead; --count N stops \
             after N lines.
@@ -71,6 +71,8 @@ struct TopCommand: ParsableCommand {
             } else {
                 view.runLines(feed: feed, intervalMillis: intervalMillis, count: count)
             }
+            feed.stop()
+            try stopIfInterrupted()
         }
     }
 }
