@@ -173,13 +173,13 @@ _sessctl() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    list|get|events|set|del|edit|expire|ttl|persist|count|find|stats|purge|trim|reindex|check|migrate|export|import|shell|stores|help)
+    list|get|events|set|del|edit|expire|ttl|persist|count|find|stats|top|purge|trim|reindex|check|migrate|export|import|shell|stores|help)
         # Offer subcommand argument completions
         "_sessctl_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'list get events set del edit expire ttl persist count find stats purge trim reindex check migrate export import shell stores help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'list get events set del edit expire ttl persist count find stats top purge trim reindex check migrate export import shell stores help' -- "${cur}"))
         ;;
     esac
 }
@@ -188,7 +188,7 @@ _sessctl_list() {
     repeating_flags=()
     non_repeating_flags=(--no-color --read-only --hashed-tokens --reverse -r --expired --all --version -h --help)
     repeating_options=()
-    non_repeating_options=(-s --store --max-age --app --user --output -o --limit --sort)
+    non_repeating_options=(-s --store --max-age --app --user --active --output -o --limit --sort)
     __sessctl_offer_flags_options 1
 
     # Offer option value completions
@@ -203,6 +203,9 @@ _sessctl_list() {
         return
         ;;
     '--user')
+        return
+        ;;
+    '--active')
         return
         ;;
     '--output'|'-o')
@@ -475,7 +478,7 @@ _sessctl_count() {
     repeating_flags=()
     non_repeating_flags=(--no-color --read-only --hashed-tokens --verbose -v --version -h --help)
     repeating_options=()
-    non_repeating_options=(-s --store --max-age --app --user)
+    non_repeating_options=(-s --store --max-age --app --user --active)
     __sessctl_offer_flags_options 1
 
     # Offer option value completions
@@ -492,6 +495,9 @@ _sessctl_count() {
     '--user')
         return
         ;;
+    '--active')
+        return
+        ;;
     esac
 }
 
@@ -499,7 +505,7 @@ _sessctl_find() {
     repeating_flags=()
     non_repeating_flags=(--no-color --read-only --hashed-tokens --expired --all --version -h --help)
     repeating_options=(--where)
-    non_repeating_options=(-s --store --max-age --app --user --output -o --limit)
+    non_repeating_options=(-s --store --max-age --app --user --active --output -o --limit)
     __sessctl_offer_flags_options 1
 
     # Offer option value completions
@@ -517,6 +523,9 @@ _sessctl_find() {
         return
         ;;
     '--user')
+        return
+        ;;
+    '--active')
         return
         ;;
     '--output'|'-o')
@@ -555,6 +564,42 @@ _sessctl_stats() {
         return
         ;;
     '--top')
+        return
+        ;;
+    esac
+}
+
+_sessctl_top() {
+    repeating_flags=()
+    non_repeating_flags=(--no-color --read-only --hashed-tokens --version -h --help)
+    repeating_options=()
+    non_repeating_options=(-s --store --max-age --app --user --by --interval --rescan --count)
+    __sessctl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '-s'|'--store')
+        return
+        ;;
+    '--max-age')
+        return
+        ;;
+    '--app')
+        return
+        ;;
+    '--user')
+        return
+        ;;
+    '--by')
+        return
+        ;;
+    '--interval')
+        return
+        ;;
+    '--rescan')
+        return
+        ;;
+    '--count')
         return
         ;;
     esac

@@ -15,6 +15,8 @@ public struct StoreAbilities {
     public var leftovers: (any LeftoverSweeping)?
     /// Deleting old events of trpc-agent-go sessions (`trim`).
     public var trimming: (any EventTrimming)?
+    /// Changes to sessions as they happen (`watch`, `top`).
+    public var watching: (any SessionWatching)?
     /// The error every write gets (a read-only view); nil for a store that writes.
     public var writeRefusal: SessionError?
     /// Upkeep of trpc-agent-go's keys: the user session index rebuilt, leftovers found and removed.

@@ -30,6 +30,11 @@ public final class Tmux {
     /// The visible screen.
     public func screen() throws -> String { try run(["capture-pane", "-p", "-t", session]) }
 
+    /// A tmux format of the pane, e.g. `#{alternate_on}` (1 while the program shows the alternate screen).
+    public func display(_ format: String) throws -> String {
+        try run(["display-message", "-p", "-t", session, format]).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
     /// True once the program has exited.
     public func exited() throws -> Bool { try run(["display-message", "-p", "-t", session, "#{pane_dead}"]).hasPrefix("1") }
 

@@ -60,6 +60,7 @@ public struct AgentStatistics: Sendable {
         afterPage: (StoreStatistics) -> ScanControl = { _ in .proceed }
     ) throws -> (StoreStatistics, AgentStatistics) {
         var stats = StoreStatistics(now: store.clock.nowMillis(), largest: largest)
+        stats.activityRule = ActivityRule(store: store)
         var agent = AgentStatistics()
         try store.scan(matching: pattern, pageSize: pageSize, detail: .full) { page in
             stats.skipped += page.skipped.count
@@ -87,6 +88,7 @@ extension StoreStatistics {
         if info.keyCount == 0 { empty += 1 }
         sizes.add(info.size)
         lifetimes.add(expiry, now: now)
+        activity.add(lastActivity: activityRule?.lastActivity(info), now: now)
         largest.add(id: info.id, size: info.size)
     }
 }

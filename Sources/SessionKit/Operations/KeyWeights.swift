@@ -107,4 +107,9 @@ public struct LargestSessions: Sendable {
         let at = entries.firstIndex { Self.before(e, $0) } ?? entries.count
         entries.insert(e, at: at)
     }
+
+    /// Forgets a session that is gone (`top`, until its next scan).
+    public mutating func remove(id: String) {
+        entries.removeAll { $0.id == id }
+    }
 }

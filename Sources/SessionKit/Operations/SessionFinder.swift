@@ -38,6 +38,8 @@ public struct SessionFinder: Sendable {
     public var idleMillis: Int64?
     /// Only sessions without an expiry (`expire --no-ttl-only`).
     public var withoutExpiryOnly = false
+    /// Only sessions last active within this window (`find --active`).
+    public var active: ActiveWindow?
 
     public init(filter: SessionFilter, pattern: String? = nil, selection: Selection = .live, pageSize: Int = 500) {
         self.filter = filter
@@ -63,6 +65,7 @@ public struct SessionFinder: Sendable {
     /// The rules beyond expiry and filter: idle long enough, without an expiry.
     private func qualifies(_ session: Session, now: Int64) -> Bool {
         if withoutExpiryOnly && session.expiry != .never { return false }
+        if let active, !active.contains(session, now: now) { return false }
         if let idleMillis {
             guard let last = session.lastWrite, last < now.subtractingClamped(idleMillis) else { return false }
         }

@@ -22,6 +22,9 @@ public struct StoreStatistics: Sendable {
     /// (Go's encoding), for a hash the field name and value.
     public var keys = KeyWeights()
     public var largest = LargestSessions()
+    /// When sessions were last active (by `activityRule`; all unknown without one).
+    public var activity = ActivityHistogram()
+    public var activityRule: ActivityRule?
     public let now: Int64
 
     private var scratch: [UInt8] = []
@@ -38,6 +41,7 @@ public struct StoreStatistics: Sendable {
         if session.data.isEmpty { empty += 1 }
         sizes.add(session.size)
         lifetimes.add(session.expiry, now: now)
+        activity.add(lastActivity: activityRule?.lastActivity(session), now: now)
         largest.add(id: session.id, size: session.size)
         for member in session.data {
             keys.add(member.key, bytes: memberBytes(member.key, member.value, in: session))
@@ -62,6 +66,7 @@ public struct StoreStatistics: Sendable {
         afterPage: (StoreStatistics) -> ScanControl = { _ in .proceed }
     ) throws -> StoreStatistics {
         var stats = StoreStatistics(now: store.clock.nowMillis(), largest: largest)
+        stats.activityRule = ActivityRule(store: store)
         try store.scanSessions(matching: pattern, pageSize: pageSize) { page in
             stats.skipped += page.skipped.count
             stats.corrupt += page.broken.count

@@ -148,6 +148,14 @@ public struct WhereCondition: Sendable, CustomStringConvertible {
 
     // MARK: Evaluating
 
+    /// The text of each value the condition's path names in `data` (a string as it is, another
+    /// value as its JSON): what `top --by` groups sessions by.
+    public func valueTexts(in data: JSONObject) -> [String] {
+        var found: [JSONValue] = []
+        WhereCondition.resolve(path[...], in: .object(data), into: &found)
+        return found.map(WhereCondition.text(of:))
+    }
+
     /// Whether the session data satisfies the condition.
     public func matches(_ data: JSONObject) -> Bool {
         var found: [JSONValue] = []

@@ -43,7 +43,13 @@ public final class FileStore: SessionStore, SessionCounting, LeftoverSweeping, S
     }
     public var defaultLifetimeMillis: Int64 { options.maxAgeMillis }
     public var layout: SessionLayout { .file }
-    public var abilities: StoreAbilities { StoreAbilities(counting: self, leftovers: self) }
+    public var abilities: StoreAbilities {
+        var abilities = StoreAbilities(counting: self, leftovers: self)
+        #if canImport(Glibc)
+            abilities.watching = self
+        #endif
+        return abilities
+    }
 
     /// Opens the store; the directory must exist and be readable.
     public init(directory: String, options: Options = Options(), displayName: String? = nil, clock: Clock = .system) throws(SessionError) {

@@ -103,6 +103,22 @@ final class BlockingQueue<Element: Sendable>: @unchecked Sendable {
         return item
     }
 
+    /// Everything queued now, without waiting.
+    func drain() -> [Element] {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        let all = items
+        items.removeAll()
+        pthread_cond_broadcast(changed)
+        return all
+    }
+
+    var isClosed: Bool {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return closed
+    }
+
     func close() {
         pthread_mutex_lock(mutex)
         closed = true

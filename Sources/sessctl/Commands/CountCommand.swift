@@ -6,7 +6,7 @@ struct CountCommand: ParsableCommand {
         commandName: "count",
         abstract: "Print the number of live sessions.",
         discussion:
-            "Alone on a line, so $(sessctl count) works. On a Redis store with a prefix the count is every key under the prefix (the app owns it), as fast as SCAN itself. --verbose reads each key instead and adds expired, corrupt and skipped counts (skipped: keys that are not sessions, such as Redis keys of another type, or strings that are not JSON objects). Without --verbose, the keys found not to be sessions are skipped and noted in one line on stderr, never in the output."
+            "Alone on a line, so $(sessctl count) works. On a Redis store with a prefix the count is every key under the prefix (the app owns it), as fast as SCAN itself. --verbose reads each key instead and adds expired, corrupt and skipped counts (skipped: keys that are not sessions, such as Redis keys of another type, or strings that are not JSON objects). Without --verbose, the keys found not to be sessions are skipped and noted in one line on stderr, never in the output. --active counts the live sessions last active within the window (it reads each session's lifetime, so it is a full scan)."
     )
 
     @OptionGroup var storeOptions: StoreOptions
@@ -15,6 +15,8 @@ struct CountCommand: ParsableCommand {
     var pattern: String?
 
     @OptionGroup var agentSelection: AgentSelectionOptions
+
+    @OptionGroup var activeOption: ActiveOption
 
     @Flag(name: .shortAndLong, help: "Also print expired, corrupt and skipped counts.")
     var verbose = false
@@ -28,7 +30,8 @@ struct CountCommand: ParsableCommand {
             let store = try storeOptions.open()
             let pattern = try agentSelection.pattern(self.pattern, store: store)
             let now = store.clock.nowMillis()
-            if !verbose, let n = try store.liveCount(matching: pattern) {
+            let active = try activeOption.window(for: store)
+            if !verbose, active == nil, let n = try store.liveCount(matching: pattern) {
                 Terminal.write(String(n))
                 return
             }
@@ -36,7 +39,7 @@ struct CountCommand: ParsableCommand {
             var firstSkipped: SkippedKey?
             // Without --verbose only the live sessions matter: a store may count them from key
             // types alone (Redis with a prefix), which is close to the cost of SCAN itself.
-            try store.scan(matching: pattern, pageSize: 1000, detail: verbose ? .full : .ids) { page in
+            try store.scan(matching: pattern, pageSize: 1000, detail: verbose || active != nil ? .full : .ids) { page in
                 skipped += page.skipped.count
                 if firstSkipped == nil { firstSkipped = page.skipped.first }
                 for info in page.sessions {
@@ -44,6 +47,8 @@ struct CountCommand: ParsableCommand {
                         corrupt += 1
                     } else if info.expiry?.isExpired(now: now) ?? false {
                         expired += 1
+                    } else if let active, !active.contains(info, now: now) {
+                        continue
                     } else {
                         live += 1
                     }

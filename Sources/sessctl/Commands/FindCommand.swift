@@ -33,6 +33,8 @@ struct FindCommand: ParsableCommand {
 
     @OptionGroup var agentSelection: AgentSelectionOptions
 
+    @OptionGroup var activeOption: ActiveOption
+
     @Option(name: .shortAndLong, help: "Output format.")
     var output: ListCommand.Format = .table
 
@@ -46,7 +48,9 @@ struct FindCommand: ParsableCommand {
     var all = false
 
     func validate() throws {
-        if conditions.isEmpty { throw ValidationError("give at least one --where condition (list shows every session)") }
+        if conditions.isEmpty && activeOption.active == nil {
+            throw ValidationError("give at least one --where condition or --active (list shows every session)")
+        }
         if expired && all { throw ValidationError("--expired and --all cannot be used together") }
         if let limit, limit < 0 { throw ValidationError("--limit must be 0 or more") }
         try agentSelection.check(pattern: pattern)
@@ -57,7 +61,8 @@ struct FindCommand: ParsableCommand {
             let filter = try SessionFilter(parsing: conditions)
             let store = try storeOptions.open()
             let pattern = try agentSelection.pattern(self.pattern, store: store)
-            let finder = SessionFinder(filter: filter, pattern: pattern, selection: all ? .all : expired ? .expired : .live)
+            var finder = SessionFinder(filter: filter, pattern: pattern, selection: all ? .all : expired ? .expired : .live)
+            finder.active = try activeOption.window(for: store)
             let now = store.clock.nowMillis()
             var printer = ListPrinter(format: output, now: now, deadlines: store.capabilities.hasDeadlines, agent: store.layout == .trpc)
             // Rows and a progress line would share a terminal: progress only when rows go elsewhere.

@@ -19,6 +19,8 @@ struct ListCommand: ParsableCommand {
 
     @OptionGroup var agentSelection: AgentSelectionOptions
 
+    @OptionGroup var activeOption: ActiveOption
+
     @Option(name: .shortAndLong, help: "Output format.")
     var output: Format = .table
 
@@ -56,7 +58,8 @@ struct ListCommand: ParsableCommand {
             // Options read once: a parsed property wrapper is slow to read a million times.
             let limit = self.limit ?? Int.max
             let (sort, expired, all) = (self.sort, self.expired, self.all)
-            let detail: ScanDetail = output == .ids && sort == nil ? .ids : .full
+            let active = try activeOption.window(for: store)
+            let detail: ScanDetail = output == .ids && sort == nil && active == nil ? .ids : .full
             try store.scan(matching: pattern, pageSize: 1000, detail: detail) { page in
                 skipped += page.skipped.count
                 if firstSkipped == nil { firstSkipped = page.skipped.first }
@@ -66,6 +69,7 @@ struct ListCommand: ParsableCommand {
                     let isExpired = info.expiry?.isExpired(now: now) ?? false
                     if expired && !isExpired { hiddenLive += 1; continue }
                     if !expired && !all && isExpired && info.problem == nil { hiddenExpired += 1; continue }
+                    if let active, !active.contains(info, now: now) { continue }
                     if sort != nil {
                         collected.append(info)
                     } else {

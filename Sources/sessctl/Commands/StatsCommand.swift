@@ -9,6 +9,8 @@ struct StatsCommand: ParsableCommand {
             Counts sessions (live and expired: a File store keeps expired files until swept), empty ones, \
             corrupt ones and skipped keys that are not sessions; sizes as stored (total, p50, p99, max; \
             percentiles by nearest rank, exact below 1024 bytes and within 0.1% above); remaining lifetimes; \
+            when sessions were last active (under 1m, 1m-5m, 5m-15m, 15m-1h, 1h-1d, 1d or more ago, or \
+            unknown; the rule of list --active); \
             the keys that take the most bytes across sessions (a key's bytes: its "key":value member in the \
             stored JSON, or its field name and value in a Redis hash); the largest sessions. One pass with \
             memory that does not grow with the store: past 2048 distinct keys the key totals become upper \
@@ -85,6 +87,13 @@ struct StatsCommand: ParsableCommand {
                     ("to_seconds", number(b.toSeconds)), ("count", number(b.count))
                 ]))
         }
+        let activity: [JSONValue] = s.activity.buckets.map { b in
+            .object(
+                JSONObject([
+                    ("label", .string(b.label)), ("from_seconds", number(b.fromSeconds)), ("to_seconds", number(b.toSeconds)),
+                    ("count", number(b.count))
+                ]))
+        }
         let keys: [JSONValue] = s.keys.top(top).map { e in
             var o = JSONObject([("key", .string(e.key)), ("bytes", number(e.bytes)), ("sessions", number(e.sessions))])
             if s.keys.isApproximate { o["error_bytes"] = number(e.error) }
@@ -97,7 +106,7 @@ struct StatsCommand: ParsableCommand {
             JSONObject([
                 ("store", .string(store)), ("sessions", number(s.sessions)), ("live", number(s.live)), ("expired", number(s.expired)),
                 ("empty", number(s.empty)), ("corrupt", number(s.corrupt)), ("skipped", number(s.skipped)),
-                ("size", .object(size)), ("lifetime", .array(lifetime)),
+                ("size", .object(size)), ("lifetime", .array(lifetime)), ("activity", .array(activity)),
                 ("keys", .array(keys)), ("keys_exact", .bool(!s.keys.isApproximate)), ("largest", .array(largest))
             ]))
     }
@@ -212,6 +221,14 @@ struct StatsCommand: ParsableCommand {
         let most = max(s.lifetimes.buckets.map(\.count).max() ?? 0, 1)
         for b in s.lifetimes.buckets {
             let bar = b.count == 0 ? "" : "  " + String(repeating: "#", count: max(1, b.count * 40 / most))
+            lines.append("  \(pad(b.label, 10)) \(padLeft(String(b.count), 9))\(bar)")
+        }
+
+        lines.append("")
+        lines.append(heading("last active"))
+        let busiest = max(s.activity.buckets.map(\.count).max() ?? 0, 1)
+        for b in s.activity.buckets {
+            let bar = b.count == 0 ? "" : "  " + String(repeating: "#", count: max(1, b.count * 40 / busiest))
             lines.append("  \(pad(b.label, 10)) \(padLeft(String(b.count), 9))\(bar)")
         }
 

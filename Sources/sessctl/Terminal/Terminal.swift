@@ -60,6 +60,12 @@ enum Terminal {
         fflush(stdout)
     }
 
+    /// Writes `s` as it is (no newline) and flushes: terminal control sequences.
+    static func writeRaw(_ s: String) {
+        fputs(s, stdout)
+        fflush(stdout)
+    }
+
     static func warn(_ s: String) {
         fflush(stdout)
         fputs("sessctl: \(s)\n", stderr)
