@@ -11,7 +11,9 @@ struct ExpireCommand: ParsableCommand {
 
     @OptionGroup var storeOptions: StoreOptions
 
-    @Argument(help: ArgumentHelp("ID DURATION; in bulk DURATION alone. The remaining lifetime: seconds, or 90s, 30m, 1h30m, 7d.", valueName: "id-and-duration"), completion: SessionIDCompletion.kind)
+    @Argument(
+        help: ArgumentHelp("ID DURATION; in bulk DURATION alone. The remaining lifetime: seconds, or 90s, 30m, 1h30m, 7d.", valueName: "id-and-duration"),
+        completion: SessionIDCompletion.kind)
     var arguments: [String] = []
 
     @Option(name: .customLong("where"), help: ArgumentHelp("Every session matching this condition (repeatable; all must hold; see find).", valueName: "expr"))

@@ -34,7 +34,8 @@ struct BulkDelete {
             try store.checkWritable()
             if !yes && !Confirmation.canAsk {
                 throw SessionError.invalidArgument(
-                    "\(command): not on a terminal, so not asking: add --yes to \(verb.base) every \(noun) (--dry-run lists them); nothing was \(expireAfterMillis == nil ? "deleted" : "changed")")
+                    "\(command): not on a terminal, so not asking: add --yes to \(verb.base) every \(noun) (--dry-run lists them); nothing was \(expireAfterMillis == nil ? "deleted" : "changed")"
+                )
             }
         }
         let worker = try storeOptions.open()
