@@ -9,7 +9,7 @@ struct WatchCommand: ParsableCommand {
             One line per event: the time (UTC), the event (created, changed, deleted, expired), the session id \
             and the --show fields, read from the session right after the event. -o ndjson writes \
             {"time":...,"event":...,"id":...,"fields":{...}} per line, flushed at once. Runs until Ctrl-C or \
-            SIGTERM, which end it with exit status 0.
+            SIGTERM, which end it with exit status 0, or after --limit events.
 
             Redis: keyspace notifications, on every master (a cluster's new masters and Sentinel's new \
             master are followed). The servers need notify-keyspace-events with Kgxen and the type of the \
@@ -42,10 +42,14 @@ struct WatchCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Output format.")
     var output: Format = .text
 
+    @Option(help: "Stop after this many events.")
+    var limit: Int?
+
     @Flag(help: "Redis: turn on the keyspace notifications watch needs (CONFIG SET), and put the setting back when it ends.")
     var enableNotifications = false
 
     func validate() throws {
+        if let limit, limit < 1 { throw ValidationError("--limit must be 1 or more") }
         try agentSelection.check(pattern: pattern)
     }
 
@@ -60,6 +64,7 @@ struct WatchCommand: ParsableCommand {
             }
             var printer = WatchPrinter(format: output, paths: shown)
             var matching = RecentIDs(limit: 100_000)
+            var shownEvents = 0
             let reads = filter != nil || !shown.isEmpty
             Interrupts.catchSignals()
             try watching.watch(
@@ -90,6 +95,8 @@ struct WatchCommand: ParsableCommand {
                             }
                         }
                         printer.print(event, data: data)
+                        shownEvents += 1
+                        if let limit, shownEvents >= limit { return .stop }
                     }
                     return .proceed
                 })
