@@ -18,7 +18,7 @@ writes=${BENCH_WRITES:-200000}
 swift=${SWIFT:-swift}
 chunk=1000
 
-for tool in redis-server redis-cli awk sort /usr/bin/time; do
+for tool in redis-server redis-cli awk sort pgrep /usr/bin/time; do
     command -v "$tool" >/dev/null || { echo "bench-watch: $tool is missing (Debian: redis-server redis-tools time)" >&2; exit 1; }
 done
 
@@ -92,7 +92,8 @@ while :; do
     if [ "$(date +%s)" -ge "$deadline" ]; then echo "bench-watch: only $seen of $writes reported within 120 s" >&2; break; fi
     sleep 0.1
 done
-kill -INT "$watch_pid"
+# /usr/bin/time ignores SIGINT while it waits: signal sessctl, its child.
+kill -INT "$(pgrep -P "$watch_pid")"
 wait "$watch_pid" || true
 watch_pid=""
 

@@ -92,8 +92,8 @@ final class WatchCLITests: RedisTestCase {
         try waitFor(w, "created", "a")
         _ = try app.command("SET", "w:a", #"{"user":{"id":2}}"#, "KEEPTTL")
         try waitFor(w, "changed", "a")
-        _ = try app.command("PEXPIRE", "w:a", "900000")
         _ = try app.command("SET", "w:b", #"{"user":{"id":3}}"#, "EX", "600")
+        _ = try app.command("PEXPIRE", "w:a", "900000")
         _ = try app.command("DEL", "w:b")
         try waitFor(w, "deleted", "b")
         _ = try app.command("SET", "w:c", #"{"user":{"id":4}}"#, "PX", "200")
@@ -106,10 +106,10 @@ final class WatchCLITests: RedisTestCase {
         let seen = events(w).filter { $0.id != "probe" }
         XCTAssertEqual(
             seen.map { "\($0.event) \($0.id)" },
-            ["created a", "changed a", "changed a", "created b", "deleted b", "created c", "expired c"])
+            ["created a", "changed a", "created b", "changed a", "deleted b", "created c", "expired c"])
         XCTAssertEqual(seen[0].fields["user.id"], .number("1"))
         XCTAssertEqual(seen[1].fields["user.id"], .number("2"))
-        XCTAssertEqual(seen[6].fields["user.id"], .null, "an expired session has no data")
+        XCTAssertEqual(seen.last?.fields["user.id"], .null, "an expired session has no data")
     }
 
     // MARK: notify-keyspace-events

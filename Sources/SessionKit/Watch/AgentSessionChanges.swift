@@ -104,7 +104,7 @@ final class AgentSessionChanges: KeyspaceSessionMapper {
         }
     }
 
-    func changes(_ burst: [KeyspaceMessage]) throws -> [(change: SessionChange, id: String)] {
+    func changes(_ burst: [KeyspaceMessage], source: Int, idle: Bool) throws -> [(change: SessionChange, id: String)] {
         var tally = Tally()
         var readHashes: Set<[UInt8]> = []
         for m in burst {

@@ -18,8 +18,11 @@ protocol KeyspaceSessionMapper: AnyObject {
     var typeFlags: String { get }
     /// Reads what must be known before events can be understood; runs once subscribed.
     func prepare() throws
-    /// The session changes one burst of messages from one master makes, in order.
-    func changes(_ burst: [KeyspaceMessage]) throws -> [(change: SessionChange, id: String)]
+    /// The session changes one burst of messages from one master (`source`, the same number for
+    /// as long as its subscriber lives) makes, in order. `idle`: the subscriber has nothing more
+    /// to read now, so a change kept back to see what follows it is complete. A burst may end
+    /// in the middle of one command's messages.
+    func changes(_ burst: [KeyspaceMessage], source: Int, idle: Bool) throws -> [(change: SessionChange, id: String)]
 }
 
 /// `notify-keyspace-events` as flags: what a watch needs, what a server has.
@@ -69,8 +72,11 @@ final class RedisKeyspaceWatch {
         let connection: RedisConnection
         /// Wall-clock millis of the last time everything it had was read.
         var caughtUpAt: Int64
+        /// Numbers the subscriber for the mapper (a new one for each connection).
+        let source: Int
 
-        init(endpoint: RedisEndpoint, connection: RedisConnection, now: Int64) {
+        init(endpoint: RedisEndpoint, connection: RedisConnection, now: Int64, source: Int) {
+            self.source = source
             self.endpoint = endpoint
             self.connection = connection
             self.caughtUpAt = now
@@ -80,6 +86,8 @@ final class RedisKeyspaceWatch {
     private var needed: String { KeyspaceFlags.base + mapper.typeFlags }
     private var channelHead: [UInt8] { Array("__keyspace@\(core.options.connection.db)__:".utf8) }
     private var store: String { core.displayName }
+
+    private var sources = 0
 
     /// The previous `notify-keyspace-events` of every server the watch changed.
     private var changed: [(endpoint: RedisEndpoint, previous: String)] = []
@@ -147,7 +155,8 @@ final class RedisKeyspaceWatch {
             throw SessionError.storeUnavailable(store: store, reason: "PSUBSCRIBE on \(endpoint) failed: \(message)")
         }
         // The other patterns' confirmations come as pushes and are skipped with the messages.
-        return Subscriber(endpoint: endpoint, connection: connection, now: SystemTime.nowMillis())
+        sources += 1
+        return Subscriber(endpoint: endpoint, connection: connection, now: SystemTime.nowMillis(), source: sources)
     }
 
     private func watch(options: WatchOptions, shouldStop: () -> Bool, _ handle: (WatchSignal) throws -> ScanControl) throws {
@@ -185,14 +194,18 @@ final class RedisKeyspaceWatch {
             for (i, sub) in subscribers.enumerated() {
                 do {
                     burst.removeAll(keepingCapacity: true)
+                    var idle = true
                     while let reply = try sub.connection.nextPush(waitMillis: 0) {
                         if let m = Self.message(reply, head: head) { burst.append(m) }
-                        if burst.count >= 10_000 { break }
+                        if burst.count >= 10_000 {
+                            idle = false
+                            break
+                        }
                     }
-                    if burst.count < 10_000 { sub.caughtUpAt = SystemTime.nowMillis() }
+                    if idle { sub.caughtUpAt = SystemTime.nowMillis() }
                     if burst.isEmpty { continue }
                     let now = SystemTime.nowMillis()
-                    for (change, id) in try core.run({ try mapper.changes(burst) }) {
+                    for (change, id) in try core.run({ try mapper.changes(burst, source: sub.source, idle: idle) }) {
                         if try handle(.event(SessionEvent(time: now, change: change, id: id))) == .stop { return }
                     }
                 } catch let error as RedisError {

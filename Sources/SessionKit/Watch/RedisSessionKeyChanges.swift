@@ -23,6 +23,10 @@ final class RedisSessionKeyChanges: KeyspaceSessionMapper {
 
     func prepare() throws {}
 
+    /// How long an `expire` that comes next in a later burst still counts as part of the write
+    /// before it, in seconds.
+    static let writeHold = 0.02
+
     private enum Pending {
         /// `new`: the write that follows creates the key.
         case new
@@ -32,9 +36,17 @@ final class RedisSessionKeyChanges: KeyspaceSessionMapper {
         case hdel
     }
 
-    func changes(_ burst: [KeyspaceMessage]) throws -> [(change: SessionChange, id: String)] {
+    /// What each subscriber's last message left undecided; it carries over to its next burst, as
+    /// a burst may end between the messages of one command.
+    /// A write's marker is kept only briefly: an `expire` that comes later is the app's own.
+    private var held: [Int: (key: [UInt8], state: Pending, at: Double)] = [:]
+
+    func changes(_ burst: [KeyspaceMessage], source: Int, idle: Bool) throws -> [(change: SessionChange, id: String)] {
         var out: [(change: SessionChange, id: String)] = []
         var pending: (key: [UInt8], state: Pending)?
+        if let h = held.removeValue(forKey: source), h.state != .wrote || SystemTime.monotonicSeconds() - h.at < Self.writeHold {
+            pending = (h.key, h.state)
+        }
 
         func flush() {
             guard let p = pending else { return }
@@ -85,7 +97,15 @@ final class RedisSessionKeyChanges: KeyspaceSessionMapper {
                 pending = (m.key, .wrote)
             }
         }
-        flush()
+        // `new` is always followed by its write, which may be in the next burst; a `hdel` is
+        // followed by `del` at once when it emptied the hash, so once idle it stands alone.
+        // A write's marker carries over for `writeHold`: a busy server writes a command's messages
+        // in parts when the socket is full, and the `expire` of a `SET … PX` may come a moment later.
+        if let p = pending, p.state == .new || p.state == .wrote || (p.state == .hdel && !idle) {
+            held[source] = (p.key, p.state, SystemTime.monotonicSeconds())
+        } else {
+            flush()
+        }
         return out
     }
 
