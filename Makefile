@@ -22,7 +22,7 @@ ZSH_FUNCTIONS ?= share/zsh/site-functions
 ZSHDIR = $(DESTDIR)$(PREFIX)/$(ZSH_FUNCTIONS)
 FISHDIR = $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
 
-.PHONY: all deps package-deps build release demo test format bench bench-migrate bench-cluster bench-trpc bench-trim bench-agent-move man completions install uninstall \
+.PHONY: all deps package-deps build release demo test format bench bench-migrate bench-cluster bench-trpc bench-trim bench-watch bench-agent-move man completions install uninstall \
 	deb dist check-package clean
 
 all: build
@@ -71,6 +71,10 @@ bench-cluster: deps
 # 1,000,000 trpc-agent-go sessions (layout=trpc): count and one user's list against a Lua SCAN loop.
 bench-trpc: deps
 	@scripts/bench-trpc.sh
+
+# 200,000 KV session writes in a burst: watch -o ndjson reports each once; its lag and peak RSS.
+bench-watch: deps
+	@scripts/bench-watch.sh
 
 # Trims 10,000 agent sessions of 200 events to their newest 10 turns.
 bench-trim: deps

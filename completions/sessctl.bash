@@ -173,13 +173,13 @@ _sessctl() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    list|get|events|set|del|edit|expire|ttl|persist|count|find|stats|top|purge|trim|reindex|check|migrate|export|import|shell|stores|help)
+    list|get|events|set|del|edit|expire|ttl|persist|count|find|watch|top|stats|purge|trim|reindex|check|migrate|export|import|shell|stores|help)
         # Offer subcommand argument completions
         "_sessctl_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'list get events set del edit expire ttl persist count find stats top purge trim reindex check migrate export import shell stores help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'list get events set del edit expire ttl persist count find watch top stats purge trim reindex check migrate export import shell stores help' -- "${cur}"))
         ;;
     esac
 }
@@ -538,11 +538,11 @@ _sessctl_find() {
     esac
 }
 
-_sessctl_stats() {
+_sessctl_watch() {
     repeating_flags=()
-    non_repeating_flags=(--no-color --read-only --hashed-tokens --version -h --help)
-    repeating_options=()
-    non_repeating_options=(-s --store --max-age --app --user --output -o --top)
+    non_repeating_flags=(--no-color --read-only --hashed-tokens --enable-notifications --version -h --help)
+    repeating_options=(--show --where)
+    non_repeating_options=(-s --store --max-age --app --user --output -o --limit)
     __sessctl_offer_flags_options 1
 
     # Offer option value completions
@@ -559,11 +559,17 @@ _sessctl_stats() {
     '--user')
         return
         ;;
-    '--output'|'-o')
-        __sessctl_add_completions -W 'table'$'\n''json'
+    '--show')
         return
         ;;
-    '--top')
+    '--where')
+        return
+        ;;
+    '--output'|'-o')
+        __sessctl_add_completions -W 'text'$'\n''ndjson'
+        return
+        ;;
+    '--limit')
         return
         ;;
     esac
@@ -600,6 +606,37 @@ _sessctl_top() {
         return
         ;;
     '--count')
+        return
+        ;;
+    esac
+}
+
+_sessctl_stats() {
+    repeating_flags=()
+    non_repeating_flags=(--no-color --read-only --hashed-tokens --version -h --help)
+    repeating_options=()
+    non_repeating_options=(-s --store --max-age --app --user --output -o --top)
+    __sessctl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '-s'|'--store')
+        return
+        ;;
+    '--max-age')
+        return
+        ;;
+    '--app')
+        return
+        ;;
+    '--user')
+        return
+        ;;
+    '--output'|'-o')
+        __sessctl_add_completions -W 'table'$'\n''json'
+        return
+        ;;
+    '--top')
         return
         ;;
     esac

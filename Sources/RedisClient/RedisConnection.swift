@@ -253,6 +253,40 @@ public final class RedisConnection {
         try send(buffer)
     }
 
+    // MARK: Pushed messages (a subscriber)
+
+    /// The next message the server pushed (a subscriber's `pmessage`), or nil when none is
+    /// complete within `waitMillis` (0: only what has arrived already). Reads what the socket
+    /// holds at most once, so a caller polling several connections is never stuck on one.
+    /// A closed connection (the server dropped the subscriber) throws and breaks the connection.
+    public func nextPush(waitMillis: Int) throws -> RedisReply? {
+        try checkUsable()
+        if let reply = try bufferedReply() { return reply }
+        var p = pollfd(fd: context.pointee.fd, events: Int16(POLLIN), revents: 0)
+        let ready = poll(&p, 1, Int32(max(0, waitMillis)))
+        guard ready > 0 else { return nil }
+        if redisBufferRead(context) != REDIS_OK { throw breakConnection(errno: errno) }
+        return try bufferedReply()
+    }
+
+    /// True when a pushed message is complete in the buffer, so `nextPush(waitMillis: 0)` hands it
+    /// over without reading the socket.
+    private func bufferedReply() throws -> RedisReply? {
+        var raw: UnsafeMutableRawPointer? = nil
+        if redisGetReplyFromReader(context, &raw) != REDIS_OK { throw breakConnection(errno: errno) }
+        return raw.map { Hiredis.take($0) }
+    }
+
+    /// Waits until one of `connections` has bytes to read, or `millis` passed.
+    public static func waitForInput(_ connections: [RedisConnection], millis: Int) {
+        var fds = connections.map { pollfd(fd: $0.context.pointee.fd, events: Int16(POLLIN), revents: 0) }
+        if fds.isEmpty {
+            usleep(UInt32(max(0, millis)) * 1000)
+            return
+        }
+        _ = poll(&fds, nfds_t(fds.count), Int32(max(0, millis)))
+    }
+
     private func checkUsable() throws {
         if let brokenBy {
             throw RedisError(.io, "connection to \(endpoint) is unusable after an earlier error: \(brokenBy.message)")

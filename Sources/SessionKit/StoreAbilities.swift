@@ -41,6 +41,7 @@ public struct StoreAbilities {
         copy.leftovers = leftovers.map { ReadOnlyLeftovers(base: $0, refusal: refusal) }
         copy.agentMaintenance = agentMaintenance.map { ReadOnlyAgentMaintenance(base: $0, refusal: refusal) }
         copy.trimming = trimming.map { _ in ReadOnlyTrimming(refusal: refusal) }
+        copy.watching = watching.map { ReadOnlyWatching(base: $0, refusal: refusal) }
         return copy
     }
 }
@@ -109,4 +110,19 @@ struct ReadOnlyTrimming: EventTrimming {
     let refusal: SessionError
 
     func trim(_ plans: [AgentTrimPlan], stillQualifies: (Session) -> Bool) throws -> [AgentTrimResult] { throw refusal }
+}
+
+/// Watching seen read-only: it reads as it is, but never changes the server's settings
+/// (`--enable-notifications` is refused).
+struct ReadOnlyWatching: SessionWatching {
+    let base: any SessionWatching
+    let refusal: SessionError
+
+    func watch(
+        matching pattern: String?, options: WatchOptions, shouldStop: () -> Bool,
+        _ handle: (WatchSignal) throws -> ScanControl
+    ) throws {
+        if options.enableNotifications { throw refusal }
+        try base.watch(matching: pattern, options: options, shouldStop: shouldStop, handle)
+    }
 }

@@ -31,7 +31,7 @@ struct Sessctl: ParsableCommand {
         subcommands: [
             ListCommand.self, GetCommand.self, EventsCommand.self, SetCommand.self, DelCommand.self, EditCommand.self,
             ExpireCommand.self, TTLCommand.self, PersistCommand.self, CountCommand.self,
-            FindCommand.self, StatsCommand.self, TopCommand.self, PurgeCommand.self, TrimCommand.self, ReindexCommand.self, CheckCommand.self,
+            FindCommand.self, WatchCommand.self, TopCommand.self, StatsCommand.self, PurgeCommand.self, TrimCommand.self, ReindexCommand.self, CheckCommand.self,
             MigrateCommand.self, ExportCommand.self, ImportCommand.self, ShellCommand.self, StoresCommand.self
         ]
     )

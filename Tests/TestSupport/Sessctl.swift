@@ -130,6 +130,11 @@ public final class RunningSessctl {
         return true
     }
 
+    /// What it has written to stdout so far.
+    public var outputSoFar: [UInt8] { output.read("out") ?? [] }
+    /// What it has written to stderr so far.
+    public var errorSoFar: [UInt8] { output.read("err") ?? [] }
+
     /// Waits for the end: the exit status and what it printed.
     public func finish() -> SessctlRun {
         process.waitUntilExit()

@@ -51,6 +51,7 @@ final class ClusterTopology: RedisTopology {
     func masters() throws -> [RedisNode] { masterNodes }
 
     func confirmations(for node: RedisNode) -> Int { 0 }
+    func rediscover(deadline: Int64) throws { try refresh(deadline: deadline) }
 
     func recover(_ cause: RecoveryCause, on node: RedisNode, deadline: Int64) throws {
         node.drop()

@@ -48,6 +48,13 @@ public final class RedisRouter {
         try topology.masters().map(\.endpoint)
     }
 
+    /// The masters in use now, asked again (a cluster's slot map read afresh, Sentinel asked for
+    /// the master), for a reader that follows failovers and reshards without a failed command.
+    public func rediscoverMasters() throws -> [RedisEndpoint] {
+        try topology.rediscover(deadline: Monotonic.now() + Int64(options.timeout))
+        return try masterEndpoints()
+    }
+
     /// A connection to the master that holds `key`, for commands outside the router's rules.
     public func connection(forKey key: [UInt8]) throws -> RedisConnection {
         guard let node = try topology.node(forSlot: slot(key)) else {

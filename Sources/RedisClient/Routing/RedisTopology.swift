@@ -32,6 +32,9 @@ protocol RedisTopology: AnyObject {
     func masters() throws -> [RedisNode]
     /// How many replicas must confirm writes on `node` before they count as done (0: do not ask).
     func confirmations(for node: RedisNode) -> Int
+    /// Asks again who the masters are (a cluster's slot map, Sentinel's master), by `deadline`,
+    /// for a long-running reader that must follow failovers without a failed command to tell it.
+    func rediscover(deadline: Int64) throws
 }
 
 /// One server: every key on it; nothing to fail over to.
@@ -50,6 +53,7 @@ final class ServerTopology: RedisTopology {
     func refresh(deadline: Int64) throws {}
     func masters() throws -> [RedisNode] { [server] }
     func confirmations(for node: RedisNode) -> Int { 0 }
+    func rediscover(deadline: Int64) throws {}
 
     func recover(_ cause: RecoveryCause, on node: RedisNode, deadline: Int64) throws {
         switch cause {

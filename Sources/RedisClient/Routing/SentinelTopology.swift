@@ -29,6 +29,13 @@ final class SentinelTopology: RedisTopology {
     func masters() throws -> [RedisNode] { [master] }
     func confirmations(for node: RedisNode) -> Int { replicas > 0 ? 1 : 0 }
 
+    func rediscover(deadline: Int64) throws {
+        if try resolve() != master.endpoint || !master.isReachable() {
+            master.drop()
+            master = try connectMaster(deadline: deadline, avoiding: nil)
+        }
+    }
+
     func recover(_ cause: RecoveryCause, on node: RedisNode, deadline: Int64) throws {
         node.drop()
         // After unconfirmed writes or READONLY, wait for the sentinels to name another node

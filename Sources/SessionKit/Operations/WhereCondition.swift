@@ -116,7 +116,7 @@ public struct WhereCondition: Sendable, CustomStringConvertible {
         return nil
     }
 
-    private static func parsePath(_ text: String, _ bad: (String) -> SessionError) throws(SessionError) -> [Step] {
+    static func parsePath(_ text: String, _ bad: (String) -> SessionError) throws(SessionError) -> [Step] {
         if text.isEmpty { throw bad("no path before the operator") }
         var steps: [Step] = []
         var current = ""
@@ -180,7 +180,7 @@ public struct WhereCondition: Sendable, CustomStringConvertible {
         }
     }
 
-    private static func resolve(_ steps: ArraySlice<Step>, in value: JSONValue, into found: inout [JSONValue]) {
+    static func resolve(_ steps: ArraySlice<Step>, in value: JSONValue, into found: inout [JSONValue]) {
         guard let step = steps.first else {
             found.append(value)
             return
@@ -275,5 +275,25 @@ extension String {
         while let c = s.first, c == " " || c == "\t" { s.removeFirst() }
         while let c = s.last, c == " " || c == "\t" { s.removeLast() }
         return String(s)
+    }
+}
+
+/// A path into session data as `--where` reads it (`user.id`, `roles.0`, `roles.*`), for commands
+/// that show values (`watch --show`).
+public struct SessionDataPath: Sendable {
+    public let text: String
+    let steps: [WhereCondition.Step]
+
+    public init(parsing text: String) throws(SessionError) {
+        self.text = text
+        steps = try WhereCondition.parsePath(text) { .invalidArgument("path \(SessionError.quote(text)): \($0)") }
+    }
+
+    /// The value at the path: nil when it is not there, an array of every match for a `*` path.
+    public func value(in data: JSONObject) -> JSONValue? {
+        var found: [JSONValue] = []
+        WhereCondition.resolve(steps[...], in: .object(data), into: &found)
+        if steps.contains(.any) { return found.isEmpty ? nil : .array(found) }
+        return found.first
     }
 }

@@ -24,6 +24,7 @@ public final class AgentStore: SessionStore, RetryReporting, EventTrimming {
     public var abilities: StoreAbilities {
         var a = StoreAbilities(shaping: AgentShaping(), counting: self, retries: self, trimming: self)
         a.agentMaintenance = self
+        a.watching = self
         return a
     }
 

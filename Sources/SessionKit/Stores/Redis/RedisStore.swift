@@ -21,7 +21,11 @@ public final class RedisStore: SessionStore, SessionCounting, RetryReporting {
     public var defaultLifetimeMillis: Int64 { core.options.defaultLifetimeMillis }
     /// What the store had to do beyond sending commands (redirections, retries, failovers), for reports.
     public var retrySummary: String? { core.router.stats.summary }
-    public var abilities: StoreAbilities { StoreAbilities(shaping: codec, counting: self, retries: self) }
+    public var abilities: StoreAbilities {
+        var a = StoreAbilities(shaping: codec, counting: self, retries: self)
+        a.watching = self
+        return a
+    }
 
     /// Connects (within the options' timeout) and authenticates. `layout` is one of the Redis
     /// layouts (not `.file`).
