@@ -112,6 +112,68 @@ final class WatchCLITests: RedisTestCase {
         XCTAssertEqual(seen.last?.fields["user.id"], .null, "an expired session has no data")
     }
 
+    func testASubscriberTheServerDropsComesBackAndSaysHowLongItWasBlind() throws {
+        let server = try startServer(extraArgs: ["--notify-keyspace-events", Self.flags])
+        let app = try connect(server)
+        let w = try start(["-s", "redis://127.0.0.1:\(server.port)/0?prefix=k:&layout=kv"])
+        try waitReady(w) { _ = try app.command("SET", "k:probe", "{}") }
+        // What the server does to a subscriber past its output buffer limit.
+        _ = try app.command("CLIENT", "KILL", "TYPE", "pubsub")
+        try waitUntil("the gap line (stderr: \(stderr(w)))", seconds: 30) { !Self.gaps(stderr(w)).isEmpty }
+        try waitReady(w, probe: "again") { _ = try app.command("SET", "k:again", "{}") }
+        _ = try app.command("DEL", "k:again")
+        try waitFor(w, "deleted", "again")
+        XCTAssertTrue(w.signal(SIGINT) { true })
+        XCTAssertEqual(w.finish().status, 0)
+    }
+
+    func testWatchOverTLSAndThroughSentinelSeesTheWrites() throws {
+        let d = try RedisDeployments.shared()
+        let n = UInt32.random(in: 0...UInt32.max)
+        for store in [
+            "rediss://localhost:\(d.tlsServer.port)?prefix=wt\(n):&\(d.tlsQuery)&layout=kv",
+            "redis+sentinel://\(d.sentinel.addresses)/\(d.sentinel.masterName)?prefix=ws\(n):&layout=kv"
+        ] {
+            let w = try start(["-s", store, "--enable-notifications"])
+            // Created again on every try: a probe written before the watch subscribed is not seen.
+            try waitReady(w) {
+                _ = Sessctl.run(["del", "-s", store, "probe"], deadline: 30)
+                let r = Sessctl.run(["set", "-s", store, "probe", "k", "1", "--create"], deadline: 30)
+                if r.status != 0 { throw RedisServerError("set: \(r.stderr)") }
+            }
+            let set = Sessctl.run(["set", "-s", store, "one", "k", "1", "--create"], deadline: 30)
+            XCTAssertEqual(set.status, 0, set.stderr)
+            try waitFor(w, "created", "one")
+            XCTAssertEqual(Sessctl.run(["del", "-s", store, "one", "probe"], deadline: 30).status, 0)
+            try waitFor(w, "deleted", "one")
+            XCTAssertTrue(w.signal(SIGINT) { true })
+            let r = w.finish()
+            XCTAssertEqual(r.status, 0, r.stderr)
+        }
+    }
+
+    func testAFileStoreIsWatchedThroughTheSameCommand() throws {
+        let dir = TempDirectory("sessctl-watch-file")
+        let store = "file:\(dir.path)?ttl=2s"
+        let w = try start(["-s", store])
+        try waitReady(w) {
+            _ = Sessctl.run(["del", "-s", store, "probe"], deadline: 30)
+            _ = Sessctl.run(["set", "-s", store, "probe", "k", "1", "--create"], deadline: 30)
+        }
+        XCTAssertEqual(Sessctl.run(["set", "-s", store, "f1", "k", "1", "--create"], deadline: 30).status, 0)
+        try waitFor(w, "created", "f1")
+        XCTAssertEqual(Sessctl.run(["set", "-s", store, "f1", "k", "2"], deadline: 30).status, 0)
+        try waitFor(w, "changed", "f1")
+        XCTAssertEqual(Sessctl.run(["del", "-s", store, "f1"], deadline: 30).status, 0)
+        try waitFor(w, "deleted", "f1")
+        XCTAssertEqual(Sessctl.run(["set", "-s", store, "f2", "k", "1", "--create"], deadline: 30).status, 0)
+        try waitFor(w, "expired", "f2", seconds: 30)
+        XCTAssertTrue(w.signal(SIGINT) { true })
+        XCTAssertEqual(w.finish().status, 0)
+        let seen = events(w).filter { $0.id == "f1" || $0.id == "f2" }.map { "\($0.event) \($0.id)" }
+        XCTAssertEqual(seen, ["created f1", "changed f1", "deleted f1", "created f2", "expired f2"])
+    }
+
     // MARK: notify-keyspace-events
 
     func testEnableNotificationsPutsTheSettingBackOnExitCtrlCAndSigterm() throws {
