@@ -50,6 +50,10 @@ protocol RedisSessionLayout: SessionShaping {
         now: Int64
     ) throws(SessionError) -> [[[UInt8]]]
 
+    /// The session id an id as typed stands for (connect-redis: the sid in a signed cookie
+    /// value). Default: the id itself.
+    func sessionID(_ given: String) -> String
+
     /// How a create goes in one command with no read first, nil for none.
     var fastCreate: (any RedisFastCreate)? { get }
 }
@@ -78,6 +82,7 @@ extension RedisSessionLayout {
     }
 
     func sessionKeys(_ key: [UInt8]) -> [[UInt8]] { [key] }
+    func sessionID(_ given: String) -> String { given }
 
     var scanLayout: RedisStoreCore.ScanLayout {
         RedisStoreCore.readAndTTL(redisType: valueType.name, read: valueType.readCommand, entry: scanEntry)

@@ -36,6 +36,7 @@ public final class RedisStore: SessionStore, SessionCounting, RetryReporting {
         case .hash: codec = RedisHashLayout(core: core)
         case .scs: codec = RedisSCSLayout(core: core)
         case .redistore: codec = RedisRedistoreLayout(core: core)
+        case .connectRedis: codec = RedisConnectRedisLayout(core: core)
         case .file, .trpc: preconditionFailure("\(layout) is not a one-key Redis layout")
         }
     }
@@ -45,7 +46,7 @@ public final class RedisStore: SessionStore, SessionCounting, RetryReporting {
     }
 
     public func validate(id: String) throws(SessionError) {
-        try core.validate(id: id)
+        try core.validate(id: codec.sessionID(id))
     }
 
     // MARK: Reading
@@ -63,7 +64,7 @@ public final class RedisStore: SessionStore, SessionCounting, RetryReporting {
     }
 
     public func load(_ ids: [String]) throws -> [LoadResult] {
-        try core.load(ids, read: codec.readCommands, state: codec.state) { id, key, value, ttl in
+        try core.load(ids.map(codec.sessionID), read: codec.readCommands, state: codec.state) { id, key, value, ttl in
             codec.session(id: id, key: key, value: value, ttl: ttl)
         }
     }
@@ -174,11 +175,12 @@ public final class RedisStore: SessionStore, SessionCounting, RetryReporting {
     }
 
     public func delete(_ ids: [String]) throws -> [Result<Bool, SessionError>] {
-        try core.delete(ids, read: codec.readCommands, state: codec.state, keys: codec.sessionKeys)
+        try core.delete(ids.map(codec.sessionID), read: codec.readCommands, state: codec.state, keys: codec.sessionKeys)
     }
 
     public func delete(unchanged sessions: [(id: String, revision: Revision)]) throws -> [Result<Bool, SessionError>] {
-        try core.delete(unchanged: sessions, read: codec.readCommands, state: codec.state, keys: codec.sessionKeys, revision: \.revision)
+        try core.delete(
+            unchanged: sessions.map { (codec.sessionID($0.id), $0.revision) }, read: codec.readCommands, state: codec.state, keys: codec.sessionKeys, revision: \.revision)
     }
 
     public func setExpiry(_ changes: [(id: String, expiry: Expiry)]) throws -> [Result<Bool, SessionError>] {
@@ -199,6 +201,6 @@ public final class RedisStore: SessionStore, SessionCounting, RetryReporting {
     private func batch<Out>(
         _ ids: [String], _ decide: (Int, [UInt8], RedisStoreCore.KeyState<RedisStoredValue>, Int64) -> RedisStoreCore.Step<Out>
     ) throws -> [Result<Out, SessionError>] {
-        try core.batch(ids, read: codec.readCommands, state: codec.state, decide: decide)
+        try core.batch(ids.map(codec.sessionID), read: codec.readCommands, state: codec.state, decide: decide)
     }
 }

@@ -1,0 +1,196 @@
+import RedisClient
+
+/// express-session with connect-redis (prefix `sess:`): a STRING holding `JSON.stringify` of
+/// the session, its `cookie` object first; the key's TTL is the lifetime (connect-redis sets it
+/// from `cookie.expires`, else its `ttl`, 1 day by default; none with `disableTTL`).
+///
+/// Values are written as `JSON.stringify` would (`JSJSON`), members kept in their stored order,
+/// and an unchanged value keeps its bytes. A new expiry rewrites `cookie.expires` with the TTL
+/// (when the cookie has one), so the app and the key agree; a write that changes
+/// `cookie.expires` moves the TTL with it. A string that is not a JSON object with a `cookie`
+/// object is not a session; a stored value that `JSON.stringify` would not write as it is
+/// (other spacing, a lone surrogate) is read but never rewritten.
+///
+/// Ids: the raw sid, or the cookie's `s:<sid>.<signature>` (URL-encoded `s%3A…` too), cut to the
+/// sid; the signature is not checked (sessctl does not know the app's secret).
+struct RedisConnectRedisLayout: RedisSessionLayout {
+    let core: RedisStoreCore
+
+    var layout: SessionLayout { .connectRedis }
+    var valueType: RedisValueType { .string }
+
+    static let notAnObject = "a string that is not a JSON object"
+    static let noCookie = "a JSON object without express-session's cookie object"
+    /// The order express-session writes a new session's members in (`Cookie.toJSON`).
+    static let newOrder = JSJSON.KeyOrder.object([
+        (
+            "cookie",
+            .object(
+                ["originalMaxAge", "partitioned", "priority", "expires", "secure", "httpOnly", "domain", "path", "sameSite"].map {
+                    ($0, .leaf)
+                })
+        )
+    ])
+
+    /// `s:<sid>.<signature>` or its URL-encoded form, cut to the sid; any other id as it is.
+    func sessionID(_ given: String) -> String {
+        var id = given
+        if id.hasPrefix("s%3A") || id.hasPrefix("s%3a"), let plain = try? StoreAddress.percentDecode(id, in: id) { id = plain }
+        guard id.hasPrefix("s:"), let dot = id.lastIndex(of: "."), dot > id.index(id.startIndex, offsetBy: 2) else { return given }
+        return String(id[id.index(id.startIndex, offsetBy: 2)..<dot])
+    }
+
+    func notSession(_ value: RedisStoredValue) -> String? {
+        guard value.bytes.first(where: { ![0x20, 0x09, 0x0a, 0x0d].contains($0) }) == UInt8(ascii: "{") else { return Self.notAnObject }
+        guard case .object(let o)? = try? JSONParser.parse(value.bytes) else { return nil }  // broken: reported when read
+        return o["cookie"]?.objectValue == nil ? Self.noCookie : nil
+    }
+
+    /// The session object of a value; `key` names it in errors.
+    private func decode(_ bytes: [UInt8], key: [UInt8]) -> Result<JSONObject, SessionError> {
+        do {
+            guard case .object(let object) = try JSONParser.parse(bytes) else {
+                return .failure(.notASession(store: core.displayName, key: RedisStoreCore.text(key), reason: Self.notAnObject))
+            }
+            return .success(object)
+        } catch {
+            return .failure(.corrupt(location: core.location(key), reason: error.describing("the value")))
+        }
+    }
+
+    func session(id: String, key: [UInt8], value: RedisStoredValue, ttl: Expiry) -> Result<Session, SessionError> {
+        decode(value.bytes, key: key).map { data in
+            Session(id: id, data: data, expiry: ttl, size: value.bytes.count, revision: Revision(value.bytes, data: data))
+        }
+    }
+
+    func scanEntry(id: String, value: RedisReplyView, ttl: Expiry, withData: Bool) -> RedisStoreCore.ScanEntry {
+        guard value.isBulk else { return .gone }
+        let bytes = Array(value.bytes)
+        if let reason = notSession(.string(bytes)) { return .skipped(reason) }
+        let key = core.key(id)
+        switch decode(bytes, key: key) {
+        case .success(let data) where withData:
+            return .loaded(Session(id: id, data: data, expiry: ttl, size: bytes.count, revision: Revision(bytes, data: data)))
+        case .success(let data):
+            return .session(SessionInfo(id: id, size: bytes.count, keyCount: data.count, expiry: ttl, lastWrite: nil))
+        case .failure(let e) where withData:
+            return .broken(e)
+        case .failure:
+            return .session(SessionInfo(id: id, size: bytes.count, keyCount: nil, expiry: ttl, lastWrite: nil, problem: Self.parseProblem(bytes)))
+        }
+    }
+
+    /// Why a value that starts as an object does not parse.
+    private static func parseProblem(_ bytes: [UInt8]) -> String {
+        do {
+            _ = try JSONParser.parse(bytes)
+            return notAnObject
+        } catch {
+            return error.describing("the value")
+        }
+    }
+
+    func newSession(id: String, expiry: Expiry) -> Session {
+        var cookie = JSONObject()
+        switch expiry {
+        case .never:
+            cookie["originalMaxAge"] = .null
+            cookie["expires"] = .null
+        case .at(let t):
+            cookie["originalMaxAge"] = .number(String(core.options.defaultLifetimeMillis))
+            cookie["expires"] = .string(Durations.rfc3339(millis: t))
+        }
+        cookie["httpOnly"] = .bool(true)
+        cookie["path"] = .string("/")
+        var data = JSONObject()
+        data["cookie"] = .object(cookie)
+        return Session(id: id, data: data, expiry: expiry)
+    }
+
+    // MARK: Writing
+
+    /// The data and member order of a stored value, which must be exactly what `JSON.stringify`
+    /// writes for them: anything else would change bytes nobody asked to change.
+    private func stored(_ bytes: [UInt8], key: [UInt8]) throws(SessionError) -> (data: JSONObject, order: JSJSON.KeyOrder) {
+        let data = try decode(bytes, key: key).get()
+        guard let order = JSJSON.keyOrder(of: bytes), let again = try? JSJSON.encode(data, order: order), Bytes.equal(again, bytes) else {
+            throw SessionError.unsupported(
+                store: core.displayName,
+                reason: "key \(SessionError.quote(RedisStoreCore.text(key))) is not written as JSON.stringify writes it; sessctl does not rewrite it")
+        }
+        return (data, order)
+    }
+
+    /// express-session reads no session without its cookie object.
+    func check(_ write: SessionWrite) throws(SessionError) {
+        guard write.session.data["cookie"]?.objectValue != nil else {
+            throw SessionError.unsupported(store: core.displayName, reason: "an express-session session needs its cookie object (express-session cannot read one without)")
+        }
+    }
+
+    func checkWritable(over value: RedisStoredValue, key: [UInt8]) throws(SessionError) {
+        _ = try stored(value.bytes, key: key)
+    }
+
+    private func body(_ data: JSONObject, order: JSJSON.KeyOrder) throws(SessionError) -> [UInt8] {
+        do {
+            return try JSJSON.encode(data, order: order)
+        } catch {
+            throw SessionError.unsupported(store: core.displayName, reason: error.reason)
+        }
+    }
+
+    /// `data` with `cookie.expires` at `t`, when the cookie has an expiry.
+    private static func withCookieExpires(_ data: JSONObject, _ t: Int64) -> JSONObject {
+        guard var cookie = data["cookie"]?.objectValue, cookie["expires"]?.stringValue != nil else { return data }
+        cookie["expires"] = .string(Durations.rfc3339(millis: t))
+        var out = data
+        out["cookie"] = .object(cookie)
+        return out
+    }
+
+    private static func cookieExpires(_ data: JSONObject) -> String? {
+        data["cookie"]?.objectValue?["expires"]?.stringValue
+    }
+
+    func commands(
+        for w: SessionWrite, key: [UInt8], current: (value: RedisStoredValue, ttl: Expiry)?,
+        now: Int64
+    ) throws(SessionError) -> RedisWriteCommands {
+        try w.session.checkRepresentableAsJSON(store: core.displayName)
+        let old = try current.map { c throws(SessionError) in try stored(c.value.bytes, key: key) }
+        var data = w.session.data
+        var update = w.expiry
+        switch w.expiry {
+        case .set(.at(let t)):
+            data = Self.withCookieExpires(data, t)
+        case .keep:
+            // The TTL follows a cookie.expires that is new or changed, as connect-redis's `set` would.
+            if let text = Self.cookieExpires(data), text != old.flatMap({ Self.cookieExpires($0.data) }), let t = Durations.parseRFC3339(text) {
+                update = .set(.at(t))
+            }
+        case .set(.never):
+            break
+        }
+        var value: [UInt8]?
+        if let old, old.data == data {
+            value = nil
+        } else {
+            value = try body(data, order: old?.order ?? Self.newOrder)
+            try w.session.checkReadable(store: core.displayName, json: value)
+        }
+        return core.stringWrite(value, key: key, update: update, ttl: current?.ttl, now: now)
+    }
+
+    /// The TTL, and `cookie.expires` with it when the cookie has one (a new lifetime never
+    /// leaves the app reading another).
+    func expiryCommands(_ expiry: Expiry, key: [UInt8], current: RedisStoredValue, ttl: Expiry, now: Int64) throws(SessionError) -> [[[UInt8]]] {
+        guard case .at(let t) = expiry else { return core.expiryCommands(.set(expiry), key: key, current: ttl, now: now) }
+        let old = try stored(current.bytes, key: key)
+        let data = Self.withCookieExpires(old.data, t)
+        let value = data == old.data ? nil : try body(data, order: old.order)
+        let commands = core.stringWrite(value, key: key, update: .set(expiry), ttl: ttl, now: now)
+        return commands.value + commands.lifetime
+    }
+}
