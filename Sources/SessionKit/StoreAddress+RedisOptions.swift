@@ -23,7 +23,7 @@ extension RedisAddressParser {
             prefix = value
         case "layout":
             guard let l = SessionLayout(rawValue: value.lowercased()), l.isRedis else {
-                throw bad("layout= takes kv or hash (GoFrame), scs (SCS), redistore (gorilla/sessions) or trpc (trpc-agent-go)")
+                throw bad("layout= takes kv or hash (GoFrame), scs (SCS), redistore (gorilla/sessions), trpc (trpc-agent-go) or php (PHP)")
             }
             layout = l
         case "serializer":
