@@ -178,6 +178,17 @@ final class PHPSessionCLITests: RedisTestCase {
         XCTAssertEqual(try phpReads("php", "u7")["user_id"], .number("7"))
     }
 
+    func testMigrateCopiesEachSessionByteForByte() throws {
+        _ = try php("php", "m1", Self.plainValues)
+        _ = try php("php_serialize", "m2", "$_SESSION['o'] = new U; $_SESSION['a'] = [1]; $_SESSION['r'] = &$_SESSION['a'];")
+        let target = "redis://\(server.host):\(server.port)/1?layout=php"
+        let migrate = sessctl("migrate", "--from", store, "--to", target, "--yes")
+        XCTAssertEqual(migrate.status, 0, migrate.stderr)
+        for id in ["m1", "m2"] {
+            XCTAssertEqual(try server.cli(["-n", "1", "GET", "PHPREDIS_SESSION:\(id)"]), try stored(id), id)
+        }
+    }
+
     // MARK: What is not a session
 
     func testBrokenValuesAreOneLineAndNeverRewrittenAndOtherKeysSkipped() throws {

@@ -321,6 +321,9 @@ public enum PHPSessionCodec {
         case .success(let d): again = d
         case .failure(let p): throw PHPError("the result would not read back (\(p.reason))")
         }
+        if old == nil, !again.references.isEmpty {
+            throw PHPError("a reference (R:/r:) names a value by its place in the stored value, and there is none to keep it in place")
+        }
         if let old {
             let before = Dictionary(old.references.map { ($0.0, $0.1) }, uniquingKeysWith: { a, _ in a })
             for (path, target) in again.references where before[path].map({ $0 != target }) ?? false {

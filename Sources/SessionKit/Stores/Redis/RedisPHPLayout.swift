@@ -32,7 +32,12 @@ struct RedisPHPLayout: RedisSessionLayout {
     func session(id: String, key: [UInt8], value: RedisStoredValue, ttl: Expiry) -> Result<Session, SessionError> {
         let bytes = value.bytes
         return decoded(bytes, key: key).map { d in
-            Session(id: id, data: d.data, expiry: ttl, size: bytes.count, revision: Revision(bytes, data: d.data))
+            var session = Session(id: id, data: d.data, expiry: ttl, size: bytes.count, revision: Revision(bytes, data: d.data))
+            // Carried along (a migration, a copy) so another PHP store writes what it did not change as it was.
+            var blob = StoredBlob(layout: .php, serializer: d.format.rawValue, bytes: bytes, location: core.displayName)
+            blob.holds = StoredBlob.Holds(data: d.data, values: nil, deadline: nil)
+            session.storedBlob = blob
+            return session
         }
     }
 
@@ -61,9 +66,13 @@ struct RedisPHPLayout: RedisSessionLayout {
         now: Int64
     ) throws(SessionError) -> RedisWriteCommands {
         var previous: PHPSessionCodec.Decoded?
-        if let current { previous = try decoded(current.value.bytes, key: key).get() }
+        if let current {
+            previous = try decoded(current.value.bytes, key: key).get()
+        } else if let blob = w.session.storedBlob, blob.layout == .php, case .success(let d) = PHPSessionCodec.decode(blob.bytes) {
+            previous = d  // a session read from a PHP store (migrate, a copy): its bytes where it did not change
+        }
         let body: [UInt8]?
-        if let previous, previous.data == w.session.data {
+        if current != nil, let previous, previous.data == w.session.data {
             body = nil
         } else {
             do {
