@@ -11,6 +11,8 @@
 #         seeds: the files in gsession/file and gsession/file-crypto
 #   hash  the Redis-Hash field decoding (Fuzz/HashFuzzTarget.swift); seeds: the fields of every
 #         hash in gsession/redis-hash.resp, NUL-separated
+#   php   the PHP session decoder and writer (Fuzz/PHPFuzzTarget.swift); seeds: sessions PHP 8.2
+#         with phpredis wrote (php and php_serialize), given below
 # All four targets are one binary (FUZZ_TARGET picks one, Fuzz/FuzzMain.swift) that swiftc builds
 # straight from the sources they need, not through SwiftPM: one build for all targets (about 30 s
 # of CPU; 75 s on a busy 2-core machine), sharing nothing with `swift build`, and rebuilt only when
@@ -19,7 +21,7 @@
 # the package. Fails on a crash, a hang (a run over 10 s), a leak, or a broken property of the
 # target (each target's file lists them); the input that did it is left in .build/fuzz-TARGET/.
 #
-# Usage: scripts/fuzz.sh gob|json|file|hash [RUNS]   (default 100000 executions)
+# Usage: scripts/fuzz.sh gob|json|file|hash|php [RUNS]   (default 100000 executions)
 #   FUZZ_SECONDS=N  also stop after N seconds (default: no limit)
 #   FUZZ_SEED=N     libFuzzer's seed (default 1, so CI runs are repeatable)
 # The libFuzzer runtime ships with the Swift toolchain (usr/lib/clang/*/lib/linux/libclang_rt.fuzzer*).
@@ -28,8 +30,8 @@ cd "$(dirname "$0")/.."
 target=${1:-}
 runs=${2:-100000}
 case $target in
-gob|json|file|hash) ;;
-*) echo "usage: scripts/fuzz.sh gob|json|file|hash [RUNS]" >&2; exit 2 ;;
+gob|json|file|hash|php) ;;
+*) echo "usage: scripts/fuzz.sh gob|json|file|hash|php [RUNS]" >&2; exit 2 ;;
 esac
 fixtures=${SESSCTL_SHARED:-../shared}/fixtures
 out=.build/fuzz-$target
@@ -39,7 +41,8 @@ sources=(Sources/SessionKit/JSON/*.swift Sources/SessionKit/Support/Bytes.swift 
          Sources/SessionKit/Codecs/Gob/*.swift Sources/SessionKit/Codecs/StoredBlobProblem.swift
          Sources/SessionKit/Codecs/SCSCodec.swift Sources/SessionKit/Codecs/RedistoreCodec.swift
          Sources/SessionKit/Codecs/GSessionFileCodec.swift Sources/SessionKit/Codecs/GSessionCipher.swift
-         Sources/SessionKit/SessionError.swift Sources/SessionKit/Codecs/HashFieldCodec.swift Fuzz/*.swift)
+         Sources/SessionKit/SessionError.swift Sources/SessionKit/Codecs/HashFieldCodec.swift
+         Sources/SessionKit/Codecs/PHPSessionCodec.swift Fuzz/*.swift)
 
 if [ ! -x "$binary" ] || [ -n "$(find "${sources[@]}" "$0" -newer "$binary" 2>/dev/null | head -1)" ]; then
     echo "fuzz: building $binary"
@@ -82,6 +85,15 @@ hash)
         /^\$/ { next }
         { arg++; if (arg == 1) hset = ($0 == "HSET"); else if (arg > 2) line = line (arg > 3 ? "\001" : "") $0 }
         END { if (hset && line != "") print line }') ;;
+php)
+    # What PHP 8.2 with phpredis stored (no PHP fixtures in ../shared): both serializers, floats,
+    # an object with protected and private properties, a reference, an enum, a Serializable.
+    obj='O:1:"U":3:{s:1:"a";i:1;s:4:"\0*\0b";s:1:"x";s:4:"\0U\0c";a:2:{i:0;i:1;i:1;i:2;}}'
+    vals='s:6:"h\xc3\xa9llo";f|d:0.1;g|d:1;b|d:1.0E+25;n|N;t|b:1;arr|a:2:{s:1:"x";a:3:{i:0;i:1;i:1;i:2;i:2;i:3;}i:5;s:4:"five";}inf|d:INF;o|'
+    seed < <(printf "user_id|i:42;name|$vals$obj"'r|R:7;')
+    seed < <(printf 'a:4:{s:7:"user_id";i:42;s:1:"f";d:-0;s:1:"o";'"$obj"'s:1:"r";R:4;}')
+    seed < <(printf 'e|E:11:"Suit:Hearts";c|C:11:"ArrayObject":21:{x:i:0;a:0:{};m:a:0:{}}')
+    seed < <(printf 'a|a:1:{i:0;O:8:"stdClass":1:{s:1:"p";r:2;}}') ;;
 esac
 [ "$n" -gt 0 ] || { echo "fuzz $target: no seeds found under $fixtures" >&2; exit 1; }
 

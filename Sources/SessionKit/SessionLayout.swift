@@ -15,6 +15,8 @@ public enum SessionLayout: String, Sendable, CaseIterable {
     case trpc
     /// express-session with connect-redis: a string per session, `JSON.stringify` of it.
     case connectRedis = "connect-redis"
+    /// PHP's phpredis session handler: a string per session, PHP's session serializer format.
+    case php
 
     /// The layout's name in addresses and export lines.
     public var name: String { rawValue }
@@ -30,6 +32,7 @@ public enum SessionLayout: String, Sendable, CaseIterable {
         case .redistore: return .gorilla
         case .trpc: return .trpcAgent
         case .connectRedis: return .expressSession
+        case .php: return .php
         }
     }
 
@@ -46,6 +49,7 @@ public enum SessionLayout: String, Sendable, CaseIterable {
         case .redistore: return StoreCapabilities(canPersist: true, keepsExpiredSessions: false, framework: .gorilla)
         case .trpc: return StoreCapabilities(canPersist: true, keepsExpiredSessions: false, framework: .trpcAgent, keepsBinaryValues: true)
         case .connectRedis: return StoreCapabilities(canPersist: true, keepsExpiredSessions: false, framework: .expressSession)
+        case .php: return StoreCapabilities(canPersist: true, keepsExpiredSessions: false, framework: .php)
         }
     }
 
@@ -56,6 +60,7 @@ public enum SessionLayout: String, Sendable, CaseIterable {
         case .scs: return "scs:session:"
         case .redistore: return "session_"
         case .connectRedis: return "sess:"
+        case .php: return "PHPREDIS_SESSION:"  // phpredis's default session prefix
         }
     }
 
@@ -66,6 +71,7 @@ public enum SessionLayout: String, Sendable, CaseIterable {
         case .redistore: return 2_592_000_000  // gorilla's Options.MaxAge: 30 days
         case .trpc: return 0  // trpc-agent-go's default SessionTTL: none
         case .connectRedis: return 86_400_000  // connect-redis's ttl: 1 day
+        case .php: return 1_440_000  // session.gc_maxlifetime's default: 1440 s
         }
     }
 }

@@ -17,6 +17,7 @@ public enum SessionFramework: String, Sendable, Equatable, CaseIterable {
     case gorilla = "gorilla/sessions"
     case trpcAgent = "trpc-agent-go"
     case expressSession = "express-session"
+    case php = "PHP"
 }
 
 extension SessionFramework {

@@ -23,7 +23,7 @@ extension RedisAddressParser {
             prefix = value
         case "layout":
             guard let l = SessionLayout(rawValue: value.lowercased()), l.isRedis else {
-                throw bad("layout= takes kv or hash (GoFrame), scs (SCS), redistore (gorilla/sessions), trpc (trpc-agent-go) or connect-redis (express-session)")
+                throw bad("layout= takes kv or hash (GoFrame), scs (SCS), redistore (gorilla/sessions), trpc (trpc-agent-go), connect-redis (express-session) or php (PHP)")
             }
             layout = l
         case "serializer":

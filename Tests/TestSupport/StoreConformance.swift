@@ -199,7 +199,7 @@ public struct StoreConformance {
             // object the app has registered no type for (see the store's own tests).
             do {
                 try store.save(SessionWrite(Session(id: "v", data: data, expiry: .never), mode: .create))
-                XCTAssertEqual(try loaded(store, "v")?.data, data)
+                XCTAssertEqual(try loaded(store, "v")?.data, store.dataAsStored(data), "as the framework reads it back (PHP: 1e+21 is 1.0E+21)")
                 return
             } catch {
                 XCTAssertNil(try loaded(store, "v"), "nothing was written")

@@ -37,6 +37,7 @@ public final class RedisStore: SessionStore, SessionCounting, RetryReporting {
         case .scs: codec = RedisSCSLayout(core: core)
         case .redistore: codec = RedisRedistoreLayout(core: core)
         case .connectRedis: codec = RedisConnectRedisLayout(core: core)
+        case .php: codec = RedisPHPLayout(core: core)
         case .file, .trpc: preconditionFailure("\(layout) is not a one-key Redis layout")
         }
     }

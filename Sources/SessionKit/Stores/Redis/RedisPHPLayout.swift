@@ -1,0 +1,91 @@
+import RedisClient
+
+/// PHP sessions kept by phpredis (`session.save_handler=redis`, key `PHPREDIS_SESSION:<id>`): a
+/// STRING holding `$_SESSION` in the `php` or `php_serialize` serializer (`PHPSessionCodec`, told
+/// apart per value), with the TTL `session.gc_maxlifetime` (1440 s unless the address says). An
+/// unchanged session keeps its exact bytes, a changed one keeps the bytes of every value it did
+/// not change and its serializer; new sessions use `php`, PHP's default. A string that is not a
+/// PHP session is skipped; a damaged one is shown with the reason and never rewritten.
+struct RedisPHPLayout: RedisSessionLayout {
+    let core: RedisStoreCore
+
+    var layout: SessionLayout { .php }
+    var valueType: RedisValueType { .string }
+
+    /// What PHP reads back: a number as an int or as a float (`1.50` reads as `1.5`, an int
+    /// beyond 64 bits as a float, `-0` as `0`).
+    func dataAsStored(_ data: JSONObject) -> JSONObject {
+        guard let bytes = try? PHPSessionCodec.encode(data, format: .php, previous: nil),
+            case .success(let read) = PHPSessionCodec.decode(bytes)
+        else { return data }
+        return read.data
+    }
+
+    func notSession(_ value: RedisStoredValue) -> String? {
+        PHPSessionCodec.looksLikeSession(value.bytes) ? nil : "a string that is not a PHP session"
+    }
+
+    private func decoded(_ bytes: [UInt8], key: [UInt8]) -> Result<PHPSessionCodec.Decoded, SessionError> {
+        PHPSessionCodec.decode(bytes).mapError { .corrupt(location: core.location(key), reason: $0.reason) }
+    }
+
+    func session(id: String, key: [UInt8], value: RedisStoredValue, ttl: Expiry) -> Result<Session, SessionError> {
+        let bytes = value.bytes
+        return decoded(bytes, key: key).map { d in
+            var session = Session(id: id, data: d.data, expiry: ttl, size: bytes.count, revision: Revision(bytes, data: d.data))
+            // Carried along (a migration, a copy) so another PHP store writes what it did not change as it was.
+            var blob = StoredBlob(layout: .php, serializer: d.format.rawValue, bytes: bytes, location: core.displayName)
+            blob.holds = StoredBlob.Holds(data: d.data, values: nil, deadline: nil)
+            session.storedBlob = blob
+            return session
+        }
+    }
+
+    func scanEntry(id: String, value: RedisReplyView, ttl: Expiry, withData: Bool) -> RedisStoreCore.ScanEntry {
+        guard value.isBulk else { return .gone }
+        let bytes = Array(value.bytes)
+        if let reason = notSession(.string(bytes)) { return .skipped(reason) }
+        if withData {
+            switch session(id: id, key: core.key(id), value: .string(bytes), ttl: ttl) {
+            case .success(let s): return .loaded(s)
+            case .failure(let e): return .broken(e)
+            }
+        }
+        let s = PHPSessionCodec.summary(bytes)
+        return .session(SessionInfo(id: id, size: bytes.count, keyCount: s.keys, expiry: ttl, lastWrite: nil, problem: s.problem))
+    }
+
+    func checkWritable(over value: RedisStoredValue, key: [UInt8]) throws(SessionError) {
+        _ = try decoded(value.bytes, key: key).get()
+    }
+
+    // MARK: Writing
+
+    func commands(
+        for w: SessionWrite, key: [UInt8], current: (value: RedisStoredValue, ttl: Expiry)?,
+        now: Int64
+    ) throws(SessionError) -> RedisWriteCommands {
+        var previous: PHPSessionCodec.Decoded?
+        if let current {
+            previous = try decoded(current.value.bytes, key: key).get()
+        } else if let blob = w.session.storedBlob, blob.layout == .php, case .success(let d) = PHPSessionCodec.decode(blob.bytes) {
+            previous = d  // a session read from a PHP store (migrate, a copy): its bytes where it did not change
+        }
+        let body: [UInt8]?
+        if current != nil, let previous, previous.data == w.session.data {
+            body = nil
+        } else {
+            do {
+                body = try PHPSessionCodec.encode(w.session.data, format: previous?.format ?? .php, previous: previous)
+            } catch {
+                throw SessionError.invalidArgument(
+                    "\(core.displayName): session \(SessionError.quote(w.session.id)): \(error.message); nothing was written")
+            }
+        }
+        return core.stringWrite(body, key: key, update: w.expiry, ttl: current?.ttl, now: now)
+    }
+
+    func expiryCommands(_ expiry: Expiry, key: [UInt8], current: RedisStoredValue, ttl: Expiry, now: Int64) -> [[[UInt8]]] {
+        core.expiryCommands(.set(expiry), key: key, current: ttl, now: now)
+    }
+}
