@@ -13,6 +13,8 @@ public enum SessionLayout: String, Sendable, CaseIterable {
     case redistore
     /// trpc-agent-go `session/redis`: a group of keys per session (both engines, see `AgentStore`).
     case trpc
+    /// Flask-Session 0.8 `RedisSessionInterface`: a string per session, msgpack or JSON of the dict.
+    case flaskSession = "flask-session"
 
     /// The layout's name in addresses and export lines.
     public var name: String { rawValue }
@@ -27,6 +29,7 @@ public enum SessionLayout: String, Sendable, CaseIterable {
         case .scs: return .scs
         case .redistore: return .gorilla
         case .trpc: return .trpcAgent
+        case .flaskSession: return .flask
         }
     }
 
@@ -42,6 +45,7 @@ public enum SessionLayout: String, Sendable, CaseIterable {
         case .scs: return StoreCapabilities(canPersist: false, keepsExpiredSessions: false, framework: .scs, hasDeadlines: true)
         case .redistore: return StoreCapabilities(canPersist: true, keepsExpiredSessions: false, framework: .gorilla)
         case .trpc: return StoreCapabilities(canPersist: true, keepsExpiredSessions: false, framework: .trpcAgent, keepsBinaryValues: true)
+        case .flaskSession: return StoreCapabilities(canPersist: true, keepsExpiredSessions: false, framework: .flask)
         }
     }
 
@@ -51,6 +55,7 @@ public enum SessionLayout: String, Sendable, CaseIterable {
         case .file, .kv, .hash, .trpc: return ""  // GoFrame's default; trpc-agent-go's WithKeyPrefix default
         case .scs: return "scs:session:"
         case .redistore: return "session_"
+        case .flaskSession: return "session:"  // SESSION_KEY_PREFIX
         }
     }
 
@@ -60,6 +65,7 @@ public enum SessionLayout: String, Sendable, CaseIterable {
         case .file, .kv, .hash, .scs: return 86_400_000  // GoFrame's max age and SCS's Lifetime: 24h
         case .redistore: return 2_592_000_000  // gorilla's Options.MaxAge: 30 days
         case .trpc: return 0  // trpc-agent-go's default SessionTTL: none
+        case .flaskSession: return 2_678_400_000  // PERMANENT_SESSION_LIFETIME: 31 days
         }
     }
 }

@@ -16,6 +16,7 @@ public enum SessionFramework: String, Sendable, Equatable, CaseIterable {
     case scs = "SCS"
     case gorilla = "gorilla/sessions"
     case trpcAgent = "trpc-agent-go"
+    case flask = "Flask-Session"
 }
 
 extension SessionFramework {

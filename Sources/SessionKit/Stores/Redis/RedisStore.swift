@@ -36,6 +36,7 @@ public final class RedisStore: SessionStore, SessionCounting, RetryReporting {
         case .hash: codec = RedisHashLayout(core: core)
         case .scs: codec = RedisSCSLayout(core: core)
         case .redistore: codec = RedisRedistoreLayout(core: core)
+        case .flaskSession: codec = RedisFlaskSessionLayout(core: core)
         case .file, .trpc: preconditionFailure("\(layout) is not a one-key Redis layout")
         }
     }
