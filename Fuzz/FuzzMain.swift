@@ -12,7 +12,8 @@ private let target: (UnsafeBufferPointer<UInt8>) -> Void = {
     case "json": return fuzzJSON
     case "file": return fuzzFile
     case "hash": return fuzzHash
-    case let other: fatalError("FUZZ_TARGET must be gob, json, file or hash, not \(other ?? "unset")")
+    case "flask": return fuzzFlask
+    case let other: fatalError("FUZZ_TARGET must be gob, json, file, hash or flask, not \(other ?? "unset")")
     }
 }()
 

@@ -6,7 +6,9 @@ cd "$(dirname "$0")/.."
 venv=.build/flask-venv
 if ! "$venv/bin/python" -c 'import flask_session, msgspec, redis' 2>/dev/null; then
     rm -rf "$venv"
-    python3 -m venv "$venv"
+    # Debian's python3 (python3-venv is for it) unless PYTHON names another.
+    python=${PYTHON:-$(command -v /usr/bin/python3 || command -v python3)}
+    "$python" -m venv "$venv"
     "$venv/bin/pip" install --quiet --disable-pip-version-check 'flask-session==0.8.*' redis msgspec
 fi
 "$venv/bin/python" -c 'import flask_session; assert flask_session.__version__.startswith("0.8"), flask_session.__version__'

@@ -4,7 +4,10 @@
 /// as `{"$msgpack-ext": type, "$base64": "..."}`; both go back as they came.
 enum MsgPack {
     static let extMarker = "$msgpack-ext"
-    static let maxDepth = 500
+    /// The marker of bytes, as agent state values use it.
+    static let base64Marker = "$base64"
+    /// Below `JSONParser`'s limit, so what is read here can be written and read again as JSON.
+    static let maxDepth = 400
 
     struct DecodeError: Error, CustomStringConvertible {
         let description: String
@@ -151,14 +154,14 @@ enum MsgPack {
             let type = Int8(bitPattern: try take(1).first!)
             var o = JSONObject()
             o[MsgPack.extMarker] = .number(String(type))
-            o[AgentStateValue.base64Marker] = .string(Base64.std(Array(try take(n))))
+            o[MsgPack.base64Marker] = .string(Base64.std(Array(try take(n))))
             return .object(o)
         }
     }
 
     static func bytesValue(_ b: ArraySlice<UInt8>) -> JSONValue {
         var o = JSONObject()
-        o[AgentStateValue.base64Marker] = .string(Base64.std(Array(b)))
+        o[MsgPack.base64Marker] = .string(Base64.std(Array(b)))
         return .object(o)
     }
 
@@ -211,7 +214,7 @@ enum MsgPack {
 
     /// The bytes a `{"$base64"}` or `{"$msgpack-ext", "$base64"}` object stands for; nil for another object.
     static func special(_ o: JSONObject) throws(DecodeError) -> (bytes: [UInt8], ext: Int8?)? {
-        guard case .string(let text)? = o[AgentStateValue.base64Marker] else { return nil }
+        guard case .string(let text)? = o[MsgPack.base64Marker] else { return nil }
         var ext: Int8?
         if o.count == 2, case .number(let t)? = o[extMarker] {
             guard let type = Int8(t) else { throw DecodeError(description: "\(extMarker) must be a type from -128 to 127") }

@@ -21,36 +21,42 @@ enum PickleReader {
 
     /// The members of the dict `bytes` pickle, in their stored order; nil when it is not a dict.
     static func dictEntries(_ bytes: ArraySlice<UInt8>) throws(DecodeError) -> [(key: String, value: JSONValue)]? {
-        let top = try run(bytes)
+        var created: [Node] = []
+        // A pickle can make a list that holds itself: the links go before the nodes do.
+        defer { for n in created { n.kind = .mark } }
+        let top = try run(bytes, created: &created)
         guard case .dict(let pairs) = top.kind else { return nil }
         var entries: [(key: String, value: JSONValue)] = []
+        var budget = 1_000_000  // values shown: memo references may repeat a value exponentially often
         for (k, v) in pairs {
             guard case .scalar(.string(let key)) = k.kind else { throw DecodeError(description: "pickle: a dict key that is not a string") }
-            entries.append((key, try json(v, depth: 0)))
+            entries.append((key, try json(v, depth: 0, budget: &budget)))
         }
         return entries
     }
 
-    private static func json(_ node: Node, depth: Int) throws(DecodeError) -> JSONValue {
+    private static func json(_ node: Node, depth: Int, budget: inout Int) throws(DecodeError) -> JSONValue {
+        budget -= 1
+        guard budget >= 0 else { throw DecodeError(description: "pickle: more than a million values (memo references repeat them)") }
         guard depth <= MsgPack.maxDepth else { throw DecodeError(description: "pickle: nested deeper than \(MsgPack.maxDepth) (or refers to itself)") }
         switch node.kind {
         case .scalar(let v): return v
         case .mark: throw DecodeError(description: "pickle: a stray MARK")
         case .list(let items), .tuple(let items):
             var out: [JSONValue] = []
-            for item in items { out.append(try json(item, depth: depth + 1)) }
+            for item in items { out.append(try json(item, depth: depth + 1, budget: &budget)) }
             return .array(out)
         case .dict(let pairs):
             var o = JSONObject()
             for (k, v) in pairs {
                 guard case .scalar(.string(let key)) = k.kind else { throw DecodeError(description: "pickle: a dict key that is not a string") }
-                o[key] = try json(v, depth: depth + 1)
+                o[key] = try json(v, depth: depth + 1, budget: &budget)
             }
             return .object(o)
         }
     }
 
-    private static func run(_ bytes: ArraySlice<UInt8>) throws(DecodeError) -> Node {
+    private static func run(_ bytes: ArraySlice<UInt8>, created: inout [Node]) throws(DecodeError) -> Node {
         var at = bytes.startIndex
         var stack: [Node] = []
         var memo: [Int: Node] = [:]
@@ -83,7 +89,12 @@ enum PickleReader {
             stack.removeSubrange(i...)
             return items
         }
-        func push(_ v: JSONValue) { stack.append(Node(.scalar(v))) }
+        func node(_ kind: Node.Kind) -> Node {
+            let n = Node(kind)
+            created.append(n)
+            return n
+        }
+        func push(_ v: JSONValue) { stack.append(node(.scalar(v))) }
         func text(_ b: ArraySlice<UInt8>) throws(DecodeError) -> JSONValue {
             guard let s = String(validating: b, as: UTF8.self) else { throw fail("a string that is not UTF-8") }
             return .string(s)
@@ -122,20 +133,20 @@ enum PickleReader {
             case UInt8(ascii: "."):  // STOP
                 guard stack.count == 1, at == bytes.endIndex else { throw fail("STOP with \(stack.count) items on the stack or bytes after it") }
                 return try popValue()
-            case UInt8(ascii: "("): stack.append(Node(.mark))
-            case UInt8(ascii: "}"): stack.append(Node(.dict([])))
-            case UInt8(ascii: "]"): stack.append(Node(.list([])))
-            case UInt8(ascii: ")"): stack.append(Node(.tuple([])))
-            case UInt8(ascii: "t"): stack.append(Node(.tuple(try popMark())))
-            case UInt8(ascii: "l"): stack.append(Node(.list(try popMark())))
+            case UInt8(ascii: "("): stack.append(node(.mark))
+            case UInt8(ascii: "}"): stack.append(node(.dict([])))
+            case UInt8(ascii: "]"): stack.append(node(.list([])))
+            case UInt8(ascii: ")"): stack.append(node(.tuple([])))
+            case UInt8(ascii: "t"): stack.append(node(.tuple(try popMark())))
+            case UInt8(ascii: "l"): stack.append(node(.list(try popMark())))
             case UInt8(ascii: "d"):
-                let d = Node(.dict([]))
+                let d = node(.dict([]))
                 try setItems(try popMark(), in: d)
                 stack.append(d)
             case 0x85, 0x86, 0x87:
                 var items: [Node] = []
                 for _ in 0..<Int(op - 0x84) { items.insert(try popValue(), at: 0) }
-                stack.append(Node(.tuple(items)))
+                stack.append(node(.tuple(items)))
             case UInt8(ascii: "a"):
                 let v = try popValue()
                 guard let target = stack.last else { throw fail("an empty stack") }
