@@ -120,9 +120,14 @@ final class FlaskSessionCLITests: XCTestCase {
             XCTAssertEqual(sessctl("set", id, "role", #"{"admin":true,"level":3}"#).status, 0)
             XCTAssertEqual(sessctl("del", id, "--key", "t").status, 0)
             XCTAssertEqual(sessctl("expire", id, "2h").status, 0)
+            let tmp = TempDirectory()
+            tmp.write("editor.sh", Array("#!/bin/sh\nfor f; do :; done\nsed -i 's/\"Bob\"/\"Eve\"/' \"$f\"\n".utf8))
+            chmod(tmp.file("editor.sh"), 0o755)
+            let edit = Sessctl.run(["edit", id, "--store", store], env: ["EDITOR": tmp.file("editor.sh"), "TMPDIR": tmp.path])
+            XCTAssertEqual(edit.status, 0, edit.stderr)
             let read = try flaskRead(id)
             let data = try XCTUnwrap(read.data.objectValue)
-            XCTAssertEqual(data["name"], .string("Bob"), format)
+            XCTAssertEqual(data["name"], .string("Eve"), format)
             XCTAssertEqual(data["role"], try json(#"{"admin":true,"level":3}"#), format)
             XCTAssertNil(data["t"], format)
             XCTAssertEqual(data["big"], .number("18446744073709551615"), format)
@@ -204,6 +209,9 @@ final class FlaskSessionCLITests: XCTestCase {
         // A value that is not a dict is not a session: skipped.
         _ = try c.command([Array("SET".utf8), Array("session:num".utf8), [0x2a]])
         XCTAssertTrue(sessctl("get", "num").stderr.contains("not a dict"))
+        _ = try c.command("HSET", "session:hash", "a", "1")
+        let listed = sessctl("list")
+        XCTAssertTrue(listed.stderr.contains("2 non-session keys skipped"), listed.stderr)
     }
 }
 
