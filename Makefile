@@ -5,7 +5,9 @@ SWIFT ?= swift
 
 # Build: hiredis, libedit, OpenSSL's libcrypto, pkg-config. Tests: redis-server and redis-cli, tmux,
 # man, zsh and fish to load the completion scripts, and the openssl command for the TLS tests' certificates.
+# python3-venv: the venv the Flask-Session tests run the real framework in (scripts/flask-env.sh).
 DEBIAN_PACKAGES = pkg-config libhiredis-dev libedit-dev libssl-dev redis-server redis-tools tmux man-db zsh fish openssl php-cli php-redis
+DEBIAN_PACKAGES += python3-venv
 # Packaging: strip (binutils) and dpkg-shlibdeps (dpkg-dev); checking the packages: debootstrap, lintian.
 PACKAGE_TOOLS = binutils dpkg-dev debootstrap lintian
 
@@ -52,6 +54,8 @@ test: deps
 	scripts/fuzz.sh file 100000
 	scripts/fuzz.sh hash 100000
 	scripts/fuzz.sh php 100000
+	scripts/fuzz.sh flask 100000
+	scripts/flask-env.sh
 	$(SWIFT) test --skip-build --disable-swift-testing
 
 # The code follows .swift-format; `make test` fails on any difference, `make format` fixes it.

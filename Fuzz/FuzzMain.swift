@@ -13,7 +13,8 @@ private let target: (UnsafeBufferPointer<UInt8>) -> Void = {
     case "file": return fuzzFile
     case "hash": return fuzzHash
     case "php": return fuzzPHP
-    case let other: fatalError("FUZZ_TARGET must be gob, json, file, hash or php, not \(other ?? "unset")")
+    case "flask": return fuzzFlask
+    case let other: fatalError("FUZZ_TARGET must be gob, json, file, hash, php or flask, not \(other ?? "unset")")
     }
 }()
 

@@ -13,6 +13,8 @@
 #         hash in gsession/redis-hash.resp, NUL-separated
 #   php   the PHP session decoder and writer (Fuzz/PHPFuzzTarget.swift); seeds: sessions PHP 8.2
 #         with phpredis wrote (php and php_serialize), given below
+#   flask the Flask-Session msgpack, JSON and legacy pickle readers and the msgpack/JSON writers
+#         (Fuzz/FlaskFuzzTarget.swift); seeds: values Flask-Session 0.8 and pickle wrote (below)
 # All four targets are one binary (FUZZ_TARGET picks one, Fuzz/FuzzMain.swift) that swiftc builds
 # straight from the sources they need, not through SwiftPM: one build for all targets (about 30 s
 # of CPU; 75 s on a busy 2-core machine), sharing nothing with `swift build`, and rebuilt only when
@@ -21,7 +23,7 @@
 # the package. Fails on a crash, a hang (a run over 10 s), a leak, or a broken property of the
 # target (each target's file lists them); the input that did it is left in .build/fuzz-TARGET/.
 #
-# Usage: scripts/fuzz.sh gob|json|file|hash|php [RUNS]   (default 100000 executions)
+# Usage: scripts/fuzz.sh gob|json|file|hash|php|flask [RUNS]   (default 100000 executions)
 #   FUZZ_SECONDS=N  also stop after N seconds (default: no limit)
 #   FUZZ_SEED=N     libFuzzer's seed (default 1, so CI runs are repeatable)
 # The libFuzzer runtime ships with the Swift toolchain (usr/lib/clang/*/lib/linux/libclang_rt.fuzzer*).
@@ -30,8 +32,8 @@ cd "$(dirname "$0")/.."
 target=${1:-}
 runs=${2:-100000}
 case $target in
-gob|json|file|hash|php) ;;
-*) echo "usage: scripts/fuzz.sh gob|json|file|hash|php [RUNS]" >&2; exit 2 ;;
+gob|json|file|hash|php|flask) ;;
+*) echo "usage: scripts/fuzz.sh gob|json|file|hash|php|flask [RUNS]" >&2; exit 2 ;;
 esac
 fixtures=${SESSCTL_SHARED:-../shared}/fixtures
 out=.build/fuzz-$target
@@ -42,7 +44,9 @@ sources=(Sources/SessionKit/JSON/*.swift Sources/SessionKit/Support/Bytes.swift 
          Sources/SessionKit/Codecs/SCSCodec.swift Sources/SessionKit/Codecs/RedistoreCodec.swift
          Sources/SessionKit/Codecs/GSessionFileCodec.swift Sources/SessionKit/Codecs/GSessionCipher.swift
          Sources/SessionKit/SessionError.swift Sources/SessionKit/Codecs/HashFieldCodec.swift
-         Sources/SessionKit/Codecs/PHPSessionCodec.swift Fuzz/*.swift)
+         Sources/SessionKit/Codecs/PHPSessionCodec.swift
+         Sources/SessionKit/Codecs/MsgPack.swift Sources/SessionKit/Codecs/PickleReader.swift
+         Sources/SessionKit/Codecs/FlaskSessionCodec.swift Fuzz/*.swift)
 
 if [ ! -x "$binary" ] || [ -n "$(find "${sources[@]}" "$0" -newer "$binary" 2>/dev/null | head -1)" ]; then
     echo "fuzz: building $binary"
@@ -94,6 +98,17 @@ php)
     seed < <(printf 'a:4:{s:7:"user_id";i:42;s:1:"f";d:-0;s:1:"o";'"$obj"'s:1:"r";R:4;}')
     seed < <(printf 'e|E:11:"Suit:Hearts";c|C:11:"ArrayObject":21:{x:i:0;a:0:{};m:a:0:{}}')
     seed < <(printf 'a|a:1:{i:0;O:8:"stdClass":1:{s:1:"p";r:2;}}') ;;
+flask)
+    # Written by Flask-Session 0.8 (msgpack and JSON) and by pickle.dumps (protocols 2 and 5)
+    # for a session like {"_permanent": True, "user_id": 42, "name": "Anné", "b": b"\0\xff", ...}.
+    for hex in \
+        89aa5f7065726d616e656e74c3a7757365725f69642aa46e616d65a5416e6ec3a9a162c40200ffa1749201cb4004000000000000a16ec0a3626967cfffffffffffffffffa36e6567d1fed4a46e65737482a17a01a16191c3 \
+        83a17801a17992c0c2a17ad90d68656c6c6fe280a8776f726c64 \
+        80027d7100285807000000757365725f6964710149070000004b2a580100000066710247bff4000000000000752e \
+        80059527000000000000007d94288c0161945d94284b01884e8694658c0162944301009475008c0163948a06000000000000ff752e; do
+        seed < <(printf '%b' "$(printf '%s' "$hex" | sed 's/../\\x&/g')")
+    done
+    seed <<< '{"_permanent":true,"user_id":42,"s":"a\"\\\n\u0001<","f":[1.0,1e20,-0.0],"o":{"k":null}}' ;;
 esac
 [ "$n" -gt 0 ] || { echo "fuzz $target: no seeds found under $fixtures" >&2; exit 1; }
 

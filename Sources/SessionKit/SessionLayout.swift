@@ -17,6 +17,8 @@ public enum SessionLayout: String, Sendable, CaseIterable {
     case connectRedis = "connect-redis"
     /// PHP's phpredis session handler: a string per session, PHP's session serializer format.
     case php
+    /// Flask-Session 0.8 `RedisSessionInterface`: a string per session, msgpack or JSON of the dict.
+    case flaskSession = "flask-session"
 
     /// The layout's name in addresses and export lines.
     public var name: String { rawValue }
@@ -33,6 +35,7 @@ public enum SessionLayout: String, Sendable, CaseIterable {
         case .trpc: return .trpcAgent
         case .connectRedis: return .expressSession
         case .php: return .php
+        case .flaskSession: return .flask
         }
     }
 
@@ -50,6 +53,7 @@ public enum SessionLayout: String, Sendable, CaseIterable {
         case .trpc: return StoreCapabilities(canPersist: true, keepsExpiredSessions: false, framework: .trpcAgent, keepsBinaryValues: true)
         case .connectRedis: return StoreCapabilities(canPersist: true, keepsExpiredSessions: false, framework: .expressSession)
         case .php: return StoreCapabilities(canPersist: true, keepsExpiredSessions: false, framework: .php)
+        case .flaskSession: return StoreCapabilities(canPersist: true, keepsExpiredSessions: false, framework: .flask)
         }
     }
 
@@ -61,6 +65,7 @@ public enum SessionLayout: String, Sendable, CaseIterable {
         case .redistore: return "session_"
         case .connectRedis: return "sess:"
         case .php: return "PHPREDIS_SESSION:"  // phpredis's default session prefix
+        case .flaskSession: return "session:"  // SESSION_KEY_PREFIX
         }
     }
 
@@ -72,6 +77,7 @@ public enum SessionLayout: String, Sendable, CaseIterable {
         case .trpc: return 0  // trpc-agent-go's default SessionTTL: none
         case .connectRedis: return 86_400_000  // connect-redis's ttl: 1 day
         case .php: return 1_440_000  // session.gc_maxlifetime's default: 1440 s
+        case .flaskSession: return 2_678_400_000  // PERMANENT_SESSION_LIFETIME: 31 days
         }
     }
 }

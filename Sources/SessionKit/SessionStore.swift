@@ -18,6 +18,7 @@ public enum SessionFramework: String, Sendable, Equatable, CaseIterable {
     case trpcAgent = "trpc-agent-go"
     case expressSession = "express-session"
     case php = "PHP"
+    case flask = "Flask-Session"
 }
 
 extension SessionFramework {

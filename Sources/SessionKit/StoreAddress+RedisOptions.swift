@@ -23,11 +23,13 @@ extension RedisAddressParser {
             prefix = value
         case "layout":
             guard let l = SessionLayout(rawValue: value.lowercased()), l.isRedis else {
-                throw bad("layout= takes kv or hash (GoFrame), scs (SCS), redistore (gorilla/sessions), trpc (trpc-agent-go), connect-redis (express-session) or php (PHP)")
+                throw bad(
+                    "layout= takes kv or hash (GoFrame), scs (SCS), redistore (gorilla/sessions), trpc (trpc-agent-go), connect-redis (express-session), php (PHP) or flask-session (Flask-Session)"
+                )
             }
             layout = l
         case "serializer":
-            guard ["gob", "json"].contains(value.lowercased()) else { throw bad("serializer= takes gob or json") }
+            guard ["gob", "json", "msgpack"].contains(value.lowercased()) else { throw bad("serializer= takes gob or json (redistore), msgpack or json (flask-session)") }
             serializer = value.lowercased()
         case "engine":
             guard let e = AgentEngine(rawValue: value.lowercased()) else { throw bad("engine= takes hashidx or legacy") }
@@ -104,7 +106,8 @@ extension RedisAddressParser {
     /// What no single part shows: options that need another, or that the form does not allow.
     /// The sentinels' password comes from `SESSCTL_SENTINEL_PASSWORD` when the address has none.
     mutating func checkTogether() throws(SessionError) {
-        if serializer != nil && layout != .redistore { throw bad("serializer= is for layout=redistore") }
+        if serializer != nil && layout != .redistore && layout != .flaskSession { throw bad("serializer= is for layout=redistore or flask-session") }
+        if serializer == (layout == .redistore ? "msgpack" : "gob") { throw bad("serializer=\(serializer ?? "") is not a \(layout.name) serializer") }
         if engine != nil && layout != .trpc { throw bad("engine= is for layout=trpc") }
         if let given = tlsOptionGiven, !tls {
             throw bad("\(given)= is a TLS option: use rediss:// or add tls=1")

@@ -10,7 +10,7 @@ struct Sessctl: ParsableCommand {
             Opens a GoFrame gsession store (a directory of session files, or Redis with a string or a hash \
             per session), the Redis store of a Go app using SCS or gorilla/sessions with redistore (gob \
             blobs), or trpc-agent-go's Redis agent sessions (layout=trpc), and lists, inspects, edits, expires and deletes its sessions. Name the store with \
-            -s/--store or SESSCTL_STORE (file:DIR, redis://[user[:password]@]host[:port][/db]?prefix=&layout=kv|hash|scs|redistore|trpc|connect-redis|php, \
+            -s/--store or SESSCTL_STORE (file:DIR, redis://[user[:password]@]host[:port][/db]?prefix=&layout=kv|hash|scs|redistore|trpc|connect-redis|php|flask-session, \
             redis+unix:///path.sock?db=&prefix=&layout=, redis+cluster://host:port[,host:port...], \
             redis+sentinel://host:port[,...]/MASTER[/db]; rediss:// or tls=1 with ca=, cert=, key=, sni=, insecure=1), \
             or use GoFrame's default directory $TMPDIR/gsessions/default. SESSCTL_REDIS_PASSWORD and \

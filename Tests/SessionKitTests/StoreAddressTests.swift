@@ -215,6 +215,7 @@ final class StoreAddressTests: XCTestCase {
             ("rediss://h?key=k.pem", "key= needs cert="), ("rediss://h?tls=0", "contradicts"), ("redis+cluster://h1,,h2", "empty host"),
             ("redis://h:0", "invalid port"), ("redis://h:http", "invalid port"), ("redis://h/zero", "database number"),
             ("redis://h/1?db=2", "given twice"), ("redis://h?layout=json", "kv or hash (GoFrame), scs (SCS), redistore (gorilla/sessions)"),
+            ("redis://h?layout=cookie", "flask-session (Flask-Session)"), ("redis://h?layout=flask-session&serializer=gob", "not a flask-session serializer"),
             ("redis://h?layout=kv&serializer=json", "serializer= is for layout=redistore"), ("redis://h?layout=redistore&serializer=xml", "gob or json"),
             ("redis://h?timeout=0", "timeout must be positive"),
             ("redis://h?ttl=soon", "invalid duration"), ("redis://h?colour=red", "unknown option 'colour'"),

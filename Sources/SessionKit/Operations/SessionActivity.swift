@@ -35,7 +35,7 @@ public struct ActivityRule: Sendable {
     private func lastActivity(lastWrite: Int64?, expiry: Expiry?) -> Int64? {
         switch layout {
         case .file, .trpc: return lastWrite
-        case .kv, .hash, .scs, .redistore, .connectRedis, .php:
+        case .kv, .hash, .scs, .redistore, .connectRedis, .php, .flaskSession:
             guard case .at(let t)? = expiry, maxAgeMillis > 0 else { return nil }
             return t.subtractingClamped(maxAgeMillis)
         }

@@ -38,6 +38,7 @@ public final class RedisStore: SessionStore, SessionCounting, RetryReporting {
         case .redistore: codec = RedisRedistoreLayout(core: core)
         case .connectRedis: codec = RedisConnectRedisLayout(core: core)
         case .php: codec = RedisPHPLayout(core: core)
+        case .flaskSession: codec = RedisFlaskSessionLayout(core: core)
         case .file, .trpc: preconditionFailure("\(layout) is not a one-key Redis layout")
         }
     }
