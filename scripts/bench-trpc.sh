@@ -87,20 +87,6 @@ mine=$(awk -v n="$sessions" -v u="$users" 'BEGIN { print int((n - 8) / u) + 1 }'
 [ "$("$sessctl" count -s "$store&engine=hashidx")" = "$sessions" ] || { echo "bench: sessctl count (engine=hashidx) miscounted" >&2; exit 1; }
 [ "$("$sessctl" list -s "$store" -o ids "${one_user[@]}" | wc -l)" = "$mine" ] || { echo "bench: list of one user miscounted" >&2; exit 1; }
 
-# best NAME COMMAND...: runs the command $runs times (output discarded) and records the fastest.
-declare -A best
-best() {
-    local name=$1; shift
-    local fastest=""
-    for _ in $(seq 1 "$runs"); do
-        local start=$EPOCHREALTIME
-        "$@" >/dev/null
-        local end=$EPOCHREALTIME
-        fastest=$(awk -v a="$start" -v b="$end" -v f="$fastest" 'BEGIN { t = b - a; if (f == "" || t < f) f = t; printf "%.3f", f }')
-    done
-    best[$name]=$fastest
-}
-
 echo "bench: timing, best of $runs"
 best floor "${cli[@]}" EVAL "$floor_script" 0
 best count "$sessctl" count -s "$store"

@@ -15,47 +15,17 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 writes=${BENCH_WRITES:-200000}
-swift=${SWIFT:-swift}
 chunk=1000
 
 for tool in redis-server redis-cli awk sort pgrep /usr/bin/time; do
     command -v "$tool" >/dev/null || { echo "bench-watch: $tool is missing (Debian: redis-server redis-tools time)" >&2; exit 1; }
 done
 
-echo "bench-watch: building sessctl (release)"
-"$swift" build -c release --scratch-path .build-release --product sessctl >/dev/null
-sessctl="$("$swift" build -c release --scratch-path .build-release --show-bin-path)/sessctl"
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/sessctl-bench-watch.XXXXXX")
-server_pid=""
+. scripts/bench-common.sh
+bench_sessctl bench-watch
 watch_pid=""
-cleanup() {
-    if [ -n "$watch_pid" ]; then kill "$watch_pid" 2>/dev/null || true; fi
-    if [ -n "$server_pid" ]; then
-        kill "$server_pid" 2>/dev/null || true
-        wait "$server_pid" 2>/dev/null || true
-    fi
-    rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-port=""
-for _ in $(seq 1 50); do
-    candidate=$((20000 + RANDOM % 40000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null; then port=$candidate; break; fi
-done
-[ -n "$port" ] || { echo "bench-watch: no free port found" >&2; exit 1; }
-
-redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --daemonize no \
-    --notify-keyspace-events 'Kg$xen' --dir "$work" --logfile "$work/redis.log" >/dev/null 2>&1 &
-server_pid=$!
-cli=(redis-cli -h 127.0.0.1 -p "$port")
-for _ in $(seq 1 100); do
-    [ "$("${cli[@]}" PING 2>/dev/null)" = "PONG" ] && break
-    kill -0 "$server_pid" 2>/dev/null || { echo "bench-watch: redis-server did not start:" >&2; cat "$work/redis.log" >&2; exit 1; }
-    sleep 0.05
-done
+bench_extra_cleanup() { if [ -n "$watch_pid" ]; then kill "$watch_pid" 2>/dev/null || true; fi; }
+bench_server bench-watch --notify-keyspace-events 'Kg$xen'
 
 /usr/bin/time -v -o "$work/time.txt" "$sessctl" watch -s "redis://127.0.0.1:$port/0?prefix=bw:&layout=kv" -o ndjson \
     >"$work/events.ndjson" 2>"$work/watch.err" &

@@ -53,20 +53,6 @@ floor_script="local c = '0' local n = 0 repeat local r = redis.call('SCAN', c, '
 [ "$("$sessctl" list -s "$store" -o ndjson | wc -l)" = "$sessions" ] || { echo "bench: list -o ndjson miscounted" >&2; exit 1; }
 [ "$("${cli[@]}" --scan --pattern "$prefix*" | wc -l)" -ge "$sessions" ] || { echo "bench: redis-cli --scan missed keys" >&2; exit 1; }
 
-# best NAME COMMAND...: runs the command $runs times (output discarded) and records the fastest.
-declare -A best
-best() {
-    local name=$1; shift
-    local fastest=""
-    for _ in $(seq 1 "$runs"); do
-        local start=$EPOCHREALTIME
-        "$@" >/dev/null
-        local end=$EPOCHREALTIME
-        fastest=$(awk -v a="$start" -v b="$end" -v f="$fastest" 'BEGIN { t = b - a; if (f == "" || t < f) f = t; printf "%.3f", f }')
-    done
-    best[$name]=$fastest
-}
-
 echo "bench: timing, best of $runs"
 best floor "${cli[@]}" EVAL "$floor_script" 0
 best redis-cli "${cli[@]}" --scan --pattern "$prefix*"
