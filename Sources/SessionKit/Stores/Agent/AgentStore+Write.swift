@@ -450,7 +450,7 @@ extension AgentStore {
     func expiryCommands(_ expiry: Expiry, _ p: AgentSessionParts, now: Int64, trackNames: [String]? = nil) -> [[[UInt8]]] {
         let id = p.sessionID
         var own: [[UInt8]]
-        let names = trackNames ?? trackNamesOf(p)
+        let names = trackNames ?? self.trackNames(p)
         if p.engine == .hashidx {
             own = [AgentKeyRole.meta, .evtdata, .evtidx, .sesssum, .trknames].map { keys.key($0, id) }
             for t in names { own += [keys.key(.trkdata, id, track: t), keys.key(.trkidx, id, track: t)] }
@@ -465,8 +465,6 @@ extension AgentStore {
             return own.map { RedisStoreCore.command("PEXPIRE", $0, ms) }
         }
     }
-
-    private func trackNamesOf(_ p: AgentSessionParts) -> [String] { trackNames(p) }
 
     public func setExpiry(_ changes: [(id: String, expiry: Expiry)]) throws -> [Result<Bool, SessionError>] {
         try checkWritable()
