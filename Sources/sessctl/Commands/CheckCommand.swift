@@ -1,7 +1,7 @@
 import ArgumentParser
 import SessionKit
 
-struct CheckCommand: ParsableCommand {
+struct CheckCommand: WritingCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
         abstract: "Find what trpc-agent-go left behind or broke in Redis, and remove what is safe to.",
@@ -31,6 +31,8 @@ struct CheckCommand: ParsableCommand {
 
     @OptionGroup var storeOptions: StoreOptions
 
+    @OptionGroup var recordOptions: RecordOptions
+
     @Flag(help: "Remove what is safe to remove (asks first; --yes elsewhere).")
     var fix = false
 
@@ -47,6 +49,8 @@ struct CheckCommand: ParsableCommand {
         if examples < 0 { throw ValidationError("--examples must be 0 or more") }
         if yes && !fix { throw ValidationError("--yes goes with --fix") }
     }
+
+    var writes: Bool { fix }
 
     func run() throws {
         try reportingErrors {

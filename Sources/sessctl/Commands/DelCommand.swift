@@ -1,7 +1,7 @@
 import ArgumentParser
 import SessionKit
 
-struct DelCommand: ParsableCommand {
+struct DelCommand: WritingCommand {
     static let configuration = CommandConfiguration(
         commandName: "del",
         abstract: "Delete sessions, or keys inside one session.",
@@ -16,6 +16,8 @@ struct DelCommand: ParsableCommand {
             """)
 
     @OptionGroup var storeOptions: StoreOptions
+
+    @OptionGroup var recordOptions: RecordOptions
 
     @Argument(help: "Session ids.", completion: SessionIDCompletion.kind)
     var ids: [String] = []
@@ -44,6 +46,8 @@ struct DelCommand: ParsableCommand {
         if all && conditions.isEmpty { throw ValidationError("--all works with --where") }
         if agentSelection.isGiven && conditions.isEmpty { throw ValidationError("--app and --user work with --where") }
     }
+
+    var writes: Bool { !dryRun }
 
     func run() throws {
         try reportingErrors {

@@ -1,7 +1,7 @@
 import ArgumentParser
 import SessionKit
 
-struct EditCommand: ParsableCommand {
+struct EditCommand: WritingCommand {
     static let configuration = CommandConfiguration(
         commandName: "edit",
         abstract: "Edit a session in your editor.",
@@ -22,8 +22,12 @@ struct EditCommand: ParsableCommand {
 
     @OptionGroup var storeOptions: StoreOptions
 
+    @OptionGroup var recordOptions: RecordOptions
+
     @Argument(help: "The session id.", completion: SessionIDCompletion.kind)
     var id: String
+
+    var writes: Bool { true }
 
     func run() throws {
         try reportingErrors {

@@ -1,7 +1,7 @@
 import ArgumentParser
 import SessionKit
 
-struct ExpireCommand: ParsableCommand {
+struct ExpireCommand: WritingCommand {
     static let configuration = CommandConfiguration(
         commandName: "expire",
         abstract: "Give a session, or every session that matches, a new remaining lifetime.",
@@ -10,6 +10,8 @@ struct ExpireCommand: ParsableCommand {
     )
 
     @OptionGroup var storeOptions: StoreOptions
+
+    @OptionGroup var recordOptions: RecordOptions
 
     @Argument(
         help: ArgumentHelp("ID DURATION; in bulk DURATION alone. The remaining lifetime: seconds, or 90s, 30m, 1h30m, 7d.", valueName: "id-and-duration"),
@@ -43,6 +45,8 @@ struct ExpireCommand: ParsableCommand {
             if yes || dryRun { throw ValidationError("--yes and --dry-run are for a bulk expire") }
         }
     }
+
+    var writes: Bool { !dryRun }
 
     func run() throws {
         try reportingErrors {

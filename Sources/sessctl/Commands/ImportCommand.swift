@@ -5,7 +5,7 @@ import SessionKit
     @preconcurrency import Glibc
 #endif
 
-struct ImportCommand: ParsableCommand {
+struct ImportCommand: WritingCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
         abstract: "Write sessions exported as NDJSON into a store.",
@@ -23,10 +23,14 @@ struct ImportCommand: ParsableCommand {
 
     @OptionGroup var storeOptions: StoreOptions
 
+    @OptionGroup var recordOptions: RecordOptions
+
     @Argument(help: ArgumentHelp("The export to read; standard input when absent or -.", valueName: "file"))
     var file: String?
 
     @OptionGroup var copy: CopyOptions
+
+    var writes: Bool { !copy.dryRun }
 
     func run() throws {
         try reportingErrors {

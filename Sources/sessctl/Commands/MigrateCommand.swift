@@ -1,7 +1,7 @@
 import ArgumentParser
 import SessionKit
 
-struct MigrateCommand: ParsableCommand {
+struct MigrateCommand: WritingCommand {
     static let configuration = CommandConfiguration(
         commandName: "migrate",
         abstract: "Copy every live session from one store to another, keeping ids and expiry instants.",
@@ -45,11 +45,15 @@ struct MigrateCommand: ParsableCommand {
 
     @OptionGroup var copy: CopyOptions
 
+    @OptionGroup var recordOptions: RecordOptions
+
     @Flag(help: "Remove each source session once its copy was read back equal (implies --verify).")
     var deleteSource = false
 
     @Flag(help: "Do not ask before --delete-source.")
     var yes = false
+
+    var writes: Bool { !copy.dryRun }
 
     func run() throws {
         try reportingErrors {

@@ -1,7 +1,7 @@
 import ArgumentParser
 import SessionKit
 
-struct PersistCommand: ParsableCommand {
+struct PersistCommand: WritingCommand {
     static let configuration = CommandConfiguration(
         commandName: "persist",
         abstract: "Remove a session's expiry, so it lives until deleted.",
@@ -10,8 +10,12 @@ struct PersistCommand: ParsableCommand {
 
     @OptionGroup var storeOptions: StoreOptions
 
+    @OptionGroup var recordOptions: RecordOptions
+
     @Argument(help: "The session id.", completion: SessionIDCompletion.kind)
     var id: String
+
+    var writes: Bool { true }
 
     func run() throws {
         try reportingErrors {

@@ -1,7 +1,7 @@
 import ArgumentParser
 import SessionKit
 
-struct PurgeCommand: ParsableCommand {
+struct PurgeCommand: WritingCommand {
     static let configuration = CommandConfiguration(
         commandName: "purge",
         abstract: "Remove expired sessions from a File store, or idle ones from a File or trpc-agent-go store.",
@@ -25,6 +25,8 @@ struct PurgeCommand: ParsableCommand {
 
     @OptionGroup var storeOptions: StoreOptions
 
+    @OptionGroup var recordOptions: RecordOptions
+
     @Argument(help: "Only ids matching this glob.")
     var pattern: String?
 
@@ -46,6 +48,8 @@ struct PurgeCommand: ParsableCommand {
         if expired == (idle != nil) { throw ValidationError("say what to purge: --expired or --idle DURATION") }
         try agentSelection.check(pattern: pattern)
     }
+
+    var writes: Bool { !dryRun }
 
     func run() throws {
         try reportingErrors {

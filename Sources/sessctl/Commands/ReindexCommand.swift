@@ -1,7 +1,7 @@
 import ArgumentParser
 import SessionKit
 
-struct ReindexCommand: ParsableCommand {
+struct ReindexCommand: WritingCommand {
     static let configuration = CommandConfiguration(
         commandName: "reindex",
         abstract: "Rebuild the user session index of trpc-agent-go HashIdx sessions.",
@@ -23,6 +23,8 @@ struct ReindexCommand: ParsableCommand {
 
     @OptionGroup var storeOptions: StoreOptions
 
+    @OptionGroup var recordOptions: RecordOptions
+
     @Flag(help: "Report what would be added and dropped; change nothing.")
     var dryRun = false
 
@@ -35,6 +37,8 @@ struct ReindexCommand: ParsableCommand {
     func validate() throws {
         if examples < 0 { throw ValidationError("--examples must be 0 or more") }
     }
+
+    var writes: Bool { !dryRun }
 
     func run() throws {
         try reportingErrors {

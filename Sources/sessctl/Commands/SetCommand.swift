@@ -1,7 +1,7 @@
 import ArgumentParser
 import SessionKit
 
-struct SetCommand: ParsableCommand {
+struct SetCommand: WritingCommand {
     static let configuration = CommandConfiguration(
         commandName: "set",
         abstract: "Set one key of a session.",
@@ -11,6 +11,8 @@ struct SetCommand: ParsableCommand {
     )
 
     @OptionGroup var storeOptions: StoreOptions
+
+    @OptionGroup var recordOptions: RecordOptions
 
     @Argument(help: "The session id.", completion: SessionIDCompletion.kind)
     var id: String
@@ -51,6 +53,8 @@ struct SetCommand: ParsableCommand {
             "SCS and gorilla sessions: the Go type of the value. A new key takes it (default string); an existing key keeps its own unless this names another. A basic type (string, int, int64, uint8, float64, bool, []uint8, []string, ...) or one the session already holds.",
             valueName: "name"))
     var typeName: String?
+
+    var writes: Bool { true }
 
     func run() throws {
         try reportingErrors {

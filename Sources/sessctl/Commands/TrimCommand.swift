@@ -1,7 +1,7 @@
 import ArgumentParser
 import SessionKit
 
-struct TrimCommand: ParsableCommand {
+struct TrimCommand: WritingCommand {
     static let configuration = CommandConfiguration(
         commandName: "trim",
         abstract: "Delete old events of trpc-agent-go sessions (layout=trpc), keeping whole turns.",
@@ -34,6 +34,8 @@ struct TrimCommand: ParsableCommand {
             """)
 
     @OptionGroup var storeOptions: StoreOptions
+
+    @OptionGroup var recordOptions: RecordOptions
 
     @Argument(help: ArgumentHelp("Session ids; with --all or --where, one id glob PATTERN.", valueName: "id"), completion: SessionIDCompletion.kind)
     var targets: [String] = []
@@ -69,6 +71,8 @@ struct TrimCommand: ParsableCommand {
         if !bulk && targets.isEmpty { throw ValidationError("name at least one session id, or give --all or --where") }
         if bulk && targets.count > 1 { throw ValidationError("with --all or --where, give at most one id glob PATTERN") }
     }
+
+    var writes: Bool { !dryRun }
 
     func run() throws {
         try reportingErrors {
