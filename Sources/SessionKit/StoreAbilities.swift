@@ -102,14 +102,18 @@ struct ReadOnlyLeftovers: LeftoverSweeping {
 /// Deleting old events from sessions whose events are stored apart from their data (trpc-agent-go
 /// sessions: see `AgentStore.trim`).
 public protocol EventTrimming {
-    func trim(_ plans: [AgentTrimPlan], stillQualifies: (Session) -> Bool) throws -> [AgentTrimResult]
+    /// Trims each session while it is still as planned; what it is about to change goes to
+    /// `recorder` (the trash) first.
+    func trim(_ plans: [AgentTrimPlan], recorder: (any ChangeRecorder)?, stillQualifies: (Session) -> Bool) throws -> [AgentTrimResult]
 }
 
 /// Trimming seen read-only: refused.
 struct ReadOnlyTrimming: EventTrimming {
     let refusal: SessionError
 
-    func trim(_ plans: [AgentTrimPlan], stillQualifies: (Session) -> Bool) throws -> [AgentTrimResult] { throw refusal }
+    func trim(_ plans: [AgentTrimPlan], recorder: (any ChangeRecorder)?, stillQualifies: (Session) -> Bool) throws -> [AgentTrimResult] {
+        throw refusal
+    }
 }
 
 /// Watching seen read-only: it reads as it is, but never changes the server's settings

@@ -32,7 +32,7 @@ struct Sessctl: ParsableCommand {
             ListCommand.self, GetCommand.self, EventsCommand.self, SetCommand.self, DelCommand.self, EditCommand.self,
             ExpireCommand.self, TTLCommand.self, PersistCommand.self, CountCommand.self,
             FindCommand.self, WatchCommand.self, TopCommand.self, StatsCommand.self, PurgeCommand.self, TrimCommand.self, ReindexCommand.self, CheckCommand.self,
-            MigrateCommand.self, ExportCommand.self, ImportCommand.self, ShellCommand.self, StoresCommand.self
+            MigrateCommand.self, ExportCommand.self, ImportCommand.self, UndoCommand.self, ShellCommand.self, StoresCommand.self
         ]
     )
 

@@ -200,7 +200,7 @@ final class AgentTrimTests: RedisTestCase {
         let st = ReadOnlyStore(try store(s), why: "--read-only")
         let loaded = try st.get(session.id)
         let trimming = try XCTUnwrap(st.abilities.trimming)
-        XCTAssertThrowsError(try trimming.trim([AgentTrimPlan(session: loaded, rules: AgentTrimRules(keepTurns: 1))], stillQualifies: { _ in true })) { error in
+        XCTAssertThrowsError(try trimming.trim([AgentTrimPlan(session: loaded, rules: AgentTrimRules(keepTurns: 1))], recorder: nil, stillQualifies: { _ in true })) { error in
             guard case SessionError.readOnly = error else { return XCTFail("\(error)") }
         }
         XCTAssertEqual(try session.storedIDs(c).index, ["e0", "e1"])

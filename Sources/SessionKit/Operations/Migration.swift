@@ -25,6 +25,11 @@ public final class Migration {
     public var onProgress: (MigrationReport) -> Void = { _ in }
     /// Polled after each page; true stops the migration there (`MigrationReport.interrupted`).
     public var shouldStop: () -> Bool = { false }
+    /// The trash of the target: with `--overwrite`, each session about to be replaced goes there
+    /// first (and is then replaced only while still as kept), and each copy made is noted.
+    public var targetRecorder: (any ChangeRecorder)?
+    /// The trash of the source: with `deleteSource`, each session goes there before it is removed.
+    public var sourceRecorder: (any ChangeRecorder)?
 
     public init(target: any SessionStore, options: MigrationOptions, clock: Clock = .system) {
         self.target = target
@@ -118,15 +123,19 @@ public final class Migration {
         report.emptySkipped += page.empty
         report.lifetimeCapped += page.capped
         for f in page.failures { fail(f, &report) }
-        let writes = page.writes, plans = page.plans
+        var writes = page.writes, plans = page.plans
         guard !writes.isEmpty else { return }
         if options.dryRun { return try predict(writes, plans, into: &report) }
 
+        var replaced: Set<Int> = []
+        if let targetRecorder, options.existing == .overwrite { replaced = try keepReplaced(&writes, &plans, in: targetRecorder, &report) }
         let results = try target.save(writes)
         var check: [(n: Int, existing: Bool)] = []
+        var made: [Int] = []
         for (n, result) in results.enumerated() {
             switch result {
             case .success:
+                made.append(n)
                 report.copied += 1
                 report.bytes += Int64(plans[n].size)
                 if options.verify || options.deleteSource { check.append((n, false)) }
@@ -137,6 +146,13 @@ public final class Migration {
             case .failure(let error):
                 fail(writes[n].session.id, error.description, &report)
             }
+        }
+        if let targetRecorder, !made.isEmpty {
+            let digests = try target.revisionDigests(made.map { writes[$0].session.id })
+            try targetRecorder.didChange(
+                zip(made, digests).compactMap { n, digest in
+                    digest.map { TrashChange(id: writes[n].session.id, kind: replaced.contains(n) ? .replaced : .created, after: $0) }
+                })
         }
         guard !check.isEmpty else { return }
 
@@ -170,9 +186,13 @@ public final class Migration {
         guard options.deleteSource, let sourceStore else { return }
         let removable = proven.compactMap { n in plans[n].sourceRevision.map { (id: writes[n].session.id, revision: $0) } }
         guard !removable.isEmpty else { return }
+        try sourceRecorder?.willChange(proven.filter { plans[$0].sourceRevision != nil }.map { writes[$0].session })
+        var removed: [TrashChange] = []
         for (item, result) in zip(removable, try sourceStore.delete(unchanged: removable)) {
             switch result {
-            case .success(true): report.deleted += 1
+            case .success(true):
+                report.deleted += 1
+                removed.append(.removed(item.id))
             case .success(false): break  // gone already
             case .failure(.conflict):
                 report.keptInSource += 1
@@ -186,6 +206,38 @@ public final class Migration {
                 onFailure(MigrationFailure(id: item.id, message: error.description))
             }
         }
+        try sourceRecorder?.didChange(removed)
+    }
+
+    /// With `--overwrite` and a trash: the sessions the target has under the page's ids go to the
+    /// trash, and each write then replaces one only while it is still as kept (an agent session
+    /// is replaced whole) or creates one where there was none. The indexes of the replacing writes.
+    private func keepReplaced(
+        _ writes: inout [SessionWrite], _ plans: inout [WritePlan], in recorder: any ChangeRecorder, _ report: inout MigrationReport
+    ) throws -> Set<Int> {
+        var kept: [Session] = []
+        var refused: Set<Int> = []
+        for (n, loaded) in try target.load(writes.map(\.session.id)).enumerated() {
+            switch loaded {
+            case .missing:
+                writes[n].mode = .create
+            case .found(let current):
+                kept.append(current)
+                if writes[n].session.agent == nil {
+                    writes[n].mode = .update
+                    writes[n].session.revision = current.revision
+                }
+            case .broken(let e):
+                refused.insert(n)
+                fail(writes[n].session.id, "\(e.description); it was not replaced: the trash cannot keep a session it cannot read (--no-trash replaces it)", &report)
+            }
+        }
+        try recorder.willChange(kept)
+        if !refused.isEmpty {
+            writes = writes.enumerated().filter { !refused.contains($0.offset) }.map(\.element)
+            plans = plans.enumerated().filter { !refused.contains($0.offset) }.map(\.element)
+        }
+        return Set(writes.indices.filter { writes[$0].mode != .create })
     }
 
     /// A dry run: what the target holds under each id says what a write would do.

@@ -55,7 +55,7 @@ struct DelCommand: WritingCommand {
                 let finder = SessionFinder(filter: try SessionFilter(parsing: conditions), selection: all ? .all : .live)
                 try BulkDelete(
                     storeOptions: storeOptions, finder: finder, agentSelection: agentSelection, yes: yes, dryRun: dryRun,
-                    command: "del --where", noun: "matching session"
+                    command: "del --where", noun: "matching session", record: recordOptions
                 ).run()
                 return
             }
@@ -68,11 +68,14 @@ struct DelCommand: WritingCommand {
 
     private func deleteSessions(_ store: any SessionStore, _ ids: [String]) throws {
         if dryRun { return try listSessions(store, ids) }
-        let results = try store.delete(ids)
+        let trash = try OperationTrash(stores: [(storeOptions.selection, store)], options: recordOptions)
+        defer { trash.finish() }
         var deleted = 0, missing = 0, failed = 0
-        for (id, result) in zip(ids, results) {
+        for (id, result) in zip(ids, try delete(ids, from: store, keeping: trash.recorder())) {
             switch result {
-            case .success(true): deleted += 1
+            case .success(true):
+                deleted += 1
+                CommandRun.current?.touch([id])
             case .success(false):
                 missing += 1
                 Terminal.warn(SessionError.notFound(store: store.displayName, id: id).description)
@@ -84,6 +87,44 @@ struct DelCommand: WritingCommand {
         if Terminal.stdoutIsTTY { Terminal.write("deleted \(counted(deleted, "session"))") }
         if failed > 0 { throw ExitCode(deleted > 0 || missing > 0 ? 4 : 1) }
         if missing > 0 { throw ExitCode(3) }
+    }
+
+    /// Deletes sessions by id. With a trash, each is read and kept there first and then deleted
+    /// only while still as kept (one the app changed in between is read and kept again); a
+    /// session that cannot be read is deleted all the same, without a copy, and said so.
+    private func delete(_ ids: [String], from store: any SessionStore, keeping recorder: (any ChangeRecorder)?) throws -> [Result<Bool, SessionError>] {
+        guard let recorder else { return try store.delete(ids) }
+        var results = [Result<Bool, SessionError>?](repeating: nil, count: ids.count)
+        var pending = Array(ids.indices)
+        for attempt in 1...BulkDeletion.attempts where !pending.isEmpty {
+            var found: [(Int, Session)] = []
+            var unreadable: [Int] = []
+            for (i, loaded) in zip(pending, try store.load(pending.map { ids[$0] })) {
+                switch loaded {
+                case .found(let s) where s.revision != nil: found.append((i, s))
+                case .found, .broken: unreadable.append(i)
+                case .missing: results[i] = .success(false)
+                }
+            }
+            try recorder.willChange(found.map(\.1))
+            pending = []
+            var changes: [TrashChange] = []
+            for ((i, s), result) in zip(found, try store.delete(unchanged: found.map { ($0.1.id, $0.1.revision!) })) {
+                switch result {
+                case .failure(.conflict) where attempt < BulkDeletion.attempts: pending.append(i)
+                case .success(true):
+                    changes.append(.removed(s.id))
+                    results[i] = result
+                default: results[i] = result
+                }
+            }
+            try recorder.didChange(changes)
+            for (i, result) in zip(unreadable, try store.delete(unreadable.map { ids[$0] })) {
+                if case .success(true) = result { Terminal.warn("note: session \(SessionError.quote(ids[i])) could not be read, so it was deleted without a copy in the trash") }
+                results[i] = result
+            }
+        }
+        return results.map { $0! }
     }
 
     /// --dry-run: the ids that would be deleted, one a line; the missing ones as errors.
@@ -114,7 +155,8 @@ struct DelCommand: WritingCommand {
     }
 
     private func deleteKeys(_ store: any SessionStore, _ id: String) throws {
-        var session = try store.get(id)
+        let before = try store.get(id)
+        var session = before
         var missing: [String] = []
         var removed: [String] = []
         for key in keys {
@@ -127,7 +169,10 @@ struct DelCommand: WritingCommand {
             for key in removed { Terminal.write(key) }
             Terminal.warn("dry run: would delete \(counted(removed.count, "key")) from session \(SessionError.quote(id))")
         } else if !removed.isEmpty {
-            try store.save(SessionWrite(session, mode: .update, expiry: .keep))
+            let trash = try OperationTrash(stores: [(storeOptions.selection, store)], options: recordOptions)
+            defer { trash.finish() }
+            try OperationTrash.save(SessionWrite(session, mode: .update, expiry: .keep), replacing: before, in: store, recorder: trash.recorder())
+            CommandRun.current?.touch([id])
         }
         if !missing.isEmpty { throw ExitCode(3) }
     }

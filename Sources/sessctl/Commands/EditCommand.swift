@@ -78,7 +78,9 @@ struct EditCommand: WritingCommand {
             }
             try stopIfEditInterrupted(buffer)
             do {
-                try store.save(SessionWrite(updated, mode: .update, expiry: .keep))
+                let trash = try OperationTrash(stores: [(storeOptions.selection, store)], options: recordOptions)
+                defer { trash.finish() }
+                try OperationTrash.save(SessionWrite(updated, mode: .update, expiry: .keep), replacing: session, in: store, recorder: trash.recorder())
             } catch let error as SessionError {
                 // The edit is the user's work: it stays, and they are told where.
                 buffer.keep()

@@ -46,6 +46,10 @@ struct ImportCommand: WritingCommand {
             }
             defer { if fd != 0 { close(fd) } }
             let migration = Migration(target: target, options: copy.migrationOptions())
+            // What --overwrite replaces is kept for undo (and the sessions it creates noted).
+            let trash = copy.overwrite && !copy.dryRun ? try OperationTrash(stores: [(storeOptions.selection, target)], options: recordOptions) : nil
+            defer { trash?.finish() }
+            migration.targetRecorder = trash?.recorder()
             let runner = MigrationRunner("import", migration: migration, total: nil)
             try runner.run(
                 from: NDJSONSessions(

@@ -57,8 +57,10 @@ struct MigrateCommand: WritingCommand {
 
     func run() throws {
         try reportingErrors {
-            let (sourceAddress, source) = try StoreSelection(from, givenBy: "--from", maxAge: maxAge).open()
-            let (targetAddress, target) = try StoreSelection(to, givenBy: "--to", maxAge: maxAge).open()
+            let sourceSelection = StoreSelection(from, givenBy: "--from", maxAge: maxAge)
+            let targetSelection = StoreSelection(to, givenBy: "--to", maxAge: maxAge)
+            let (sourceAddress, source) = try sourceSelection.open()
+            let (targetAddress, target) = try targetSelection.open()
             if sourceAddress.overlaps(targetAddress) {
                 throw SessionError.invalidArgument(
                     "\(source.displayName) and \(target.displayName) hold the same sessions "
@@ -71,6 +73,14 @@ struct MigrateCommand: WritingCommand {
             let deleting = deleteSource && !copy.dryRun
             if deleting { try confirmDeletion(source: source.displayName, target: target.displayName) }
             let migration = Migration(target: target, options: copy.migrationOptions(deleteSource: deleteSource))
+            // What --overwrite replaces in the target (store 0) and --delete-source removes from
+            // the source (store 1) is kept for undo.
+            let trash =
+                (deleting || copy.overwrite) && !copy.dryRun
+                ? try OperationTrash(stores: [(targetSelection, target), (sourceSelection, source)], options: recordOptions) : nil
+            defer { trash?.finish() }
+            if copy.overwrite { migration.targetRecorder = trash?.recorder(0) }
+            if deleting { migration.sourceRecorder = trash?.recorder(1) }
             let total = Terminal.stderrIsTTY ? SessionCountEstimate(source, pattern: copy.pattern) : nil
             let runner = MigrationRunner("migrate", migration: migration, total: total)
             try runner.run(from: StoreSessions(source, pattern: copy.pattern), deletingFrom: deleting ? try source.reopened() : nil)

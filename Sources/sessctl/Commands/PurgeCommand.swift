@@ -62,7 +62,7 @@ struct PurgeCommand: WritingCommand {
                 }
                 var finder = SessionFinder(filter: SessionFilter([]), pattern: try agentSelection.pattern(pattern, store: store))
                 finder.idleMillis = millis
-                try BulkDelete(storeOptions: storeOptions, finder: finder, yes: yes, dryRun: dryRun, command: "purge --idle", noun: "idle session").run()
+                try BulkDelete(storeOptions: storeOptions, finder: finder, yes: yes, dryRun: dryRun, command: "purge --idle", noun: "idle session", record: recordOptions).run()
                 return
             }
             guard store.capabilities.keepsExpiredSessions else {
@@ -72,7 +72,7 @@ struct PurgeCommand: WritingCommand {
             let finder = SessionFinder(filter: SessionFilter([]), pattern: pattern, selection: .expired)
             try BulkDelete(
                 storeOptions: storeOptions, finder: finder, yes: yes, dryRun: dryRun,
-                command: "purge --expired", noun: "expired session"
+                command: "purge --expired", noun: "expired session", record: recordOptions
             ).run()
             // What killed writes of sessctl's own left behind goes too: it is never a session.
             if let leftovers = store.abilities.leftovers, case let left = try leftovers.leftoverTempFiles(remove: !dryRun), !left.isEmpty {

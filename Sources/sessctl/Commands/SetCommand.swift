@@ -64,13 +64,16 @@ struct SetCommand: WritingCommand {
             let ttlMillis = try ttl.map { try Durations.parse($0) }
             let now = store.clock.nowMillis()
             let expiry: ExpiryUpdate = ttlMillis.map { .set(.at(now.addingClamped($0))) } ?? .keep
+            let trash = try OperationTrash(stores: [(storeOptions.selection, store)], options: recordOptions)
+            defer { trash.finish() }
             switch try store.load(id) {
-            case .found(var session):
+            case .found(let before):
+                var session = before
                 if ttlMillis == nil, let ago = SessionFormatting.expiredAgo(session.expiry, now: now) {
                     Terminal.warn("note: session '\(id)' \(ago) and stays expired (use --ttl to revive it)")
                 }
                 noteDefaultedString(try session.setValue(key, to: newValue, typeName: typeName, store: store.displayName))
-                try store.save(SessionWrite(session, mode: .update, expiry: expiry))
+                try OperationTrash.save(SessionWrite(session, mode: .update, expiry: expiry), replacing: before, in: store, recorder: trash.recorder())
             case .missing:
                 guard create else {
                     Terminal.warn("\(store.displayName): no session \(SessionError.quote(id)) (use --create to create it)")
@@ -78,7 +81,7 @@ struct SetCommand: WritingCommand {
                 }
                 var session = store.newSession(id: id, expiry: .at(now.addingClamped(store.defaultLifetimeMillis)))
                 noteDefaultedString(try session.setValue(key, to: newValue, typeName: typeName, store: store.displayName))
-                try store.save(SessionWrite(session, mode: .create, expiry: expiry))
+                try OperationTrash.save(SessionWrite(session, mode: .create, expiry: expiry), replacing: nil, in: store, recorder: trash.recorder())
             case .broken(let error):
                 throw error
             }

@@ -154,43 +154,42 @@ struct StatsCommand: ParsableCommand {
     /// The trpc-agent-go section of the table.
     func table(_ a: AgentStatistics) -> String {
         func safe(_ text: String) -> String { String(SessionError.quote(text).dropFirst().dropLast()) }
-        func pad(_ t: String, _ n: Int) -> String { t.count >= n ? t : t + String(repeating: " ", count: n - t.count) }
         func padLeft(_ t: String, _ n: Int) -> String { t.count >= n ? t : String(repeating: " ", count: n - t.count) + t }
         func spread(_ d: SizeDistribution, _ show: (Int) -> String) -> String {
             guard let p50 = d.quantile(0.5), let p99 = d.quantile(0.99) else { return "-" }
             return "p50 \(show(p50)), p99 \(show(p99)), max \(show(d.max))"
         }
         var lines = [Terminal.paint("trpc-agent-go sessions", "1")]
-        lines.append("  \(pad("events", 10))\(spread(a.events, String.init)) per session")
-        lines.append("  \(pad("bytes", 10))\(spread(a.bytes, SessionFormatting.size)) per session")
-        lines.append("  \(pad("no TTL", 10))\(a.withoutTTL) (never expire: the library's default TTL is 0)")
+        lines.append("  \(padded("events", 10))\(spread(a.events, String.init)) per session")
+        lines.append("  \(padded("bytes", 10))\(spread(a.bytes, SessionFormatting.size)) per session")
+        lines.append("  \(padded("no TTL", 10))\(a.withoutTTL) (never expire: the library's default TTL is 0)")
         let apps = a.sessionsPerApp.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
         if !apps.isEmpty {
             lines.append("")
             lines.append(Terminal.paint("sessions per app", "1"))
             let shown = apps.prefix(max(top, 1))
             let width = min(max(shown.map { safe($0.key).count }.max() ?? 3, 3), 40)
-            for (app, n) in shown { lines.append("  \(pad(safe(app), width))  \(padLeft(String(n), 9))") }
+            for (app, n) in shown { lines.append("  \(padded(safe(app), width))  \(padLeft(String(n), 9))") }
             let rest = apps.dropFirst(shown.count).reduce(0) { $0 + $1.value } + a.otherApps
-            if rest > 0 { lines.append("  \(pad("(others)", width))  \(padLeft(String(rest), 9))") }
+            if rest > 0 { lines.append("  \(padded("(others)", width))  \(padLeft(String(rest), 9))") }
         }
         if !a.largest.isEmpty {
             lines.append("")
             lines.append(Terminal.paint("largest sessions", "1"))
             let width = max(a.largest.map { safe($0.listing.sessionID.text).count }.max() ?? 2, 32)
-            lines.append("  \(pad("ID", width))  \(padLeft("EVENTS", 8))  \(padLeft("BYTES", 8))")
+            lines.append("  \(padded("ID", width))  \(padLeft("EVENTS", 8))  \(padLeft("BYTES", 8))")
             for e in a.largest {
-                lines.append("  \(pad(safe(e.listing.sessionID.text), width))  \(padLeft(String(e.listing.eventCount), 8))  \(padLeft(SessionFormatting.size(e.bytes), 8))")
+                lines.append("  \(padded(safe(e.listing.sessionID.text), width))  \(padLeft(String(e.listing.eventCount), 8))  \(padLeft(SessionFormatting.size(e.bytes), 8))")
             }
         }
         if !a.oldestIdle.isEmpty {
             lines.append("")
             lines.append(Terminal.paint("idle the longest", "1"))
             let width = max(a.oldestIdle.map { safe($0.listing.sessionID.text).count }.max() ?? 2, 32)
-            lines.append("  \(pad("ID", width))  \(pad("LAST ACTIVITY (UTC)", 19))  \(padLeft("EVENTS", 8))")
+            lines.append("  \(padded("ID", width))  \(padded("LAST ACTIVITY (UTC)", 19))  \(padLeft("EVENTS", 8))")
             for e in a.oldestIdle {
                 let last = e.listing.lastActivity.map { Durations.shortDate(millis: $0) } ?? "-"
-                lines.append("  \(pad(safe(e.listing.sessionID.text), width))  \(pad(last, 19))  \(padLeft(String(e.listing.eventCount), 8))")
+                lines.append("  \(padded(safe(e.listing.sessionID.text), width))  \(padded(last, 19))  \(padLeft(String(e.listing.eventCount), 8))")
             }
         }
         return lines.joined(separator: "\n")
@@ -198,21 +197,20 @@ struct StatsCommand: ParsableCommand {
 
     func table(_ s: StoreStatistics, store: String, largest showLargest: Bool = true) -> String {
         func bytes(_ n: Int) -> String { SessionFormatting.size(n) }
-        func pad(_ t: String, _ n: Int) -> String { t.count >= n ? t : t + String(repeating: " ", count: n - t.count) }
         func padLeft(_ t: String, _ n: Int) -> String { t.count >= n ? t : String(repeating: " ", count: n - t.count) + t }
         func safe(_ text: String) -> String { String(SessionError.quote(text).dropFirst().dropLast()) }
         func heading(_ t: String) -> String { Terminal.paint(t, "1") }
 
         var lines: [String] = []
-        lines.append("\(pad("store", 10))\(store)")
-        lines.append("\(pad("sessions", 10))\(s.sessions) (\(s.live) live, \(s.expired) expired)")
-        lines.append("\(pad("empty", 10))\(s.empty)")
-        lines.append("\(pad("corrupt", 10))\(s.corrupt)")
-        lines.append("\(pad("skipped", 10))\(s.skipped)\(s.skipped > 0 ? " (keys that are not sessions, left untouched)" : "")")
+        lines.append("\(padded("store", 10))\(store)")
+        lines.append("\(padded("sessions", 10))\(s.sessions) (\(s.live) live, \(s.expired) expired)")
+        lines.append("\(padded("empty", 10))\(s.empty)")
+        lines.append("\(padded("corrupt", 10))\(s.corrupt)")
+        lines.append("\(padded("skipped", 10))\(s.skipped)\(s.skipped > 0 ? " (keys that are not sessions, left untouched)" : "")")
         if s.sizes.count > 0 {
             let p50 = s.sizes.quantile(0.5)!, p99 = s.sizes.quantile(0.99)!
             lines.append(
-                "\(pad("size", 10))total \(bytes(s.sizes.total)), p50 \(bytes(p50)), p99 \(bytes(p99)), max \(bytes(s.sizes.max)) (bytes)"
+                "\(padded("size", 10))total \(bytes(s.sizes.total)), p50 \(bytes(p50)), p99 \(bytes(p99)), max \(bytes(s.sizes.max)) (bytes)"
                     + (s.sizes.isExact ? "" : "; percentiles within 0.1%"))
         }
 
@@ -221,7 +219,7 @@ struct StatsCommand: ParsableCommand {
         let most = max(s.lifetimes.buckets.map(\.count).max() ?? 0, 1)
         for b in s.lifetimes.buckets {
             let bar = b.count == 0 ? "" : "  " + String(repeating: "#", count: max(1, b.count * 40 / most))
-            lines.append("  \(pad(b.label, 10)) \(padLeft(String(b.count), 9))\(bar)")
+            lines.append("  \(padded(b.label, 10)) \(padLeft(String(b.count), 9))\(bar)")
         }
 
         lines.append("")
@@ -229,7 +227,7 @@ struct StatsCommand: ParsableCommand {
         let busiest = max(s.activity.buckets.map(\.count).max() ?? 0, 1)
         for b in s.activity.buckets {
             let bar = b.count == 0 ? "" : "  " + String(repeating: "#", count: max(1, b.count * 40 / busiest))
-            lines.append("  \(pad(b.label, 10)) \(padLeft(String(b.count), 9))\(bar)")
+            lines.append("  \(padded(b.label, 10)) \(padLeft(String(b.count), 9))\(bar)")
         }
 
         let keys = s.keys.top(top)
@@ -237,9 +235,9 @@ struct StatsCommand: ParsableCommand {
             lines.append("")
             lines.append(heading("keys by bytes across sessions" + (s.keys.isApproximate ? " (upper bounds: more distinct keys than counted)" : "")))
             let width = min(max(keys.map { safe($0.key).count }.max() ?? 3, 3), 40)
-            lines.append("  \(pad("KEY", width))  \(padLeft("BYTES", 8))  \(padLeft("SESSIONS", 9))")
+            lines.append("  \(padded("KEY", width))  \(padLeft("BYTES", 8))  \(padLeft("SESSIONS", 9))")
             for e in keys {
-                lines.append("  \(pad(safe(e.key), width))  \(padLeft(bytes(e.bytes), 8))  \(padLeft(String(e.sessions), 9))")
+                lines.append("  \(padded(safe(e.key), width))  \(padLeft(bytes(e.bytes), 8))  \(padLeft(String(e.sessions), 9))")
             }
         }
 
@@ -248,8 +246,8 @@ struct StatsCommand: ParsableCommand {
             lines.append("")
             lines.append(heading("largest sessions"))
             let width = max(largest.map { safe($0.id).count }.max() ?? 2, 32)
-            lines.append("  \(pad("ID", width))  \(padLeft("SIZE", 8))")
-            for e in largest { lines.append("  \(pad(safe(e.id), width))  \(padLeft(bytes(e.size), 8))") }
+            lines.append("  \(padded("ID", width))  \(padLeft("SIZE", 8))")
+            for e in largest { lines.append("  \(padded(safe(e.id), width))  \(padLeft(bytes(e.size), 8))") }
         }
         return lines.joined(separator: "\n")
     }

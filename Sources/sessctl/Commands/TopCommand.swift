@@ -117,7 +117,6 @@ struct TopView {
     }
 
     private func safe(_ text: String) -> String { String(SessionError.quote(text).dropFirst().dropLast()) }
-    private func pad(_ t: String, _ n: Int) -> String { t.count >= n ? t : t + String(repeating: " ", count: n - t.count) }
     private func padLeft(_ t: String, _ n: Int) -> String { t.count >= n ? t : String(repeating: " ", count: n - t.count) + t }
 
     /// The screen's lines, each with the SGR code that paints it.
@@ -126,22 +125,22 @@ struct TopView {
         let minute = figures.perMinute(now: now)
         lines.append(("sessctl top  \(store)  \(Durations.shortDate(millis: now)) UTC" + (paused ? "  [paused]" : ""), "1"))
         lines.append(("", nil))
-        lines.append(("\(pad("alive", 12))\(figures.alive)", nil))
+        lines.append(("\(padded("alive", 12))\(figures.alive)", nil))
         let perMinute = SessionChange.allCases.map { "\($0.rawValue) \(minute[$0] ?? 0)" }.joined(separator: "   ")
-        lines.append(("\(pad("per minute", 12))" + (watching ? perMinute : "- (this store cannot be watched: figures from scans)"), nil))
+        lines.append(("\(padded("per minute", 12))" + (watching ? perMinute : "- (this store cannot be watched: figures from scans)"), nil))
         let active = [("1m", 60_000), ("5m", 300_000), ("15m", 900_000)].map { "\($0.0) \(figures.active(within: Int64($0.1), now: now))" }
-        lines.append(("\(pad("active", 12))" + active.joined(separator: "   "), nil))
+        lines.append(("\(padded("active", 12))" + active.joined(separator: "   "), nil))
         let scanAge = Durations.format(millis: max(now.subtractingClamped(figures.snapshot.time), 0))
-        lines.append(("\(pad("last scan", 12))\(scanAge) ago", "2"))
+        lines.append(("\(padded("last scan", 12))\(scanAge) ago", "2"))
         if let by {
             lines.append(("", nil))
             let approx = figures.snapshot.valuesApproximate ? " (more distinct values than counted)" : ""
             lines.append(("most sessions by \(by)\(approx)", "1"))
             let top = figures.snapshot.top
             let width = min(max(top.map { safe($0.value).count }.max() ?? 5, 5), 40)
-            for entry in top { lines.append(("  \(pad(safe(entry.value), width))  \(padLeft(String(entry.sessions), 9))", nil)) }
+            for entry in top { lines.append(("  \(padded(safe(entry.value), width))  \(padLeft(String(entry.sessions), 9))", nil)) }
             if figures.snapshot.withoutValue > 0 {
-                lines.append(("  \(pad("(none)", width))  \(padLeft(String(figures.snapshot.withoutValue), 9))", "2"))
+                lines.append(("  \(padded("(none)", width))  \(padLeft(String(figures.snapshot.withoutValue), 9))", "2"))
             }
         }
         let largest = figures.snapshot.largest.entries
@@ -149,7 +148,7 @@ struct TopView {
             lines.append(("", nil))
             lines.append(("largest sessions", "1"))
             let width = max(largest.map { safe($0.id).count }.max() ?? 2, 32)
-            for e in largest { lines.append(("  \(pad(safe(e.id), width))  \(padLeft(SessionFormatting.size(e.size), 8))", nil)) }
+            for e in largest { lines.append(("  \(padded(safe(e.id), width))  \(padLeft(SessionFormatting.size(e.size), 8))", nil)) }
         }
         if !notices.isEmpty {
             lines.append(("", nil))

@@ -83,7 +83,7 @@ struct TrimCommand: WritingCommand {
             let rules = try self.rules(now: store.clock.nowMillis())
             if bulk {
                 let finder = SessionFinder(filter: try SessionFilter(parsing: conditions), pattern: targets.first, selection: .live, pageSize: 200)
-                try BulkTrim(storeOptions: storeOptions, finder: finder, rules: rules, yes: yes, dryRun: dryRun).run(store)
+                try BulkTrim(storeOptions: storeOptions, finder: finder, rules: rules, yes: yes, dryRun: dryRun, record: recordOptions).run(store)
             } else {
                 try trimSessions(store, trimming, rules)
             }
@@ -127,10 +127,13 @@ struct TrimCommand: WritingCommand {
             for plan in plans { TrimReport.listing(plan) }
             done = plans.count
         } else if !plans.isEmpty {
-            for (plan, result) in zip(plans, try trimming.trim(plans, stillQualifies: { _ in true })) {
+            let trash = try OperationTrash(stores: [(storeOptions.selection, store)], options: recordOptions)
+            defer { trash.finish() }
+            for (plan, result) in zip(plans, try trimming.trim(plans, recorder: trash.recorder(), stillQualifies: { _ in true })) {
                 switch result {
                 case .trimmed(let d, _):
                     done += 1
+                    if !d.deleted.isEmpty { CommandRun.current?.touch([plan.session.id]) }
                     Terminal.write(TrimReport.line(plan.session.id, d))
                 case .vanished, .spared:
                     missing += 1
@@ -175,6 +178,7 @@ struct BulkTrim {
     let rules: AgentTrimRules
     let yes: Bool
     let dryRun: Bool
+    let record: RecordOptions
 
     private var command: String { finder.filter.conditions.isEmpty ? "trim --all" : "trim --where" }
 
@@ -253,6 +257,8 @@ struct BulkTrim {
     /// Trims page by page; Ctrl-C or SIGTERM stops after the page in hand (exit status 130).
     private func trim(_ store: any SessionStore, _ worker: any SessionStore, _ trimming: any EventTrimming) throws {
         Interrupts.catchSignals()
+        let trash = try OperationTrash(stores: [(storeOptions.selection, worker)], options: record)
+        defer { trash.finish() }
         var trimmed = 0, events = 0, spared = 0
         let progress = ProgressLine()
         let failures = FailureLog(beforePrinting: { progress.clear() })
@@ -260,12 +266,13 @@ struct BulkTrim {
             scanning: store,
             visit: { matches in
                 let plans = matches.map { AgentTrimPlan(session: $0, rules: rules) }
-                let results = try trimming.trim(plans, stillQualifies: { finder.selects($0, now: worker.clock.nowMillis()) })
+                let results = try trimming.trim(plans, recorder: trash.recorder(), stillQualifies: { finder.selects($0, now: worker.clock.nowMillis()) })
                 var lines: [String] = []
                 for (plan, result) in zip(plans, results) {
                     switch result {
                     case .trimmed(let d, _) where !d.deleted.isEmpty:
                         trimmed += 1
+                        CommandRun.current?.touch([plan.session.id])
                         events += d.deleted.count
                         lines.append(TrimReport.line(plan.session.id, d))
                     case .trimmed, .vanished: break

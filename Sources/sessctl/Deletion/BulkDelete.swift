@@ -18,6 +18,8 @@ struct BulkDelete {
     let noun: String
     /// Give each session this much more life from now instead of deleting it (bulk `expire`).
     var expireAfterMillis: Int64? = nil
+    /// --no-trash: what is deleted is not kept for undo.
+    var record = RecordOptions()
 
     /// The verb in messages: `delete` or `expire`, and its past.
     private var verb: (base: String, past: String) { expireAfterMillis == nil ? ("delete", "deleted") : ("give a new lifetime to", "given a new lifetime") }
@@ -105,13 +107,16 @@ struct BulkDelete {
     /// sessions were deleted before (exit status 130).
     private func delete(_ store: any SessionStore, _ worker: any SessionStore) throws {
         Interrupts.catchSignals()
+        // A new lifetime removes nothing: only deletes are kept for undo.
+        let trash = expireAfterMillis == nil ? try OperationTrash(stores: [(storeOptions.selection, worker)], options: record) : nil
+        defer { trash?.finish() }
         var total = BulkDeletion.Outcome()
         let progress = ProgressLine()
         let failures = FailureLog(beforePrinting: { progress.clear() })
         let tally = try finder.run(
             scanning: store,
             visit: { matches in
-                let outcome = try change(matches, worker)
+                let outcome = try change(matches, worker, trash?.recorder())
                 total.deleted += outcome.deleted
                 total.vanished += outcome.vanished
                 total.spared += outcome.spared
@@ -140,9 +145,11 @@ struct BulkDelete {
     }
 
     /// Deletes a page's matches as read, or gives those that still qualify, read again now, their new lifetime.
-    private func change(_ matches: [Session], _ worker: any SessionStore) throws -> BulkDeletion.Outcome {
+    private func change(_ matches: [Session], _ worker: any SessionStore, _ recorder: (any ChangeRecorder)?) throws -> BulkDeletion.Outcome {
         guard let millis = expireAfterMillis else {
-            return try BulkDeletion.delete(matches, from: worker) { finder.selects($0, now: worker.clock.nowMillis()) }
+            let outcome = try BulkDeletion.delete(matches, from: worker, recorder: recorder) { finder.selects($0, now: worker.clock.nowMillis()) }
+            CommandRun.current?.touch(outcome.deletedIDs)
+            return outcome
         }
         var outcome = BulkDeletion.Outcome()
         let now = worker.clock.nowMillis()

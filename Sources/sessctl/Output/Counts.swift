@@ -8,3 +8,6 @@ func counted(_ n: Int, _ noun: String) -> String {
 func corruptNote(_ n: Int, _ outcome: String, first: String?) -> String {
     "\(counted(n, "corrupt session")) could not be read\(outcome)" + (first.map { " (the first: \($0))" } ?? "")
 }
+
+/// `t` with spaces after it up to `n` characters, for a column of a table.
+func padded(_ t: String, _ n: Int) -> String { t.count >= n ? t : t + String(repeating: " ", count: n - t.count) }

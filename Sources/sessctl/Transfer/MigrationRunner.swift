@@ -38,6 +38,7 @@ struct MigrationRunner {
             throw ExitCode(1)
         }
         progress.clear()
+        CommandRun.current?.touched += report.copied + report.deleted
         printSummary(report, failures: failures, source: source, deletingFrom: sourceStore)
         if report.interrupted {
             Terminal.warn("interrupted: run the same command again to finish")

@@ -33,7 +33,9 @@ extension AgentStore {
     /// count, read under WATCH): one the app changed meanwhile (an event appended) is read again,
     /// checked with `stillQualifies` and decided again, so no event newer than the decision saw is
     /// ever deleted.
-    public func trim(_ plans: [AgentTrimPlan], stillQualifies: (Session) -> Bool = { _ in true }) throws -> [AgentTrimResult] {
+    public func trim(
+        _ plans: [AgentTrimPlan], recorder: (any ChangeRecorder)? = nil, stillQualifies: (Session) -> Bool = { _ in true }
+    ) throws -> [AgentTrimResult] {
         try checkWritable()
         var results = [AgentTrimResult?](repeating: nil, count: plans.count)
         var rereads = [Int](repeating: 0, count: plans.count)
@@ -46,14 +48,25 @@ extension AgentStore {
             }
         }
         while !pending.isEmpty {
+            if let recorder {
+                try recorder.willChange(
+                    pending.compactMap { i, s in AgentTrim.decide(s.agent?.events ?? [], plans[i].rules).deleted.isEmpty ? nil : s })
+            }
             let round = try trimRound(pending.map { ($0.1, plans[$0.0].rules) })
             var stale: [Int] = []
-            for ((i, _), r) in zip(pending, round) {
+            var trimmed: [String] = []
+            for ((i, s), r) in zip(pending, round) {
                 switch r {
                 case .stale: stale.append(i)
-                case .done(let d): results[i] = .trimmed(d, rereads: rereads[i])
+                case .done(let d):
+                    results[i] = .trimmed(d, rereads: rereads[i])
+                    if !d.deleted.isEmpty { trimmed.append(s.id) }
                 case .failed(let e): results[i] = .failed(e)
                 }
+            }
+            if let recorder, !trimmed.isEmpty {
+                let digests = try revisionDigests(trimmed)
+                try recorder.didChange(zip(trimmed, digests).map { TrashChange(id: $0, kind: .replaced, after: $1) })
             }
             pending = []
             let again = stale.filter { i in

@@ -1,0 +1,110 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// The trash: `$XDG_STATE_HOME/sessctl/trash` (else `~/.local/state/sessctl/trash`), mode
+/// 0700, one file per operation (see `TrashFile`), named by the operation id
+/// `YYYYMMDD-HHMMSS-xxxx` (UTC, then random hex), so names sort oldest first.
+public struct TrashDirectory: Sendable {
+    public let path: String
+
+    public init(path: String) {
+        self.path = path
+    }
+
+    /// The trash of this environment; nil without an absolute XDG_STATE_HOME or a HOME.
+    public static func forEnvironment(_ environment: [String: String]) -> TrashDirectory? {
+        stateDirectory(environment).map { TrashDirectory(path: $0 + "/trash") }
+    }
+
+    /// `$XDG_STATE_HOME/sessctl`, else `~/.local/state/sessctl`.
+    public static func stateDirectory(_ environment: [String: String]) -> String? {
+        if let xdg = environment["XDG_STATE_HOME"], xdg.hasPrefix("/") { return xdg + "/sessctl" }
+        if let home = environment["HOME"], home.hasPrefix("/") { return home + "/.local/state/sessctl" }
+        return nil
+    }
+
+    /// Makes the directory (and missing parents) with mode 0700; refuses one that is a link or
+    /// that others can read.
+    public func ensure() throws(SessionError) {
+        try Self.makeDirectory(path)
+    }
+
+    /// `mkdir -p` with 0700 for what it creates; the last directory must be a real directory,
+    /// not a link, owned by this user, and is set to 0700.
+    public static func makeDirectory(_ path: String) throws(SessionError) {
+        var prefix = ""
+        for part in path.split(separator: "/") {
+            prefix += "/" + part
+            if mkdir(prefix, 0o700) != 0 && errno != EEXIST {
+                throw SessionError.io(location: prefix, reason: "cannot create the directory: \(String(cString: strerror(errno)))")
+            }
+        }
+        guard let st = PosixFile.lstatInfo(path), st.st_mode & S_IFMT == S_IFDIR else {
+            throw SessionError.io(location: path, reason: "is not a directory (a link or a file is in the way)")
+        }
+        guard st.st_uid == geteuid() else { throw SessionError.io(location: path, reason: "belongs to another user (uid \(st.st_uid))") }
+        if st.st_mode & 0o777 != 0o700 { chmod(path, 0o700) }
+    }
+
+    static func newOperationID(now: Int64) -> String {
+        var digits = Array(Durations.rfc3339(millis: now).utf8.filter { $0 >= 0x30 && $0 <= 0x39 }.prefix(14))
+        digits.insert(0x2d, at: 8)
+        let random = UInt16.random(in: 0...UInt16.max)
+        let hex = String(random, radix: 16)
+        return String(decoding: digits, as: UTF8.self) + "-" + String(repeating: "0", count: 4 - hex.count) + hex
+    }
+
+    /// Whether `text` has the shape of an operation id (so it is safe as a file name).
+    public static func isOperationID(_ text: String) -> Bool {
+        let b = Array(text.utf8)
+        guard b.count == 20, b[8] == 0x2d, b[15] == 0x2d else { return false }
+        let hexDigit: (UInt8) -> Bool = { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }
+        return b.enumerated().allSatisfy { i, c in i == 8 || i == 15 || (i < 15 ? (c >= 0x30 && c <= 0x39) : hexDigit(c)) }
+    }
+
+    /// One operation in the trash.
+    public struct Entry: Sendable {
+        public var id: String
+        public var path: String
+        public var bytes: Int64
+    }
+
+    /// The operations kept, oldest first; an empty list when the directory does not exist.
+    public func entries() throws(SessionError) -> [Entry] {
+        let reader: PosixFile.DirectoryReader
+        do {
+            reader = try PosixFile.DirectoryReader(path)
+        } catch {
+            if error.errno == ENOENT { return [] }
+            throw SessionError.io(location: path, reason: "cannot read: \(error.message)")
+        }
+        var out: [Entry] = []
+        while case let batch = reader.next(256), !batch.isEmpty {
+            for name in batch.map(\.name) where name.hasSuffix(".ndjson") {
+                let id = String(name.dropLast(7))
+                guard Self.isOperationID(id), let st = PosixFile.lstatInfo(path + "/" + name), st.st_mode & S_IFMT == S_IFREG else { continue }
+                out.append(Entry(id: id, path: path + "/" + name, bytes: Int64(st.st_size)))
+            }
+        }
+        return out.sorted { $0.id < $1.id }
+    }
+
+    /// Removes operations older than `maxAgeMillis`, then the oldest until the rest take at
+    /// most `maxBytes`; never `keeping`. The ids removed.
+    @discardableResult
+    public func prune(maxBytes: Int64, maxAgeMillis: Int64, now: Int64, keeping: String? = nil) throws(SessionError) -> [String] {
+        var entries = try self.entries().filter { $0.id != keeping }
+        let cutoff = TrashDirectory.newOperationID(now: now.subtractingClamped(maxAgeMillis)).prefix(15)
+        var removed: [String] = []
+        var total = entries.reduce(Int64(0)) { $0.addingClamped($1.bytes) }
+        while let oldest = entries.first, oldest.id.prefix(15) < cutoff || total > maxBytes {
+            entries.removeFirst()
+            if unlink(oldest.path) == 0 || errno == ENOENT { removed.append(oldest.id) }
+            total = total.subtractingClamped(oldest.bytes)
+        }
+        return removed
+    }
+}

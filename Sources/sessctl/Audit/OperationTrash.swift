@@ -1,0 +1,82 @@
+import SessionKit
+
+/// The trash of the writing command that runs now: made when the command first needs it, with
+/// the stores it changes, pruned to the configured size and age first, and ended by `finish`.
+/// None with --no-trash (the command then keeps nothing, and cannot be undone).
+final class OperationTrash {
+    let writer: TrashWriter?
+
+    /// Sessions the command changes in `stores` (each as opened from its selection) are kept in
+    /// a new trash file, unless `options.noTrash`. Throws, before anything changes, when the
+    /// trash cannot be made.
+    init(stores: [(selection: StoreSelection, store: any SessionStore)], options: RecordOptions, undoes: String? = nil) throws {
+        if options.noTrash {
+            writer = nil
+            return
+        }
+        guard let directory = TrashDirectory.forEnvironment(Environment.all) else {
+            throw SessionError.invalidArgument(
+                "no place for the trash (neither XDG_STATE_HOME nor HOME is set): set one, or give --no-trash to go on without undo; nothing was changed")
+        }
+        var described: [TrashHeader.Store] = []
+        for (selection, store) in stores {
+            let (address, named) = try selection.resolve()
+            described.append(
+                TrashHeader.Store(
+                    name: store.displayName, address: StoreAddress.redacted(address), config: named?.name, maxAge: selection.maxAge,
+                    layout: store.layout.name, secret: StoreAddress.redacted(address) != address))
+        }
+        let now = SystemTime.nowMillis()
+        let limits = try StoreSelection.loadConfig().trashLimits
+        do {
+            try directory.prune(maxBytes: limits.maxBytes, maxAgeMillis: limits.maxAgeMillis, now: now)
+        } catch {
+            Terminal.warn("warning: the trash was not pruned: \(error)")
+        }
+        writer = try TrashWriter(directory: directory, command: OperationTrash.maskedCommand(), stores: described, undoes: undoes, now: now)
+        CommandRun.current?.trashID = writer?.header.id
+    }
+
+    /// The recorder of store number `index` (as passed to `init`); nil without a trash.
+    func recorder(_ index: Int = 0) -> (any ChangeRecorder)? {
+        writer?.recorder(store: index)
+    }
+
+    /// Ends the trash file; one of an operation that changed nothing is removed. The id of what
+    /// was kept, if anything.
+    @discardableResult
+    func finish() -> String? {
+        guard let writer else { return nil }
+        writer.finish(now: SystemTime.nowMillis())
+        if writer.changed == 0 {
+            if CommandRun.current?.trashID == writer.header.id { CommandRun.current?.trashID = nil }
+            return nil
+        }
+        return writer.header.id
+    }
+
+    /// The command line as the trash and the audit log keep it: every secret of a store
+    /// address hidden.
+    static func maskedCommand() -> String {
+        let words = CommandRun.current?.arguments ?? Array(CommandLine.arguments.dropFirst())
+        return (["sessctl"] + words.map { StoreAddress.redacted($0) }).joined(separator: " ")
+    }
+
+    /// Writes one session (set, edit, del --key), keeping what it replaces in the trash first.
+    static func save(_ write: SessionWrite, replacing before: Session?, in store: any SessionStore, recorder: (any ChangeRecorder)?) throws {
+        guard let recorder else { return try store.save(write) }
+        if let before { try recorder.willChange([before]) }
+        try store.save(write)
+        if let after = try store.revisionDigests([write.session.id])[0] {
+            try recorder.didChange([TrashChange(id: write.session.id, kind: before == nil ? .created : .replaced, after: after)])
+        }
+    }
+}
+
+extension StoreConfig {
+    /// How much the trash may keep, and for how long (the config file's `trash-max-size` and
+    /// `trash-max-age`; 1 GiB and 7 days by default).
+    var trashLimits: (maxBytes: Int64, maxAgeMillis: Int64) {
+        (1 << 30, 7 * 24 * 3_600_000)
+    }
+}
