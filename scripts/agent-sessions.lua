@@ -1,15 +1,17 @@
 -- Writes trpc-agent-go HashIdx sessions server-side, as the library lays them out (meta string,
 -- event hash evtdata: event id -> event JSON with requestID and timestamp, time index evtidx:
 -- event id scored in UnixNano), for benchmarks and tests of `sessctl trim`.
--- ARGV: first session number, sessions, events per session, events per turn, TTL in ms (0: none).
+-- ARGV: first session number, sessions, events per session, events per turn, TTL in ms (0: none),
+-- and optionally the app (default `bench`).
 -- Session n is app `bench`, user `u<n % 1000>`, id `s<n>`; its events `s<n>-e<k>`, k = 1..events,
 -- one second apart, turn `r<(k-1) / per turn>`.
 local first, count, events, per, ttl = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+local app = ARGV[6] or 'bench'
 for n = first, first + count - 1 do
     local sid, user = 's' .. n, 'u' .. (n % 1000)
-    local tail = 'bench:{' .. user .. '}:' .. sid
+    local tail = app .. ':{' .. user .. '}:' .. sid
     local meta, data, index = 'hashidx:meta:' .. tail, 'hashidx:evtdata:' .. tail, 'hashidx:evtidx:time:' .. tail
-    redis.call('SET', meta, '{"id":"' .. sid .. '","appName":"bench","userID":"' .. user ..
+    redis.call('SET', meta, '{"id":"' .. sid .. '","appName":"' .. app .. '","userID":"' .. user ..
         '","state":{},"createdAt":"2026-03-20T02:00:00Z","updatedAt":"2026-03-20T02:00:00Z"}')
     local fields, members = {}, {}
     for k = 1, events do

@@ -1,6 +1,10 @@
 import ArgumentParser
 import SessionKit
 
+#if canImport(Glibc)
+    @preconcurrency import Glibc
+#endif
+
 @main
 struct Sessctl: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -37,6 +41,8 @@ struct Sessctl: ParsableCommand {
     )
 
     static func main() {
+        // A file size limit makes a write fail (EFBIG), said in one line, instead of killing the process.
+        signal(SIGXFSZ, SIG_IGN)
         let args = StoreOptions.hoistGlobalOptions(Array(CommandLine.arguments.dropFirst()))
         do {
             var command = try parseAsRoot(args)

@@ -6,8 +6,7 @@ extension Sessctl {
     /// `/proc/PID/status` while it runs, read every few milliseconds. (`wait4`'s `ru_maxrss` will
     /// not do: a child started with posix_spawn counts the parent's memory from before its exec.)
     public static func peakMemory(_ args: [String], env: [String: String] = [:], stdoutPath: String? = nil) throws -> (status: Int32, peakKiB: Int) {
-        var environment = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "HOME": NSTemporaryDirectory(), "TMPDIR": "/nonexistent-tmp"]
-        for (k, v) in env { environment[k] = v }
+        let environment = Sessctl.environment(env)
         var out: Int32? = nil
         if let stdoutPath {
             out = open(stdoutPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)

@@ -37,9 +37,21 @@ public enum Sessctl {
         return dir.appendingPathComponent("sessctl").path
     }()
 
+    /// Where the runs of this test process keep their trash and audit log, unless a test gives
+    /// its own XDG_STATE_HOME.
+    public static let stateHome: String = {
+        let dir = TempDirectory("sessctl-state")
+        let path = dir.path
+        _ = Unmanaged.passRetained(dir)  // lives as long as the process; removed at its end with the rest
+        return path
+    }()
+
     /// A clean environment, plus `env`.
-    static func environment(_ env: [String: String]) -> [String: String] {
-        var environment = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "HOME": NSTemporaryDirectory(), "TMPDIR": "/nonexistent-tmp"]
+    public static func environment(_ env: [String: String]) -> [String: String] {
+        var environment = [
+            "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "HOME": NSTemporaryDirectory(), "TMPDIR": "/nonexistent-tmp",
+            "XDG_STATE_HOME": stateHome
+        ]
         for (k, v) in env { environment[k] = v }
         return environment
     }
