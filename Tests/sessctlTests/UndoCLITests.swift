@@ -192,4 +192,160 @@ final class UndoCLITests: RedisTestCase {
     }
 
     private var peaks: [String: (Int, Int)] = [:]
+
+    // MARK: Changed since
+
+    private func kvStore(_ server: RedisServer, db: Int) -> String { "redis://\(server.host):\(server.port)/\(db)?layout=kv" }
+
+    /// A session the app wrote again after the operation is left alone and reported (and put back
+    /// with --force); an undo is undone by the next undo; an expired session is not brought back.
+    func testASessionChangedSinceIsLeftAloneAndReportedAndAnUndoCanBeUndone() throws {
+        let server = try startServer()
+        let c = try connect(server)
+        let store = kvStore(server, db: 0)
+        for id in ["a", "b", "c"] { _ = try c.command("SET", id, #"{"user_id":1,"n":"\#(id)"}"#, "PX", "3600000") }
+        _ = try c.command("SET", "short", #"{"user_id":1}"#, "PX", "1500")
+        let before = try Self.redisSnapshot(c).filter { $0.key != "short" }
+
+        let del = sessctl("del", "-s", store, "a", "b", "c", "short")
+        XCTAssertEqual(del.status, 0, del.stderr)
+        // The app logs b in again meanwhile; short expires.
+        _ = try c.command("SET", "b", #"{"user_id":1,"n":"new login"}"#, "PX", "3600000")
+        let appB = try Self.redisSnapshot(c)["b"]
+        let deadline = Date().addingTimeInterval(10)
+        while Self.nowMillis() < (before["a"]!.expiresAt! - 3_600_000 + 2000) && Date() < deadline { usleep(50_000) }
+
+        let undo = sessctl("undo")
+        XCTAssertEqual(undo.status, 0, undo.stderr)
+        XCTAssertTrue(undo.stderr.contains("session 'b' was created again since; left alone"), undo.stderr)
+        XCTAssertTrue(undo.stderr.contains("put back 2 sessions"), undo.stderr)
+        XCTAssertTrue(undo.stderr.contains("1 session expired since and was not brought back"), undo.stderr)
+        var now = try Self.redisSnapshot(c)
+        XCTAssertEqual(now["b"], appB, "the app's b is not overwritten")
+        XCTAssertNil(now["short"], "an expired session is not brought back to life")
+        assertSame(now.filter { $0.key != "b" }, before.filter { $0.key != "b" }, "a and c are back")
+
+        // Undo of the undo: a and c go again (b, which the undo did not touch, stays); and again.
+        let redo = sessctl("undo")
+        XCTAssertEqual(redo.status, 0, redo.stderr)
+        XCTAssertEqual(Set(try Self.redisSnapshot(c).keys), ["b"])
+        let again = sessctl("undo")
+        XCTAssertEqual(again.status, 0, again.stderr)
+        now = try Self.redisSnapshot(c)
+        assertSame(now.filter { $0.key != "b" }, before.filter { $0.key != "b" }, "a and c are back again")
+
+        // A replaced session the app changed since: left alone, unless --force.
+        let set = sessctl("set", "-s", store, "a", "n", "\"by operator\"")
+        XCTAssertEqual(set.status, 0, set.stderr)
+        let list = sessctl("undo", "--list")
+        XCTAssertEqual(list.status, 0, list.stderr)
+        let setID = try XCTUnwrap(list.stdoutLines.dropFirst().first?.split(separator: " ").first.map(String.init))
+        XCTAssertTrue(list.stdoutLines[1].contains("sessctl set -s") && list.stdoutLines[1].contains(" a n "), list.stdout)
+        _ = try c.command("SET", "a", #"{"user_id":1,"n":"app wrote this"}"#, "KEEPTTL")
+        let refused = sessctl("undo")
+        XCTAssertEqual(refused.status, 0, refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("session 'a' was changed since; left alone"), refused.stderr)
+        XCTAssertEqual(try c.command("GET", "a").string, #"{"user_id":1,"n":"app wrote this"}"#)
+        let forced = sessctl("undo", setID, "--force")
+        XCTAssertEqual(forced.status, 0, forced.stderr)
+        assertSame(try Self.redisSnapshot(c).filter { $0.key == "a" }, before.filter { $0.key == "a" }, "--force puts a back")
+
+        let unknown = sessctl("undo", "20990101-000000-abcd")
+        XCTAssertEqual(unknown.status, 1)
+        XCTAssertTrue(unknown.stderr.hasPrefix("sessctl: no operation 20990101-000000-abcd in the trash"), unknown.stderr)
+        XCTAssertEqual(sessctl("undo", "../../etc/passwd").status, 64)
+    }
+
+    // MARK: Each destructive command
+
+    /// `purge --idle` and `trim` (trpc-agent-go), `migrate --delete-source` and `import
+    /// --overwrite` (KV): each undone, the store then as it was before, key for key.
+    func testPurgeTrimMigrateAndImportAreEachUndone() throws {
+        let server = try startServer()
+        let c = try connect(server)
+        let agents = "redis://\(server.host):\(server.port)/0?layout=trpc"
+        _ = try c.command("EVAL", Sess.generator, "0", "0", "20", "12", "2", "3600000", "chat")
+        // Five sessions the user is active in now (an edit sets their updatedAt); the rest idle since the generator's March.
+        for n in 0..<5 { XCTAssertEqual(sessctl("set", "-s", agents, "chat/u\(n)/s\(n)", "topic", "\"t\(n)\"").status, 0) }
+        var before = try Self.redisSnapshot(c)
+        let purge = sessctl("purge", "-s", agents, "--idle", "1d", "--yes")
+        XCTAssertEqual(purge.status, 0, purge.stderr)
+        XCTAssertEqual(try Self.redisSnapshot(c).count, 5 * 3, "15 idle sessions purged")
+        XCTAssertEqual(sessctl("undo").status, 0)
+        assertSame(try Self.redisSnapshot(c), before, "purge --idle undone")
+
+        let trim = sessctl("trim", "-s", agents, "--all", "--keep-turns", "2", "--yes")
+        XCTAssertEqual(trim.status, 0, trim.stderr)
+        XCTAssertEqual(try c.command("HLEN", "hashidx:evtdata:chat:{u7}:s7").int, 4)
+        let undoTrim = sessctl("undo")
+        XCTAssertEqual(undoTrim.status, 0, undoTrim.stderr)
+        assertSame(try Self.redisSnapshot(c), before, "trim undone")
+
+        // migrate --delete-source from db 1 to db 2: the source comes back (the copies stay).
+        let source = try connect(server), target = try connect(server), imports = try connect(server)
+        _ = try source.command("SELECT", "1")
+        _ = try target.command("SELECT", "2")
+        _ = try imports.command("SELECT", "3")
+        for n in 0..<300 { _ = try source.command("SET", "m\(n)", #"{"n":\#(n)}"#, "PX", String(3_600_000 + n)) }
+        before = try Self.redisSnapshot(source)
+        let migrate = sessctl("migrate", "--from", kvStore(server, db: 1), "--to", kvStore(server, db: 2), "--delete-source", "--yes")
+        XCTAssertEqual(migrate.status, 0, migrate.stderr)
+        XCTAssertEqual(try Self.redisSnapshot(source).count, 0)
+        XCTAssertEqual(sessctl("undo").status, 0)
+        assertSame(try Self.redisSnapshot(source), before, "migrate --delete-source undone")
+        assertSame(try Self.redisSnapshot(target), before, "the copies stay")
+
+        // import --overwrite over 50 sessions, creating 10: undo puts the 50 back and removes the 10.
+        for n in 0..<50 { _ = try imports.command("SET", "i\(n)", #"{"v":"old \#(n)"}"#, "PX", "3600000") }
+        before = try Self.redisSnapshot(imports)
+        let expires = Durations.rfc3339(millis: Self.nowMillis() + 7_200_000)
+        let lines = (0..<60).map { #"{"data":{"v":"new \#($0)"},"expires_at":"\#(expires)","id":"i\#($0)","layout":"kv"}"# }.joined(separator: "\n")
+        let imported = Sessctl.run(["import", "-s", kvStore(server, db: 3), "--overwrite"], env: env, input: lines + "\n")
+        XCTAssertEqual(imported.status, 0, imported.stderr)
+        XCTAssertEqual(try imports.command("GET", "i7").string, #"{"v":"new 7"}"#)
+        XCTAssertEqual(try Self.redisSnapshot(imports).count, 60)
+        let undoImport = sessctl("undo")
+        XCTAssertEqual(undoImport.status, 0, undoImport.stderr)
+        XCTAssertTrue(undoImport.stderr.contains("put back 50 sessions") && undoImport.stderr.contains("removed 10 sessions it had created"), undoImport.stderr)
+        assertSame(try Self.redisSnapshot(imports), before, "import --overwrite undone")
+    }
+
+    // MARK: A full disk
+
+    /// The trash cannot be written (a full file system): nothing is deleted, and one line says why.
+    func testAFullDiskWhileWritingTheTrashDeletesNothing() throws {
+        let server = try startServer()
+        let c = try connect(server)
+        for n in 0..<3000 { _ = try c.command("SET", "s\(n)", #"{"user_id":1,"pad":"\#(String(repeating: "x", count: 100))"}"#, "PX", "3600000") }
+        let before = try Self.redisSnapshot(c)
+        let args = ["del", "-s", kvStore(server, db: 0), "--where", "user_id=1", "--yes"]
+        // A 64 KiB tmpfs over the state directory, in a mount namespace of the run's own; where
+        // that is not allowed, a 64 KiB file size limit (the write fails with EFBIG instead).
+        let mounted = Self.shell(
+            #"mount -t tmpfs -o size=64k tmpfs "$XDG_STATE_HOME" && exec "$@""#, args, wrapper: ["unshare", "-m"], env: env)
+        let run = mounted.status == 0 || !mounted.stderr.contains("mount") ? mounted : Self.shell(#"ulimit -f 64; exec "$@""#, args, wrapper: [], env: env)
+        XCTAssertEqual(run.status, 1, run.stderr)
+        XCTAssertEqual(run.stderr.split(separator: "\n").count, 1, run.stderr)
+        XCTAssertTrue(
+            run.stderr.contains("cannot write the trash file") && (run.stderr.contains("No space left on device") || run.stderr.contains("File too large")),
+            run.stderr)
+        XCTAssertTrue(run.stderr.contains("nothing was changed from here on"), run.stderr)
+        assertSame(try Self.redisSnapshot(c), before, "nothing deleted")
+    }
+
+    /// Runs `sh -c script sessctl ARGS...` (under `wrapper`), with the tests' clean environment.
+    private static func shell(_ script: String, _ args: [String], wrapper: [String], env: [String: String]) -> SessctlRun {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = wrapper + ["sh", "-c", script, "sh", Sessctl.binary] + args
+        p.environment = Sessctl.environment(env)
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        p.standardInput = FileHandle.nullDevice
+        do { try p.run() } catch { return SessctlRun(status: -1, stdout: "", stderr: "\(error)") }
+        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return SessctlRun(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
 }

@@ -11,7 +11,8 @@
 /// - `typed` (sessions of Go apps: SCS, gorilla redistore): every value with its Go type, as
 ///   `get -o typed` shows it; an import into a store of the same framework restores the types.
 /// - `blob` (sessions of Go apps): the base64 of the exact value stored (SCS: the gob blob with
-///   its Deadline; redistore: the gob or JSON value), and `serializer` (redistore: `gob` or
+///   its Deadline; redistore: the gob or JSON value; File and Redis-KV: the JSON text, only when
+///   it is not what Go's encoder writes for `data`), and `serializer` (redistore: `gob` or
 ///   `json`, what wrote the blob). An import into a store of the same `layout` reads the blob
 ///   with that store's codec (a blob it cannot read fails that line, nothing written) and
 ///   writes its bytes as they are, so every Go type survives; when `data` or `typed` was
@@ -54,7 +55,7 @@ public enum SessionNDJSON {
             appendAgent(agent, to: &out)
             out.append(UInt8(ascii: ","))
         }
-        let blob = storedBlob(of: session)
+        let blob = storedBlob(of: session) ?? storedJSONText(of: session, layout: layout)
         if let blob {
             ByteWriter.append("\"blob\":", to: &out)
             GoJSONEncoder.append(string: Base64.std(blob), to: &out)
@@ -106,6 +107,16 @@ public enum SessionNDJSON {
     private static func storedBlob(of session: Session) -> [UInt8]? {
         guard session.goTypes != nil, let blob = session.storedBlob, blob.holds(session.data) else { return nil }
         return blob.bytes
+    }
+
+    /// The JSON text a GoFrame session (File, Redis-KV) is stored as, when it is not the text Go's
+    /// encoder writes (another writer's spacing or key order): an import into such a store then
+    /// writes it back byte for byte.
+    private static func storedJSONText(of session: Session, layout: SessionLayout) -> [UInt8]? {
+        guard layout == .kv || layout == .file, session.canonicalJSON == nil, let stored = session.revision?.bytes else { return nil }
+        let text = layout == .file ? Array(stored.dropFirst(GSessionFileCodec.headerSize)) : stored
+        guard case .object(let object)? = try? JSONParser.parse(text), object == session.data else { return nil }
+        return text
     }
 
     /// The session on one line (without its newline). The error's reason says what is wrong;
@@ -175,7 +186,15 @@ public enum SessionNDJSON {
             default: throw bad("\"serializer\" is not \"gob\" or \"json\"" + at)
             }
             // A layout sessctl does not know has no store that could read the blob.
-            if let layout = SessionLayout(rawValue: layout) {
+            if layout == SessionLayout.kv.name || layout == SessionLayout.file.name {
+                // Stored JSON text: written as it is while it still says what `data` says.
+                if case (.object(let stored), let style)? = try? JSONParser.parseDocument(bytes), stored == session.data {
+                    let (expiry, undecodable) = (session.expiry, session.keysWithUndecodableValues)
+                    if undecodable.isEmpty {
+                        session = Session(id: id, canonicalJSON: bytes[...], members: stored.count, style: style, expiry: expiry, size: line.count, revision: nil)
+                    }
+                }
+            } else if let layout = SessionLayout(rawValue: layout) {
                 session.storedBlob = StoredBlob(layout: layout, serializer: serializer, bytes: bytes, location: location)
             }
         }
