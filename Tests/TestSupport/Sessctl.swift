@@ -37,9 +37,16 @@ public enum Sessctl {
         return dir.appendingPathComponent("sessctl").path
     }()
 
+    /// The state directory (audit log, shell history) of the runs whose `env` names none: one for
+    /// this test process, removed when it ends.
+    public static let stateHome = TempDirectory("sessctl-state")
+
     /// A clean environment, plus `env`.
     static func environment(_ env: [String: String]) -> [String: String] {
-        var environment = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "HOME": NSTemporaryDirectory(), "TMPDIR": "/nonexistent-tmp"]
+        var environment = [
+            "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "HOME": NSTemporaryDirectory(), "TMPDIR": "/nonexistent-tmp",
+            "XDG_STATE_HOME": stateHome.path
+        ]
         for (k, v) in env { environment[k] = v }
         return environment
     }

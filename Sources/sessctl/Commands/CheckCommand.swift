@@ -61,6 +61,7 @@ struct CheckCommand: WritingCommand {
             if fix {
                 try store.checkWritable()
                 if !yes && !Confirmation.canAsk {
+                    CommandRun.current?.refused = true
                     throw SessionError.invalidArgument(
                         "check --fix: not on a terminal, so not asking: add --yes to remove what check finds (check alone shows it); nothing was changed")
                 }
@@ -89,6 +90,7 @@ struct CheckCommand: WritingCommand {
                 }
                 Terminal.writeError(plan)
                 guard Confirmation.ask("Remove them?") else {
+                    CommandRun.current?.refused = true
                     Terminal.warn("nothing was changed")
                     throw ExitCode(1)
                 }

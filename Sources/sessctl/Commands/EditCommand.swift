@@ -79,6 +79,7 @@ struct EditCommand: WritingCommand {
             try stopIfEditInterrupted(buffer)
             do {
                 try store.save(SessionWrite(updated, mode: .update, expiry: .keep))
+                CommandRun.current?.touch([id])
             } catch let error as SessionError {
                 // The edit is the user's work: it stays, and they are told where.
                 buffer.keep()

@@ -71,6 +71,7 @@ struct SetCommand: WritingCommand {
                 }
                 noteDefaultedString(try session.setValue(key, to: newValue, typeName: typeName, store: store.displayName))
                 try store.save(SessionWrite(session, mode: .update, expiry: expiry))
+                CommandRun.current?.touch([id])
             case .missing:
                 guard create else {
                     Terminal.warn("\(store.displayName): no session \(SessionError.quote(id)) (use --create to create it)")
@@ -79,6 +80,7 @@ struct SetCommand: WritingCommand {
                 var session = store.newSession(id: id, expiry: .at(now.addingClamped(store.defaultLifetimeMillis)))
                 noteDefaultedString(try session.setValue(key, to: newValue, typeName: typeName, store: store.displayName))
                 try store.save(SessionWrite(session, mode: .create, expiry: expiry))
+                CommandRun.current?.touch([id])
             case .broken(let error):
                 throw error
             }
