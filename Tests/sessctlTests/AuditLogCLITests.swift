@@ -264,6 +264,24 @@ final class AuditLogCLITests: RedisTestCase {
         XCTAssertTrue(r.stderr.contains("audit log was not written") && r.stderr.contains("symbolic link"), r.stderr)
         XCTAssertEqual(elsewhere.names(), [], "nothing written through the link")
         XCTAssertEqual(sessctl(["get", "-s", address, "audit1", "k"]).stdout, "\"v\"\n")
+        // The shell warns once, however many lines write.
+        let shell = sessctl(["shell", "-s", address], input: "set audit1 k w\nexpire audit1 1h\n")
+        XCTAssertEqual(shell.status, 0, shell.stderr)
+        XCTAssertEqual(shell.stderr.split(separator: "\n").count, 1, shell.stderr)
+        XCTAssertEqual(elsewhere.names(), [])
+        // Nowhere to keep it: no absolute XDG_STATE_HOME, no HOME.
+        let homeless = sessctl(["persist", "-s", address, "audit1"], env: ["XDG_STATE_HOME": "relative", "HOME": ""])
+        XCTAssertEqual(homeless.status, 0, homeless.stderr)
+        XCTAssertTrue(homeless.stderr.contains("audit log was not written: there is nowhere to keep it"), homeless.stderr)
+        // A config file that does not parse is pointed out, and the write stands.
+        unlink(logPath)
+        let config = TempDirectory()
+        try FileManager.default.createDirectory(atPath: config.path + "/sessctl", withIntermediateDirectories: true)
+        _ = FileManager.default.createFile(atPath: config.path + "/sessctl/config.toml", contents: Data("audit-syslog = maybe\n".utf8))
+        let broken = sessctl(["persist", "-s", address, "audit1"], env: ["XDG_CONFIG_HOME": config.path])
+        XCTAssertEqual(broken.status, 0, broken.stderr)
+        XCTAssertEqual(broken.stderr.split(separator: "\n").count, 1, broken.stderr)
+        XCTAssertTrue(broken.stderr.contains("config.toml:1: expected a quoted string or true/false"), broken.stderr)
 
         // A log with a loose mode is made 0600 again.
         unlink(logPath)

@@ -158,7 +158,7 @@ enum AuditLog {
         do {
             return try StoreSelection.loadConfig().auditSyslog
         } catch {
-            warnOnce("the audit line was not sent to syslog: \(error)")
+            warnOnce("the config file was not read for audit-syslog: \(error)")
             return false
         }
     }

@@ -13,7 +13,7 @@ struct AuditCommand: ParsableCommand {
             Every run of a command that may write (set, del, edit, expire, persist, purge, trim, reindex, \
             check --fix, migrate, import, undo; not --dry-run) appends one JSON line to \
             $XDG_STATE_HOME/sessctl/audit.log (else ~/.local/state/sessctl/audit.log; mode 0600) when it \
-            ends: time (UTC), user, host, pid, store (password hidden), command (the command line, or the \
+            ends: time (when it ended, UTC), user, host, pid, store (password hidden), command (the command line, or the \
             shell line, with every password and key hidden as ***), touched (how many sessions changed), \
             ids (the first 100 of them), outcome (ok, failed, refused, not found, partial, interrupted), \
             exit (the exit status) and trash (the id undo takes, or null). --audit-syslog, or \
