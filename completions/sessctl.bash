@@ -173,13 +173,13 @@ _sessctl() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    list|get|events|set|del|edit|expire|ttl|persist|count|find|watch|top|stats|purge|trim|reindex|check|migrate|export|import|shell|stores|help)
+    list|get|events|set|del|edit|expire|ttl|persist|count|find|watch|top|stats|purge|trim|reindex|check|migrate|export|import|audit|shell|stores|help)
         # Offer subcommand argument completions
         "_sessctl_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'list get events set del edit expire ttl persist count find watch top stats purge trim reindex check migrate export import shell stores help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'list get events set del edit expire ttl persist count find watch top stats purge trim reindex check migrate export import audit shell stores help' -- "${cur}"))
         ;;
     esac
 }
@@ -293,7 +293,7 @@ _sessctl_events() {
 
 _sessctl_set() {
     repeating_flags=()
-    non_repeating_flags=(--no-color --read-only --hashed-tokens --string --create --version -h --help)
+    non_repeating_flags=(--no-color --read-only --hashed-tokens --no-trash --audit-syslog --string --create --version -h --help)
     repeating_options=()
     non_repeating_options=(-s --store --max-age --ttl --type)
     __sessctl_offer_flags_options -1
@@ -325,7 +325,7 @@ _sessctl_set() {
 
 _sessctl_del() {
     repeating_flags=()
-    non_repeating_flags=(--no-color --read-only --hashed-tokens --all --yes -y --dry-run --version -h --help)
+    non_repeating_flags=(--no-color --read-only --hashed-tokens --no-trash --audit-syslog --all --yes -y --dry-run --version -h --help)
     repeating_options=(--key --where)
     non_repeating_options=(-s --store --max-age --app --user)
     __sessctl_offer_flags_options -1
@@ -363,7 +363,7 @@ _sessctl_del() {
 
 _sessctl_edit() {
     repeating_flags=()
-    non_repeating_flags=(--no-color --read-only --hashed-tokens --version -h --help)
+    non_repeating_flags=(--no-color --read-only --hashed-tokens --no-trash --audit-syslog --version -h --help)
     repeating_options=()
     non_repeating_options=(-s --store --max-age)
     __sessctl_offer_flags_options 1
@@ -389,7 +389,7 @@ _sessctl_edit() {
 
 _sessctl_expire() {
     repeating_flags=()
-    non_repeating_flags=(--no-color --read-only --hashed-tokens --all --no-ttl-only --yes -y --dry-run --version -h --help)
+    non_repeating_flags=(--no-color --read-only --hashed-tokens --no-trash --audit-syslog --all --no-ttl-only --yes -y --dry-run --version -h --help)
     repeating_options=(--where)
     non_repeating_options=(-s --store --max-age --app --user)
     __sessctl_offer_flags_options -1
@@ -450,7 +450,7 @@ _sessctl_ttl() {
 
 _sessctl_persist() {
     repeating_flags=()
-    non_repeating_flags=(--no-color --read-only --hashed-tokens --version -h --help)
+    non_repeating_flags=(--no-color --read-only --hashed-tokens --no-trash --audit-syslog --version -h --help)
     repeating_options=()
     non_repeating_options=(-s --store --max-age)
     __sessctl_offer_flags_options 1
@@ -644,7 +644,7 @@ _sessctl_stats() {
 
 _sessctl_purge() {
     repeating_flags=()
-    non_repeating_flags=(--no-color --read-only --hashed-tokens --expired --yes -y --dry-run --version -h --help)
+    non_repeating_flags=(--no-color --read-only --hashed-tokens --no-trash --audit-syslog --expired --yes -y --dry-run --version -h --help)
     repeating_options=()
     non_repeating_options=(-s --store --max-age --app --user --idle)
     __sessctl_offer_flags_options 1
@@ -671,7 +671,7 @@ _sessctl_purge() {
 
 _sessctl_trim() {
     repeating_flags=()
-    non_repeating_flags=(--no-color --read-only --hashed-tokens --all --yes -y --dry-run --version -h --help)
+    non_repeating_flags=(--no-color --read-only --hashed-tokens --no-trash --audit-syslog --all --yes -y --dry-run --version -h --help)
     repeating_options=(--where)
     non_repeating_options=(-s --store --max-age --keep-turns --keep-events --before)
     __sessctl_offer_flags_options -1
@@ -709,7 +709,7 @@ _sessctl_trim() {
 
 _sessctl_reindex() {
     repeating_flags=()
-    non_repeating_flags=(--no-color --read-only --hashed-tokens --dry-run --version -h --help)
+    non_repeating_flags=(--no-color --read-only --hashed-tokens --no-trash --audit-syslog --dry-run --version -h --help)
     repeating_options=()
     non_repeating_options=(-s --store --max-age --output -o --examples)
     __sessctl_offer_flags_options 0
@@ -734,7 +734,7 @@ _sessctl_reindex() {
 
 _sessctl_check() {
     repeating_flags=()
-    non_repeating_flags=(--no-color --read-only --hashed-tokens --fix --yes -y --version -h --help)
+    non_repeating_flags=(--no-color --read-only --hashed-tokens --no-trash --audit-syslog --fix --yes -y --version -h --help)
     repeating_options=()
     non_repeating_options=(-s --store --max-age --output -o --examples)
     __sessctl_offer_flags_options 0
@@ -759,7 +759,7 @@ _sessctl_check() {
 
 _sessctl_migrate() {
     repeating_flags=()
-    non_repeating_flags=(--dry-run --verify --skip-existing --overwrite --delete-source --yes --version -h --help)
+    non_repeating_flags=(--dry-run --verify --skip-existing --overwrite --no-trash --audit-syslog --delete-source --yes --version -h --help)
     repeating_options=()
     non_repeating_options=(--from --to --max-age --pattern --batch)
     __sessctl_offer_flags_options 0
@@ -816,7 +816,7 @@ _sessctl_export() {
 
 _sessctl_import() {
     repeating_flags=()
-    non_repeating_flags=(--no-color --read-only --hashed-tokens --dry-run --verify --skip-existing --overwrite --version -h --help)
+    non_repeating_flags=(--no-color --read-only --hashed-tokens --no-trash --audit-syslog --dry-run --verify --skip-existing --overwrite --version -h --help)
     repeating_options=()
     non_repeating_options=(-s --store --max-age --pattern --batch)
     __sessctl_offer_flags_options 1
@@ -833,6 +833,28 @@ _sessctl_import() {
         return
         ;;
     '--batch')
+        return
+        ;;
+    esac
+}
+
+_sessctl_audit() {
+    repeating_flags=()
+    non_repeating_flags=(--no-color --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--since --output -o --limit)
+    __sessctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--since')
+        return
+        ;;
+    '--output'|'-o')
+        __sessctl_add_completions -W 'table'$'\n''ndjson'
+        return
+        ;;
+    '--limit')
         return
         ;;
     esac

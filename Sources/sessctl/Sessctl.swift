@@ -20,6 +20,9 @@ struct Sessctl: ParsableCommand {
             or use GoFrame's default directory $TMPDIR/gsessions/default. SESSCTL_REDIS_PASSWORD and \
             SESSCTL_SENTINEL_PASSWORD keep passwords off the command line.
 
+            Every run of a command that writes leaves one line in the audit log ($XDG_STATE_HOME/sessctl/audit.log, \
+            passwords hidden): see sessctl audit.
+
             --read-only (or SESSCTL_READ_ONLY=1) refuses every write. Bulk deletes (del --where, purge) ask on \
             a terminal and need --yes elsewhere; --dry-run shows what they would do.
 
@@ -36,17 +39,17 @@ struct Sessctl: ParsableCommand {
             ListCommand.self, GetCommand.self, EventsCommand.self, SetCommand.self, DelCommand.self, EditCommand.self,
             ExpireCommand.self, TTLCommand.self, PersistCommand.self, CountCommand.self,
             FindCommand.self, WatchCommand.self, TopCommand.self, StatsCommand.self, PurgeCommand.self, TrimCommand.self, ReindexCommand.self, CheckCommand.self,
-            MigrateCommand.self, ExportCommand.self, ImportCommand.self, UndoCommand.self, ShellCommand.self, StoresCommand.self
+            MigrateCommand.self, ExportCommand.self, ImportCommand.self, UndoCommand.self, AuditCommand.self, ShellCommand.self, StoresCommand.self
         ]
     )
 
     static func main() {
         // A file size limit makes a write fail (EFBIG), said in one line, instead of killing the process.
         signal(SIGXFSZ, SIG_IGN)
-        let args = StoreOptions.hoistGlobalOptions(Array(CommandLine.arguments.dropFirst()))
+        let typed = Array(CommandLine.arguments.dropFirst())
         do {
-            var command = try parseAsRoot(args)
-            try command.run()
+            var command = try parseAsRoot(StoreOptions.hoistGlobalOptions(typed))
+            try CommandRun.run(&command, words: ["sessctl"] + typed)
         } catch {
             exit(withError: error)
         }

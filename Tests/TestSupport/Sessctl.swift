@@ -37,20 +37,15 @@ public enum Sessctl {
         return dir.appendingPathComponent("sessctl").path
     }()
 
-    /// Where the runs of this test process keep their trash and audit log, unless a test gives
-    /// its own XDG_STATE_HOME.
-    public static let stateHome: String = {
-        let dir = TempDirectory("sessctl-state")
-        let path = dir.path
-        _ = Unmanaged.passRetained(dir)  // lives as long as the process; removed at its end with the rest
-        return path
-    }()
+    /// The state directory (audit log, shell history) of the runs whose `env` names none: one for
+    /// this test process, removed when it ends.
+    public static let stateHome = TempDirectory("sessctl-state")
 
     /// A clean environment, plus `env`.
     public static func environment(_ env: [String: String]) -> [String: String] {
         var environment = [
             "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "HOME": NSTemporaryDirectory(), "TMPDIR": "/nonexistent-tmp",
-            "XDG_STATE_HOME": stateHome
+            "XDG_STATE_HOME": stateHome.path
         ]
         for (k, v) in env { environment[k] = v }
         return environment

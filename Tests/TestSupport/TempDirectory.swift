@@ -2,7 +2,7 @@ import Foundation
 
 /// A private directory removed when the value goes away, or at the latest when the test
 /// process exits (XCTest keeps test case instances, and so their directories, alive).
-public final class TempDirectory {
+public final class TempDirectory: Sendable {
     public let path: String
 
     private static let leftovers = Leftovers()

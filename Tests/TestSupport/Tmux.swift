@@ -13,7 +13,7 @@ public final class Tmux {
         }
         self.tmux = tmux
         socket = NSTemporaryDirectory() + "/sessctl-tmux-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        let exports = env.map { "\($0.key)=\(Tmux.quote($0.value))" }.joined(separator: " ")
+        let exports = (["XDG_STATE_HOME": Sessctl.stateHome.path].merging(env) { $1 }).map { "\($0.key)=\(Tmux.quote($0.value))" }.joined(separator: " ")
         let line = "env -i PATH=/usr/bin:/bin TERM=xterm LANG=C.UTF-8 \(exports) " + command.map(Tmux.quote).joined(separator: " ")
         try run(["new-session", "-d", "-s", session, "-x", "120", "-y", "40", line], output: false)
         try run(["set-option", "-t", session, "remain-on-exit", "on"])

@@ -16,6 +16,10 @@
 ///     address = "redis://app@10.0.0.5:6379/0?prefix=gfsess:"
 ///     read-only = true
 ///
+/// Top-level settings (before the first table) besides `default`: `audit-syslog = true` (every
+/// audit log line also goes to syslog), `trash-max-size = "1GiB"` and `trash-max-age = "7d"` (how
+/// much the trash keeps).
+///
 /// Only this small part of TOML is read: tables `[stores.NAME]`, and `key = value` with basic or
 /// literal strings and booleans. Anything else is an error naming the file and the line.
 public struct StoreConfig: Sendable {
@@ -33,6 +37,15 @@ public struct StoreConfig: Sendable {
     public var entries: [Entry]
     /// Set when the file holds a password or key and other users could change it (see `exposure(of:)`).
     public var exposure: String?
+    /// `audit-syslog = true`: every audit log line also goes to syslog.
+    public var auditSyslog = false
+    /// `trash-max-size`: the most the trash keeps, in bytes (default 1 GiB).
+    public var trashMaxBytes: Int64 = StoreConfig.defaultTrashMaxBytes
+    /// `trash-max-age`: how long the trash keeps what it holds, in milliseconds (default 7 days).
+    public var trashMaxAgeMillis: Int64 = StoreConfig.defaultTrashMaxAgeMillis
+
+    public static let defaultTrashMaxBytes: Int64 = 1 << 30
+    public static let defaultTrashMaxAgeMillis: Int64 = 7 * 86_400_000
 
     public init(path: String? = nil, defaultName: String? = nil, entries: [Entry] = []) {
         self.path = path
@@ -89,6 +102,7 @@ public struct StoreConfig: Sendable {
         var config = StoreConfig(path: path)
         var current: Int? = nil  // index into entries of the table being read
         var seenKeys: Set<String> = []
+        var seenTopKeys: Set<String> = []
         for (n, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             func fail(_ reason: String) -> SessionError { .io(location: "\(path):\(n + 1)", reason: reason) }
             var scanner = TOMLLine(Substring(rawLine))
@@ -109,9 +123,8 @@ public struct StoreConfig: Sendable {
             let value = try scanner.value(fail)
             try scanner.end(fail)
             guard let index = current else {
-                guard key == "default" else { throw fail("unknown setting '\(key)' (outside a [stores.NAME] table only 'default' is known)") }
-                guard case .string(let s) = value else { throw fail("default must be a string naming a store") }
-                config.defaultName = s
+                if !seenTopKeys.insert(key).inserted { throw fail("'\(key)' is set twice") }
+                try config.setTopLevel(key, value, fail)
                 continue
             }
             if !seenKeys.insert(key).inserted { throw fail("'\(key)' is set twice") }
@@ -133,6 +146,25 @@ public struct StoreConfig: Sendable {
             throw SessionError.io(location: path, reason: "default names '\(d)', which is not a [stores.\(d)] table")
         }
         return config
+    }
+}
+
+extension StoreConfig {
+    /// A setting outside the tables.
+    fileprivate mutating func setTopLevel(_ key: String, _ value: TOMLLine.Value, _ fail: (String) -> SessionError) throws(SessionError) {
+        switch (key, value) {
+        case ("default", .string(let s)): defaultName = s
+        case ("default", _): throw fail("default must be a string naming a store")
+        case ("audit-syslog", .bool(let b)), ("audit_syslog", .bool(let b)): auditSyslog = b
+        case ("trash-max-size", .string(let s)), ("trash_max_size", .string(let s)):
+            do { trashMaxBytes = try ByteSize.parse(s) } catch { throw fail(error.description) }
+        case ("trash-max-age", .string(let s)), ("trash_max_age", .string(let s)):
+            do { trashMaxAgeMillis = try Durations.parse(s) } catch { throw fail(error.description) }
+        case ("audit-syslog", _), ("audit_syslog", _): throw fail("'\(key)' must be true or false")
+        case ("trash-max-size", _), ("trash_max_size", _), ("trash-max-age", _), ("trash_max_age", _): throw fail("'\(key)' must be a string")
+        default:
+            throw fail("unknown setting '\(key)' (outside a [stores.NAME] table only default, audit-syslog, trash-max-size and trash-max-age are known)")
+        }
     }
 }
 

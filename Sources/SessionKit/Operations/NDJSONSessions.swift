@@ -81,8 +81,8 @@ public final class NDJSONSessions: SessionSource {
 }
 
 /// Lines from a file descriptor, read in large blocks.
-struct LineReader {
-    enum Line {
+public struct LineReader {
+    public enum Line {
         case bytes([UInt8])
         /// A line over the limit, skipped; its length.
         case tooLong(Int)
@@ -96,12 +96,12 @@ struct LineReader {
     private var atEnd = false
     private static let block = 1 << 20
 
-    init(fd: Int32) {
+    public init(fd: Int32) {
         self.fd = fd
     }
 
     /// The next line without its `\n` (a final line may lack one); nil at the end.
-    mutating func next(limit: Int) throws(PosixFile.Failure) -> Line? {
+    public mutating func next(limit: Int) throws(PosixFile.Failure) -> Line? {
         var skipped = 0  // bytes of a line over the limit, dropped as they come
         while true {
             // Only bytes not searched yet: a line that takes many blocks is still read in linear time.

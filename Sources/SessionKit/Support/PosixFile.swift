@@ -5,13 +5,13 @@
 #endif
 
 /// Thin, Foundation-free file operations with errno-based errors.
-enum PosixFile {
-    struct Failure: Error {
-        let errno: Int32
+public enum PosixFile {
+    public struct Failure: Error {
+        public let errno: Int32
         /// What the path names instead of a regular file ("a symbolic link", "a FIFO"), when
         /// that is why it was refused.
         var notRegular: String? = nil
-        var message: String { notRegular.map { "is \($0), not a regular file" } ?? String(cString: strerror(errno)) }
+        public var message: String { notRegular.map { "is \($0), not a regular file" } ?? String(cString: strerror(errno)) }
 
         /// The refusal of something that is `kind` ("a FIFO"), not a regular file.
         static func notRegular(_ kind: String) -> Failure { Failure(errno: EINVAL, notRegular: kind) }

@@ -34,11 +34,26 @@ final class CommandRun {
     private(set) var ids: [String] = []
     /// The trash file's operation id, when the run kept one.
     var trashID: String?
+    /// The run was refused (a read-only store, a confirmation not given): its outcome is `refused`.
+    var refused = false
+    /// The stores opened so far, by the option that named them (`-s/--store`, `--from`, `--to`).
+    private var storesNamed: [(option: String, name: String)] = []
 
     static let idLimit = 100
 
     init(arguments: [String]) {
         self.arguments = arguments
+    }
+
+    /// Notes a store as it is opened (`StoreSelection.open`): `store` becomes its name, or for two
+    /// stores named by different options (migrate's --from and --to) both, `A -> B`.
+    func named(_ name: String, by option: String) {
+        if let i = storesNamed.firstIndex(where: { $0.option == option }) {
+            storesNamed[i].name = name
+        } else {
+            storesNamed.append((option, name))
+        }
+        store = storesNamed.map(\.name).joined(separator: " -> ")
     }
 
     /// Counts sessions changed, keeping the first ids.

@@ -27,13 +27,15 @@ final class OperationTrash {
                     layout: store.layout.name, secret: StoreAddress.redacted(address) != address))
         }
         let now = SystemTime.nowMillis()
-        let limits = try StoreSelection.loadConfig().trashLimits
+        let config = try StoreSelection.loadConfig()
         do {
-            try directory.prune(maxBytes: limits.maxBytes, maxAgeMillis: limits.maxAgeMillis, now: now)
+            try directory.prune(maxBytes: config.trashMaxBytes, maxAgeMillis: config.trashMaxAgeMillis, now: now)
         } catch {
             Terminal.warn("warning: the trash was not pruned: \(error)")
         }
-        writer = try TrashWriter(directory: directory, command: OperationTrash.maskedCommand(), stores: described, undoes: undoes, now: now)
+        writer = try TrashWriter(
+            directory: directory, command: AuditLog.commandText(CommandRun.current?.arguments ?? ["sessctl"] + CommandLine.arguments.dropFirst()), stores: described,
+            undoes: undoes, now: now)
         CommandRun.current?.trashID = writer?.header.id
     }
 
@@ -55,28 +57,14 @@ final class OperationTrash {
         return writer.header.id
     }
 
-    /// The command line as the trash and the audit log keep it: every secret of a store
-    /// address hidden.
-    static func maskedCommand() -> String {
-        let words = CommandRun.current?.arguments ?? Array(CommandLine.arguments.dropFirst())
-        return (["sessctl"] + words.map { StoreAddress.redacted($0) }).joined(separator: " ")
-    }
-
     /// Writes one session (set, edit, del --key), keeping what it replaces in the trash first.
     static func save(_ write: SessionWrite, replacing before: Session?, in store: any SessionStore, recorder: (any ChangeRecorder)?) throws {
-        guard let recorder else { return try store.save(write) }
-        if let before { try recorder.willChange([before]) }
+        if let before { try recorder?.willChange([before]) }
         try store.save(write)
+        CommandRun.current?.touch([write.session.id])
+        guard let recorder else { return }
         if let after = try store.revisionDigests([write.session.id])[0] {
             try recorder.didChange([TrashChange(id: write.session.id, kind: before == nil ? .created : .replaced, after: after)])
         }
-    }
-}
-
-extension StoreConfig {
-    /// How much the trash may keep, and for how long (the config file's `trash-max-size` and
-    /// `trash-max-age`; 1 GiB and 7 days by default).
-    var trashLimits: (maxBytes: Int64, maxAgeMillis: Int64) {
-        (1 << 30, 7 * 24 * 3_600_000)
     }
 }

@@ -61,7 +61,7 @@ struct CheckCommand: WritingCommand {
             if fix {
                 try store.checkWritable()
                 if !yes && !Confirmation.canAsk {
-                    throw SessionError.invalidArgument(
+                    throw Confirmation.cannotAsk(
                         "check --fix: not on a terminal, so not asking: add --yes to remove what check finds (check alone shows it); nothing was changed")
                 }
             }

@@ -172,7 +172,6 @@ struct DelCommand: WritingCommand {
             let trash = try OperationTrash(stores: [(storeOptions.selection, store)], options: recordOptions)
             defer { trash.finish() }
             try OperationTrash.save(SessionWrite(session, mode: .update, expiry: .keep), replacing: before, in: store, recorder: trash.recorder())
-            CommandRun.current?.touch([id])
         }
         if !missing.isEmpty { throw ExitCode(3) }
     }

@@ -63,7 +63,9 @@ struct ExpireCommand: WritingCommand {
                 return
             }
             let store = try storeOptions.open()
-            try store.setExpiry(try storeOptions.sessionID(arguments[0], in: store), .at(store.clock.nowMillis().addingClamped(millis)))
+            let id = try storeOptions.sessionID(arguments[0], in: store)
+            try store.setExpiry(id, .at(store.clock.nowMillis().addingClamped(millis)))
+            CommandRun.current?.touch([id])
         }
     }
 }

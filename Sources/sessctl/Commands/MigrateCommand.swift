@@ -96,7 +96,7 @@ struct MigrateCommand: WritingCommand {
             return
         }
         guard Confirmation.canAsk else {
-            throw SessionError.invalidArgument("\(plan); add --yes to confirm (there is no terminal to ask on)")
+            throw Confirmation.cannotAsk("\(plan); add --yes to confirm (there is no terminal to ask on)")
         }
         guard Confirmation.ask("sessctl: \(plan). Go on?") else {
             Terminal.warn("nothing was done")

@@ -29,7 +29,9 @@ struct PersistCommand: WritingCommand {
                     store: store.displayName,
                     reason: "this store cannot keep a session without an expiry (\(why)); use expire instead")
             }
-            try store.setExpiry(try storeOptions.sessionID(id, in: store), .never)
+            let id = try storeOptions.sessionID(id, in: store)
+            try store.setExpiry(id, .never)
+            CommandRun.current?.touch([id])
         }
     }
 }

@@ -186,7 +186,7 @@ struct BulkTrim {
         if dryRun { return try list(store) }
         try store.checkWritable()
         if !yes && !Confirmation.canAsk {
-            throw SessionError.invalidArgument(
+            throw Confirmation.cannotAsk(
                 "\(command): not on a terminal, so not asking: add --yes to trim every session it finds (--dry-run lists what goes); nothing was deleted")
         }
         let worker = try storeOptions.open()

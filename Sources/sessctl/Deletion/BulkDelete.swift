@@ -35,7 +35,7 @@ struct BulkDelete {
         if !dryRun {
             try store.checkWritable()
             if !yes && !Confirmation.canAsk {
-                throw SessionError.invalidArgument(
+                throw Confirmation.cannotAsk(
                     "\(command): not on a terminal, so not asking: add --yes to \(verb.base) every \(noun) (--dry-run lists them); nothing was \(expireAfterMillis == nil ? "deleted" : "changed")"
                 )
             }

@@ -97,7 +97,7 @@ final class Shell {
         args.insert(contentsOf: injectedOptions(args), at: 1)
         do {
             var command = try Sessctl.parseAsRoot(args)
-            try command.run()
+            try CommandRun.run(&command, words: words)
             return .succeeded
         } catch {
             let code = Sessctl.exitCode(for: error)

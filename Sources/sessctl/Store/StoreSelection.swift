@@ -34,15 +34,18 @@ struct StoreSelection {
 
     /// Opens the store: read-only (see `readOnlyReason`), it comes wrapped in a `ReadOnlyStore`,
     /// so every write of every command is refused. Each call is a new handle (a Redis store: a
-    /// new connection).
+    /// new connection). A writing command's run notes the store (password hidden) as soon as it
+    /// is named, so its audit line names it even when opening fails.
     func open() throws -> (address: StoreAddress, store: any SessionStore) {
         let (text, named) = try resolve()
+        CommandRun.current?.named(StoreAddress.redacted(text), by: givenBy)
         let maxAgeMillis = try (maxAge ?? named?.maxAge).map { text throws(SessionError) -> Int64 in
             let ms = try Durations.parse(text)
             if ms <= 0 { throw SessionError.invalidArgument("--max-age must be positive") }
             return ms
         }
         let address = try StoreAddress.parse(text, environment: Environment.all, maxAgeMillis: maxAgeMillis)
+        CommandRun.current?.named(address.displayName, by: givenBy)
         let store = try address.open()
         return (address, readOnlyReason(named: named).map { ReadOnlyStore(store, why: $0) } ?? store)
     }

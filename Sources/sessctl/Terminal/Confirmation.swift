@@ -1,3 +1,5 @@
+import SessionKit
+
 #if canImport(Glibc)
     @preconcurrency import Glibc
 #endif
@@ -18,8 +20,16 @@ enum Confirmation {
 
     /// Asks `question [y/N]`; true only for y or yes (in any case).
     static func ask(_ question: String) -> Bool {
-        guard let answer = answer(to: "\(question) [y/N] ") else { return false }
-        return ["y", "yes"].contains(answer)
+        let yes = answer(to: "\(question) [y/N] ").map { ["y", "yes"].contains($0) } ?? false
+        if !yes { CommandRun.current?.refused = true }
+        return yes
+    }
+
+    /// The error of a command that would have asked but has no terminal to ask on (the audit
+    /// log calls its outcome `refused`).
+    static func cannotAsk(_ message: String) -> SessionError {
+        CommandRun.current?.refused = true
+        return .invalidArgument(message)
     }
 
     /// Writes `prompt` and reads the answer, trimmed and lower-cased; nil at the end of input

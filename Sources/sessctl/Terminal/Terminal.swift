@@ -78,6 +78,7 @@ func reportingErrors<T>(_ body: () throws -> T) throws -> T {
         return try body()
     } catch let error as SessionError {
         Terminal.warn(error.description)
+        if case .readOnly = error { CommandRun.current?.refused = true }
         throw error.exitCode
     }
 }
