@@ -173,13 +173,13 @@ _sessctl() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    list|get|events|set|del|edit|expire|ttl|persist|count|find|watch|top|stats|purge|trim|reindex|check|migrate|export|import|audit|shell|stores|help)
+    list|get|events|set|del|edit|expire|ttl|persist|count|find|watch|top|stats|purge|trim|reindex|check|migrate|export|import|undo|audit|shell|stores|help)
         # Offer subcommand argument completions
         "_sessctl_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'list get events set del edit expire ttl persist count find watch top stats purge trim reindex check migrate export import audit shell stores help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'list get events set del edit expire ttl persist count find watch top stats purge trim reindex check migrate export import undo audit shell stores help' -- "${cur}"))
         ;;
     esac
 }
@@ -833,6 +833,21 @@ _sessctl_import() {
         return
         ;;
     '--batch')
+        return
+        ;;
+    esac
+}
+
+_sessctl_undo() {
+    repeating_flags=()
+    non_repeating_flags=(--list --force --dry-run --no-trash --audit-syslog --version -h --help)
+    repeating_options=()
+    non_repeating_options=(-s --store)
+    __sessctl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '-s'|'--store')
         return
         ;;
     esac
