@@ -16,37 +16,12 @@ public struct TrashDirectory: Sendable {
 
     /// The trash of this environment; nil without an absolute XDG_STATE_HOME or a HOME.
     public static func forEnvironment(_ environment: [String: String]) -> TrashDirectory? {
-        stateDirectory(environment).map { TrashDirectory(path: $0 + "/trash") }
+        StateDirectory.path(environment: environment).map { TrashDirectory(path: $0 + "/trash") }
     }
 
-    /// `$XDG_STATE_HOME/sessctl`, else `~/.local/state/sessctl`.
-    public static func stateDirectory(_ environment: [String: String]) -> String? {
-        if let xdg = environment["XDG_STATE_HOME"], xdg.hasPrefix("/") { return xdg + "/sessctl" }
-        if let home = environment["HOME"], home.hasPrefix("/") { return home + "/.local/state/sessctl" }
-        return nil
-    }
-
-    /// Makes the directory (and missing parents) with mode 0700; refuses one that is a link or
-    /// that others can read.
+    /// Makes the directory (and missing parents) with mode 0700; refuses a link in its place.
     public func ensure() throws(SessionError) {
-        try Self.makeDirectory(path)
-    }
-
-    /// `mkdir -p` with 0700 for what it creates; the last directory must be a real directory,
-    /// not a link, owned by this user, and is set to 0700.
-    public static func makeDirectory(_ path: String) throws(SessionError) {
-        var prefix = ""
-        for part in path.split(separator: "/") {
-            prefix += "/" + part
-            if mkdir(prefix, 0o700) != 0 && errno != EEXIST {
-                throw SessionError.io(location: prefix, reason: "cannot create the directory: \(String(cString: strerror(errno)))")
-            }
-        }
-        guard let st = PosixFile.lstatInfo(path), st.st_mode & S_IFMT == S_IFDIR else {
-            throw SessionError.io(location: path, reason: "is not a directory (a link or a file is in the way)")
-        }
-        guard st.st_uid == geteuid() else { throw SessionError.io(location: path, reason: "belongs to another user (uid \(st.st_uid))") }
-        if st.st_mode & 0o777 != 0o700 { chmod(path, 0o700) }
+        try StateDirectory.make(path)
     }
 
     static func newOperationID(now: Int64) -> String {
