@@ -310,6 +310,35 @@ final class UndoCLITests: RedisTestCase {
         assertSame(try Self.redisSnapshot(imports), before, "import --overwrite undone")
     }
 
+    /// What `check --fix` removes (keys that are no session's, index fields, time-index members)
+    /// comes back with `undo`, each with its content and expiry.
+    func testCheckFixIsUndone() throws {
+        let server = try startServer()
+        let c = try connect(server)
+        let store = "redis://\(server.host):\(server.port)/0?layout=trpc"
+        _ = try c.command("EVAL", Sess.generator, "0", "0", "4", "3", "1", "3600000", "chat")
+        for command in [
+            ["HSET", "hashidx:evtdata:chat:{u-gone}:s9", "e1", "{}"], ["PEXPIRE", "hashidx:evtdata:chat:{u-gone}:s9", "600000"],
+            ["ZADD", "hashidx:evtidx:time:chat:{u-gone}:s9", "1", "e1"],
+            ["HSET", "hashidx:sessidx:chat:{u0}", "gone", #"{"createdAt":"2026-03-20T02:00:00Z"}"#],
+            ["ZADD", "hashidx:evtidx:time:chat:{u1}:s1", "5", "ghost"],
+            ["SET", "hashidx:stateinit:chat:{u42}:gone:\(String(repeating: "0f", count: 32))", "tok"]
+        ] {
+            _ = try c.command(command.map { Array($0.utf8) })
+        }
+        let before = try Self.redisSnapshot(c)
+        let fix = sessctl("check", "-s", store, "--fix", "--yes")
+        XCTAssertEqual(fix.status, 0, fix.stdout + fix.stderr)
+        let after = try Self.redisSnapshot(c)
+        XCTAssertNil(after["hashidx:evtdata:chat:{u-gone}:s9"])
+        XCTAssertNil(after["hashidx:sessidx:chat:{u0}"])
+        XCTAssertNotEqual(after["hashidx:evtidx:time:chat:{u1}:s1"], before["hashidx:evtidx:time:chat:{u1}:s1"])
+        let undo = sessctl("undo")
+        XCTAssertEqual(undo.status, 0, undo.stderr)
+        assertSame(try Self.redisSnapshot(c), before, "check --fix undone")
+        XCTAssertEqual(sessctl("check", "-s", store).status, 5, "the problems are back")
+    }
+
     // MARK: A full disk
 
     /// The trash cannot be written (a full file system): nothing is deleted, and one line says why.

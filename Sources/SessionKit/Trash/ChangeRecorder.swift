@@ -11,6 +11,32 @@ public protocol ChangeRecorder: AnyObject {
     func willChange(_ sessions: [Session]) throws(SessionError)
     /// What became of sessions: removed, replaced, or created where there was none.
     func didChange(_ changes: [TrashChange]) throws(SessionError)
+    /// Keeps Redis keys (or some of their fields or members) that are no session's, as a repair
+    /// found them, before it removes them (`check --fix`); throws when it cannot.
+    func willRemove(keys: [RemovedKey]) throws(SessionError)
+    /// The keys (as named in `willRemove`) that were then removed.
+    func didRemove(keys: [[UInt8]]) throws(SessionError)
+}
+
+/// A Redis key that is no session's (what `check --fix` removes), or the part of it removed,
+/// with its content as it was.
+public struct RemovedKey: Sendable, Equatable {
+    public enum Content: Sendable, Equatable {
+        /// The whole key: its `DUMP` payload, and when it was to expire (Unix ms).
+        case whole(dump: [UInt8], expiresAt: Int64?)
+        /// Fields of a hash, with their values.
+        case fields([[UInt8]], values: [[UInt8]])
+        /// Members of a sorted set, with their scores as Redis printed them.
+        case members([[UInt8]], scores: [String])
+    }
+
+    public var key: [UInt8]
+    public var content: Content
+
+    public init(key: [UInt8], content: Content) {
+        self.key = key
+        self.content = content
+    }
 }
 
 /// What an operation did to one session.

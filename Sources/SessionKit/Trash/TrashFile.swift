@@ -13,6 +13,11 @@
 ///     ... more blocks of export lines and their `done` line ...
 ///     {"end":{"changed":2,"time":"..."}}
 ///
+/// `check --fix` keeps keys that are no session's instead, one `key` line each (the name and
+/// its content in base64: `dump`, the `DUMP` payload of a whole key with `expires_at`; `fields`,
+/// the `[name, value]` pairs removed from a hash; `members`, the `[member, score]` pairs removed
+/// from a sorted set), and its `done` line names those removed in `keys`.
+///
 /// Each store (`stores[i]`: `name` as messages show it, `address` with any secret hidden,
 /// `config` the name it has in the config file, `max_age` as given, `layout`, `secret` when the
 /// address held a password or key, hidden in `address`) is named by its
@@ -202,6 +207,33 @@ final class TrashPart: ChangeRecorder {
         try writer.append(TrashLine.encode("done", .object(JSONObject([("changes", .array(list)), ("store", .number(String(store)))]))))
         writer.noteChanged(changes.count)
     }
+
+    func willRemove(keys: [RemovedKey]) throws(SessionError) {
+        guard !keys.isEmpty else { return }
+        var out: [UInt8] = []
+        for k in keys {
+            var o = JSONObject([("name", .string(Base64.std(k.key)))])
+            switch k.content {
+            case .whole(let dump, let expiresAt):
+                o["dump"] = .string(Base64.std(dump))
+                o["expires_at"] = expiresAt.map { .string(Durations.rfc3339(millis: $0)) } ?? .null
+            case .fields(let names, let values):
+                o["fields"] = .array(zip(names, values).map { .array([.string(Base64.std($0)), .string(Base64.std($1))]) })
+            case .members(let members, let scores):
+                o["members"] = .array(zip(members, scores).map { .array([.string(Base64.std($0)), .string($1)]) })
+            }
+            out += TrashLine.encode("key", .object(o))
+        }
+        try writer.append(out)
+    }
+
+    func didRemove(keys: [[UInt8]]) throws(SessionError) {
+        guard !keys.isEmpty else { return }
+        let names: [JSONValue] = keys.map { .string(Base64.std($0)) }
+        try writer.append(
+            TrashLine.encode("done", .object(JSONObject([("changes", .array([])), ("keys", .array(names)), ("store", .number(String(store)))]))))
+        writer.noteChanged(keys.count)
+    }
 }
 
 /// One block of a trash file: the sessions as they were before (by id), and what became of them.
@@ -209,6 +241,10 @@ public struct TrashBlock: Sendable {
     public var store: Int
     public var before: [String: Session] = [:]
     public var changes: [TrashChange] = []
+    /// Keys that are no session's, as they were, by name (`check --fix`).
+    public var keysBefore: [[UInt8]: RemovedKey] = [:]
+    /// The names of those that were removed.
+    public var removedKeys: [[UInt8]] = []
     /// Lines of the block that could not be read, with the reason.
     public var damaged: [SessionError] = []
 }
@@ -288,6 +324,15 @@ public final class TrashReader {
             }
             if line.isEmpty { continue }
             // The lines of the trash's own kinds are small objects with one member.
+            if line.starts(with: Array("{\"key\":".utf8)) {
+                do throws(SessionError) {
+                    let k = try removedKey(line, location)
+                    block.keysBefore[k.key] = k
+                } catch {
+                    block.damaged.append(error)
+                }
+                continue
+            }
             if line.count < 1 << 20, line.starts(with: Array("{\"done\":".utf8)) || line.starts(with: Array("{\"end\":".utf8)),
                 case .object(let o)? = try? JSONParser.parse(line)
             {
@@ -299,6 +344,14 @@ public final class TrashReader {
                     do throws(SessionError) {
                         block.store = try storeIndex(done["store"], location)
                         block.changes = try changes(done["changes"], location)
+                        if case .array(let names)? = done["keys"] {
+                            block.removedKeys = try names.map { name throws(SessionError) in
+                                guard let b = name.stringValue.flatMap(Base64.decodeStd) else {
+                                    throw SessionError.corrupt(location: location, reason: "a removed key's name is not base64")
+                                }
+                                return b
+                            }
+                        }
                     } catch {
                         block.damaged.append(error)
                     }
@@ -316,6 +369,41 @@ public final class TrashReader {
         }
         // Sessions recorded with no `done` line after them: the operation was cut off before it
         // said what became of them, so they are taken as left as they were.
+    }
+
+    private func removedKey(_ line: [UInt8], _ location: String) throws(SessionError) -> RemovedKey {
+        func bad(_ why: String) -> SessionError { .corrupt(location: location, reason: "a removed key " + why) }
+        guard case .object(let o)? = try? JSONParser.parse(line), case .object(let k)? = o["key"] else { throw bad("that is not JSON") }
+        func bytes(_ v: JSONValue?) throws(SessionError) -> [UInt8] {
+            guard let b = v?.stringValue.flatMap(Base64.decodeStd) else { throw bad("with a value that is not base64") }
+            return b
+        }
+        func pairs(_ v: JSONValue) throws(SessionError) -> [(JSONValue, JSONValue)] {
+            guard case .array(let list) = v else { throw bad("whose content is not a list") }
+            return try list.map { item throws(SessionError) in
+                guard case .array(let pair) = item, pair.count == 2 else { throw bad("whose content is not pairs") }
+                return (pair[0], pair[1])
+            }
+        }
+        let name = try bytes(k["name"])
+        if let dump = k["dump"] {
+            var expiresAt: Int64?
+            if case .string(let t)? = k["expires_at"] {
+                guard let ms = Durations.parseRFC3339(t) else { throw bad("with a bad expiry") }
+                expiresAt = ms
+            }
+            return RemovedKey(key: name, content: .whole(dump: try bytes(dump), expiresAt: expiresAt))
+        }
+        if let fields = k["fields"] {
+            let p = try pairs(fields)
+            return RemovedKey(key: name, content: .fields(try p.map { f throws(SessionError) in try bytes(f.0) }, values: try p.map { f throws(SessionError) in try bytes(f.1) }))
+        }
+        if let members = k["members"] {
+            let p = try pairs(members)
+            guard p.allSatisfy({ $0.1.stringValue != nil }) else { throw bad("with a score that is not text") }
+            return RemovedKey(key: name, content: .members(try p.map { m throws(SessionError) in try bytes(m.0) }, scores: p.map { $0.1.stringValue! }))
+        }
+        throw bad("without content")
     }
 
     private func storeIndex(_ value: JSONValue?, _ location: String) throws(SessionError) -> Int {

@@ -63,6 +63,7 @@ public final class TrashRestore {
 
     private func restore(_ block: TrashBlock, into report: inout Report) throws {
         for e in block.damaged { fail(nil, e.description, &report) }
+        try restoreKeys(block, into: &report)
         guard !block.changes.isEmpty else { return }
         let store = stores[block.store]
         let now = clock.nowMillis()
@@ -119,6 +120,32 @@ public final class TrashRestore {
         try remove(removals, from: store, &report, &changes)
         try write(creates, overwrites, to: store, now: now, &report, &changes)
         try recorder?.didChange(changes)
+    }
+
+    /// Keys that are no session's, removed by `check --fix`: put back where nothing is there now.
+    /// (What this puts back is not kept for another undo: it was left behind by the app.)
+    private func restoreKeys(_ block: TrashBlock, into report: inout Report) throws {
+        guard !block.removedKeys.isEmpty else { return }
+        let store = stores[block.store]
+        guard let maintenance = store.abilities.agentMaintenance else {
+            return fail(nil, "\(store.displayName): cannot put back keys that are no session's (not a trpc-agent-go store)", &report)
+        }
+        let keys = block.removedKeys.compactMap { block.keysBefore[$0] }
+        if keys.count < block.removedKeys.count { fail(nil, "\(store.displayName): the trash file holds no copy of some removed keys", &report) }
+        if dryRun {
+            report.restored += keys.count
+            return
+        }
+        for (k, result) in zip(keys, try maintenance.restore(keys)) {
+            let name = SessionError.quote(String(decoding: k.key, as: UTF8.self))
+            switch result {
+            case .success(true): report.restored += 1
+            case .success(false):
+                report.changedSince += 1
+                onNote(nil, "\(store.displayName): key \(name) is there again (or expired); left alone", false)
+            case .failure(let e): fail(nil, e.description, &report)
+            }
+        }
     }
 
     private func remove(_ sessions: [Session], from store: any SessionStore, _ report: inout Report, _ changes: inout [TrashChange]) throws {

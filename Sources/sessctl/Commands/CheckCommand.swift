@@ -93,7 +93,10 @@ struct CheckCommand: WritingCommand {
                     throw ExitCode(1)
                 }
             }
-            let outcome = try maintenance.repair(report)
+            let trash = try OperationTrash(stores: [(storeOptions.selection, store)], options: recordOptions)
+            defer { trash.finish() }
+            let outcome = try maintenance.repair(report, recorder: trash.recorder())
+            CommandRun.current?.touched += outcome.fixedTotal
             switch output {
             case .json: print(report, store: store.displayName, fixed: outcome)
             case .text: Terminal.write(fixText(outcome))

@@ -237,7 +237,7 @@ extension AgentStore {
 
     // MARK: Repair
 
-    public func repair(_ report: AgentCheckReport) throws -> AgentRepairOutcome {
+    public func repair(_ report: AgentCheckReport, recorder: (any ChangeRecorder)? = nil) throws -> AgentRepairOutcome {
         try checkWritable()
         var outcome = AgentRepairOutcome()
         var start = 0
@@ -246,25 +246,92 @@ extension AgentStore {
             start += batch.count
             var position: [[UInt8]: Int] = [:]
             for (n, r) in batch.enumerated() { position[r.key] = n }
+            // Kept as they are now; each is then removed only while it still is.
+            var kept: [RemovedKey?] = Array(repeating: nil, count: batch.count)
+            if let recorder {
+                let now = clock.nowMillis()
+                for (n, replies) in try core.read(batch.map(\.key), { key in self.contentReads(batch[position[key]!]) }).enumerated() {
+                    kept[n] = removedKey(batch[n], Array(replies), now: now)
+                }
+                try recorder.willRemove(keys: kept.compactMap { $0 })
+            }
             let results = try core.transact(
                 ids: batch.map { RedisStoreCore.text($0.key) }, keys: batch.map(\.key),
                 read: { key in
                     let r = batch[position[key]!]
                     return (r.watch.isEmpty ? [] : [RedisStoreCore.command("WATCH") + r.watch]) + [RedisStoreCore.command("TYPE", key)] + r.probes
+                        + (recorder == nil ? [] : self.contentReads(r))
                 },
                 decide: { (n: Int, replies: ArraySlice<RedisReply>) -> RedisStoreCore.Step<(fixed: Int, spared: Int)> in
-                    self.repairStep(batch[n], Array(replies.dropFirst(batch[n].watch.isEmpty ? 0 : 1)))
+                    var replies = Array(replies.dropFirst(batch[n].watch.isEmpty ? 0 : 1))
+                    if recorder != nil {
+                        let content = Array(replies.suffix(self.contentReads(batch[n]).count))
+                        replies.removeLast(content.count)
+                        // Changed since it was kept: not removed (the trash would not hold it).
+                        guard let was = kept[n], self.removedKey(batch[n], content, now: 0)?.content.sameStored(as: was.content) == true else {
+                            return .done(.success((0, batch[n].items.isEmpty ? 1 : batch[n].items.count)))
+                        }
+                    }
+                    return self.repairStep(batch[n], replies)
                 })
+            var removed: [[UInt8]] = []
             for (r, result) in zip(batch, results) {
                 switch result {
                 case .success(let done):
                     outcome.fixed[r.kind, default: 0] += done.fixed
                     outcome.spared += done.spared
+                    if done.fixed > 0 { removed.append(r.key) }
                 case .failure(let e): outcome.failures.append(e.description)
                 }
             }
+            try recorder?.didRemove(keys: removed)
         }
         return outcome
+    }
+
+    /// What a repair's removal takes, read as it is: a whole key's DUMP and PTTL, the values of
+    /// the fields, the scores of the members.
+    private func contentReads(_ r: AgentRepair) -> [[[UInt8]]] {
+        guard !r.items.isEmpty else { return [RedisStoreCore.command("DUMP", r.key), RedisStoreCore.command("PTTL", r.key)] }
+        if r.kind == .orphanEventIDs { return r.items.map { RedisStoreCore.command("ZSCORE", r.key, $0) } }
+        return [RedisStoreCore.command("HMGET", r.key) + r.items]
+    }
+
+    /// The content `contentReads` read, as the trash keeps it; nil when the key is gone.
+    private func removedKey(_ r: AgentRepair, _ replies: [RedisReply], now: Int64) -> RemovedKey? {
+        guard replies.allSatisfy({ !$0.isError }) else { return nil }
+        if r.items.isEmpty {
+            guard let dump = replies.first?.bytes else { return nil }
+            let pttl = replies.last?.int ?? -1
+            return RemovedKey(key: r.key, content: .whole(dump: dump, expiresAt: pttl >= 0 ? now.addingClamped(pttl) : nil))
+        }
+        if r.kind == .orphanEventIDs {
+            return RemovedKey(key: r.key, content: .members(r.items, scores: replies.map { $0.bytes.map { String(decoding: $0, as: UTF8.self) } ?? "" }))
+        }
+        return RemovedKey(key: r.key, content: .fields(r.items, values: (replies.first?.array ?? []).map { $0.bytes ?? [] }))
+    }
+
+    public func restore(_ removed: [RemovedKey]) throws -> [Result<Bool, SessionError>] {
+        try checkWritable()
+        let now = clock.nowMillis()
+        let replies = try core.read(removed.map(\.key)) { key in
+            guard let k = removed.first(where: { $0.key == key }) else { return [] }
+            switch k.content {
+            case .whole(let dump, let expiresAt):
+                if let t = expiresAt, t <= now { return [] }
+                return [RedisStoreCore.command("RESTORE", key, Array(String(expiresAt ?? 0).utf8), dump) + (expiresAt == nil ? [] : [Array("ABSTTL".utf8)])]
+            case .fields(let names, let values):
+                return zip(names, values).map { RedisStoreCore.command("HSETNX", key, $0, $1) }
+            case .members(let members, let scores):
+                return zip(members, scores).map { RedisStoreCore.command("ZADD", key, Array("NX".utf8), Array($1.utf8), $0) }
+            }
+        }
+        return zip(removed, replies).map { k, r in
+            if let e = r.first(where: \.isError)?.errorMessage {
+                return e.hasPrefix("BUSYKEY") ? .success(false) : .failure(core.replyError(e, key: k.key))
+            }
+            return .success(!r.isEmpty && r.allSatisfy { $0.isError == false && ($0.int.map { $0 > 0 } ?? true) })
+        }
     }
 
     /// Removes what is still left behind of `r`, given its TYPE and probes read under WATCH.
@@ -292,5 +359,15 @@ extension AgentStore {
         let sessionGone = !checks.isEmpty && checks.allSatisfy { $0 == 0 }
         guard sessionGone || noTTL else { return .done(.success((0, 1))) }
         return .write([RedisStoreCore.command("DEL", r.key)], finish: finish(1, 0))
+    }
+}
+
+extension RemovedKey.Content {
+    /// The same stored content (a whole key's expiry aside, which only runs down).
+    func sameStored(as other: RemovedKey.Content) -> Bool {
+        switch (self, other) {
+        case (.whole(let a, _), .whole(let b, _)): return a == b
+        default: return self == other
+        }
     }
 }

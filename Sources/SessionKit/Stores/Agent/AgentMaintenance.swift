@@ -12,7 +12,12 @@ public protocol AgentMaintenance {
     /// Removes what `report` found that is safe to remove, each only while it still is what
     /// the check found (read again under WATCH); keys of the wrong type and metas that are not
     /// JSON are never touched.
-    func repair(_ report: AgentCheckReport) throws -> AgentRepairOutcome
+    /// What it removes goes to `recorder` (the trash) first, each removed only while still as kept.
+    func repair(_ report: AgentCheckReport, recorder: (any ChangeRecorder)?) throws -> AgentRepairOutcome
+    /// Puts back what a repair removed (`undo`), each only where nothing is there now: a whole
+    /// key that does not exist (with its expiry; not one expired since), fields and members
+    /// the key lacks. False where something is there (or it expired): left alone.
+    func restore(_ removed: [RemovedKey]) throws -> [Result<Bool, SessionError>]
 }
 
 /// The maintenance of a read-only view: reading as the store does, every write refused.
@@ -29,7 +34,9 @@ struct ReadOnlyAgentMaintenance: AgentMaintenance {
         try base.check(examples: examples, afterPage: afterPage)
     }
 
-    func repair(_ report: AgentCheckReport) throws -> AgentRepairOutcome { throw refusal }
+    func repair(_ report: AgentCheckReport, recorder: (any ChangeRecorder)?) throws -> AgentRepairOutcome { throw refusal }
+
+    func restore(_ removed: [RemovedKey]) throws -> [Result<Bool, SessionError>] { throw refusal }
 }
 
 /// A count and the first few examples of it.
