@@ -71,10 +71,11 @@ public struct TrashDirectory: Sendable {
     /// most `maxBytes`; never `keeping`. The ids removed.
     @discardableResult
     public func prune(maxBytes: Int64, maxAgeMillis: Int64, now: Int64, keeping: String? = nil) throws(SessionError) -> [String] {
-        var entries = try self.entries().filter { $0.id != keeping }
+        let all = try self.entries()
+        var total = all.reduce(Int64(0)) { $0.addingClamped($1.bytes) }
+        var entries = all.filter { $0.id != keeping }
         let cutoff = TrashDirectory.newOperationID(now: now.subtractingClamped(maxAgeMillis)).prefix(15)
         var removed: [String] = []
-        var total = entries.reduce(Int64(0)) { $0.addingClamped($1.bytes) }
         while let oldest = entries.first, oldest.id.prefix(15) < cutoff || total > maxBytes {
             entries.removeFirst()
             if unlink(oldest.path) == 0 || errno == ENOENT { removed.append(oldest.id) }
