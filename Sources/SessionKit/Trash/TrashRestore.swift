@@ -27,6 +27,8 @@ public final class TrashRestore {
     public var onNote: (_ id: String?, _ message: String, _ failure: Bool) -> Void = { _, _, _ in }
     /// The counts so far, after each block.
     public var onProgress: (Report) -> Void = { _ in }
+    /// The ids of the sessions put back or removed, after each block.
+    public var onChanged: ([String]) -> Void = { _ in }
     /// Polled after each block; true stops there.
     public var shouldStop: () -> Bool = { false }
 
@@ -120,6 +122,7 @@ public final class TrashRestore {
         try remove(removals, from: store, &report, &changes)
         try write(creates, overwrites, to: store, now: now, &report, &changes)
         try recorder?.didChange(changes)
+        onChanged(changes.map(\.id))
     }
 
     /// Keys that are no session's, removed by `check --fix`: put back where nothing is there now.

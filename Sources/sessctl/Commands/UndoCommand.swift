@@ -104,13 +104,13 @@ struct UndoCommand: WritingCommand {
                 Terminal.warn(message)
             }
         }
+        restore.onChanged = { CommandRun.current?.touch($0) }
         restore.onProgress = { r in progress.update("undo \(header.id): put back \(r.restored + r.removed)") }
         Interrupts.catchSignals()
         restore.shouldStop = { Interrupts.requested() }
         let report = try restore.run(try TrashReader(path: entry.path))
         progress.clear()
         notes.finish()
-        CommandRun.current?.touched += report.restored + report.removed
         let names = header.stores.map(\.name).joined(separator: " and ")
         var summary = "\(dryRun ? "dry run: would put back" : "put back") \(counted(report.restored, "session")) in \(names)"
         if report.removed > 0 { summary += ", \(dryRun ? "would remove" : "removed") \(counted(report.removed, "session")) it had created" }
