@@ -210,8 +210,9 @@ public final class Migration {
     }
 
     /// With `--overwrite` and a trash: the sessions the target has under the page's ids go to the
-    /// trash, and each write then replaces one only while it is still as kept (an agent session
-    /// is replaced whole) or creates one where there was none. The indexes of the replacing writes.
+    /// trash, read just before the page is written (each replaced whole, as without a trash, so
+    /// the copy is the source's exact bytes); where there was none the write only creates one.
+    /// The indexes of the replacing writes.
     private func keepReplaced(
         _ writes: inout [SessionWrite], _ plans: inout [WritePlan], in recorder: any ChangeRecorder, _ report: inout MigrationReport
     ) throws -> Set<Int> {
@@ -223,10 +224,6 @@ public final class Migration {
                 writes[n].mode = .create
             case .found(let current):
                 kept.append(current)
-                if writes[n].session.agent == nil {
-                    writes[n].mode = .update
-                    writes[n].session.revision = current.revision
-                }
             case .broken(let e):
                 refused.insert(n)
                 fail(writes[n].session.id, "\(e.description); it was not replaced: the trash cannot keep a session it cannot read (--no-trash replaces it)", &report)

@@ -1,7 +1,7 @@
 /// Puts back what one operation recorded in its trash file (`undo`), block by block:
 /// - a session it removed comes back as it was, with the same expiry instant (so with its
 ///   remaining lifetime), where no session has its id now;
-/// - a session it replaced is put back while it is still exactly as the operation left it;
+/// - a session it replaced is put back when it is still exactly as the operation left it;
 /// - a session it created is removed while it is still as the operation left it.
 /// One that changed since (written, touched, created again or deleted) is left alone and
 /// reported, unless `force`; an expired one is never brought back. What the restore itself
@@ -170,25 +170,16 @@ public final class TrashRestore {
         _ report: inout Report, _ changes: inout [TrashChange]
     ) throws {
         guard !creates.isEmpty || !overwrites.isEmpty else { return }
-        var currentRevision: [String: Revision] = [:]
-        for o in overwrites { currentRevision[o.current.id] = o.current.revision }
+        let replacing = Set(overwrites.map(\.current.id))
         let planner = MigrationPlanner(
             capabilities: store.capabilities, targetName: store.displayName, mode: .create, clock: clock, lineReader: store.exportLineReader)
         let planned = planner.plan(SessionPage(sessions: creates + overwrites.map(\.before)))
         report.expired += planned.expired
         for f in planned.failures { fail(f.id, f.message, &report) }
         var writes = planned.writes
-        for i in writes.indices {
-            guard let revision = currentRevision[writes[i].session.id] else { continue }
-            // Replaced only while still as read; an agent session is put back whole (its restore
-            // replaces every key), as an import with --overwrite does.
-            if writes[i].session.agent == nil {
-                writes[i].mode = .update
-                writes[i].session.revision = revision
-            } else {
-                writes[i].mode = .upsert
-            }
-        }
+        // Put back whole, as an import with --overwrite writes (the exact stored bytes), just
+        // after it was found still as the operation left it.
+        for i in writes.indices where replacing.contains(writes[i].session.id) { writes[i].mode = .upsert }
         var done: [(id: String, created: Bool)] = []
         for (w, result) in zip(writes, try store.save(writes)) {
             let id = w.session.id
