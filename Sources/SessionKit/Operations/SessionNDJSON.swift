@@ -11,8 +11,8 @@
 /// - `typed` (sessions of Go apps: SCS, gorilla redistore): every value with its Go type, as
 ///   `get -o typed` shows it; an import into a store of the same framework restores the types.
 /// - `blob` (sessions of Go apps): the base64 of the exact value stored (SCS: the gob blob with
-///   its Deadline; redistore: the gob or JSON value; File and Redis-KV: the JSON text, only when
-///   it is not what Go's encoder writes for `data`), and `serializer` (redistore: `gob` or
+///   its Deadline; redistore: the gob or JSON value; File and Redis-KV, in trash files only: the
+///   JSON text when it is not what Go's encoder writes for `data`), and `serializer` (redistore: `gob` or
 ///   `json`, what wrote the blob). An import into a store of the same `layout` reads the blob
 ///   with that store's codec (a blob it cannot read fails that line, nothing written) and
 ///   writes its bytes as they are, so every Go type survives; when `data` or `typed` was
@@ -47,15 +47,16 @@
 /// Reading accepts any whitespace between tokens, ignores members it does not know, and reads
 /// `expires_at` with any RFC 3339 offset and fraction.
 public enum SessionNDJSON {
-    /// Appends the session's line, newline included.
-    public static func append(_ session: Session, layout: SessionLayout, to out: inout [UInt8]) {
+    /// Appends the session's line, newline included. With `storedText` (the trash), a File or
+    /// Redis-KV session whose JSON text is not what Go's encoder writes carries it as `blob`.
+    public static func append(_ session: Session, layout: SessionLayout, storedText: Bool = false, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "{"))
         if let agent = session.agent {
             ByteWriter.append("\"agent\":", to: &out)
             appendAgent(agent, to: &out)
             out.append(UInt8(ascii: ","))
         }
-        let blob = storedBlob(of: session) ?? storedJSONText(of: session, layout: layout)
+        let blob = storedBlob(of: session) ?? (storedText ? storedJSONText(of: session, layout: layout) : nil)
         if let blob {
             ByteWriter.append("\"blob\":", to: &out)
             GoJSONEncoder.append(string: Base64.std(blob), to: &out)

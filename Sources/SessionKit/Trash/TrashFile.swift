@@ -191,7 +191,7 @@ final class TrashPart: ChangeRecorder {
     func willChange(_ sessions: [Session]) throws(SessionError) {
         guard !sessions.isEmpty else { return }
         var out: [UInt8] = []
-        for s in sessions { SessionNDJSON.append(s, layout: layout ?? .kv, to: &out) }
+        for s in sessions { SessionNDJSON.append(s, layout: layout ?? .kv, storedText: true, to: &out) }
         try writer.append(out)
     }
 
