@@ -12,9 +12,11 @@ public struct GoSessionState: Sendable {
     /// store applies when it writes the session, so every value keeps its Go type.
     public var typedImport: JSONObject?
     /// The exact value the session was stored as, read from the store or from an export line
-    /// (`blob`). A store of the same layout writes these very bytes while the session still holds
-    /// what they hold (so a copy is byte-identical even where a re-encoding would number gob types
-    /// otherwise); an export writes them as `blob`.
+    /// (`blob`), for every layout that keeps a session as one value in its framework's format
+    /// (also connect-redis, PHP, Flask-Session). A store of the same layout writes these very
+    /// bytes while the session still holds what they hold (so a copy is byte-identical even where
+    /// a re-encoding would number gob types or order members otherwise); an export writes them
+    /// as `blob`.
     public var storedBlob: StoredBlob?
 }
 

@@ -114,11 +114,13 @@ public struct Session: Sendable {
     public var keyCount: Int { lazyData?.members ?? storedData.count }
 }
 
-/// The exact stored value of a Go-typed session (SCS, redistore), with the layout that stored it.
+/// The exact stored value of a session kept as one value in its framework's own format (SCS,
+/// redistore, connect-redis, PHP, Flask-Session), with the layout that stored it.
 public struct StoredBlob: Sendable {
-    /// The layout that stored it (`scs`, `redistore`; an export line's `layout`).
+    /// The layout that stored it (an export line's `layout`).
     public var layout: SessionLayout
-    /// redistore: the serializer that wrote it (`gob`, `json`), when known.
+    /// The serializer that wrote it (one of the layout's `readSerializers`: redistore `gob` or
+    /// `json`, PHP `php` or `php_serialize`, Flask-Session `msgpack`, `json` or `pickle`), when known.
     public var serializer: String?
     public var bytes: [UInt8]
     /// Where it was read (a store, `stdin: line 3`), for messages.
@@ -146,6 +148,12 @@ public struct StoredBlob: Sendable {
 
     /// Whether `data` is still what the bytes hold (an export writes the blob only then).
     public func holds(_ data: JSONObject) -> Bool { holds?.data == data }
+
+    /// The bytes, when a store of `layout` read them and `data` is exactly what they hold: a
+    /// write of `data` to a store of that layout stores them as they are.
+    func bytes(of layout: SessionLayout, holding data: JSONObject) -> [UInt8]? {
+        self.layout == layout && holds(data) ? bytes : nil
+    }
 
     /// The bytes to write for a session of `data`, gob `values` and SCS `deadline`, when they
     /// are exactly what the bytes hold.

@@ -57,6 +57,22 @@ public enum SessionLayout: String, Sendable, CaseIterable {
         }
     }
 
+    /// The serializers the layout writes a value with, as `serializer=` and an export line's
+    /// `serializer` name them; the first is what new sessions get unless `serializer=` says
+    /// otherwise. Empty: one format only.
+    public var serializers: [String] {
+        switch self {
+        case .redistore: return ["gob", "json"]
+        case .php: return ["php", "php_serialize"]  // PHP's session.serialize_handler
+        case .flaskSession: return ["msgpack", "json"]
+        case .file, .kv, .hash, .scs, .trpc, .connectRedis: return []
+        }
+    }
+
+    /// The serializers a stored value of the layout may have been written with: `serializers`,
+    /// and those only read (Flask-Session's legacy pickles).
+    public var readSerializers: [String] { self == .flaskSession ? serializers + ["pickle"] : serializers }
+
     /// The key prefix the framework uses when a Redis address gives none.
     var defaultPrefix: String {
         switch self {

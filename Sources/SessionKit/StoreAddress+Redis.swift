@@ -15,7 +15,9 @@ extension StoreAddress {
     ///   port 26379 by default; the credentials are the data nodes'; `sentinel-password=` is the
     ///   sentinels' own)
     ///
-    /// with options `prefix=`, `layout=kv|hash|scs|redistore`, `serializer=gob|json` (redistore),
+    /// with options `prefix=`, `layout=kv|hash|scs|redistore|trpc|connect-redis|php|flask-session`,
+    /// `serializer=` for new sessions (`gob|json` redistore, `php|php_serialize` php,
+    /// `msgpack|json` flask-session; the first is the default), `engine=` (trpc),
     /// `timeout=`, `ttl=`, `db=`, and for TLS (`tls=1`
     /// on any TCP form, or the `rediss` schemes) `ca=`, `cert=`, `key=`, `sni=`, `insecure=1`.
     static func parseRedis(_ text: String, scheme: String, environment: [String: String], maxAgeMillis: Int64?) throws(SessionError) -> StoreAddress {

@@ -29,7 +29,9 @@ extension RedisAddressParser {
             }
             layout = l
         case "serializer":
-            guard ["gob", "json", "msgpack"].contains(value.lowercased()) else { throw bad("serializer= takes gob or json (redistore), msgpack or json (flask-session)") }
+            guard SessionLayout.allCases.contains(where: { $0.serializers.contains(value.lowercased()) }) else {
+                throw bad("serializer= takes \(Self.serializerChoices)")
+            }
             serializer = value.lowercased()
         case "engine":
             guard let e = AgentEngine(rawValue: value.lowercased()) else { throw bad("engine= takes hashidx or legacy") }
@@ -101,13 +103,20 @@ extension RedisAddressParser {
         return value
     }
 
+    /// What `serializer=` takes, per layout: `gob or json (redistore), ...`.
+    static var serializerChoices: String {
+        SessionLayout.allCases.filter { !$0.serializers.isEmpty }.map { "\($0.serializers.joined(separator: " or ")) (\($0.name))" }.joined(separator: ", ")
+    }
+
     // MARK: Checks across parts
 
     /// What no single part shows: options that need another, or that the form does not allow.
     /// The sentinels' password comes from `SESSCTL_SENTINEL_PASSWORD` when the address has none.
     mutating func checkTogether() throws(SessionError) {
-        if serializer != nil && layout != .redistore && layout != .flaskSession { throw bad("serializer= is for layout=redistore or flask-session") }
-        if serializer == (layout == .redistore ? "msgpack" : "gob") { throw bad("serializer=\(serializer ?? "") is not a \(layout.name) serializer") }
+        if let serializer, !layout.serializers.contains(serializer) {
+            if layout.serializers.isEmpty { throw bad("serializer= is for layout=redistore, php or flask-session (\(Self.serializerChoices))") }
+            throw bad("serializer=\(serializer) is not a \(layout.name) serializer (layout=\(layout.name) takes \(layout.serializers.joined(separator: " or ")))")
+        }
         if engine != nil && layout != .trpc { throw bad("engine= is for layout=trpc") }
         if let given = tlsOptionGiven, !tls {
             throw bad("\(given)= is a TLS option: use rediss:// or add tls=1")
@@ -150,7 +159,7 @@ extension RedisAddressParser {
         var options = RedisStoreOptions(
             connection: connection, deployment: deployment, prefix: prefixInForce,
             defaultLifetimeMillis: lifetime ?? layout.defaultLifetimeMillis)
-        options.jsonSerializer = serializer == "json"
+        options.serializer = serializer
         options.agentEngine = engine
         return options
     }
@@ -174,7 +183,7 @@ extension RedisAddressParser {
         }
         if !prefixInForce.isEmpty { shownQuery.append("prefix=\(prefixInForce)") }
         shownQuery.append("layout=\(layout.rawValue)")
-        if serializer == "json" { shownQuery.append("serializer=json") }
+        if let serializer, serializer != layout.serializers.first { shownQuery.append("serializer=\(serializer)") }
         if let engine { shownQuery.append("engine=\(engine.rawValue)") }
         if tls && !scheme.hasPrefix("rediss") { shownQuery.append("tls=1") }
         if tls && tlsOptions.insecure { shownQuery.append("insecure=1") }

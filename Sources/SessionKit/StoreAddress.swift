@@ -2,7 +2,7 @@
 /// optional `?ttl=24h&encrypted=true&crypto-key=...&ext=`, or
 /// `redis://[user[:password]@]host[:port][/db]`, `rediss://` (TLS), `redis+unix:///path/to.sock`,
 /// `redis+cluster://host:port[,host:port...]` and `redis+sentinel://host:port[,...]/MASTER[/db]`,
-/// each with optional `?prefix=&layout=kv|hash|scs|redistore&serializer=gob|json&timeout=5s&ttl=24h&db=`
+/// each with optional `?prefix=&layout=...&serializer=...&timeout=5s&ttl=24h&db=` (`parseRedis` lists them)
 /// and the TLS options
 /// (`tls=1&ca=&cert=&key=&sni=&insecure=1`); see product.md for the whole grammar.
 public struct StoreAddress: Sendable {

@@ -39,6 +39,18 @@ final class ConnectRedisTests: RedisTestCase {
         }
     }
 
+    /// The store conformance suite: a session written without a cookie gets express-session's.
+    func testConformance() throws {
+        let s = try startServer(extraArgs: ["--databases", "64"])
+        var db = 0
+        try StoreConformance(makeStore: {
+            db += 1
+            let c = try RedisConnection(RedisConnectOptions(endpoint: .tcp(host: s.host, port: s.port), db: db))
+            _ = try c.command("SET", "cX:alpha1", #"{"cookie":{"originalMaxAge":null,"expires":null,"httpOnly":true,"path":"/"}}"#)
+            return try StoreAddress.parse("redis://\(s.host):\(s.port)/\(db)?layout=connect-redis&prefix=c*[:]").open()
+        }).run()
+    }
+
     /// Every fixture session reads as connect-redis's `get` returned it, by its sid and by its
     /// cookie value in both forms; its TTL is the key's; written back unchanged, its bytes stay.
     func testFixtureSessionsReadAsConnectRedisDoesAndWriteBackByteIdentical() throws {

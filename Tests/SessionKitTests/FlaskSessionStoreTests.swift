@@ -11,7 +11,7 @@ final class FlaskSessionStoreTests: RedisTestCase {
     private func store(_ s: RedisServer, json: Bool, prefix: String, db: Int) throws -> RedisStore {
         var options = RedisStoreOptions(
             connection: RedisConnectOptions(endpoint: .tcp(host: s.host, port: s.port), db: db, timeout: 2000), prefix: prefix)
-        options.jsonSerializer = json
+        options.serializer = json ? "json" : nil
         return try RedisStore(options: options, layout: .flaskSession, displayName: "flask-test", clock: .system)
     }
 

@@ -10,14 +10,17 @@ final class PHPSessionCodecTests: RedisTestCase {
     func testConformance() throws {
         let s = try startServer(extraArgs: ["--databases", "64"])
         var db = 0
-        try StoreConformance(makeStore: {
-            db += 1
-            let c = try RedisConnection(RedisConnectOptions(endpoint: .tcp(host: s.host, port: s.port), db: db))
-            _ = try c.command("SET", "pX:alpha1", "decoy|i:1;")
-            let options = RedisStoreOptions(
-                connection: RedisConnectOptions(endpoint: .tcp(host: s.host, port: s.port), db: db, timeout: 2000), prefix: "p*[:]")
-            return try RedisStore(options: options, layout: .php, displayName: "php-test", clock: .system)
-        }).run()
+        for serializer in ["php", "php_serialize"] {
+            try StoreConformance(makeStore: {
+                db += 1
+                let c = try RedisConnection(RedisConnectOptions(endpoint: .tcp(host: s.host, port: s.port), db: db))
+                _ = try c.command("SET", "pX:alpha1", "decoy|i:1;")
+                var options = RedisStoreOptions(
+                    connection: RedisConnectOptions(endpoint: .tcp(host: s.host, port: s.port), db: db, timeout: 2000), prefix: "p*[:]")
+                options.serializer = serializer
+                return try RedisStore(options: options, layout: .php, displayName: "php-test", clock: .system)
+            }).run()
+        }
     }
 
     private func decode(_ text: String) throws -> PHPSessionCodec.Decoded {

@@ -25,7 +25,7 @@ final class RedisGoStoreTests: RedisTestCase {
         var options = RedisStoreOptions(
             connection: RedisConnectOptions(endpoint: .tcp(host: s.host, port: s.port), db: db, timeout: 2000),
             prefix: prefix ?? defaultPrefix)
-        options.jsonSerializer = json
+        options.serializer = json ? "json" : nil
         return try RedisStore(options: options, layout: layout, displayName: "go-test", clock: .system)
     }
 

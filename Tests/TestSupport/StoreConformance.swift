@@ -49,6 +49,18 @@ public struct StoreConformance {
             })
     }
 
+    /// The members a store keeps in every session for its framework (express-session's
+    /// `cookie`): those a new session of it already has. A session written without them gets
+    /// them; the checks compare the rest.
+    private func ownKeys(_ store: any SessionStore) -> [String] { store.newSession(id: "own", expiry: .never).data.keys }
+
+    /// The data of `session` without the store's own members.
+    private func appData(_ session: Session?, in store: any SessionStore) -> JSONObject? {
+        guard var data = session?.data else { return nil }
+        for key in ownKeys(store) { data[key] = nil }
+        return data
+    }
+
     private func sample(_ id: String, _ n: Int = 1) -> Session {
         Session(id: id, data: JSONObject([("user_id", .number(String(n))), ("name", .string("user \(n)"))]), expiry: .never)
     }
@@ -80,7 +92,8 @@ public struct StoreConformance {
         try store.save(SessionWrite(sample("s1"), mode: .create))
         let s = try XCTUnwrap(loaded(store, "s1"))
         XCTAssertEqual(s.id, "s1")
-        XCTAssertEqual(s.data, stored(sample("s1").data, in: store))
+        XCTAssertEqual(appData(s, in: store), stored(sample("s1").data, in: store))
+        for key in ownKeys(store) { XCTAssertNotNil(s.data[key], "a new session holds the store's own '\(key)'") }
         XCTAssertGreaterThan(s.size, 0)
         // A new session without an explicit expiry gets the default lifetime.
         let left = try XCTUnwrap(s.expiry.remaining(now: now))
@@ -93,7 +106,7 @@ public struct StoreConformance {
         XCTAssertThrowsError(try store.save(SessionWrite(sample("s1", 2), mode: .create))) { e in
             XCTAssertEqual(e as? SessionError, .alreadyExists(store: store.displayName, id: "s1"))
         }
-        XCTAssertEqual(try loaded(store, "s1")?.data, stored(sample("s1", 1).data, in: store))
+        XCTAssertEqual(appData(try loaded(store, "s1"), in: store), stored(sample("s1", 1).data, in: store))
     }
 
     private func updateMissing(_ store: any SessionStore) throws {
@@ -121,7 +134,7 @@ public struct StoreConformance {
         try store.setExpiry("s1", .at(now + 600_000))
         let s = try XCTUnwrap(loaded(store, "s1"))
         XCTAssertEqual(Double(try XCTUnwrap(s.expiry.remaining(now: now))), 600_000, accuracy: 2000)
-        XCTAssertEqual(s.data, stored(sample("s1").data, in: store), "changing the expiry must not touch the data")
+        XCTAssertEqual(appData(s, in: store), stored(sample("s1").data, in: store), "changing the expiry must not touch the data")
         XCTAssertEqual(try store.setExpiry([("nobody", .at(now + 1000))])[0].get(), false)
     }
 
@@ -146,8 +159,8 @@ public struct StoreConformance {
         guard case .found(let a) = results[0], case .missing = results[1], case .found(let c) = results[2] else {
             return XCTFail("batch load must keep the order: found, missing, found")
         }
-        XCTAssertEqual(a.data, stored(sample("a", 1).data, in: store))
-        XCTAssertEqual(c.data, stored(sample("c", 3).data, in: store))
+        XCTAssertEqual(appData(a, in: store), stored(sample("a", 1).data, in: store))
+        XCTAssertEqual(appData(c, in: store), stored(sample("c", 3).data, in: store))
     }
 
     private func deleteMany(_ store: any SessionStore) throws {
@@ -195,19 +208,24 @@ public struct StoreConformance {
             ("float", .number("0.1")), ("text", .string("Grüße <b>&</b> \u{2028} 👋")), ("nested", .object(JSONObject([("k", .array([.bool(true), .null]))])))
         ])
         if store.capabilities.framework != .goframe {
-            // A Go-typed store gives a new value a Go type the app can read, and may refuse an
-            // object the app has registered no type for (see the store's own tests).
-            do {
-                try store.save(SessionWrite(Session(id: "v", data: data, expiry: .never), mode: .create))
-                XCTAssertEqual(try loaded(store, "v")?.data, store.dataAsStored(data), "as the framework reads it back (PHP: 1e+21 is 1.0E+21)")
-                return
-            } catch {
-                XCTAssertNil(try loaded(store, "v"), "nothing was written")
-                data["nested"] = nil
+            // Another framework's store writes values as its app reads them back, and may refuse
+            // one the app cannot hold (see the store's own tests), writing nothing: a Go-typed
+            // store an object the app registered no type for, express-session a number beyond a
+            // JavaScript number. What is left must be written.
+            let refusable = ["nested", "big"]
+            for attempt in 0...refusable.count {
+                do {
+                    try store.save(SessionWrite(Session(id: "v", data: data, expiry: .never), mode: .create))
+                    XCTAssertEqual(appData(try loaded(store, "v"), in: store), store.dataAsStored(data), "as the framework reads it back (PHP: 1e+21 is 1.0E+21)")
+                    return
+                } catch  where attempt < refusable.count {
+                    XCTAssertNil(try loaded(store, "v"), "nothing was written")
+                    data[refusable[attempt]] = nil
+                }
             }
         }
         try store.save(SessionWrite(Session(id: "v", data: data, expiry: .never), mode: .create))
-        XCTAssertEqual(try loaded(store, "v")?.data, stored(data, in: store), "values, including number literals, come back exactly")
+        XCTAssertEqual(appData(try loaded(store, "v"), in: store), stored(data, in: store), "values, including number literals, come back exactly")
     }
 
     private func refusesInvalidIDs(_ store: any SessionStore) throws {
@@ -226,14 +244,14 @@ public struct StoreConformance {
     private func upsert(_ store: any SessionStore) throws {
         try store.save(SessionWrite(sample("u", 1), mode: .upsert))
         try store.save(SessionWrite(sample("u", 2), mode: .upsert))
-        XCTAssertEqual(try loaded(store, "u")?.data, stored(sample("u", 2).data, in: store))
+        XCTAssertEqual(appData(try loaded(store, "u"), in: store), stored(sample("u", 2).data, in: store))
     }
 
     private func emptySession(_ store: any SessionStore) throws {
         let empty = Session(id: "e", data: JSONObject(), expiry: .never)
         if store.capabilities.canStoreEmptySessions {
             try store.save(SessionWrite(empty, mode: .create))
-            XCTAssertEqual(try loaded(store, "e")?.data, JSONObject())
+            XCTAssertEqual(appData(try loaded(store, "e"), in: store), JSONObject())
             XCTAssertEqual(try ids(store), ["e"])
         } else {
             XCTAssertThrowsError(try store.save(SessionWrite(empty, mode: .create))) { e in
@@ -245,7 +263,7 @@ public struct StoreConformance {
             var s = try XCTUnwrap(loaded(store, "e"))
             s.data = JSONObject()
             XCTAssertThrowsError(try store.save(SessionWrite(s, mode: .update)))
-            XCTAssertEqual(try loaded(store, "e")?.data, stored(sample("e").data, in: store))
+            XCTAssertEqual(appData(try loaded(store, "e"), in: store), stored(sample("e").data, in: store))
         }
     }
 
@@ -289,7 +307,7 @@ public struct StoreConformance {
             XCTAssertThrowsError(try leftovers.leftoverTempFiles(remove: true)) { e in XCTAssertEqual(e as? SessionError, refusal) }
         }
         XCTAssertEqual(try ids(store), ["r"])
-        XCTAssertEqual(try loaded(store, "r")?.data, stored(sample("r").data, in: store), "nothing was written")
+        XCTAssertEqual(appData(try loaded(store, "r"), in: store), stored(sample("r").data, in: store), "nothing was written")
     }
 
     /// The names of the abilities a store has (every one `StoreAbilities` holds, found by
@@ -377,12 +395,12 @@ public struct StoreConformance {
         XCTAssertNoThrow(try results[0].get())
         XCTAssertThrowsError(try results[1].get()) { e in XCTAssertEqual(e as? SessionError, .alreadyExists(store: store.displayName, id: "kept")) }
         for i in 2...5 { XCTAssertNoThrow(try results[i].get(), "write \(i)") }
-        XCTAssertEqual(try loaded(store, "new")?.data, stored(sample("new", 2).data, in: store))
-        XCTAssertEqual(try loaded(store, "kept")?.data, stored(sample("kept", 1).data, in: store), "create leaves an existing session alone")
-        XCTAssertEqual(try loaded(store, "old")?.data, stored(sample("old", 2).data, in: store), "upsert replaces")
+        XCTAssertEqual(appData(try loaded(store, "new"), in: store), stored(sample("new", 2).data, in: store))
+        XCTAssertEqual(appData(try loaded(store, "kept"), in: store), stored(sample("kept", 1).data, in: store), "create leaves an existing session alone")
+        XCTAssertEqual(appData(try loaded(store, "old"), in: store), stored(sample("old", 2).data, in: store), "upsert replaces")
         XCTAssertEqual(Double(try XCTUnwrap(try loaded(store, "old")?.expiry.remaining(now: now))), 60_000, accuracy: 2000)
-        XCTAssertEqual(try loaded(store, "fresh")?.data, stored(sample("fresh", 2).data, in: store))
-        XCTAssertEqual(try loaded(store, "twice")?.data, stored(sample("twice", 2).data, in: store), "writes of one id run in order")
+        XCTAssertEqual(appData(try loaded(store, "fresh"), in: store), stored(sample("fresh", 2).data, in: store))
+        XCTAssertEqual(appData(try loaded(store, "twice"), in: store), stored(sample("twice", 2).data, in: store), "writes of one id run in order")
         if !store.capabilities.keepsExpiredSessions {
             XCTAssertNil(try loaded(store, "past"), "a session created already expired is not there")
         }
@@ -398,7 +416,7 @@ public struct StoreConformance {
         } catch is SessionError where store.capabilities.framework != .goframe {
             return  // a Go-typed store may refuse an object the app registered no type for
         }
-        XCTAssertEqual(try loaded(store, "d")?.data, store.dataAsStored(data), "dataAsStored says what a write reads back as")
+        XCTAssertEqual(appData(try loaded(store, "d"), in: store), store.dataAsStored(data), "dataAsStored says what a write reads back as")
     }
 
     private func persist(_ store: any SessionStore) throws {

@@ -7,18 +7,27 @@
 /// - `data`: the session's keys and values, exactly as `get` shows them (number literals as
 ///   written; from a Redis hash every value is a string, or an object or array when its text is one).
 /// - `expires_at`: the expiry instant in RFC 3339, UTC, with milliseconds; `null` for none.
-/// - `layout`: the layout it was exported from (`file`, `kv`, `hash`).
+/// - `layout`: the layout it was exported from (`file`, `kv`, `hash`, `scs`, `redistore`, `trpc`,
+///   `connect-redis`, `php`, `flask-session`).
 /// - `typed` (sessions of Go apps: SCS, gorilla redistore): every value with its Go type, as
 ///   `get -o typed` shows it; an import into a store of the same framework restores the types.
-/// - `blob` (sessions of Go apps): the base64 of the exact value stored (SCS: the gob blob with
-///   its Deadline; redistore: the gob or JSON value; File and Redis-KV, in trash files only: the
-///   JSON text when it is not what Go's encoder writes for `data`), and `serializer` (redistore: `gob` or
-///   `json`, what wrote the blob). An import into a store of the same `layout` reads the blob
-///   with that store's codec (a blob it cannot read fails that line, nothing written) and
-///   writes its bytes as they are, so every Go type survives; when `data` or `typed` was
-///   edited so they no longer say what the blob holds, the edit is laid over the blob's typed
-///   values as `set`/`edit` would do it (values keep their Go types; one that does not fit
-///   fails the line), and `data` and `typed` must then agree. Other layouts ignore the blob.
+/// - `blob` (sessions kept as one value in their framework's own format: SCS, redistore,
+///   connect-redis, PHP, Flask-Session; File and Redis-KV in trash files only, when their JSON
+///   text is not what Go's encoder writes for `data`): the base64 of the exact value stored
+///   (SCS: the gob blob with its Deadline; redistore: the gob or JSON value; connect-redis:
+///   `JSON.stringify`'s text; PHP: the session string; Flask-Session: the msgpack, JSON or legacy
+///   pickle; File and Redis-KV: the JSON text), present while `data` is what it holds, and
+///   `serializer` where the layout has several (what wrote the blob: redistore `gob` or `json`;
+///   php `php` or `php_serialize`; flask-session `msgpack`, `json` or `pickle`). An import into a
+///   store of the same `layout` reads the blob as a load would (a blob it cannot read, or not of
+///   the line's `serializer`, fails that line, nothing written) and, while `data` still says what
+///   the blob holds, writes its bytes as they are, so the copy is byte-identical (every Go type,
+///   member order, a pickle). When `data` was edited, the edit is written over the blob as
+///   `set`/`edit` would write it over the stored value: Go values keep their Go types (one that
+///   does not fit fails the line) and an edited `typed` must agree with `data`; connect-redis,
+///   PHP and Flask-Session values keep their members' order, the bytes of what did not change and
+///   their serializer (an edited pickle becomes the store's `serializer=`). Other layouts ignore
+///   the blob; a line without one is written as a new session (the store's `serializer=`).
 /// - `raw` (only when needed): for hash fields whose bytes are not UTF-8 text, `{"key": "<base64
 ///   of the exact bytes>"}`; `data` then shows each bad byte as U+FFFD. An import into a hash
 ///   restores the bytes; an import into a JSON layout refuses that session.
@@ -56,10 +65,10 @@ public enum SessionNDJSON {
             appendAgent(agent, to: &out)
             out.append(UInt8(ascii: ","))
         }
-        let blob = storedBlob(of: session) ?? (storedText ? storedJSONText(of: session, layout: layout) : nil)
-        if let blob {
+        let blob = storedBlob(of: session, layout: layout)
+        if let bytes = blob?.bytes ?? (storedText ? storedJSONText(of: session, layout: layout) : nil) {
             ByteWriter.append("\"blob\":", to: &out)
-            GoJSONEncoder.append(string: Base64.std(blob), to: &out)
+            GoJSONEncoder.append(string: Base64.std(bytes), to: &out)
             out.append(UInt8(ascii: ","))
         }
         ByteWriter.append("\"data\":", to: &out)
@@ -93,9 +102,9 @@ public enum SessionNDJSON {
             ByteWriter.append(",\"raw_names\":", to: &out)
             GoJSONEncoder.write(rawNames, style: .modern, into: &out)
         }
-        if blob != nil, layout == .redistore, let goTypes = session.goTypes {
+        if let serializer = blob?.serializer, !layout.serializers.isEmpty {
             ByteWriter.append(",\"serializer\":", to: &out)
-            if case .json = goTypes { ByteWriter.append("\"json\"", to: &out) } else { ByteWriter.append("\"gob\"", to: &out) }
+            GoJSONEncoder.append(string: serializer, to: &out)
         }
         if session.goTypes != nil, let typed = try? session.typedData(store: layout.name) {
             ByteWriter.append(",\"typed\":", to: &out)
@@ -104,10 +113,10 @@ public enum SessionNDJSON {
         ByteWriter.append("}\n", to: &out)
     }
 
-    /// The exact value a Go-typed session was read from, while its data is still what was read.
-    private static func storedBlob(of session: Session) -> [UInt8]? {
-        guard session.goTypes != nil, let blob = session.storedBlob, blob.holds(session.data) else { return nil }
-        return blob.bytes
+    /// The exact value a session of `layout` was read from, while its data is still what was read.
+    private static func storedBlob(of session: Session, layout: SessionLayout) -> StoredBlob? {
+        guard let blob = session.storedBlob, blob.layout == layout, blob.holds(session.data) else { return nil }
+        return blob
     }
 
     /// The JSON text a GoFrame session (File, Redis-KV) is stored as, when it is not the text Go's
@@ -180,12 +189,6 @@ public enum SessionNDJSON {
         if let blob = object["blob"] {
             guard case .string(let text) = blob, let bytes = Base64.decodeStd(text) else { throw bad("\"blob\" is not a base64 string" + at) }
             guard case .string(let layout)? = object["layout"] else { throw bad("\"blob\" without the \"layout\" that stored it" + at) }
-            var serializer: String?
-            switch object["serializer"] {
-            case nil, .null?: break
-            case .string(let s)? where s == "gob" || s == "json": serializer = s
-            default: throw bad("\"serializer\" is not \"gob\" or \"json\"" + at)
-            }
             // A layout sessctl does not know has no store that could read the blob.
             if layout == SessionLayout.kv.name || layout == SessionLayout.file.name {
                 // Stored JSON text: written as it is while it still says what `data` says.
@@ -196,6 +199,15 @@ public enum SessionNDJSON {
                     }
                 }
             } else if let layout = SessionLayout(rawValue: layout) {
+                var serializer: String?
+                switch object["serializer"] {
+                case nil, .null?: break
+                case .string(let s)? where layout.readSerializers.contains(s): serializer = s
+                case _ where layout.readSerializers.isEmpty: break  // a layout of one format: nothing to say
+                default:
+                    let names = layout.readSerializers.map { "\"\($0)\"" }
+                    throw bad("\"serializer\" is not \(names.dropLast().joined(separator: ", ")) or \(names.last!)" + at)
+                }
                 session.storedBlob = StoredBlob(layout: layout, serializer: serializer, bytes: bytes, location: location)
             }
         }

@@ -79,7 +79,7 @@ struct SetCommand: WritingCommand {
                     Terminal.warn("\(store.displayName): no session \(SessionError.quote(id)) (use --create to create it)")
                     throw ExitCode(3)
                 }
-                var session = store.newSession(id: id, expiry: .at(now.addingClamped(store.defaultLifetimeMillis)))
+                var session = store.newSession(id: id, expiry: .at(now.addingClamped(ttlMillis ?? store.defaultLifetimeMillis)))
                 noteDefaultedString(try session.setValue(key, to: newValue, typeName: typeName, store: store.displayName))
                 try OperationTrash.save(SessionWrite(session, mode: .create, expiry: expiry), replacing: nil, in: store, recorder: trash.recorder())
             case .broken(let error):

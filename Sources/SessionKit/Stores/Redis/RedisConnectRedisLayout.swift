@@ -5,11 +5,14 @@ import RedisClient
 /// from `cookie.expires`, else its `ttl`, 1 day by default; none with `disableTTL`).
 ///
 /// Values are written as `JSON.stringify` would (`JSJSON`), members kept in their stored order,
-/// and an unchanged value keeps its bytes. A new expiry rewrites `cookie.expires` with the TTL
-/// (when the cookie has one), so the app and the key agree; a write that changes
-/// `cookie.expires` moves the TTL with it. A string that is not a JSON object with a `cookie`
-/// object is not a session; a stored value that `JSON.stringify` would not write as it is
-/// (other spacing, a lone surrogate) is read but never rewritten.
+/// and an unchanged value keeps its bytes (through a migration or an export too). A new expiry
+/// rewrites `cookie.expires` with the TTL (when the cookie has one), so the app and the key
+/// agree; a write that changes `cookie.expires` moves the TTL with it. A new session written
+/// without a cookie gets one as express-session makes it (`originalMaxAge` the store's lifetime,
+/// `expires` the TTL's end), and one written over a stored session keeps that session's cookie.
+/// A string that is not a JSON object with a `cookie` object is not a session; a stored value
+/// that `JSON.stringify` would not write as it is (other spacing, a lone surrogate) is read but
+/// never rewritten.
 ///
 /// Ids: the raw sid, or the cookie's `s:<sid>.<signature>` (URL-encoded `s%3A…` too), cut to the
 /// sid; the signature is not checked (sessctl does not know the app's secret).
@@ -40,10 +43,40 @@ struct RedisConnectRedisLayout: RedisSessionLayout {
         return String(id[id.index(id.startIndex, offsetBy: 2)..<dot])
     }
 
-    func notSession(_ value: RedisStoredValue) -> String? {
-        guard value.bytes.first(where: { ![0x20, 0x09, 0x0a, 0x0d].contains($0) }) == UInt8(ascii: "{") else { return Self.notAnObject }
-        guard case .object(let o)? = try? JSONParser.parse(value.bytes) else { return nil }  // broken: reported when read
-        return o["cookie"]?.objectValue == nil ? Self.noCookie : nil
+    func notSession(_ value: RedisStoredValue) -> String? { Self.notSession(value.bytes) }
+
+    static func notSession(_ bytes: [UInt8]) -> String? {
+        guard bytes.first(where: { ![0x20, 0x09, 0x0a, 0x0d].contains($0) }) == UInt8(ascii: "{") else { return notAnObject }
+        guard case .object(let o)? = try? JSONParser.parse(bytes) else { return nil }  // broken: reported when read
+        return o["cookie"]?.objectValue == nil ? noCookie : nil
+    }
+
+    /// A line's blob, read as a session value is.
+    var exportLineReader: ExportLineReader? {
+        RedisStoredBlob.lineReader(.connectRedis) { bytes in
+            if let reason = Self.notSession(bytes) { return .failure(StoredBlobProblem(.foreign, reason)) }
+            do throws(JSONParseError) {
+                guard case .object(let data) = try JSONParser.parse(bytes) else { return .failure(StoredBlobProblem(.foreign, Self.notAnObject)) }
+                return .success((data, nil))
+            } catch {
+                return .failure(StoredBlobProblem(.broken, error.describing("the value")))
+            }
+        }
+    }
+
+    /// The data as express-session reads it back: numbers as JavaScript holds them (`1.50` is
+    /// 1.5, `-0` is 0).
+    func dataAsStored(_ data: JSONObject) -> JSONObject { Self.javaScript(data) }
+
+    private static func javaScript(_ o: JSONObject) -> JSONObject { JSONObject(o.members.map { ($0.key, javaScript($0.value)) }) }
+
+    private static func javaScript(_ v: JSONValue) -> JSONValue {
+        switch v {
+        case .number(let literal): return .number(JSJSON.number(literal) ?? literal)
+        case .array(let items): return .array(items.map(javaScript))
+        case .object(let o): return .object(javaScript(o))
+        default: return v
+        }
     }
 
     /// The session object of a value; `key` names it in errors.
@@ -59,9 +92,14 @@ struct RedisConnectRedisLayout: RedisSessionLayout {
     }
 
     func session(id: String, key: [UInt8], value: RedisStoredValue, ttl: Expiry) -> Result<Session, SessionError> {
-        decode(value.bytes, key: key).map { data in
-            Session(id: id, data: data, expiry: ttl, size: value.bytes.count, revision: Revision(value.bytes, data: data))
-        }
+        decode(value.bytes, key: key).map { data in session(id: id, bytes: value.bytes, data: data, ttl: ttl) }
+    }
+
+    /// The session a value holds, with the value kept as its stored blob.
+    private func session(id: String, bytes: [UInt8], data: JSONObject, ttl: Expiry) -> Session {
+        var session = Session(id: id, data: data, expiry: ttl, size: bytes.count, revision: Revision(bytes, data: data))
+        session.storedBlob = RedisStoredBlob.read(bytes, layout: .connectRedis, serializer: nil, data: data, location: core.displayName)
+        return session
     }
 
     func scanEntry(id: String, value: RedisReplyView, ttl: Expiry, withData: Bool) -> RedisStoreCore.ScanEntry {
@@ -71,7 +109,7 @@ struct RedisConnectRedisLayout: RedisSessionLayout {
         let key = core.key(id)
         switch decode(bytes, key: key) {
         case .success(let data) where withData:
-            return .loaded(Session(id: id, data: data, expiry: ttl, size: bytes.count, revision: Revision(bytes, data: data)))
+            return .loaded(session(id: id, bytes: bytes, data: data, ttl: ttl))
         case .success(let data):
             return .session(SessionInfo(id: id, size: bytes.count, keyCount: data.count, expiry: ttl, lastWrite: nil))
         case .failure(let e) where withData:
@@ -92,6 +130,14 @@ struct RedisConnectRedisLayout: RedisSessionLayout {
     }
 
     func newSession(id: String, expiry: Expiry) -> Session {
+        var data = JSONObject()
+        data["cookie"] = newCookie(expiry)
+        return Session(id: id, data: data, expiry: expiry)
+    }
+
+    /// The cookie express-session gives a new session ending at `expiry`: its `maxAge` is the
+    /// store's lifetime (the app's `cookie.maxAge`), `expires` the end; none of either for no expiry.
+    private func newCookie(_ expiry: Expiry) -> JSONValue {
         var cookie = JSONObject()
         switch expiry {
         case .never:
@@ -103,9 +149,7 @@ struct RedisConnectRedisLayout: RedisSessionLayout {
         }
         cookie["httpOnly"] = .bool(true)
         cookie["path"] = .string("/")
-        var data = JSONObject()
-        data["cookie"] = .object(cookie)
-        return Session(id: id, data: data, expiry: expiry)
+        return .object(cookie)
     }
 
     // MARK: Writing
@@ -122,11 +166,14 @@ struct RedisConnectRedisLayout: RedisSessionLayout {
         return (data, order)
     }
 
-    /// express-session reads no session without its cookie object.
+    /// express-session reads no session without its cookie object: a cookie that is not an
+    /// object is refused (and, in `commands`, one removed from a stored session).
     func check(_ write: SessionWrite) throws(SessionError) {
-        guard write.session.data["cookie"]?.objectValue != nil else {
-            throw SessionError.unsupported(store: core.displayName, reason: "an express-session session needs its cookie object (express-session cannot read one without)")
-        }
+        if let cookie = write.session.data["cookie"], cookie.objectValue == nil { throw noCookieObject }
+    }
+
+    private var noCookieObject: SessionError {
+        .unsupported(store: core.displayName, reason: "an express-session session needs its cookie object (express-session cannot read one without)")
     }
 
     func checkWritable(over value: RedisStoredValue, key: [UInt8]) throws(SessionError) {
@@ -160,24 +207,39 @@ struct RedisConnectRedisLayout: RedisSessionLayout {
     ) throws(SessionError) -> RedisWriteCommands {
         try w.session.checkRepresentableAsJSON(store: core.displayName)
         let old = try current.map { c throws(SessionError) in try stored(c.value.bytes, key: key) }
+        // The value the session was read as (a load, a migration, an export line).
+        let blob = w.session.storedBlob.flatMap { $0.layout == .connectRedis && $0.isRead ? $0 : nil }
         var data = w.session.data
+        if data["cookie"] == nil {
+            // A session written whole without its cookie gets one; removed from a stored one, refused.
+            if w.mode == .update { throw noCookieObject }
+            var lifetime = Expiry.at(now.addingClamped(core.options.defaultLifetimeMillis))
+            if case .set(let e) = w.expiry { lifetime = e }
+            data["cookie"] = old?.data["cookie"] ?? newCookie(lifetime)
+        }
         var update = w.expiry
         switch w.expiry {
-        case .set(.at(let t)):
-            data = Self.withCookieExpires(data, t)
-        case .keep:
-            // The TTL follows a cookie.expires that is new or changed, as connect-redis's `set` would.
-            if let text = Self.cookieExpires(data), text != old.flatMap({ Self.cookieExpires($0.data) }), let t = Durations.parseRFC3339(text) {
+        case .set(.at(let t)) where w.session.expiry != .at(t):
+            data = Self.withCookieExpires(data, t)  // a new lifetime
+        case .keep, .set(.at):
+            // The lifetime as it is (a copy keeps its own): the TTL follows a cookie.expires that
+            // is new or changed, as connect-redis's `set` would.
+            let before = blob.flatMap { $0.holds?.data } ?? old?.data
+            if let text = Self.cookieExpires(data), text != before.flatMap({ Self.cookieExpires($0) }), let t = Durations.parseRFC3339(text) {
                 update = .set(.at(t))
             }
         case .set(.never):
             break
         }
         var value: [UInt8]?
-        if let old, old.data == data {
+        if let bytes = blob?.bytes(of: .connectRedis, holding: data) {
+            value = current?.value.bytes == bytes ? nil : bytes
+        } else if let old, old.data == data {
             value = nil
         } else {
-            value = try body(data, order: old?.order ?? Self.newOrder)
+            var order = old?.order ?? Self.newOrder
+            if let blob, blob.bytes != current?.value.bytes, let own = JSJSON.keyOrder(of: blob.bytes) { order = own }  // over the value it was read as
+            value = try body(data, order: order)
             try w.session.checkReadable(store: core.displayName, json: value)
         }
         return core.stringWrite(value, key: key, update: update, ttl: current?.ttl, now: now)

@@ -3,7 +3,8 @@ import RedisClient
 /// Flask-Session 0.8's `RedisSessionInterface` (prefix `session:`): a STRING holding
 /// `dict(session)` as msgpack or JSON (legacy pickles read only), the TTL being
 /// `PERMANENT_SESSION_LIFETIME` (31 days). Each stored session keeps its format; new sessions
-/// and edited pickles are msgpack, or JSON with `serializer=json`. A value Flask could not read
+/// and edited pickles are msgpack, or JSON with `serializer=json`; an unchanged session keeps
+/// its bytes (a pickle too, through a migration or an export). A value Flask could not read
 /// back is refused; a broken one is listed with its reason and never rewritten.
 struct RedisFlaskSessionLayout: RedisSessionLayout {
     let core: RedisStoreCore
@@ -15,6 +16,19 @@ struct RedisFlaskSessionLayout: RedisSessionLayout {
 
     var newFormat: FlaskSessionFormat { core.options.jsonSerializer ? .json : .msgpack }
 
+    /// A line's blob, read as Flask-Session reads a value (msgpack, JSON or a legacy pickle).
+    var exportLineReader: ExportLineReader? {
+        RedisStoredBlob.lineReader(.flaskSession) { bytes in FlaskSessionCodec.decode(bytes).map { ($0.data, $0.format.rawValue) } }
+    }
+
+    /// The session a value holds, with the value kept as its stored blob.
+    private func session(id: String, bytes: [UInt8], stored: FlaskStoredSession, ttl: Expiry) -> Session {
+        let data = stored.data
+        var session = Session(id: id, data: data, expiry: ttl, size: bytes.count, revision: Revision(bytes, data: data))
+        session.storedBlob = RedisStoredBlob.read(bytes, layout: .flaskSession, serializer: stored.format.rawValue, data: data, location: core.displayName)
+        return session
+    }
+
     func notSession(_ value: RedisStoredValue) -> String? {
         if case .failure(let p) = FlaskSessionCodec.decode(value.bytes), p.kind == .foreign { return p.reason }
         return nil
@@ -25,8 +39,7 @@ struct RedisFlaskSessionLayout: RedisSessionLayout {
         switch FlaskSessionCodec.decode(bytes) {
         case .failure(let p): return .failure(.corrupt(location: core.location(key), reason: p.reason))
         case .success(let stored):
-            let data = stored.data
-            return .success(Session(id: id, data: data, expiry: ttl, size: bytes.count, revision: Revision(bytes, data: data)))
+            return .success(session(id: id, bytes: bytes, stored: stored, ttl: ttl))
         }
     }
 
@@ -40,10 +53,7 @@ struct RedisFlaskSessionLayout: RedisSessionLayout {
             if withData { return .broken(.corrupt(location: core.location(core.key(id)), reason: p.reason)) }
             return .session(SessionInfo(id: id, size: bytes.count, keyCount: nil, expiry: ttl, lastWrite: nil, problem: p.reason))
         case .success(let stored):
-            if withData {
-                let data = stored.data
-                return .loaded(Session(id: id, data: data, expiry: ttl, size: bytes.count, revision: Revision(bytes, data: data)))
-            }
+            if withData { return .loaded(session(id: id, bytes: bytes, stored: stored, ttl: ttl)) }
             return .session(SessionInfo(id: id, size: bytes.count, keyCount: stored.entries.count, expiry: ttl, lastWrite: nil))
         }
     }
@@ -66,12 +76,19 @@ struct RedisFlaskSessionLayout: RedisSessionLayout {
     ) throws(SessionError) -> RedisWriteCommands {
         let old = try current.map { c throws(SessionError) in try stored(c.value, key: key) }
         var body: [UInt8]?
-        if let old, old.data == w.session.data {
+        if let bytes = w.session.storedBlob?.bytes(of: .flaskSession, holding: w.session.data) {
+            body = current?.value.bytes == bytes ? nil : bytes  // the value it was read as (a pickle too)
+        } else if let old, old.data == w.session.data {
             body = nil
         } else {
             try w.session.checkRepresentableAsJSON(store: core.displayName)
+            // Over the value the session was read as (a load, a migration, an export line), else the key's.
+            var over = old
+            if let blob = w.session.storedBlob, blob.layout == .flaskSession, blob.bytes != current?.value.bytes {
+                over = (try? FlaskSessionCodec.decode(blob.bytes).get()) ?? old
+            }
             do {
-                body = try FlaskSessionCodec.encode(w.session.data, over: old, format: newFormat)
+                body = try FlaskSessionCodec.encode(w.session.data, over: over, format: newFormat)
             } catch {
                 throw SessionError.unsupported(
                     store: core.displayName,

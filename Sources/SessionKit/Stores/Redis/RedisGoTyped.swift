@@ -35,21 +35,8 @@ enum RedisGoTyped {
     ) throws(SessionError) {
         guard var blob = session.storedBlob, !blob.isRead, blob.layout == layout else { return }
         let location = blob.location
-        let at = "session \(SessionError.quote(session.id))"
-        func refused(_ why: String) -> SessionError { .corrupt(location: location, reason: "\(at): \(why); nothing was written") }
-        let contents: GoStoredValue
-        switch decode(blob.bytes) {
-        case .failure(let p):
-            var reason = p.reason
-            if reason.hasSuffix("; left untouched") { reason.removeLast("; left untouched".count) }
-            throw refused("its \"blob\" is not a value layout=\(layout.name) reads: \(reason)")
-        case .success(let c):
-            contents = c
-        }
-        let serializer = contents.gobValues == nil ? "json" : "gob"
-        if let said = blob.serializer, said != serializer {
-            throw refused("its \"blob\" is \(serializer), not \(said) as its \"serializer\" says")
-        }
+        func refused(_ why: String) -> SessionError { RedisStoredBlob.refusal(blob, id: session.id, why) }
+        let contents = try RedisStoredBlob.contents(of: blob, id: session.id, layout: layout, decode: decode) { $0.gobValues == nil ? "json" : "gob" }
         var stored = Session(
             id: session.id, data: contents.data, expiry: session.expiry, size: session.size,
             escapeStyle: contents.style, goTypes: contents.goTypes, deadline: contents.deadline)

@@ -4,18 +4,27 @@ import RedisClient
 /// STRING holding `$_SESSION` in the `php` or `php_serialize` serializer (`PHPSessionCodec`, told
 /// apart per value), with the TTL `session.gc_maxlifetime` (1440 s unless the address says). An
 /// unchanged session keeps its exact bytes, a changed one keeps the bytes of every value it did
-/// not change and its serializer; new sessions use `php`, PHP's default. A string that is not a
-/// PHP session is skipped; a damaged one is shown with the reason and never rewritten.
+/// not change and its serializer; new sessions use `serializer=` (`php`, PHP's default
+/// `session.serialize_handler`, or `php_serialize`). A string that is not a PHP session is
+/// skipped; a damaged one is shown with the reason and never rewritten.
 struct RedisPHPLayout: RedisSessionLayout {
     let core: RedisStoreCore
 
     var layout: SessionLayout { .php }
     var valueType: RedisValueType { .string }
 
+    /// The serializer of new sessions.
+    var newFormat: PHPSessionCodec.Format { core.options.serializer.flatMap(PHPSessionCodec.Format.init(rawValue:)) ?? .php }
+
+    /// A line's blob, read as PHP values (either serializer).
+    var exportLineReader: ExportLineReader? {
+        RedisStoredBlob.lineReader(.php) { bytes in PHPSessionCodec.decode(bytes).map { ($0.data, $0.format.rawValue) } }
+    }
+
     /// What PHP reads back: a number as an int or as a float (`1.50` reads as `1.5`, an int
     /// beyond 64 bits as a float, `-0` as `0`).
     func dataAsStored(_ data: JSONObject) -> JSONObject {
-        guard let bytes = try? PHPSessionCodec.encode(data, format: .php, previous: nil),
+        guard let bytes = try? PHPSessionCodec.encode(data, format: newFormat, previous: nil),
             case .success(let read) = PHPSessionCodec.decode(bytes)
         else { return data }
         return read.data
@@ -33,10 +42,7 @@ struct RedisPHPLayout: RedisSessionLayout {
         let bytes = value.bytes
         return decoded(bytes, key: key).map { d in
             var session = Session(id: id, data: d.data, expiry: ttl, size: bytes.count, revision: Revision(bytes, data: d.data))
-            // Carried along (a migration, a copy) so another PHP store writes what it did not change as it was.
-            var blob = StoredBlob(layout: .php, serializer: d.format.rawValue, bytes: bytes, location: core.displayName)
-            blob.holds = StoredBlob.Holds(data: d.data, values: nil, deadline: nil)
-            session.storedBlob = blob
+            session.storedBlob = RedisStoredBlob.read(bytes, layout: .php, serializer: d.format.rawValue, data: d.data, location: core.displayName)
             return session
         }
     }
@@ -65,18 +71,22 @@ struct RedisPHPLayout: RedisSessionLayout {
         for w: SessionWrite, key: [UInt8], current: (value: RedisStoredValue, ttl: Expiry)?,
         now: Int64
     ) throws(SessionError) -> RedisWriteCommands {
-        var previous: PHPSessionCodec.Decoded?
-        if let current {
-            previous = try decoded(current.value.bytes, key: key).get()
-        } else if let blob = w.session.storedBlob, blob.layout == .php, case .success(let d) = PHPSessionCodec.decode(blob.bytes) {
-            previous = d  // a session read from a PHP store (migrate, a copy): its bytes where it did not change
+        let stored = try current.map { c throws(SessionError) in try decoded(c.value.bytes, key: key).get() }
+        // The value the session was read as (a load, a migration, an export line): its bytes
+        // where it did not change, and its serializer.
+        var own: PHPSessionCodec.Decoded?
+        if let blob = w.session.storedBlob, blob.layout == .php {
+            own = blob.bytes == current?.value.bytes ? stored : try? PHPSessionCodec.decode(blob.bytes).get()
         }
         let body: [UInt8]?
-        if current != nil, let previous, previous.data == w.session.data {
+        if let bytes = w.session.storedBlob?.bytes(of: .php, holding: w.session.data) {
+            body = current?.value.bytes == bytes ? nil : bytes
+        } else if let stored, stored.data == w.session.data {
             body = nil
         } else {
+            let previous = own ?? stored
             do {
-                body = try PHPSessionCodec.encode(w.session.data, format: previous?.format ?? .php, previous: previous)
+                body = try PHPSessionCodec.encode(w.session.data, format: previous?.format ?? newFormat, previous: previous)
             } catch {
                 throw SessionError.invalidArgument(
                     "\(core.displayName): session \(SessionError.quote(w.session.id)): \(error.message); nothing was written")

@@ -10,9 +10,12 @@ public struct RedisStoreOptions: Sendable {
     public var prefix: String
     /// The lifetime of a session created without an explicit expiry: the app's max age.
     public var defaultLifetimeMillis: Int64
-    /// `layout=redistore&serializer=json`: new sessions are written with redistore's JSON
-    /// serializer (each existing one keeps its own format).
-    public var jsonSerializer = false
+    /// `serializer=`: what new sessions are written with (redistore `gob` or `json`, flask-session
+    /// `msgpack` or `json`, php `php` or `php_serialize`; each existing one keeps its own format);
+    /// nil for the layout's default.
+    public var serializer: String?
+    /// `serializer=json`.
+    public var jsonSerializer: Bool { serializer == "json" }
     /// `layout=trpc&engine=`: the one trpc-agent-go engine read (nil: both, legacy first).
     public var agentEngine: AgentEngine?
 
