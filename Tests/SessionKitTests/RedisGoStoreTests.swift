@@ -249,7 +249,9 @@ final class RedisGoStoreTests: RedisTestCase {
         for (member, says) in [
             (#""blob":"*","layout":"scs""#, #""blob" is not a base64 string"#),
             (#""blob":"AA==""#, #""blob" without the "layout" that stored it"#),
-            (#""blob":"AA==","layout":"redistore","serializer":"xml""#, #""serializer" is not "gob" or "json""#)
+            (#""blob":"AA==","layout":"redistore","serializer":"xml""#, #""serializer" is not "gob" or "json""#),
+            (#""blob":"","layout":"php","serializer":"json""#, #""serializer" is not "php" or "php_serialize""#),
+            (#""blob":"AA==","layout":"flask-session","serializer":"gob""#, #""serializer" is not "msgpack", "json" or "pickle""#)
         ] {
             let bad = Array(#"{"data":{},"expires_at":null,"id":"x","#.utf8) + Array(member.utf8) + [UInt8(ascii: "}")]
             XCTAssertThrowsError(try SessionNDJSON.parse(bad, location: "stdin: line 9")) { e in

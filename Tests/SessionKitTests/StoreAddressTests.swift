@@ -206,6 +206,32 @@ final class StoreAddressTests: XCTestCase {
         XCTAssertFalse(try redisParts("redis://h?layout=redistore").0.jsonSerializer)
     }
 
+    /// `serializer=` names what new sessions are written with, per layout; the default is not shown.
+    func testSerializerOptionPerLayout() throws {
+        var (o, layout, shown) = try redisParts("redis://h?serializer=php_serialize&layout=php")
+        XCTAssertEqual(layout, .php)
+        XCTAssertEqual(o.serializer, "php_serialize")
+        XCTAssertEqual(shown, "redis://h:6379/0?prefix=PHPREDIS_SESSION:&layout=php&serializer=php_serialize")
+        (o, _, shown) = try redisParts("redis://h?layout=php&serializer=PHP")
+        XCTAssertEqual(o.serializer, "php")
+        XCTAssertEqual(shown, "redis://h:6379/0?prefix=PHPREDIS_SESSION:&layout=php", "the default is not shown")
+        XCTAssertNil(try redisParts("redis://h?layout=php").0.serializer)
+        (o, _, shown) = try redisParts("redis://h?layout=flask-session&serializer=json")
+        XCTAssertTrue(o.jsonSerializer)
+        XCTAssertEqual(shown, "redis://h:6379/0?prefix=session:&layout=flask-session&serializer=json")
+        for (text, expected) in [
+            ("redis://h?layout=php&serializer=phps", "serializer= takes gob or json (redistore), php or php_serialize (php), msgpack or json (flask-session)"),
+            ("redis://h?layout=php&serializer=json", "serializer=json is not a php serializer (layout=php takes php or php_serialize)"),
+            ("redis://h?layout=redistore&serializer=php", "layout=redistore takes gob or json"),
+            ("redis://h?layout=scs&serializer=gob", "serializer= is for layout=redistore, php or flask-session")
+        ] {
+            XCTAssertThrowsError(try StoreAddress.parse(text), text) { e in
+                XCTAssertTrue("\(e)".contains(expected), "\(text): \(e)")
+                XCTAssertFalse("\(e)".contains("\n"))
+            }
+        }
+    }
+
     func testBadRedisAddressesAreOneClearLineWithoutThePassword() {
         let cases: [(String, String)] = [
             ("redis+cluster://h:7000/2", "only database 0"), ("redis+cluster://h:7000?db=1", "only database 0"),

@@ -33,10 +33,11 @@ final class FlaskSessionCLITests: XCTestCase {
 
     private var store: String { "redis://\(server.host):\(server.port)?layout=flask-session" }
 
-    private static func run(_ path: String, _ args: [String]) -> (status: Int32, out: String, err: String) {
+    private static func run(_ path: String, _ args: [String], env: [String: String] = [:]) -> (status: Int32, out: String, err: String) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: path)
         p.arguments = args
+        if !env.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(env) { $1 } }
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
         p.standardError = err
@@ -56,20 +57,25 @@ final class FlaskSessionCLITests: XCTestCase {
 
     private final class ErrBox: @unchecked Sendable { var data = Data() }
 
-    /// The framework: `write` (returns the session id), `read`, `pickle`.
+    /// The framework: `write` (returns the session id), `read`, `pickle`, `clear`, on database
+    /// `db`, with `lifetime` (seconds) as PERMANENT_SESSION_LIFETIME.
     @discardableResult
-    private func flask(_ format: String, _ command: String, _ id: String, _ json: String? = nil, file: StaticString = #filePath, line: UInt = #line)
-        throws -> String
-    {
+    private func flask(
+        _ format: String, _ command: String, _ id: String, _ json: String? = nil, db: Int = 0, lifetime: Int? = nil,
+        file: StaticString = #filePath, line: UInt = #line
+    ) throws -> String {
         let python = try Self.environment.get()
-        let r = Self.run(python, [Self.root + "/scripts/flask-session.py", String(server.port), format, command, id] + (json.map { [$0] } ?? []))
+        var env = ["FLASK_SESSION_DB": String(db)]
+        if let lifetime { env["FLASK_SESSION_LIFETIME"] = String(lifetime) }
+        let r = Self.run(
+            python, [Self.root + "/scripts/flask-session.py", String(server.port), format, command, id] + (json.map { [$0] } ?? []), env: env)
         XCTAssertEqual(r.status, 0, r.err, file: file, line: line)
         return r.out.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// What Flask-Session reads for `id`: its data and TTL in seconds (nil data: no session).
-    private func flaskRead(_ id: String, file: StaticString = #filePath, line: UInt = #line) throws -> (data: JSONValue, ttl: Int64?) {
-        let text = try flask("msgpack", "read", id, file: file, line: line)
+    private func flaskRead(_ id: String, db: Int = 0, file: StaticString = #filePath, line: UInt = #line) throws -> (data: JSONValue, ttl: Int64?) {
+        let text = try flask("msgpack", "read", id, db: db, file: file, line: line)
         let o = try XCTUnwrap(try JSONParser.parse(Array(text.utf8)).objectValue, text, file: file, line: line)
         var ttl: Int64?
         if case .number(let t)? = o["ttl"] { ttl = Int64(t) }
@@ -178,6 +184,89 @@ final class FlaskSessionCLITests: XCTestCase {
         XCTAssertEqual(sessctl("set", "old", "user_id", "8").status, 0)
         XCTAssertEqual(try stored("old")?.first, 0x85)  // a msgpack map of 5 now
         XCTAssertEqual(try XCTUnwrap(try flaskRead("old").data.objectValue)["user_id"], .number("8"))
+    }
+
+    // MARK: Export and import
+
+    /// Every session Flask wrote (msgpack, JSON, a legacy pickle) goes through export | import
+    /// into another database byte for byte, TTL kept; each line carries the value as blob with
+    /// its serializer.
+    func testExportImportIsByteIdentical() throws {
+        var ids: [String: String] = [:]
+        for format in ["msgpack", "json"] { ids[try flask(format, "write", "-", rich)] = format }
+        try flask("msgpack", "pickle", "legacy", #"{"user_id":7,"f":1.25,"l":[1,{"$tuple":["a",{"$bytes":"AA=="}]}],"no":false,"n":null}"#)
+        ids["legacy"] = "pickle"
+        let copy = ExportImportCopy(server)
+        let lines = try copy.export(store)
+        XCTAssertEqual(lines.count, ids.count)
+        for line in lines {
+            let id = try XCTUnwrap(line["id"]?.stringValue)
+            XCTAssertEqual(line["blob"]?.stringValue.flatMap(Base64.decodeStd), try stored(id), id)
+            XCTAssertEqual(line["serializer"], ids[id].map(JSONValue.string), id)
+        }
+        copy.import(lines, into: copy.store(db: 1, "layout=flask-session"))
+        try copy.assertSameValues(ids.keys.map { "session:\($0)" }, from: 0, to: 1)
+        for id in ids.keys { XCTAssertEqual(try flaskRead(id, db: 1).data, try flaskRead(id).data, id) }
+    }
+
+    /// An edited line is written as Flask-Session writes it over the stored value (its format,
+    /// the order, the other values' bytes; an edited pickle becomes the store's format), and
+    /// Flask reads the new values.
+    func testAnEditedExportLineIsWrittenAsFlaskWouldAndFlaskReadsIt() throws {
+        let msgpack = try flask("msgpack", "write", "-", #"{"user_id":42,"name":"Ann","cart":[1,2]}"#)
+        let json = try flask("json", "write", "-", #"{"user_id":42,"name":"Ann","cart":[1,2]}"#)
+        try flask("msgpack", "pickle", "legacy", #"{"user_id":42,"name":"Ann","cart":[1,2]}"#)
+        let copy = ExportImportCopy(server)
+        let lines = try ExportImportCopy.editingData(try copy.export(store)) { _, data in
+            data["user_id"] = .number("43")
+            data["role"] = .string("admin")
+        }
+        copy.import(lines, into: copy.store(db: 2, "layout=flask-session&serializer=json"))
+        // What Flask itself writes for the same change, over the same session.
+        let theirs = try flask("msgpack", "write", msgpack, #"{"user_id":43,"role":"admin"}"#)
+        XCTAssertEqual(try copy.value(db: 2, "session:\(msgpack)"), try stored(theirs), "as msgspec writes it")
+        let jsonValue = String(decoding: try XCTUnwrap(try copy.value(db: 2, "session:\(json)")), as: UTF8.self)
+        XCTAssertEqual(jsonValue, String(decoding: try XCTUnwrap(try stored(json)), as: UTF8.self).replacingOccurrences(of: ":42,", with: ":43,").dropLast() + #","role":"admin"}"#)
+        XCTAssertEqual(try copy.value(db: 2, "session:legacy")?.first, UInt8(ascii: "{"), "an edited pickle in the store's format")
+        for id in [msgpack, json, "legacy"] {
+            let data = try XCTUnwrap(try flaskRead(id, db: 2).data.objectValue, id)
+            XCTAssertEqual(data["user_id"], .number("43"), id)
+            XCTAssertEqual(data["role"], .string("admin"), id)
+            XCTAssertEqual(data["cart"], .array([.number("1"), .number("2")]), id)
+        }
+    }
+
+    // MARK: watch
+
+    /// What Flask does to a session (create, change, clear, let expire) is one event each, with
+    /// its sid; keys under the prefix that are not sessions are never reported.
+    func testWatchReportsWhatFlaskDoesAndNothingForOtherKeys() throws {
+        let c = try connection()
+        _ = try c.command("CONFIG", "SET", "notify-keyspace-events", "Kg$xen")
+        let w = try WatchRun(["-s", store, "--show", "user_id"])
+        defer { w.kill() }
+        try w.waitReady { _ = try c.command([Array("SET".utf8), Array("session:probe".utf8), [0x80]]) }
+        let others = ["session:number", "session:list", "session:hash"]
+        _ = try c.command([Array("SET".utf8), Array(others[0].utf8), [0x2a]])
+        _ = try c.command("SET", others[1], "[1,2]")
+        _ = try c.command("HSET", others[2], "a", "1")
+        let sid = try flask("msgpack", "write", "-", #"{"user_id":42}"#)
+        try w.waitFor("created", sid)
+        _ = try c.command("SET", others[1], "[3]", "KEEPTTL")
+        _ = try c.command("EXPIRE", others[2], "600")
+        try flask("msgpack", "write", sid, #"{"user_id":43}"#)
+        try w.waitFor("changed", sid)
+        _ = try c.command("DEL", others[1], others[2])
+        _ = try c.command("PEXPIRE", others[0], "1")
+        try flask("msgpack", "clear", sid)
+        try w.waitFor("deleted", sid)
+        try waitUntil("the number to expire") { try c.command("EXISTS", others[0]).int == 0 }
+        let short = try flask("json", "write", "-", #"{"user_id":7}"#, lifetime: 1)
+        try w.waitFor("expired", short, seconds: 30)
+        let r = w.stop()
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(w.seen(), ["created \(sid)", "changed \(sid)", "deleted \(sid)", "created \(short)", "expired \(short)"])
+        XCTAssertEqual(w.events.filter { $0.id == sid }.map { $0.fields["user_id"] }, [.number("42"), .number("43"), .null])
     }
 
     /// Test 4: broken values are one clear line each and never rewritten.

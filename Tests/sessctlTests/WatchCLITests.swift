@@ -10,13 +10,10 @@ import XCTest
 /// any gap the watch reported. `--enable-notifications` must put the server's setting back.
 final class WatchCLITests: RedisTestCase {
     private var cluster: TestCluster?
-    private var watchers: [RunningSessctl] = []
+    private var watchers: [WatchRun] = []
 
     override func tearDown() {
-        for w in watchers where w.process.isRunning {
-            kill(w.process.processIdentifier, SIGKILL)
-            w.process.waitUntilExit()
-        }
+        for w in watchers { w.kill() }
         watchers.removeAll()
         cluster?.stop()
         cluster = nil
@@ -25,59 +22,10 @@ final class WatchCLITests: RedisTestCase {
 
     static let flags = "Kg$hzsxen"
 
-    private struct Event: Equatable {
-        var event: String
-        var id: String
-        var fields: [String: JSONValue]
-
-        static func == (a: Event, b: Event) -> Bool { a.event == b.event && a.id == b.id }
-    }
-
-    private func start(_ args: [String]) throws -> RunningSessctl {
-        let w = try RunningSessctl(["watch", "-o", "ndjson"] + args)
+    private func start(_ args: [String]) throws -> WatchRun {
+        let w = try WatchRun(args)
         watchers.append(w)
         return w
-    }
-
-    /// The events `w` has written so far (complete lines only).
-    private func events(_ w: RunningSessctl) -> [Event] {
-        let text = String(decoding: w.outputSoFar, as: UTF8.self)
-        var out: [Event] = []
-        for line in text.split(separator: "\n", omittingEmptySubsequences: true) where text.hasSuffix("\n") || line != text.split(separator: "\n").last {
-            guard case .object(let o)? = try? JSONParser.parse(Array(line.utf8)), case .string(let e)? = o["event"], case .string(let id)? = o["id"] else {
-                XCTFail("not an event line: \(line)")
-                continue
-            }
-            var fields: [String: JSONValue] = [:]
-            if case .object(let f)? = o["fields"] { for m in f { fields[m.key] = m.value } }
-            out.append(Event(event: e, id: id, fields: fields))
-        }
-        return out
-    }
-
-    private func stderr(_ w: RunningSessctl) -> String { String(decoding: w.errorSoFar, as: UTF8.self) }
-
-    /// Writes the probe session until the watch reports it: from then on it sees every write.
-    private func waitReady(_ w: RunningSessctl, probe: String = "probe", write: () throws -> Void) throws {
-        var ended = false
-        do {
-            try waitUntil("the watch to see the probe", seconds: 30) {
-                ended = !w.process.isRunning
-                if ended { return true }
-                try write()
-                usleep(50_000)
-                return events(w).contains { $0.id == probe }
-            }
-        } catch {
-            throw RedisServerError("\(error); watch wrote: \(stderr(w)) \(String(decoding: w.outputSoFar, as: UTF8.self))")
-        }
-        if ended { throw RedisServerError("watch ended: \(stderr(w))") }
-    }
-
-    private func waitFor(_ w: RunningSessctl, _ event: String, _ id: String, seconds: Double = 15) throws {
-        try waitUntil("\(event) \(id) (stderr: \(stderr(w)))", seconds: seconds) {
-            events(w).contains { $0.event == event && $0.id == id }
-        }
     }
 
     // MARK: One server
@@ -86,24 +34,24 @@ final class WatchCLITests: RedisTestCase {
         let server = try startServer(extraArgs: ["--notify-keyspace-events", Self.flags])
         let app = try connect(server)
         let w = try start(["-s", "redis://127.0.0.1:\(server.port)/0?prefix=w:&layout=kv", "--show", "user.id"])
-        try waitReady(w) { _ = try app.command("SET", "w:probe", "{}", "PX", "600000") }
+        try w.waitReady { _ = try app.command("SET", "w:probe", "{}", "PX", "600000") }
 
         _ = try app.command("SET", "w:a", #"{"user":{"id":1}}"#, "PX", "600000")
-        try waitFor(w, "created", "a")
+        try w.waitFor("created", "a")
         _ = try app.command("SET", "w:a", #"{"user":{"id":2}}"#, "KEEPTTL")
-        try waitFor(w, "changed", "a")
+        try w.waitFor("changed", "a")
         _ = try app.command("SET", "w:b", #"{"user":{"id":3}}"#, "EX", "600")
         _ = try app.command("PEXPIRE", "w:a", "900000")
         _ = try app.command("DEL", "w:b")
-        try waitFor(w, "deleted", "b")
+        try w.waitFor("deleted", "b")
         _ = try app.command("SET", "w:c", #"{"user":{"id":4}}"#, "PX", "200")
-        try waitFor(w, "expired", "c")
+        try w.waitFor("expired", "c")
         _ = try app.command("SET", "other:x", "{}")  // not under the prefix
 
-        XCTAssertTrue(w.signal(SIGINT) { true })
-        let r = w.finish()
+        XCTAssertTrue(w.process.signal(SIGINT) { true })
+        let r = w.process.finish()
         XCTAssertEqual(r.status, 0, r.stderr)
-        let seen = events(w).filter { $0.id != "probe" }
+        let seen = w.events.filter { $0.id != "probe" }
         XCTAssertEqual(
             seen.map { "\($0.event) \($0.id)" },
             ["created a", "changed a", "created b", "changed a", "deleted b", "created c", "expired c"])
@@ -116,15 +64,15 @@ final class WatchCLITests: RedisTestCase {
         let server = try startServer(extraArgs: ["--notify-keyspace-events", Self.flags])
         let app = try connect(server)
         let w = try start(["-s", "redis://127.0.0.1:\(server.port)/0?prefix=k:&layout=kv"])
-        try waitReady(w) { _ = try app.command("SET", "k:probe", "{}") }
+        try w.waitReady { _ = try app.command("SET", "k:probe", "{}") }
         // What the server does to a subscriber past its output buffer limit.
         _ = try app.command("CLIENT", "KILL", "TYPE", "pubsub")
-        try waitUntil("the gap line (stderr: \(stderr(w)))", seconds: 30) { !Self.gaps(stderr(w)).isEmpty }
-        try waitReady(w, probe: "again") { _ = try app.command("SET", "k:again", "{}") }
+        try waitUntil("the gap line (stderr: \(w.stderr))", seconds: 30) { !Self.gaps(w.stderr).isEmpty }
+        try w.waitReady(probe: "again") { _ = try app.command("SET", "k:again", "{}") }
         _ = try app.command("DEL", "k:again")
-        try waitFor(w, "deleted", "again")
-        XCTAssertTrue(w.signal(SIGINT) { true })
-        XCTAssertEqual(w.finish().status, 0)
+        try w.waitFor("deleted", "again")
+        XCTAssertTrue(w.process.signal(SIGINT) { true })
+        XCTAssertEqual(w.process.finish().status, 0)
     }
 
     func testWatchOverTLSAndThroughSentinelSeesTheWrites() throws {
@@ -136,18 +84,18 @@ final class WatchCLITests: RedisTestCase {
         ] {
             let w = try start(["-s", store, "--enable-notifications"])
             // Created again on every try: a probe written before the watch subscribed is not seen.
-            try waitReady(w) {
+            try w.waitReady {
                 _ = Sessctl.run(["del", "-s", store, "probe"], deadline: 30)
                 let r = Sessctl.run(["set", "-s", store, "probe", "k", "1", "--create"], deadline: 30)
                 if r.status != 0 { throw RedisServerError("set: \(r.stderr)") }
             }
             let set = Sessctl.run(["set", "-s", store, "one", "k", "1", "--create"], deadline: 30)
             XCTAssertEqual(set.status, 0, set.stderr)
-            try waitFor(w, "created", "one")
+            try w.waitFor("created", "one")
             XCTAssertEqual(Sessctl.run(["del", "-s", store, "one", "probe"], deadline: 30).status, 0)
-            try waitFor(w, "deleted", "one")
-            XCTAssertTrue(w.signal(SIGINT) { true })
-            let r = w.finish()
+            try w.waitFor("deleted", "one")
+            XCTAssertTrue(w.process.signal(SIGINT) { true })
+            let r = w.process.finish()
             XCTAssertEqual(r.status, 0, r.stderr)
         }
     }
@@ -156,21 +104,21 @@ final class WatchCLITests: RedisTestCase {
         let dir = TempDirectory("sessctl-watch-file")
         let store = "file:\(dir.path)?ttl=2s"
         let w = try start(["-s", store])
-        try waitReady(w) {
+        try w.waitReady {
             _ = Sessctl.run(["del", "-s", store, "probe"], deadline: 30)
             _ = Sessctl.run(["set", "-s", store, "probe", "k", "1", "--create"], deadline: 30)
         }
         XCTAssertEqual(Sessctl.run(["set", "-s", store, "f1", "k", "1", "--create"], deadline: 30).status, 0)
-        try waitFor(w, "created", "f1")
+        try w.waitFor("created", "f1")
         XCTAssertEqual(Sessctl.run(["set", "-s", store, "f1", "k", "2"], deadline: 30).status, 0)
-        try waitFor(w, "changed", "f1")
+        try w.waitFor("changed", "f1")
         XCTAssertEqual(Sessctl.run(["del", "-s", store, "f1"], deadline: 30).status, 0)
-        try waitFor(w, "deleted", "f1")
+        try w.waitFor("deleted", "f1")
         XCTAssertEqual(Sessctl.run(["set", "-s", store, "f2", "k", "1", "--create"], deadline: 30).status, 0)
-        try waitFor(w, "expired", "f2", seconds: 30)
-        XCTAssertTrue(w.signal(SIGINT) { true })
-        XCTAssertEqual(w.finish().status, 0)
-        let seen = events(w).filter { $0.id == "f1" || $0.id == "f2" }.map { "\($0.event) \($0.id)" }
+        try w.waitFor("expired", "f2", seconds: 30)
+        XCTAssertTrue(w.process.signal(SIGINT) { true })
+        XCTAssertEqual(w.process.finish().status, 0)
+        let seen = w.events.filter { $0.id == "f1" || $0.id == "f2" }.map { "\($0.event) \($0.id)" }
         XCTAssertEqual(seen, ["created f1", "changed f1", "deleted f1", "created f2", "expired f2"])
     }
 
@@ -194,11 +142,11 @@ final class WatchCLITests: RedisTestCase {
             let w = try start(["-s", store, "--enable-notifications"] + (signal == 0 ? ["--limit", "1"] : []))
             try waitUntil("the flags to be on", seconds: 30) { try current() != before }
             if signal == 0 {
-                try waitReady(w) { _ = try admin.command("SET", "n:probe", "{}") }
+                try w.waitReady { _ = try admin.command("SET", "n:probe", "{}") }
             } else {
-                XCTAssertTrue(w.signal(signal) { true })
+                XCTAssertTrue(w.process.signal(signal) { true })
             }
-            let r = w.finish()
+            let r = w.process.finish()
             XCTAssertEqual(r.status, 0, "signal \(signal): \(r.stderr)")
             XCTAssertEqual(try current(), before, "signal \(signal): \(r.stderr)")
         }
@@ -221,7 +169,7 @@ final class WatchCLITests: RedisTestCase {
                 [[Array("SET".utf8), k, Array("{}".utf8)] + (nx ? [Array("NX".utf8)] : []) + [Array("PX".utf8), Array("600000".utf8)]]
             }
         }
-        try waitReady(w) { try create("probe", nx: false) }
+        try w.waitReady { try create("probe", nx: false) }
 
         // Writes before, during and after the failover, each with the time span it took.
         var spans: [(id: String, from: Int64, to: Int64)] = []
@@ -235,7 +183,7 @@ final class WatchCLITests: RedisTestCase {
             }
             if i == 600 {
                 // The watch follows the new master within about a second.
-                try waitUntil("the watch to subscribe the new master", seconds: 30) { stderr(w).contains("watching 127.0.0.1:\(replica.port)") }
+                try waitUntil("the watch to subscribe the new master", seconds: 30) { w.stderr.contains("watching 127.0.0.1:\(replica.port)") }
             }
             let id = "s\(i)"
             let from = SystemTime.nowMillis()
@@ -245,14 +193,14 @@ final class WatchCLITests: RedisTestCase {
         }
         XCTAssertTrue(failedOver)
         _ = try app.run(keys: [Array((prefix + "s0").utf8)]) { k in [[Array("DEL".utf8), k]] }
-        try waitFor(w, "deleted", "s0", seconds: 30)
+        try w.waitFor("deleted", "s0", seconds: 30)
 
-        XCTAssertTrue(w.signal(SIGINT) { true })
-        let r = w.finish()
+        XCTAssertTrue(w.process.signal(SIGINT) { true })
+        let r = w.process.finish()
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stderr.contains("watching 127.0.0.1:\(replica.port)"), "the new master is watched: \(r.stderr)")
         let gaps = Self.gaps(r.stderr)
-        let seen = events(w)
+        let seen = w.events
         var created: [String: Int] = [:]
         for e in seen where e.event == "created" && e.id != "probe" { created[e.id, default: 0] += 1 }
         for span in spans {
@@ -286,7 +234,7 @@ final class WatchCLITests: RedisTestCase {
         let server = try startServer(extraArgs: ["--notify-keyspace-events", Self.flags])
         let app = try connect(server)
         let w = try start(["-s", "redis://127.0.0.1:\(server.port)/0?layout=trpc&prefix=ag"])
-        try waitReady(w, probe: "probeapp/u/probe") {
+        try w.waitReady(probe: "probeapp/u/probe") {
             _ = try app.command("SET", "ag:hashidx:meta:probeapp:{u}:probe", "{}")
         }
 
@@ -296,32 +244,32 @@ final class WatchCLITests: RedisTestCase {
             [
                 ["MULTI"], ["SET", meta, #"{"id":"s1"}"#, "EX", "600"], ["HSET", "ag:hashidx:sessidx:chat:{alice}", "s1", "1"], ["EXEC"]
             ].map { $0.map { Array($0.utf8) } })
-        try waitFor(w, "created", "chat/alice/s1")
+        try w.waitFor("created", "chat/alice/s1")
         _ = try app.pipeline(
             [
                 ["MULTI"], ["HSET", "ag:hashidx:evtdata:chat:{alice}:s1", "e1", "{}"], ["ZADD", "ag:hashidx:evtidx:time:chat:{alice}:s1", "1", "e1"],
                 ["EXPIRE", "ag:hashidx:evtdata:chat:{alice}:s1", "600"], ["EXEC"]
             ].map { $0.map { Array($0.utf8) } })
-        try waitFor(w, "changed", "chat/alice/s1")
+        try w.waitFor("changed", "chat/alice/s1")
         _ = try app.command("DEL", meta, "ag:hashidx:evtdata:chat:{alice}:s1", "ag:hashidx:evtidx:time:chat:{alice}:s1")
-        try waitFor(w, "deleted", "chat/alice/s1")
+        try w.waitFor("deleted", "chat/alice/s1")
 
         // Legacy: a field of the user's hash, an event zset of its own.
         _ = try app.command("HSET", "ag:sess:{chat}:bob", "s2", #"{"id":"s2"}"#)
-        try waitFor(w, "created", "chat/bob/s2")
+        try w.waitFor("created", "chat/bob/s2")
         _ = try app.command("HSET", "ag:sess:{chat}:bob", "s3", #"{"id":"s3"}"#)
-        try waitFor(w, "created", "chat/bob/s3")
+        try w.waitFor("created", "chat/bob/s3")
         _ = try app.command("ZADD", "ag:event:{chat}:bob:s2", "1", #"{"e":1}"#)
-        try waitFor(w, "changed", "chat/bob/s2")
+        try w.waitFor("changed", "chat/bob/s2")
         _ = try app.command("HDEL", "ag:sess:{chat}:bob", "s2")
         _ = try app.command("DEL", "ag:event:{chat}:bob:s2")
-        try waitFor(w, "deleted", "chat/bob/s2")
+        try w.waitFor("deleted", "chat/bob/s2")
 
-        XCTAssertTrue(w.signal(SIGINT) { true })
-        let r = w.finish()
+        XCTAssertTrue(w.process.signal(SIGINT) { true })
+        let r = w.process.finish()
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertEqual(
-            events(w).filter { !$0.id.hasPrefix("probeapp/") }.map { "\($0.event) \($0.id)" },
+            w.events.filter { !$0.id.hasPrefix("probeapp/") }.map { "\($0.event) \($0.id)" },
             ["created chat/alice/s1", "changed chat/alice/s1", "deleted chat/alice/s1", "created chat/bob/s2", "created chat/bob/s3", "changed chat/bob/s2", "deleted chat/bob/s2"])
     }
 }

@@ -117,12 +117,74 @@ final class RedisSessionKeyChanges: KeyspaceSessionMapper {
     }
 }
 
+/// The changes of `base` for keys that hold sessions only, for layouts whose prefix other keys
+/// share (connect-redis's `sess:`, phpredis's `_LOCK` keys, Flask-Session's `session:`): the keys
+/// of a burst's `created` and `changed` are read (one pipeline), and one that is not a session
+/// (of another type, or a value the layout does not take for one) is left out and remembered, so
+/// its later changes, deletion and expiry are left out too. A key that cannot be told (gone
+/// before it was read, a read that failed) keeps its change unless it is remembered.
+final class SessionKeysOnly: KeyspaceSessionMapper {
+    let base: any KeyspaceSessionMapper
+    /// What these ids' keys hold: true for something that is not a session, false for a
+    /// session; no entry for a key that is gone.
+    let classify: ([String]) throws -> [String: Bool]
+    /// Ids seen holding something else, at most `remembered` (then forgotten at once).
+    private var foreign = Set<String>()
+    static let remembered = 100_000
+
+    init(_ base: any KeyspaceSessionMapper, classify: @escaping ([String]) throws -> [String: Bool]) {
+        self.base = base
+        self.classify = classify
+    }
+
+    var keyPatterns: [[UInt8]] { base.keyPatterns }
+    var typeFlags: String { base.typeFlags }
+    func prepare() throws { try base.prepare() }
+
+    func changes(_ burst: [KeyspaceMessage], source: Int, idle: Bool) throws -> [(change: SessionChange, id: String)] {
+        let changes = try base.changes(burst, source: source, idle: idle)
+        let written = Set(changes.filter { $0.change == .created || $0.change == .changed }.map(\.id))
+        let held = written.isEmpty ? [:] : ((try? classify(Array(written))) ?? [:])
+        return changes.filter { change, id in
+            switch (change, held[id]) {
+            case (.created, true?), (.changed, true?):
+                if !foreign.contains(id) && foreign.count >= Self.remembered { foreign.removeAll() }
+                foreign.insert(id)
+                return false
+            case (.created, false?), (.changed, false?):
+                foreign.remove(id)
+                return true
+            case (.created, nil), (.changed, nil):
+                return !foreign.contains(id)
+            case (.deleted, _), (.expired, _):
+                return foreign.remove(id) == nil
+            }
+        }
+    }
+}
+
 extension RedisStore: SessionWatching {
     public func watch(
         matching pattern: String?, options: WatchOptions, shouldStop: () -> Bool,
         _ handle: (WatchSignal) throws -> ScanControl
     ) throws {
-        let mapper = RedisSessionKeyChanges(prefix: core.prefixBytes, idPattern: pattern, layout: layout)
+        var mapper: any KeyspaceSessionMapper = RedisSessionKeyChanges(prefix: core.prefixBytes, idPattern: pattern, layout: layout)
+        if codec.watchReadsKeys {
+            mapper = SessionKeysOnly(mapper) { [core, codec] ids in
+                let keys = ids.map(core.key)
+                let replies = try core.read(keys, codec.readCommands)
+                let now = core.clock.nowMillis()
+                var held: [String: Bool] = [:]
+                for (n, id) in ids.enumerated() {
+                    switch codec.state(replies[n], key: keys[n], now: now) {
+                    case .success(.notSession): held[id] = true
+                    case .success(.stored): held[id] = false
+                    case .success(.missing), .failure: break
+                    }
+                }
+                return held
+            }
+        }
         try RedisKeyspaceWatch(core: core, mapper: mapper).run(options: options, shouldStop: shouldStop, handle)
     }
 }

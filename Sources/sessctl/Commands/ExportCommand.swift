@@ -15,22 +15,27 @@ struct ExportCommand: ParsableCommand {
             (number literals as stored; from a Redis hash every value is a string, or an object or an \
             array when its text is one). expires_at: the instant the session expires, RFC 3339 in UTC \
             with milliseconds, or null for a session with no expiry. layout: the layout it was exported \
-            from: file, kv, hash, scs or redistore. raw: present only for Redis-Hash fields whose bytes are not UTF-8 \
+            from: file, kv, hash, scs, redistore, trpc, connect-redis, php or flask-session. raw: present only for Redis-Hash fields whose bytes are not UTF-8 \
             text: an object mapping each such key to the base64 of its exact bytes (data then shows each \
             bad byte as U+FFFD); an import into a hash restores the bytes, an import into a JSON layout \
             refuses that session. raw_names: likewise for Redis-Hash field names that are not UTF-8 text, \
             each key mapped to the base64 of its exact name. typed (SCS and redistore): every value with its Go type, as get -o \
-            typed shows it. blob (SCS and redistore): the base64 of the exact value stored (SCS: the gob \
-            blob with its Deadline; redistore: the gob or JSON value); serializer (redistore): gob or \
-            json, what wrote blob. Readers should ignore members they do not know.
+            typed shows it. blob (SCS, redistore, connect-redis, php, flask-session): the base64 of the \
+            exact value stored (SCS: the gob blob with its Deadline; redistore: the gob or JSON value; \
+            connect-redis: the JSON.stringify text; php: the session string; flask-session: the msgpack, \
+            JSON or legacy pickle); serializer (redistore, php, flask-session): what wrote blob, gob or \
+            json; php or php_serialize; msgpack, json or pickle. Readers should ignore members they do \
+            not know.
 
             An import into a store of the line's own layout reads blob as a load would (a blob that store \
             cannot read, or that is not the line's serializer, fails that line; nothing is written) and \
-            writes its bytes as they are, so every Go type and SCS's Deadline survive; the TTL comes from \
-            expires_at. When data or typed was edited so it no longer says what blob holds, the edit is \
-            applied to the blob's typed values as set or edit would (a value that does not fit its Go type \
-            fails the line); when both were edited they must agree. Lines without blob import from typed. \
-            Other layouts ignore blob.
+            writes its bytes as they are, so the copy is byte-identical (every Go type and SCS's Deadline, \
+            member order, a pickle); the TTL comes from expires_at. When data (or typed) was edited so it \
+            no longer says what blob holds, the edit is written over the blob as set or edit would write \
+            it over the stored value (Go values keep their Go types, a value that does not fit fails the \
+            line, and an edited typed must agree with data; other values keep their order, untouched bytes \
+            and serializer). Lines without blob are new sessions (Go types from typed). Other layouts \
+            ignore blob.
 
             Expired sessions are not exported (they are counted). Sessions that cannot be read are \
             reported on stderr and skipped. A summary goes to stderr. `sessctl import` reads the lines \

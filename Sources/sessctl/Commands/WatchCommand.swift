@@ -13,11 +13,13 @@ struct WatchCommand: ParsableCommand {
 
             Redis: keyspace notifications, on every master (a cluster's new masters and Sentinel's new \
             master are followed). The servers need notify-keyspace-events with Kgxen and the type of the \
-            layout's keys ($ for kv, scs and redistore, h for hash, $hzs for trpc), Redis 7 or later (the n \
-            flag); --enable-notifications turns on the missing flags with CONFIG SET and puts the previous \
+            layout's keys ($ for kv, scs, redistore, connect-redis, php and flask-session, h for hash, $hzs \
+            for trpc), Redis 7 or later (the n flag); --enable-notifications turns on the missing flags with CONFIG SET and puts the previous \
             value back when watch ends. A time in which events may have been missed (a subscriber the server \
             disconnected, a failover) is reported on stderr as a gap, with its start and end; so are notices \
-            (a master subscribed after a failover). An evicted session is reported deleted.
+            (a master subscribed after a failover). An evicted session is reported deleted. On connect-redis, \
+            php and flask-session stores each created or changed key is read, and a key under the prefix \
+            that is not a session (a phpredis lock, another value) is left out, with its later events.
 
             --where keeps created and changed events of sessions that match after the event; a deleted or \
             expired session has no data left, so its event is shown when the session was last seen matching \

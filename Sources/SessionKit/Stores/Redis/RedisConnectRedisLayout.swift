@@ -21,6 +21,8 @@ struct RedisConnectRedisLayout: RedisSessionLayout {
 
     var layout: SessionLayout { .connectRedis }
     var valueType: RedisValueType { .string }
+    /// Other keys share the prefix (see `SessionKeysOnly`).
+    var watchReadsKeys: Bool { true }
 
     static let notAnObject = "a string that is not a JSON object"
     static let noCookie = "a JSON object without express-session's cookie object"

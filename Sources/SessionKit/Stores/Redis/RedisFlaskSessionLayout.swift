@@ -11,6 +11,8 @@ struct RedisFlaskSessionLayout: RedisSessionLayout {
 
     var layout: SessionLayout { .flaskSession }
     var valueType: RedisValueType { .string }
+    /// Other keys share the prefix (see `SessionKeysOnly`).
+    var watchReadsKeys: Bool { true }
 
     func dataAsStored(_ data: JSONObject) -> JSONObject { FlaskSessionCodec.normalized(data) }
 

@@ -12,6 +12,8 @@ struct RedisPHPLayout: RedisSessionLayout {
 
     var layout: SessionLayout { .php }
     var valueType: RedisValueType { .string }
+    /// Other keys share the prefix (see `SessionKeysOnly`).
+    var watchReadsKeys: Bool { true }
 
     /// The serializer of new sessions.
     var newFormat: PHPSessionCodec.Format { core.options.serializer.flatMap(PHPSessionCodec.Format.init(rawValue:)) ?? .php }

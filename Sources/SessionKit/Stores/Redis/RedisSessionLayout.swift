@@ -56,6 +56,11 @@ protocol RedisSessionLayout: SessionShaping {
 
     /// How a create goes in one command with no read first, nil for none.
     var fastCreate: (any RedisFastCreate)? { get }
+
+    /// Whether a watch reads each created or changed key to leave out keys that are not
+    /// sessions (`SessionKeysOnly`): for layouts whose prefix other keys commonly share. Default:
+    /// false (every key under the prefix is taken for a session, with no read per event).
+    var watchReadsKeys: Bool { get }
 }
 
 /// One write as commands: the value's (empty when unchanged) and then the lifetime's.
@@ -92,6 +97,7 @@ extension RedisSessionLayout {
     func check(_ write: SessionWrite) throws(SessionError) {}
     func checkWritable(over value: RedisStoredValue, key: [UInt8]) throws(SessionError) {}
     var fastCreate: (any RedisFastCreate)? { nil }
+    var watchReadsKeys: Bool { false }
 
     func newSession(id: String, expiry: Expiry) -> Session { Session(id: id, data: JSONObject(), expiry: expiry) }
     func dataAsStored(_ data: JSONObject) -> JSONObject { data }
