@@ -88,6 +88,11 @@ final class ConnectRedisCLITests: XCTestCase {
             }
             copy.import(lines, into: copy.store(db: 1, "layout=connect-redis&prefix=\(prefix)"))
             try copy.assertSameValues(sessions.map(\.key), from: 0, to: 1)
+            // migrate copies the same bytes.
+            let migrate = Sessctl.run(
+                ["migrate", "--from", copy.store(db: 0, "layout=connect-redis&prefix=\(prefix)"), "--to", copy.store(db: 2, "layout=connect-redis&prefix=\(prefix)")])
+            XCTAssertEqual(migrate.status, 0, migrate.stderr)
+            try copy.assertSameValues(sessions.map(\.key), from: 0, to: 2)
         }
     }
 

@@ -207,6 +207,10 @@ final class FlaskSessionCLITests: XCTestCase {
         copy.import(lines, into: copy.store(db: 1, "layout=flask-session"))
         try copy.assertSameValues(ids.keys.map { "session:\($0)" }, from: 0, to: 1)
         for id in ids.keys { XCTAssertEqual(try flaskRead(id, db: 1).data, try flaskRead(id).data, id) }
+        // migrate copies the same bytes.
+        let migrate = Sessctl.run(["migrate", "--from", store, "--to", copy.store(db: 2, "layout=flask-session")])
+        XCTAssertEqual(migrate.status, 0, migrate.stderr)
+        try copy.assertSameValues(ids.keys.map { "session:\($0)" }, from: 0, to: 2)
     }
 
     /// An edited line is written as Flask-Session writes it over the stored value (its format,
