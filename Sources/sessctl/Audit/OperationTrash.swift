@@ -1,7 +1,7 @@
 import SessionKit
 
-/// The trash of the writing command that runs now: made when the command first needs it, with
-/// the stores it changes, pruned to the configured size and age first, and ended by `finish`.
+/// The trash file of a writing command, made before it changes anything, naming the stores it
+/// changes (the trash is pruned to the configured size and age first), and ended by `finish`.
 /// None with --no-trash (the command then keeps nothing, and cannot be undone).
 final class OperationTrash {
     let writer: TrashWriter?
@@ -21,10 +21,11 @@ final class OperationTrash {
         var described: [TrashHeader.Store] = []
         for (selection, store) in stores {
             let (address, named) = try selection.resolve()
+            let hidden = StoreAddress.redacted(address)
             described.append(
                 TrashHeader.Store(
-                    name: store.displayName, address: StoreAddress.redacted(address), config: named?.name, maxAge: selection.maxAge,
-                    layout: store.layout.name, secret: StoreAddress.redacted(address) != address))
+                    name: store.displayName, address: hidden, config: named?.name, maxAge: selection.maxAge, layout: store.layout.name,
+                    secret: hidden != address))
         }
         let now = SystemTime.nowMillis()
         let config = try StoreSelection.loadConfig()
@@ -44,17 +45,12 @@ final class OperationTrash {
         writer?.recorder(store: index)
     }
 
-    /// Ends the trash file; one of an operation that changed nothing is removed. The id of what
-    /// was kept, if anything.
-    @discardableResult
-    func finish() -> String? {
-        guard let writer else { return nil }
+    /// Ends the trash file; one of an operation that changed nothing is removed (and the audit
+    /// log names no trash for it).
+    func finish() {
+        guard let writer else { return }
         writer.finish(now: SystemTime.nowMillis())
-        if writer.changed == 0 {
-            if CommandRun.current?.trashID == writer.header.id { CommandRun.current?.trashID = nil }
-            return nil
-        }
-        return writer.header.id
+        if writer.changed == 0, CommandRun.current?.trashID == writer.header.id { CommandRun.current?.trashID = nil }
     }
 
     /// Writes one session (set, edit, del --key), keeping what it replaces in the trash first.
