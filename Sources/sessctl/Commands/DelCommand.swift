@@ -89,42 +89,33 @@ struct DelCommand: WritingCommand {
         if missing > 0 { throw ExitCode(3) }
     }
 
-    /// Deletes sessions by id. With a trash, each is read and kept there first and then deleted
-    /// only while still as kept (one the app changed in between is read and kept again); a
-    /// session that cannot be read is deleted all the same, without a copy, and said so.
+    /// Deletes sessions by id. With a trash, they are read and deleted as `del --where` deletes
+    /// (kept in the trash first, each deleted only while still as kept); a session that cannot
+    /// be read is deleted all the same, without a copy, and said so.
     private func delete(_ ids: [String], from store: any SessionStore, keeping recorder: (any ChangeRecorder)?) throws -> [Result<Bool, SessionError>] {
         guard let recorder else { return try store.delete(ids) }
-        var results = [Result<Bool, SessionError>?](repeating: nil, count: ids.count)
-        var pending = Array(ids.indices)
-        for attempt in 1...BulkDeletion.attempts where !pending.isEmpty {
-            var found: [(Int, Session)] = []
-            var unreadable: [Int] = []
-            for (i, loaded) in zip(pending, try store.load(pending.map { ids[$0] })) {
-                switch loaded {
-                case .found(let s) where s.revision != nil: found.append((i, s))
-                case .found, .broken: unreadable.append(i)
-                case .missing: results[i] = .success(false)
-                }
-            }
-            try recorder.willChange(found.map(\.1))
-            pending = []
-            var changes: [TrashChange] = []
-            for ((i, s), result) in zip(found, try store.delete(unchanged: found.map { ($0.1.id, $0.1.revision!) })) {
-                switch result {
-                case .failure(.conflict) where attempt < BulkDeletion.attempts: pending.append(i)
-                case .success(true):
-                    changes.append(.removed(s.id))
-                    results[i] = result
-                default: results[i] = result
-                }
-            }
-            try recorder.didChange(changes)
-            for (i, result) in zip(unreadable, try store.delete(unreadable.map { ids[$0] })) {
-                if case .success(true) = result { Terminal.warn("note: session \(SessionError.quote(ids[i])) could not be read, so it was deleted without a copy in the trash") }
-                results[i] = result
+        var results = [Result<Bool, SessionError>](repeating: .success(false), count: ids.count)
+        var found: [Session] = []
+        var index: [String: Int] = [:]
+        var unreadable: [Int] = []
+        for (i, loaded) in try store.load(ids).enumerated() {
+            switch loaded {
+            case .found(let s) where index[s.id] != nil: break  // named twice: gone at the first
+            case .found(let s) where s.revision != nil:
+                found.append(s)
+                index[s.id] = i
+            case .found, .broken: unreadable.append(i)
+            case .missing: break
             }
         }
-        return results.map { $0! }
+        let outcome = try BulkDeletion.delete(found, from: store, recorder: recorder) { _ in true }
+        for id in outcome.deletedIDs { results[index[id]!] = .success(true) }
+        for failure in outcome.failures { results[index[failure.id]!] = .failure(failure.error) }
+        for (i, result) in zip(unreadable, try store.delete(unreadable.map { ids[$0] })) {
+            if case .success(true) = result { Terminal.warn("note: session \(SessionError.quote(ids[i])) could not be read, so it was deleted without a copy in the trash") }
+            results[i] = result
+        }
+        return results
     }
 
     /// --dry-run: the ids that would be deleted, one a line; the missing ones as errors.
