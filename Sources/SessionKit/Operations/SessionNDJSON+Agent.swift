@@ -9,13 +9,7 @@ extension SessionNDJSON {
         for (n, key) in parts.keys.enumerated() {
             if n > 0 { out.append(UInt8(ascii: ",")) }
             ByteWriter.append("{\"expires_at\":", to: &out)
-            if case .at(let t) = key.expiry {
-                out.append(UInt8(ascii: "\""))
-                Durations.appendRFC3339(millis: t, to: &out)
-                out.append(UInt8(ascii: "\""))
-            } else {
-                ByteWriter.append("null", to: &out)
-            }
+            appendExpiry(key.expiry, to: &out)
             func b64(_ bytes: [UInt8]) { GoJSONEncoder.append(string: Base64.std(bytes), to: &out) }
             /// `name` (`,"fields":[`), then `[b64, b64 or text], ...]`.
             func pairs(_ name: StaticString, _ items: [([UInt8], [UInt8])], secondAsText: Bool) {
@@ -90,14 +84,7 @@ extension SessionNDJSON {
             default: throw badKey("\"track\" is not a string")
             }
             guard seen.insert(role.rawValue + "\u{0}" + (track ?? "")).inserted else { throw badKey("a second \(role.rawValue) key\(track.map { " of track \($0)" } ?? "")") }
-            let expiry: Expiry
-            switch o["expires_at"] {
-            case .null?: expiry = .never
-            case .string(let text)?:
-                guard let t = Durations.parseRFC3339(text) else { throw badKey("\"expires_at\" is not an RFC 3339 instant: \(SessionError.quote(text))") }
-                expiry = .at(t)
-            default: throw badKey("no \"expires_at\" (an RFC 3339 instant, or null for none)")
-            }
+            let expiry = try Self.expiry(o["expires_at"], badKey)
             func bytes(_ v: JSONValue?, _ what: String) throws(SessionError) -> [UInt8] {
                 guard let text = v?.stringValue, let b = Base64.decodeStd(text) else { throw badKey("\(what) is not a base64 string") }
                 return b

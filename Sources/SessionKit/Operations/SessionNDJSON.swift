@@ -78,13 +78,7 @@ public enum SessionNDJSON {
             GoJSONEncoder.write(session.data, style: session.escapeStyle, into: &out)
         }
         ByteWriter.append(",\"expires_at\":", to: &out)
-        if case .at(let t) = session.expiry {
-            out.append(UInt8(ascii: "\""))
-            Durations.appendRFC3339(millis: t, to: &out)
-            out.append(UInt8(ascii: "\""))
-        } else {
-            ByteWriter.append("null", to: &out)
-        }
+        appendExpiry(session.expiry, to: &out)
         ByteWriter.append(",\"id\":", to: &out)
         GoJSONEncoder.append(string: session.id, to: &out)
         ByteWriter.append(",\"layout\":", to: &out)
@@ -111,6 +105,26 @@ public enum SessionNDJSON {
             GoJSONEncoder.write(typed, style: .modern, into: &out)
         }
         ByteWriter.append("}\n", to: &out)
+    }
+
+    /// An `expires_at` member's value: the instant in RFC 3339 (UTC, milliseconds), or `null`.
+    static func appendExpiry(_ expiry: Expiry, to out: inout [UInt8]) {
+        guard case .at(let t) = expiry else { return ByteWriter.append("null", to: &out) }
+        out.append(UInt8(ascii: "\""))
+        Durations.appendRFC3339(millis: t, to: &out)
+        out.append(UInt8(ascii: "\""))
+    }
+
+    /// The expiry an `expires_at` member says (any RFC 3339 offset and fraction, or null);
+    /// `bad` makes the error of one that says neither.
+    static func expiry(_ value: JSONValue?, _ bad: (String) -> SessionError) throws(SessionError) -> Expiry {
+        switch value {
+        case .null?: return .never
+        case .string(let text)?:
+            guard let t = Durations.parseRFC3339(text) else { throw bad("\"expires_at\" is not an RFC 3339 instant: \(SessionError.quote(text))") }
+            return .at(t)
+        default: throw bad("no \"expires_at\" (an RFC 3339 instant, or null for none)")
+        }
     }
 
     /// The exact value a session of `layout` was read from, while its data is still what was read.
@@ -148,14 +162,7 @@ public enum SessionNDJSON {
         guard case .string(let id)? = object["id"], !id.isEmpty else { throw bad("no \"id\" string") }
         let at = " (session \(SessionError.quote(id)))"
         guard case .object(var data)? = object["data"] else { throw bad("no \"data\" object" + at) }
-        let expiry: Expiry
-        switch object["expires_at"] {
-        case .null?: expiry = .never
-        case .string(let text)?:
-            guard let t = Durations.parseRFC3339(text) else { throw bad("\"expires_at\" is not an RFC 3339 instant: \(SessionError.quote(text))" + at) }
-            expiry = .at(t)
-        default: throw bad("no \"expires_at\" (an RFC 3339 instant, or null for none)" + at)
-        }
+        let expiry = try expiry(object["expires_at"]) { bad($0 + at) }
         var rawValues: [String: [UInt8]] = [:]
         if let raw = object["raw"] {
             guard case .object(let fields) = raw else { throw bad("\"raw\" is not an object" + at) }

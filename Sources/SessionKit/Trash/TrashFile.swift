@@ -387,11 +387,9 @@ public final class TrashReader {
         }
         let name = try bytes(k["name"])
         if let dump = k["dump"] {
+            let expiry = try SessionNDJSON.expiry(k["expires_at"]) { bad("whose " + $0) }
             var expiresAt: Int64?
-            if case .string(let t)? = k["expires_at"] {
-                guard let ms = Durations.parseRFC3339(t) else { throw bad("with a bad expiry") }
-                expiresAt = ms
-            }
+            if case .at(let t) = expiry { expiresAt = t }
             return RemovedKey(key: name, content: .whole(dump: try bytes(dump), expiresAt: expiresAt))
         }
         if let fields = k["fields"] {
