@@ -124,7 +124,7 @@ struct TrimCommand: WritingCommand {
         }
         var done = 0
         if dryRun {
-            for plan in plans { TrimReport.listing(plan) }
+            for plan in plans { TrimReport.listing(plan.session.id, BulkTrim.decision(plan.session, rules)) }
             done = plans.count
         } else if !plans.isEmpty {
             let trash = try OperationTrash(stores: [(storeOptions.selection, store)], options: recordOptions)
@@ -156,17 +156,14 @@ enum TrimReport {
     }
 
     /// The session's line and each event that would go: id, request id (`-`: none), timestamp.
-    @discardableResult
-    static func listing(_ plan: AgentTrimPlan) -> AgentTrimDecision {
-        let d = AgentTrim.decide(plan.session.agent?.events ?? [], plan.rules)
-        var text = line(plan.session.id, d, dryRun: true)
+    static func listing(_ id: String, _ d: AgentTrimDecision) {
+        var text = line(id, d, dryRun: true)
         for e in d.deleted {
             let rid = e.requestID.flatMap { $0.isEmpty ? nil : $0 } ?? "-"
             let time = e.timestamp ?? e.unixMillis.map { Durations.rfc3339(millis: $0) } ?? "-"
             text += "\n  \(e.id)  \(rid)  \(time)"
         }
         Terminal.write(text)
-        return d
     }
 }
 
@@ -197,15 +194,26 @@ struct BulkTrim {
         try trim(store, worker, trimming)
     }
 
+    /// What trim would delete from a session.
+    static func decision(_ session: Session, _ rules: AgentTrimRules) -> AgentTrimDecision {
+        AgentTrim.decide(session.agent?.events ?? [], rules)
+    }
+
+    /// The sessions of a page that would lose events, with what they would lose.
+    private func trimmable(_ matches: [Session]) -> [(Session, AgentTrimDecision)] {
+        matches.compactMap { s in
+            let d = Self.decision(s, rules)
+            return d.deleted.isEmpty ? nil : (s, d)
+        }
+    }
+
     private func list(_ store: any SessionStore) throws {
         var sessions = 0, events = 0
         let tally = try finder.run(
             scanning: store,
             visit: { matches in
-                for s in matches {
-                    let d = AgentTrim.decide(s.agent?.events ?? [], rules)
-                    guard !d.deleted.isEmpty else { continue }
-                    TrimReport.listing(AgentTrimPlan(session: s, rules: rules))
+                for (s, d) in trimmable(matches) {
+                    TrimReport.listing(s.id, d)
                     sessions += 1
                     events += d.deleted.count
                 }
@@ -225,9 +233,7 @@ struct BulkTrim {
         let tally = try finder.run(
             scanning: store,
             visit: { matches in
-                for s in matches {
-                    let d = AgentTrim.decide(s.agent?.events ?? [], rules)
-                    guard !d.deleted.isEmpty else { continue }
+                for (s, d) in trimmable(matches) {
                     sessions += 1
                     events += d.deleted.count
                     if sample.count < 5 { sample.append(TrimReport.line(s.id, d, dryRun: true)) }

@@ -48,11 +48,10 @@ extension AgentStore {
             }
         }
         while !pending.isEmpty {
-            if let recorder {
-                try recorder.willChange(
-                    pending.compactMap { i, s in AgentTrim.decide(s.agent?.events ?? [], plans[i].rules).deleted.isEmpty ? nil : s })
-            }
-            let round = try trimRound(pending.map { ($0.1, plans[$0.0].rules) })
+            // Decided on the sessions as read; carried out only while each is still so.
+            let decisions = pending.map { i, s in AgentTrim.decide(s.agent!.events, plans[i].rules) }
+            try recorder?.willChange(zip(pending, decisions).compactMap { $1.deleted.isEmpty ? nil : $0.1 })
+            let round = try trimRound(zip(pending, decisions).map { ($0.1, $1) })
             var stale: [Int] = []
             var trimmed: [String] = []
             for ((i, s), r) in zip(pending, round) {
@@ -97,7 +96,7 @@ extension AgentStore {
     }
 
     /// One try at every item.
-    private func trimRound(_ items: [(Session, AgentTrimRules)]) throws(SessionError) -> [TrimTry] {
+    private func trimRound(_ items: [(Session, AgentTrimDecision)]) throws(SessionError) -> [TrimTry] {
         let parts = items.map { $0.0.agent! }
         let txKeys = parts.map { transactionKey($0.engine, $0.sessionID) }
         var planOf: [[UInt8]: Int] = [:]
@@ -115,7 +114,7 @@ extension AgentStore {
                 case .success(false): return .done(.success(.stale))
                 case .success(true): break
                 }
-                let decision = AgentTrim.decide(loaded.events, items[n].1)
+                let decision = items[n].1
                 let commands = self.trimCommands(loaded, decision.deleted)
                 if commands.isEmpty { return .done(.success(.done(decision))) }
                 return .write(
