@@ -53,14 +53,16 @@ final class OperationTrash {
         if writer.changed == 0, CommandRun.current?.trashID == writer.header.id { CommandRun.current?.trashID = nil }
     }
 
-    /// Writes one session (set, edit, del --key), keeping what it replaces in the trash first.
-    static func save(_ write: SessionWrite, replacing before: Session?, in store: any SessionStore, recorder: (any ChangeRecorder)?) throws {
+    /// Writes one session (set, edit, del --key) as an operation of its own: what it replaces is
+    /// kept in a trash file first (unless --no-trash), and what it left is noted after.
+    static func save(_ write: SessionWrite, replacing before: Session?, in store: any SessionStore, selection: StoreSelection, options: RecordOptions) throws {
+        let trash = try OperationTrash(stores: [(selection, store)], options: options)
+        defer { trash.finish() }
+        let recorder = trash.recorder()
         if let before { try recorder?.willChange([before]) }
         try store.save(write)
         CommandRun.current?.touch([write.session.id])
-        guard let recorder else { return }
-        if let after = try store.revisionDigests([write.session.id])[0] {
-            try recorder.didChange([TrashChange(id: write.session.id, kind: before == nil ? .created : .replaced, after: after)])
-        }
+        guard let recorder, let after = try store.revisionDigests([write.session.id])[0] else { return }
+        try recorder.didChange([TrashChange(id: write.session.id, kind: before == nil ? .created : .replaced, after: after)])
     }
 }

@@ -160,9 +160,7 @@ struct DelCommand: WritingCommand {
             for key in removed { Terminal.write(key) }
             Terminal.warn("dry run: would delete \(counted(removed.count, "key")) from session \(SessionError.quote(id))")
         } else if !removed.isEmpty {
-            let trash = try OperationTrash(stores: [(storeOptions.selection, store)], options: recordOptions)
-            defer { trash.finish() }
-            try OperationTrash.save(SessionWrite(session, mode: .update, expiry: .keep), replacing: before, in: store, recorder: trash.recorder())
+            try OperationTrash.save(SessionWrite(session, mode: .update, expiry: .keep), replacing: before, in: store, selection: storeOptions.selection, options: recordOptions)
         }
         if !missing.isEmpty { throw ExitCode(3) }
     }

@@ -78,9 +78,8 @@ struct EditCommand: WritingCommand {
             }
             try stopIfEditInterrupted(buffer)
             do {
-                let trash = try OperationTrash(stores: [(storeOptions.selection, store)], options: recordOptions)
-                defer { trash.finish() }
-                try OperationTrash.save(SessionWrite(updated, mode: .update, expiry: .keep), replacing: session, in: store, recorder: trash.recorder())
+                try OperationTrash.save(
+                    SessionWrite(updated, mode: .update, expiry: .keep), replacing: session, in: store, selection: storeOptions.selection, options: recordOptions)
             } catch let error as SessionError {
                 // The edit is the user's work: it stays, and they are told where.
                 buffer.keep()

@@ -64,8 +64,6 @@ struct SetCommand: WritingCommand {
             let ttlMillis = try ttl.map { try Durations.parse($0) }
             let now = store.clock.nowMillis()
             let expiry: ExpiryUpdate = ttlMillis.map { .set(.at(now.addingClamped($0))) } ?? .keep
-            let trash = try OperationTrash(stores: [(storeOptions.selection, store)], options: recordOptions)
-            defer { trash.finish() }
             switch try store.load(id) {
             case .found(let before):
                 var session = before
@@ -73,7 +71,8 @@ struct SetCommand: WritingCommand {
                     Terminal.warn("note: session '\(id)' \(ago) and stays expired (use --ttl to revive it)")
                 }
                 noteDefaultedString(try session.setValue(key, to: newValue, typeName: typeName, store: store.displayName))
-                try OperationTrash.save(SessionWrite(session, mode: .update, expiry: expiry), replacing: before, in: store, recorder: trash.recorder())
+                try OperationTrash.save(
+                    SessionWrite(session, mode: .update, expiry: expiry), replacing: before, in: store, selection: storeOptions.selection, options: recordOptions)
             case .missing:
                 guard create else {
                     Terminal.warn("\(store.displayName): no session \(SessionError.quote(id)) (use --create to create it)")
@@ -81,7 +80,7 @@ struct SetCommand: WritingCommand {
                 }
                 var session = store.newSession(id: id, expiry: .at(now.addingClamped(ttlMillis ?? store.defaultLifetimeMillis)))
                 noteDefaultedString(try session.setValue(key, to: newValue, typeName: typeName, store: store.displayName))
-                try OperationTrash.save(SessionWrite(session, mode: .create, expiry: expiry), replacing: nil, in: store, recorder: trash.recorder())
+                try OperationTrash.save(SessionWrite(session, mode: .create, expiry: expiry), replacing: nil, in: store, selection: storeOptions.selection, options: recordOptions)
             case .broken(let error):
                 throw error
             }

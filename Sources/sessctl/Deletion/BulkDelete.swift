@@ -110,13 +110,14 @@ struct BulkDelete {
         // A new lifetime removes nothing: only deletes are kept for undo.
         let trash = expireAfterMillis == nil ? try OperationTrash(stores: [(storeOptions.selection, worker)], options: record) : nil
         defer { trash?.finish() }
+        let recorder = trash?.recorder()
         var total = BulkDeletion.Outcome()
         let progress = ProgressLine()
         let failures = FailureLog(beforePrinting: { progress.clear() })
         let tally = try finder.run(
             scanning: store,
             visit: { matches in
-                let outcome = try change(matches, worker, trash?.recorder())
+                let outcome = try change(matches, worker, recorder)
                 total.deleted += outcome.deleted
                 total.vanished += outcome.vanished
                 total.spared += outcome.spared
