@@ -18,11 +18,8 @@ sessions=${BENCH_SESSIONS:-100000}
 events=${BENCH_EVENTS:-20}
 chunk=500
 
-for tool in redis-server redis-cli awk /usr/bin/time; do
-    command -v "$tool" >/dev/null || { echo "bench-agent-move: $tool is missing (Debian: redis-server redis-tools time)" >&2; exit 1; }
-done
-
 . scripts/bench-common.sh
+bench_require bench-agent-move "redis-server redis-tools time" redis-server redis-cli awk /usr/bin/time
 bench_sessctl bench-agent-move
 bench_server bench-agent-move
 

@@ -25,11 +25,8 @@ runs=${BENCH_RUNS:-3}
 with_migrate=${BENCH_MIGRATE:-1}
 prefix="gfsess:"
 
-for tool in redis-server redis-cli openssl perl; do
-    command -v "$tool" >/dev/null || { echo "bench: $tool is missing (Debian: redis-server redis-tools openssl perl)" >&2; exit 1; }
-done
-
 . scripts/bench-common.sh
+bench_require bench "redis-server redis-tools openssl perl" redis-server redis-cli openssl perl
 bench_sessctl bench-cluster
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/sessctl-bench-cluster.XXXXXX")

@@ -5,8 +5,18 @@
 #                        persistence, in a temp dir $work) and sets $port, $server_pid and the array
 #                        $cli; the server is stopped by its pid and $work removed when the script
 #                        exits, after `bench_extra_cleanup` if the script defines one
+#   bench_require NAME PACKAGES TOOL...
+#                        exits with one line naming the Debian PACKAGES when a TOOL is missing
 #   best NAME CMD...     runs CMD $runs times (output discarded) and records the fastest in ${best[NAME]}
 # NAME prefixes every message. Needs: set -euo pipefail, the working directory at the repository root.
+
+bench_require() {
+    local name=$1 packages=$2
+    shift 2
+    for tool in "$@"; do
+        command -v "$tool" >/dev/null || { echo "$name: $tool is missing (Debian: $packages)" >&2; exit 1; }
+    done
+}
 
 bench_sessctl() {
     if [ -n "${SESSCTL:-}" ]; then

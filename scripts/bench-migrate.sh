@@ -24,11 +24,8 @@ cd "$(dirname "$0")/.."
 sessions=${BENCH_SESSIONS:-1000000}
 runs=${BENCH_RUNS:-3}
 
-for tool in redis-server redis-cli awk perl; do
-    command -v "$tool" >/dev/null || { echo "bench: $tool is missing (Debian: redis-server redis-tools perl)" >&2; exit 1; }
-done
-
 . scripts/bench-common.sh
+bench_require bench "redis-server redis-tools perl" redis-server redis-cli awk perl
 bench_sessctl bench-migrate
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/sessctl-bench-migrate.XXXXXX")

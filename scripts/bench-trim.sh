@@ -16,11 +16,8 @@ sessions=${BENCH_SESSIONS:-10000}
 events=${BENCH_EVENTS:-200}
 chunk=100
 
-for tool in redis-server redis-cli awk /usr/bin/time; do
-    command -v "$tool" >/dev/null || { echo "bench-trim: $tool is missing (Debian: redis-server redis-tools time)" >&2; exit 1; }
-done
-
 . scripts/bench-common.sh
+bench_require bench-trim "redis-server redis-tools time" redis-server redis-cli awk /usr/bin/time
 bench_sessctl bench-trim
 bench_server bench-trim
 

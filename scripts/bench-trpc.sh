@@ -26,12 +26,10 @@ users=${BENCH_USERS:-1000}
 runs=${BENCH_RUNS:-3}
 user=u7
 
-for tool in redis-server redis-cli awk perl; do
-    command -v "$tool" >/dev/null || { echo "bench: $tool is missing (Debian: redis-server redis-tools perl)" >&2; exit 1; }
-done
 [ "$users" -gt 7 ] && [ "$sessions" -ge "$users" ] || { echo "bench: BENCH_USERS must exceed 7 and BENCH_SESSIONS be at least BENCH_USERS" >&2; exit 64; }
 
 . scripts/bench-common.sh
+bench_require bench "redis-server redis-tools perl" redis-server redis-cli awk perl
 bench_sessctl bench
 bench_server bench
 

@@ -17,11 +17,8 @@ cd "$(dirname "$0")/.."
 writes=${BENCH_WRITES:-200000}
 chunk=1000
 
-for tool in redis-server redis-cli awk sort pgrep /usr/bin/time; do
-    command -v "$tool" >/dev/null || { echo "bench-watch: $tool is missing (Debian: redis-server redis-tools time)" >&2; exit 1; }
-done
-
 . scripts/bench-common.sh
+bench_require bench-watch "redis-server redis-tools time" redis-server redis-cli awk sort pgrep /usr/bin/time
 bench_sessctl bench-watch
 watch_pid=""
 bench_extra_cleanup() { if [ -n "$watch_pid" ]; then kill "$watch_pid" 2>/dev/null || true; fi; }

@@ -20,11 +20,8 @@ sessions=${BENCH_SESSIONS:-1000000}
 runs=${BENCH_RUNS:-3}
 prefix="gfsess:"
 
-for tool in redis-server redis-cli awk; do
-    command -v "$tool" >/dev/null || { echo "bench: $tool is missing (Debian: redis-server redis-tools)" >&2; exit 1; }
-done
-
 . scripts/bench-common.sh
+bench_require bench "redis-server redis-tools" redis-server redis-cli awk
 bench_sessctl bench
 bench_server bench
 
