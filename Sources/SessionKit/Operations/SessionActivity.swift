@@ -56,29 +56,15 @@ public struct ActivityRule: Sendable {
 /// How many sessions were last active within each window before now (under 1m, 1m-5m, 5m-15m,
 /// 15m-1h, 1h-1d, 1d or more), and how many the store cannot tell for.
 public struct ActivityHistogram: Sendable {
-    public struct Bucket: Sendable, Equatable {
-        public let label: String
-        /// Last active from (inclusive) and to (exclusive) this many seconds ago; nil for open
-        /// ends. `unknown` has neither.
-        public let fromSeconds: Int64?
-        public let toSeconds: Int64?
-        public internal(set) var count = 0
-    }
+    /// `fromSeconds`/`toSeconds`: last active that long ago; `unknown` has neither.
+    public typealias Bucket = SecondsBucket
 
     static let bounds: [(Int64, String)] = [(60, "1m"), (300, "5m"), (900, "15m"), (3600, "1h"), (86_400, "1d")]
 
     public private(set) var buckets: [Bucket]
 
     public init() {
-        var b: [Bucket] = []
-        var from: (Int64, String) = (0, "0")
-        for bound in Self.bounds {
-            b.append(Bucket(label: from.0 == 0 ? "< \(bound.1)" : "\(from.1) - \(bound.1)", fromSeconds: from.0, toSeconds: bound.0))
-            from = bound
-        }
-        b.append(Bucket(label: ">= \(from.1)", fromSeconds: from.0, toSeconds: nil))
-        b.append(Bucket(label: "unknown", fromSeconds: nil, toSeconds: nil))
-        buckets = b
+        buckets = Bucket.ranges(Self.bounds) + [Bucket(label: "unknown")]
     }
 
     /// Counts a session last active at `last` (nil: unknown).
@@ -87,9 +73,7 @@ public struct ActivityHistogram: Sendable {
             buckets[buckets.count - 1].count += 1
             return
         }
-        let ago = now.subtractingClamped(last)
-        let index = Self.bounds.firstIndex { ago < $0.0 * 1000 } ?? Self.bounds.count
-        buckets[index].count += 1
+        buckets[Bucket.range(of: now.subtractingClamped(last), in: Self.bounds)].count += 1
     }
 }
 

@@ -80,14 +80,8 @@ public struct StoreStatistics: Sendable {
 
 /// How long sessions have left, in fixed buckets.
 public struct LifetimeHistogram: Sendable {
-    public struct Bucket: Sendable, Equatable {
-        public let label: String
-        /// Remaining lifetime from (inclusive) and to (exclusive), in seconds; nil for open ends.
-        /// `expired` and `no expiry` have neither.
-        public let fromSeconds: Int64?
-        public let toSeconds: Int64?
-        public internal(set) var count = 0
-    }
+    /// `fromSeconds`/`toSeconds`: remaining lifetime; `expired` and `no expiry` have neither.
+    public typealias Bucket = SecondsBucket
 
     public private(set) var buckets: [Bucket]
 
@@ -95,15 +89,7 @@ public struct LifetimeHistogram: Sendable {
     static let bounds: [(Int64, String)] = [(60, "1m"), (600, "10m"), (3600, "1h"), (21_600, "6h"), (86_400, "1d"), (604_800, "7d"), (2_592_000, "30d")]
 
     public init() {
-        var b = [Bucket(label: "expired", fromSeconds: nil, toSeconds: nil)]
-        var from: (Int64, String) = (0, "0")
-        for bound in Self.bounds {
-            b.append(Bucket(label: from.0 == 0 ? "< \(bound.1)" : "\(from.1) - \(bound.1)", fromSeconds: from.0, toSeconds: bound.0))
-            from = bound
-        }
-        b.append(Bucket(label: ">= \(from.1)", fromSeconds: from.0, toSeconds: nil))
-        b.append(Bucket(label: "no expiry", fromSeconds: nil, toSeconds: nil))
-        buckets = b
+        buckets = [Bucket(label: "expired")] + Bucket.ranges(Self.bounds) + [Bucket(label: "no expiry")]
     }
 
     public mutating func add(_ expiry: Expiry, now: Int64) {
@@ -115,7 +101,39 @@ public struct LifetimeHistogram: Sendable {
             buckets[0].count += 1
             return
         }
-        let index = Self.bounds.firstIndex { left < $0.0 * 1000 } ?? Self.bounds.count
-        buckets[1 + index].count += 1
+        buckets[1 + Bucket.range(of: left, in: Self.bounds)].count += 1
+    }
+}
+
+/// One bucket of a histogram over durations: a range of seconds (from inclusive, to exclusive;
+/// nil for an open end), or a bucket outside the ranges (neither), and its count.
+public struct SecondsBucket: Sendable, Equatable {
+    public let label: String
+    public let fromSeconds: Int64?
+    public let toSeconds: Int64?
+    public internal(set) var count = 0
+
+    init(label: String, fromSeconds: Int64? = nil, toSeconds: Int64? = nil) {
+        self.label = label
+        self.fromSeconds = fromSeconds
+        self.toSeconds = toSeconds
+    }
+
+    /// The buckets from 0 to beyond the last of `bounds` (seconds, and how they are written):
+    /// `< 1m`, `1m - 5m`, ..., `>= 1d`.
+    static func ranges(_ bounds: [(Int64, String)]) -> [SecondsBucket] {
+        var out: [SecondsBucket] = []
+        var from: (Int64, String) = (0, "0")
+        for bound in bounds {
+            out.append(SecondsBucket(label: from.0 == 0 ? "< \(bound.1)" : "\(from.1) - \(bound.1)", fromSeconds: from.0, toSeconds: bound.0))
+            from = bound
+        }
+        out.append(SecondsBucket(label: ">= \(from.1)", fromSeconds: from.0))
+        return out
+    }
+
+    /// Which of `ranges(bounds)` holds a duration of `millis` (not negative).
+    static func range(of millis: Int64, in bounds: [(Int64, String)]) -> Int {
+        bounds.firstIndex { millis < $0.0 * 1000 } ?? bounds.count
     }
 }
