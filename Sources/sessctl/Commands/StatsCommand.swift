@@ -80,19 +80,15 @@ struct StatsCommand: ParsableCommand {
         size["p99"] = s.sizes.quantile(0.99).map(number) ?? .null
         size["max"] = s.sizes.count > 0 ? number(s.sizes.max) : .null
         size["exact"] = .bool(s.sizes.isExact)
-        let lifetime: [JSONValue] = s.lifetimes.buckets.map { b in
-            .object(
-                JSONObject([
-                    ("label", .string(b.label)), ("from_seconds", number(b.fromSeconds)),
-                    ("to_seconds", number(b.toSeconds)), ("count", number(b.count))
-                ]))
-        }
-        let activity: [JSONValue] = s.activity.buckets.map { b in
-            .object(
-                JSONObject([
-                    ("label", .string(b.label)), ("from_seconds", number(b.fromSeconds)), ("to_seconds", number(b.toSeconds)),
-                    ("count", number(b.count))
-                ]))
+        func histogram(_ buckets: [SecondsBucket]) -> JSONValue {
+            .array(
+                buckets.map { b in
+                    .object(
+                        JSONObject([
+                            ("label", .string(b.label)), ("from_seconds", number(b.fromSeconds)), ("to_seconds", number(b.toSeconds)),
+                            ("count", number(b.count))
+                        ]))
+                })
         }
         let keys: [JSONValue] = s.keys.top(top).map { e in
             var o = JSONObject([("key", .string(e.key)), ("bytes", number(e.bytes)), ("sessions", number(e.sessions))])
@@ -106,7 +102,7 @@ struct StatsCommand: ParsableCommand {
             JSONObject([
                 ("store", .string(store)), ("sessions", number(s.sessions)), ("live", number(s.live)), ("expired", number(s.expired)),
                 ("empty", number(s.empty)), ("corrupt", number(s.corrupt)), ("skipped", number(s.skipped)),
-                ("size", .object(size)), ("lifetime", .array(lifetime)), ("activity", .array(activity)),
+                ("size", .object(size)), ("lifetime", histogram(s.lifetimes.buckets)), ("activity", histogram(s.activity.buckets)),
                 ("keys", .array(keys)), ("keys_exact", .bool(!s.keys.isApproximate)), ("largest", .array(largest))
             ]))
     }
@@ -214,21 +210,17 @@ struct StatsCommand: ParsableCommand {
                     + (s.sizes.isExact ? "" : "; percentiles within 0.1%"))
         }
 
-        lines.append("")
-        lines.append(heading("remaining lifetime"))
-        let most = max(s.lifetimes.buckets.map(\.count).max() ?? 0, 1)
-        for b in s.lifetimes.buckets {
-            let bar = b.count == 0 ? "" : "  " + String(repeating: "#", count: max(1, b.count * 40 / most))
-            lines.append("  \(padded(b.label, 10)) \(padLeft(String(b.count), 9))\(bar)")
+        func histogram(_ title: String, _ buckets: [SecondsBucket]) {
+            lines.append("")
+            lines.append(heading(title))
+            let most = max(buckets.map(\.count).max() ?? 0, 1)
+            for b in buckets {
+                let bar = b.count == 0 ? "" : "  " + String(repeating: "#", count: max(1, b.count * 40 / most))
+                lines.append("  \(padded(b.label, 10)) \(padLeft(String(b.count), 9))\(bar)")
+            }
         }
-
-        lines.append("")
-        lines.append(heading("last active"))
-        let busiest = max(s.activity.buckets.map(\.count).max() ?? 0, 1)
-        for b in s.activity.buckets {
-            let bar = b.count == 0 ? "" : "  " + String(repeating: "#", count: max(1, b.count * 40 / busiest))
-            lines.append("  \(padded(b.label, 10)) \(padLeft(String(b.count), 9))\(bar)")
-        }
+        histogram("remaining lifetime", s.lifetimes.buckets)
+        histogram("last active", s.activity.buckets)
 
         let keys = s.keys.top(top)
         if !keys.isEmpty {
