@@ -253,8 +253,6 @@ public struct TrashBlock: Sendable {
 public final class TrashReader {
     public let path: String
     public private(set) var header: TrashHeader
-    /// The `end` line's count, when the operation ended normally and the file was read to it.
-    public private(set) var endCount: Int?
     private let fd: Int32
     private var reader: LineReader
     private var lineNumber = 1
@@ -285,6 +283,8 @@ public final class TrashReader {
 
     deinit { close(fd) }
 
+    private static let endMarker = Array("{\"end\":".utf8)
+
     /// The `end` line's count, read from the file's last bytes; nil when the operation was cut
     /// off before it wrote one.
     public static func endCount(path: String) -> Int? {
@@ -299,7 +299,7 @@ public final class TrashReader {
         var body = tail[...]
         if body.last == 0x0a { body = body.dropLast() }
         let line = Array(body[(body.lastIndex(of: 0x0a).map { $0 + 1 } ?? body.startIndex)...])
-        guard line.starts(with: Array("{\"end\":".utf8)), case .object(let o)? = try? JSONParser.parse(line),
+        guard line.starts(with: endMarker), case .object(let o)? = try? JSONParser.parse(line),
             case .object(let end)? = o["end"], case .number(let n)? = end["changed"]
         else { return nil }
         return Int(n)
@@ -323,7 +323,7 @@ public final class TrashReader {
                 continue
             }
             if line.isEmpty { continue }
-            // The lines of the trash's own kinds are small objects with one member.
+            // The trash's own lines are objects of one member: `key`, `done`, `end`.
             if line.starts(with: Array("{\"key\":".utf8)) {
                 do throws(SessionError) {
                     let k = try removedKey(line, location)
@@ -333,32 +333,28 @@ public final class TrashReader {
                 }
                 continue
             }
-            if line.count < 1 << 20, line.starts(with: Array("{\"done\":".utf8)) || line.starts(with: Array("{\"end\":".utf8)),
-                case .object(let o)? = try? JSONParser.parse(line)
-            {
-                if case .object(let end)? = o["end"] {
-                    if case .number(let n)? = end["changed"] { endCount = Int(n) }
-                    continue
-                }
-                if case .object(let done)? = o["done"] {
-                    do throws(SessionError) {
-                        block.store = try storeIndex(done["store"], location)
-                        block.changes = try changes(done["changes"], location)
-                        if case .array(let names)? = done["keys"] {
-                            block.removedKeys = try names.map { name throws(SessionError) in
-                                guard let b = name.stringValue.flatMap(Base64.decodeStd) else {
-                                    throw SessionError.corrupt(location: location, reason: "a removed key's name is not base64")
-                                }
-                                return b
-                            }
-                        }
-                    } catch {
-                        block.damaged.append(error)
+            if line.starts(with: Self.endMarker) { continue }  // what `endCount` reads
+            if line.starts(with: Array("{\"done\":".utf8)) {
+                do throws(SessionError) {
+                    guard case .object(let o)? = try? JSONParser.parse(line), case .object(let done)? = o["done"] else {
+                        throw SessionError.corrupt(location: location, reason: "a done line that is not a JSON object")
                     }
-                    if try visit(block) == .stop { return }
-                    block = TrashBlock(store: 0)
-                    continue
+                    block.store = try storeIndex(done["store"], location)
+                    block.changes = try changes(done["changes"], location)
+                    if case .array(let names)? = done["keys"] {
+                        block.removedKeys = try names.map { name throws(SessionError) in
+                            guard let b = name.stringValue.flatMap(Base64.decodeStd) else {
+                                throw SessionError.corrupt(location: location, reason: "a removed key's name is not base64")
+                            }
+                            return b
+                        }
+                    }
+                } catch {
+                    block.damaged.append(error)
                 }
+                if try visit(block) == .stop { return }
+                block = TrashBlock(store: 0)
+                continue
             }
             do throws(SessionError) {
                 let session = try SessionNDJSON.parse(line, location: location)
