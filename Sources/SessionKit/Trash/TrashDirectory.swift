@@ -25,11 +25,15 @@ public struct TrashDirectory: Sendable {
     }
 
     static func newOperationID(now: Int64) -> String {
-        var digits = Array(Durations.rfc3339(millis: now).utf8.filter { $0 >= 0x30 && $0 <= 0x39 }.prefix(14))
+        let hex = String(UInt16.random(in: 0...UInt16.max), radix: 16)
+        return timePart(now) + "-" + String(repeating: "0", count: 4 - hex.count) + hex
+    }
+
+    /// An id's first part, `YYYYMMDD-HHMMSS` (UTC): ids sort by it, oldest first.
+    static func timePart(_ millis: Int64) -> String {
+        var digits = Array(Durations.rfc3339(millis: millis).utf8.filter { $0 >= 0x30 && $0 <= 0x39 }.prefix(14))
         digits.insert(0x2d, at: 8)
-        let random = UInt16.random(in: 0...UInt16.max)
-        let hex = String(random, radix: 16)
-        return String(decoding: digits, as: UTF8.self) + "-" + String(repeating: "0", count: 4 - hex.count) + hex
+        return String(decoding: digits, as: UTF8.self)
     }
 
     /// Whether `text` has the shape of an operation id (so it is safe as a file name).
@@ -74,9 +78,9 @@ public struct TrashDirectory: Sendable {
         let all = try self.entries()
         var total = all.reduce(Int64(0)) { $0.addingClamped($1.bytes) }
         var entries = all.filter { $0.id != keeping }
-        let cutoff = TrashDirectory.newOperationID(now: now.subtractingClamped(maxAgeMillis)).prefix(15)
+        let cutoff = Self.timePart(now.subtractingClamped(maxAgeMillis))
         var removed: [String] = []
-        while let oldest = entries.first, oldest.id.prefix(15) < cutoff || total > maxBytes {
+        while let oldest = entries.first, oldest.id.prefix(cutoff.count) < cutoff || total > maxBytes {
             entries.removeFirst()
             if unlink(oldest.path) == 0 || errno == ENOENT { removed.append(oldest.id) }
             total = total.subtractingClamped(oldest.bytes)
